@@ -1,0 +1,46 @@
+import type { ErrorCode, PermissionMode } from "../../shared/messages.ts";
+
+/**
+ * The seam between the session service and whatever runs the agent. The
+ * production runner drives the real Claude Code CLI through the Agent SDK;
+ * tests may swap in an in-process fake. Nothing above this interface knows
+ * about the SDK.
+ */
+export interface AgentRunner {
+  /** Starts (or prepares to lazily start) one long-lived agent process for a session. */
+  start(options: AgentStartOptions): AgentProcess;
+}
+
+export interface AgentStartOptions {
+  /** Claude Code's own session id to resume, when the session has talked before. */
+  resumeSessionId?: string;
+  model: string;
+  cwd: string;
+  permissionMode: PermissionMode;
+}
+
+/** What the agent reports while a turn runs, in order. */
+export type AgentTurnEvent =
+  /** One complete agent message (system, assistant, user/tool result, result…) as plain JSON. */
+  | { kind: "message"; message: Record<string, unknown> }
+  /** A piece of assistant text as it streams. */
+  | { kind: "delta"; text: string };
+
+export type TurnOutcome =
+  | { ok: true; text: string; claudeSessionId: string; costUsd?: number }
+  | { ok: false; code: ErrorCode; message: string; claudeSessionId?: string };
+
+export interface AgentProcess {
+  /**
+   * Runs one user turn and resolves when it ends. Never rejects: every failure
+   * (API error, crash, interrupt) becomes a `TurnOutcome` with a code. Only one
+   * turn runs at a time; the caller queues.
+   */
+  runTurn(prompt: string, onEvent: (event: AgentTurnEvent) => void): Promise<TurnOutcome>;
+  /** Stops the running turn quickly; its `runTurn` resolves with code `CANCELLED`. */
+  interrupt(): Promise<void>;
+  /** Ends the process. A later turn needs a new `start` (with `resumeSessionId`). */
+  close(): Promise<void>;
+  /** False once the process has exited or crashed; the caller then starts a new one. */
+  readonly alive: boolean;
+}

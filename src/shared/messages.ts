@@ -1,0 +1,321 @@
+/**
+ * The Pocket Agent wire protocol: the single source of truth for every message
+ * exchanged between the PWA and the server.
+ *
+ * Schemas come first; every type is `z.infer`red from them, and the Socket.IO
+ * event maps are derived from the two registries (`clientEvents`,
+ * `serverEvents`) so a wrong event name or payload does not compile on either
+ * side. Each Socket.IO event carries exactly one argument: its payload.
+ *
+ * This module is imported by the client bundle: keep it free of server code.
+ */
+import { z } from "zod";
+
+// ---------------------------------------------------------------------------
+// Limits (bounded so a single payload cannot exhaust memory or storage)
+// ---------------------------------------------------------------------------
+
+export const LIMITS = {
+  messageChars: 100_000,
+  titleChars: 200,
+  pathChars: 4_096,
+  modelChars: 100,
+  historyPage: 500,
+  /** Events replayed on a subscribe that does not say where to start. */
+  tailEvents: 300,
+} as const;
+
+// ---------------------------------------------------------------------------
+// Error codes: a closed set. Every error the server or client reports uses one.
+// ---------------------------------------------------------------------------
+
+export const ErrorCode = z.enum([
+  // request problems
+  "INVALID_PAYLOAD",
+  "UNKNOWN_EVENT",
+  "SESSION_NOT_FOUND",
+  "TURN_NOT_FOUND",
+  "INVALID_WORKDIR",
+  "UNAUTHORIZED",
+  "RATE_LIMITED",
+  // turn outcomes
+  "CANCELLED",
+  "INTERRUPTED",
+  "AGENT_CRASHED",
+  "AGENT_NOT_LOGGED_IN",
+  "AGENT_MAX_TURNS",
+  "API_ERROR",
+  "API_OVERLOADED",
+  "API_AUTH_FAILED",
+  "API_RATE_LIMITED",
+  "API_TIMEOUT",
+  "INTERNAL_ERROR",
+  // raised by the client itself, never sent by the server
+  "TIMEOUT",
+  "DISCONNECTED",
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** What each code means to a person; the client shows this next to the error. */
+export const errorCodeMeaning: Record<ErrorCode, string> = {
+  INVALID_PAYLOAD: "The request was malformed and was not processed.",
+  UNKNOWN_EVENT: "The server does not know this kind of request.",
+  SESSION_NOT_FOUND: "This session no longer exists.",
+  TURN_NOT_FOUND: "That message is not running or queued any more.",
+  INVALID_WORKDIR: "The working directory is not allowed or does not exist.",
+  UNAUTHORIZED: "This device is not paired with the server.",
+  RATE_LIMITED: "Too many attempts. Wait a minute and try again.",
+  CANCELLED: "Stopped before it finished.",
+  INTERRUPTED: "The server restarted while this was running.",
+  AGENT_CRASHED: "The agent process stopped unexpectedly. Send again to resume.",
+  AGENT_NOT_LOGGED_IN: "Claude Code is not logged in on the server: run `claude login` there or set ANTHROPIC_API_KEY.",
+  AGENT_MAX_TURNS: "The agent reached its step limit for this message.",
+  API_ERROR: "The Anthropic API returned an error.",
+  API_OVERLOADED: "The Anthropic API is overloaded. Try again shortly.",
+  API_AUTH_FAILED: "The Anthropic API rejected the server's credentials.",
+  API_RATE_LIMITED: "The Anthropic API rate limit was reached.",
+  API_TIMEOUT: "The Anthropic API did not answer in time.",
+  INTERNAL_ERROR: "Something went wrong on the server.",
+  TIMEOUT: "The server did not answer in time.",
+  DISCONNECTED: "Not connected to the server.",
+};
+
+// ---------------------------------------------------------------------------
+// Building blocks
+// ---------------------------------------------------------------------------
+
+export const RequestId = z.uuid();
+export const SessionId = z.uuid();
+export const Seq = z.number().int().nonnegative();
+
+/** `haiku`, `sonnet`, `opus`, or a full model id such as `claude-sonnet-4-5`. */
+export const ModelName = z
+  .string()
+  .max(LIMITS.modelChars)
+  .regex(/^(haiku|sonnet|opus|claude-[a-z0-9][a-z0-9.\-[\]]*)$/, "expected haiku, sonnet, opus or a claude-… model id");
+
+/** The agent's own tool-permission mode (Claude Code's `permissionMode`). */
+export const PermissionMode = z.enum(["default", "acceptEdits", "plan", "bypassPermissions"]);
+export type PermissionMode = z.infer<typeof PermissionMode>;
+
+export const SessionStatus = z.enum(["idle", "running"]);
+
+export const Session = z.object({
+  id: SessionId,
+  title: z.string().max(LIMITS.titleChars),
+  model: ModelName,
+  cwd: z.string().max(LIMITS.pathChars),
+  permissionMode: PermissionMode,
+  status: SessionStatus,
+  /** Turns waiting behind the running one. */
+  queued: z.number().int().nonnegative(),
+  /** Highest event `seq` stored for this session (0 when empty). */
+  lastSeq: Seq,
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Session = z.infer<typeof Session>;
+
+// ---------------------------------------------------------------------------
+// Client → server payloads
+// ---------------------------------------------------------------------------
+
+export const ChatSend = z.object({
+  message: z.string().trim().min(1, "message is empty").max(LIMITS.messageChars),
+  sessionId: SessionId,
+  requestId: RequestId,
+});
+export const ChatCancel = z.object({
+  sessionId: SessionId,
+  /** The `requestId` of the `chat:send` to stop (running) or drop (queued). */
+  targetRequestId: RequestId,
+  requestId: RequestId,
+});
+export const SessionListRequest = z.object({ requestId: RequestId });
+export const SessionCreate = z.object({
+  model: ModelName.optional(),
+  title: z.string().trim().max(LIMITS.titleChars).optional(),
+  /** Relative to the first allowed root, or absolute inside an allowed root. */
+  cwd: z.string().max(LIMITS.pathChars).optional(),
+  permissionMode: PermissionMode.exclude(["bypassPermissions"]).optional(),
+  requestId: RequestId,
+});
+export const SessionSubscribe = z.object({
+  sessionId: SessionId,
+  /** Replay every event with `seq > afterSeq`; omitted: only the recent tail. */
+  afterSeq: Seq.optional(),
+  requestId: RequestId,
+});
+export const SessionHistoryRequest = z.object({
+  sessionId: SessionId,
+  /** Return events with `seq < beforeSeq`, newest page first. */
+  beforeSeq: Seq,
+  limit: z.number().int().min(1).max(LIMITS.historyPage).optional(),
+  requestId: RequestId,
+});
+
+// ---------------------------------------------------------------------------
+// Server → client payloads
+// ---------------------------------------------------------------------------
+
+const ErrorPayload = z.object({
+  message: z.string(),
+  code: ErrorCode,
+  /** The request's id; a nil UUID when the request carried none we could read. */
+  requestId: z.string(),
+  sessionId: SessionId.optional(),
+});
+
+/** Every event about a session carries `seq`: per session, strictly increasing, stored before it is sent. */
+const SessionEventBase = z.object({ sessionId: SessionId, seq: Seq });
+
+export const ChatQueued = SessionEventBase.extend({
+  requestId: RequestId,
+  message: z.string(),
+  at: z.iso.datetime(),
+});
+export const ChatStarted = SessionEventBase.extend({ requestId: RequestId, at: z.iso.datetime() });
+export const ChatDelta = SessionEventBase.extend({ requestId: RequestId, text: z.string() });
+export const Log = SessionEventBase.extend({
+  requestId: RequestId,
+  /** One agent (SDK) message, serialised as JSON text. */
+  data: z.string(),
+});
+export const ChatResponse = SessionEventBase.extend({
+  response: z.string(),
+  /** This turn's logs, the same `data` strings as its `log` events. */
+  logs: z.array(z.string()),
+  requestId: RequestId,
+  durationMs: z.number().nonnegative(),
+  costUsd: z.number().nonnegative().optional(),
+});
+/** Turn failures carry `sessionId` and `seq`; rejected requests carry neither `seq` nor always `sessionId`. */
+export const ChatError = ErrorPayload.extend({ seq: Seq.optional() });
+export const SessionError = ErrorPayload;
+
+export const Connection = z.object({
+  status: z.literal("connected"),
+  sessions: z.array(Session),
+  serverVersion: z.string(),
+});
+export const SessionList = z.object({ sessions: z.array(Session), requestId: RequestId });
+export const SessionCreated = Session.extend({ requestId: RequestId });
+export const SessionUpdated = z.object({ session: Session });
+export const SessionSubscribed = z.object({
+  sessionId: SessionId,
+  requestId: RequestId,
+  /** The first seq replayed (events before it can be fetched with `session:history`). */
+  fromSeq: Seq,
+  lastSeq: Seq,
+});
+
+// ---------------------------------------------------------------------------
+// Event registries: the one place event names are written down
+// ---------------------------------------------------------------------------
+
+export const clientEvents = {
+  "chat:send": ChatSend,
+  "chat:cancel": ChatCancel,
+  "session:list": SessionListRequest,
+  "session:create": SessionCreate,
+  "session:subscribe": SessionSubscribe,
+  "session:history": SessionHistoryRequest,
+} as const;
+
+/** Events stored in a session's numbered log and replayed on subscribe. */
+export const sessionEvents = {
+  "chat:queued": ChatQueued,
+  "chat:started": ChatStarted,
+  "chat:delta": ChatDelta,
+  log: Log,
+  "chat:response": ChatResponse,
+  "chat:error": ChatError,
+} as const;
+
+export const SessionEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("chat:queued"), payload: ChatQueued }),
+  z.object({ type: z.literal("chat:started"), payload: ChatStarted }),
+  z.object({ type: z.literal("chat:delta"), payload: ChatDelta }),
+  z.object({ type: z.literal("log"), payload: Log }),
+  z.object({ type: z.literal("chat:response"), payload: ChatResponse }),
+  z.object({ type: z.literal("chat:error"), payload: ChatError.extend({ sessionId: SessionId, seq: Seq }) }),
+]);
+export type SessionEvent = z.infer<typeof SessionEvent>;
+export type SessionEventType = SessionEvent["type"];
+
+export const SessionHistory = z.object({
+  sessionId: SessionId,
+  requestId: RequestId,
+  events: z.array(SessionEvent),
+  /** True when events older than the first one returned exist. */
+  hasMore: z.boolean(),
+});
+
+export const serverEvents = {
+  ...sessionEvents,
+  connection: Connection,
+  "session:list": SessionList,
+  "session:created": SessionCreated,
+  "session:updated": SessionUpdated,
+  "session:subscribed": SessionSubscribed,
+  "session:history": SessionHistory,
+  "session:error": SessionError,
+} as const;
+
+// ---------------------------------------------------------------------------
+// Derived types
+// ---------------------------------------------------------------------------
+
+type Registry = Record<string, z.ZodType>;
+type EventMap<R extends Registry> = { [K in keyof R]: (payload: z.infer<R[K]>) => void };
+
+export type ClientEventName = keyof typeof clientEvents;
+export type ServerEventName = keyof typeof serverEvents;
+export type ClientPayload<K extends ClientEventName> = z.infer<(typeof clientEvents)[K]>;
+export type ServerPayload<K extends ServerEventName> = z.infer<(typeof serverEvents)[K]>;
+
+/** For `new Server<ClientToServerEvents, ServerToClientEvents>()` and the client's `Socket<ServerToClientEvents, ClientToServerEvents>`. */
+export type ClientToServerEvents = EventMap<typeof clientEvents>;
+export type ServerToClientEvents = EventMap<typeof serverEvents>;
+
+/** The seed's discriminated unions: `{ type, payload }` for every message. */
+export type ClientMessage = { [K in ClientEventName]: { type: K; payload: ClientPayload<K> } }[ClientEventName];
+export type ServerMessage = { [K in ServerEventName]: { type: K; payload: ServerPayload<K> } }[ServerEventName];
+
+export type ChatSend = z.infer<typeof ChatSend>;
+export type ChatResponse = z.infer<typeof ChatResponse>;
+export type ChatError = z.infer<typeof ChatError>;
+export type SessionError = z.infer<typeof SessionError>;
+
+// ---------------------------------------------------------------------------
+// Helpers shared by both sides
+// ---------------------------------------------------------------------------
+
+/** Used as `requestId` on an error answering a request whose own id could not be read. */
+export const NIL_REQUEST_ID = "00000000-0000-0000-0000-000000000000";
+
+export function isClientEventName(name: string): name is ClientEventName {
+  return Object.hasOwn(clientEvents, name);
+}
+
+/** The namespace's error event: `chat:*` requests are answered on `chat:error`, the rest on `session:error`. */
+export function errorEventFor(eventName: string): "chat:error" | "session:error" {
+  return eventName.startsWith("chat:") ? "chat:error" : "session:error";
+}
+
+/** The request's `requestId` if it has a readable one, even when the rest of the payload is invalid. */
+export function requestIdOf(payload: unknown): string {
+  if (typeof payload === "object" && payload !== null && "requestId" in payload) {
+    const parsed = RequestId.safeParse((payload as { requestId: unknown }).requestId);
+    if (parsed.success) return parsed.data;
+  }
+  return NIL_REQUEST_ID;
+}
+
+/** A short, human summary of a Zod failure: `field: problem; field: problem`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "payload"}: ${issue.message}`)
+    .join("; ");
+}
