@@ -1,0 +1,31 @@
+import type { Session, SessionEvent } from "../shared/messages.ts";
+
+/**
+ * In-process fan-out of what the session service does. The socket layer
+ * listens today; Web Push and other machines' relays can listen tomorrow
+ * without the session service knowing about them.
+ */
+export interface BusEvents {
+  /** A numbered session event, already stored. */
+  sessionEvent: (event: SessionEvent) => void;
+  /** A session's listed fields changed (status, queue, title…). */
+  sessionChanged: (session: Session) => void;
+}
+
+export class Bus {
+  private readonly listeners: { [K in keyof BusEvents]: Set<BusEvents[K]> } = {
+    sessionEvent: new Set(),
+    sessionChanged: new Set(),
+  };
+
+  on<K extends keyof BusEvents>(name: K, listener: BusEvents[K]): () => void {
+    this.listeners[name].add(listener);
+    return () => this.listeners[name].delete(listener);
+  }
+
+  emit<K extends keyof BusEvents>(name: K, ...args: Parameters<BusEvents[K]>): void {
+    for (const listener of this.listeners[name]) {
+      (listener as (...a: Parameters<BusEvents[K]>) => void)(...args);
+    }
+  }
+}

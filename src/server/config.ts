@@ -1,0 +1,83 @@
+import { homedir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { z } from "zod";
+import { ModelName } from "../shared/messages.ts";
+
+/**
+ * The server's whole configuration, parsed once from the environment at start.
+ * A bad value stops the server with a message naming the variable, instead of
+ * surfacing as a strange failure later.
+ */
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  POCKET_DATA_DIR: z.string().min(1).optional(),
+  /** One or more allowed working-directory roots, separated by the OS path delimiter (':'). */
+  POCKET_WORKDIR: z.string().min(1).optional(),
+  POCKET_TOKEN: z.string().min(16, "POCKET_TOKEN must be at least 16 characters").optional(),
+  POCKET_ALLOWED_ORIGINS: z.string().optional(),
+  POCKET_TLS_CERT: z.string().optional(),
+  POCKET_TLS_KEY: z.string().optional(),
+  /** Close a session's warm agent process after this long without a turn. */
+  POCKET_IDLE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(10 * 60_000),
+  POCKET_DEFAULT_MODEL: ModelName.default("sonnet"),
+  /** Upper bound on agent steps per message; unset means the CLI's own behaviour. */
+  POCKET_MAX_TURNS: z.coerce.number().int().min(1).optional(),
+  POCKET_CLAUDE_PATH: z.string().optional(),
+  NODE_ENV: z.string().optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  workdirRoots: string[];
+  token?: string;
+  allowedOrigins: string[];
+  tls: { cert?: string; key?: string };
+  lan: boolean;
+  idleTimeoutMs: number;
+  defaultModel: string;
+  maxTurns?: number;
+  claudePath?: string;
+  production: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function parseConfig(env: Record<string, string | undefined> = process.env, argv: string[] = []): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new ConfigError(`Invalid configuration:\n${details}`);
+  }
+  const e = parsed.data;
+  const lan = argv.includes("--lan");
+  return {
+    port: e.PORT,
+    host: lan && e.HOST === "127.0.0.1" ? "0.0.0.0" : e.HOST,
+    dataDir: resolve(e.POCKET_DATA_DIR ?? join(homedir(), ".pocket-agent")),
+    workdirRoots: (e.POCKET_WORKDIR ?? process.cwd())
+      .split(delimiter)
+      .filter(Boolean)
+      .map((p) => resolve(p)),
+    token: e.POCKET_TOKEN,
+    allowedOrigins: (e.POCKET_ALLOWED_ORIGINS ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    tls: { cert: e.POCKET_TLS_CERT, key: e.POCKET_TLS_KEY },
+    lan,
+    idleTimeoutMs: e.POCKET_IDLE_TIMEOUT_MS,
+    defaultModel: e.POCKET_DEFAULT_MODEL,
+    maxTurns: e.POCKET_MAX_TURNS,
+    claudePath: e.POCKET_CLAUDE_PATH,
+    production: e.NODE_ENV === "production",
+  };
+}

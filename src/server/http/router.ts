@@ -1,0 +1,45 @@
+import type { Server as Engine } from "@socket.io/bun-engine";
+import type { Server as BunServer } from "bun";
+
+export interface RouterOptions {
+  engine: Engine;
+  /** True once storage is open and recovery has run. */
+  isReady: () => boolean;
+  transcribe: (req: Request) => Promise<Response>;
+  /** The PWA's assets; null for paths it does not own. */
+  clientAssets?: (req: Request) => Promise<Response | null>;
+}
+
+export const json = (status: number, body: unknown, headers: HeadersInit = {}) =>
+  Response.json(body, { status, headers });
+
+/**
+ * The HTTP side of the server: a health check, the one REST endpoint
+ * (`POST /api/transcribe`), the Socket.IO engine and the PWA. Chat and
+ * sessions travel over Socket.IO only, so `/api/chat` and `/api/sessions`
+ * are deliberately 404.
+ */
+export function createRouter(options: RouterOptions) {
+  return async function route(req: Request, server: BunServer<unknown>): Promise<Response | undefined> {
+    const url = new URL(req.url);
+    const path = url.pathname;
+
+    if (path.startsWith("/socket.io/")) {
+      // The engine answers the polling requests and upgrades websockets itself (then there is no Response).
+      return options.engine.handleRequest(req, server);
+    }
+    if (path === "/healthz") {
+      return options.isReady() ? json(200, { status: "ok" }) : json(503, { status: "starting" });
+    }
+    if (path === "/api/transcribe") {
+      if (req.method !== "POST")
+        return json(405, { error: "Use POST.", code: "METHOD_NOT_ALLOWED" }, { allow: "POST" });
+      return options.transcribe(req);
+    }
+    if (path.startsWith("/api/")) {
+      return json(404, { error: `No endpoint ${path}. Chat and sessions use Socket.IO.`, code: "NOT_FOUND" });
+    }
+    const asset = await options.clientAssets?.(req);
+    return asset ?? new Response("Not found", { status: 404 });
+  };
+}

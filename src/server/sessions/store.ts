@@ -1,0 +1,217 @@
+import type { Database } from "bun:sqlite";
+import type { PermissionMode, SessionEvent, SessionEventType } from "../../shared/messages.ts";
+
+/** A session as stored; the wire `Session` adds live fields (status, queued). */
+export interface SessionRecord {
+  id: string;
+  title: string;
+  model: string;
+  cwd: string;
+  permissionMode: PermissionMode;
+  claudeSessionId: string | null;
+  lastSeq: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type TurnStatus = "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
+
+export interface TurnRecord {
+  requestId: string;
+  sessionId: string;
+  message: string;
+  status: TurnStatus;
+  createdAt: string;
+}
+
+interface SessionRow {
+  id: string;
+  title: string;
+  model: string;
+  cwd: string;
+  permission_mode: string;
+  claude_session_id: string | null;
+  last_seq: number;
+  created_at: string;
+  updated_at: string;
+}
+
+interface TurnRow {
+  request_id: string;
+  session_id: string;
+  message: string;
+  status: string;
+  created_at: string;
+}
+
+const toSession = (r: SessionRow): SessionRecord => ({
+  id: r.id,
+  title: r.title,
+  model: r.model,
+  cwd: r.cwd,
+  permissionMode: r.permission_mode as PermissionMode,
+  claudeSessionId: r.claude_session_id,
+  lastSeq: r.last_seq,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toTurn = (r: TurnRow): TurnRecord => ({
+  requestId: r.request_id,
+  sessionId: r.session_id,
+  message: r.message,
+  status: r.status as TurnStatus,
+  createdAt: r.created_at,
+});
+
+/** Payload of a session event before the store numbers it. */
+export type UnnumberedPayload<T extends SessionEventType> = Omit<
+  Extract<SessionEvent, { type: T }>["payload"],
+  "seq" | "sessionId"
+>;
+
+/**
+ * All SQL for sessions, their numbered events and their turns. Synchronous
+ * (bun:sqlite), which is what makes "store, then emit" and gap-free replay
+ * simple: no other code runs between a read and the emits that follow it.
+ */
+export class SessionStore {
+  private readonly q;
+
+  constructor(private readonly db: Database) {
+    this.q = {
+      insertSession: db.query(
+        `INSERT INTO sessions (id, title, model, cwd, permission_mode, claude_session_id, last_seq, created_at, updated_at)
+         VALUES ($id, $title, $model, $cwd, $permissionMode, NULL, 0, $createdAt, $createdAt)`,
+      ),
+      allSessions: db.query<SessionRow, []>("SELECT * FROM sessions ORDER BY updated_at DESC, created_at DESC"),
+      session: db.query<SessionRow, [string]>("SELECT * FROM sessions WHERE id = ?"),
+      bumpSeq: db.query<{ last_seq: number }, [string, string]>(
+        "UPDATE sessions SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq",
+      ),
+      insertEvent: db.query(
+        "INSERT INTO events (session_id, seq, type, request_id, payload) VALUES ($sessionId, $seq, $type, $requestId, $payload)",
+      ),
+      eventsAfter: db.query<{ type: string; payload: string }, [string, number, number]>(
+        "SELECT type, payload FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+      ),
+      eventsBefore: db.query<{ type: string; payload: string; seq: number }, [string, number, number]>(
+        "SELECT type, payload, seq FROM events WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+      ),
+      turnEvents: db.query<{ type: string; payload: string }, [string, string]>(
+        "SELECT type, payload FROM events WHERE session_id = ? AND request_id = ? ORDER BY seq",
+      ),
+      firstTurnStart: db.query<{ seq: number | null }, [string, number]>(
+        "SELECT MIN(seq) AS seq FROM events WHERE session_id = ? AND seq > ? AND type = 'chat:queued'",
+      ),
+      setClaudeSession: db.query("UPDATE sessions SET claude_session_id = ? WHERE id = ?"),
+      setTitle: db.query("UPDATE sessions SET title = ?, updated_at = ? WHERE id = ?"),
+      insertTurn: db.query(
+        `INSERT INTO turns (request_id, session_id, message, status, created_at)
+         VALUES ($requestId, $sessionId, $message, 'queued', $createdAt)`,
+      ),
+      turn: db.query<TurnRow, [string]>("SELECT * FROM turns WHERE request_id = ?"),
+      setTurnStatus: db.query("UPDATE turns SET status = ?, started_at = COALESCE(started_at, ?) WHERE request_id = ?"),
+      endTurn: db.query("UPDATE turns SET status = ?, ended_at = ? WHERE request_id = ?"),
+      unfinishedTurns: db.query<TurnRow, []>(
+        "SELECT * FROM turns WHERE status IN ('queued', 'running') ORDER BY session_id, created_at",
+      ),
+    };
+  }
+
+  createSession(s: Omit<SessionRecord, "claudeSessionId" | "lastSeq" | "updatedAt">): SessionRecord {
+    this.q.insertSession.run({
+      id: s.id,
+      title: s.title,
+      model: s.model,
+      cwd: s.cwd,
+      permissionMode: s.permissionMode,
+      createdAt: s.createdAt,
+    });
+    return { ...s, claudeSessionId: null, lastSeq: 0, updatedAt: s.createdAt };
+  }
+
+  listSessions(): SessionRecord[] {
+    return this.q.allSessions.all().map(toSession);
+  }
+
+  getSession(id: string): SessionRecord | null {
+    const row = this.q.session.get(id);
+    return row ? toSession(row) : null;
+  }
+
+  setClaudeSessionId(id: string, claudeSessionId: string): void {
+    this.q.setClaudeSession.run(claudeSessionId, id);
+  }
+
+  setTitle(id: string, title: string): void {
+    this.q.setTitle.run(title, new Date().toISOString(), id);
+  }
+
+  /** Numbers the event with the session's next seq and stores it, atomically. */
+  appendEvent<T extends SessionEventType>(sessionId: string, type: T, payload: UnnumberedPayload<T>): SessionEvent {
+    return this.db.transaction(() => {
+      const bumped = this.q.bumpSeq.get(new Date().toISOString(), sessionId);
+      if (!bumped) throw new Error(`session ${sessionId} does not exist`);
+      const full = { ...payload, sessionId, seq: bumped.last_seq };
+      this.q.insertEvent.run({
+        sessionId,
+        seq: bumped.last_seq,
+        type,
+        requestId: "requestId" in full ? String(full.requestId) : null,
+        payload: JSON.stringify(full),
+      });
+      return { type, payload: full } as unknown as SessionEvent;
+    })();
+  }
+
+  eventsAfter(sessionId: string, afterSeq: number, limit = Number.MAX_SAFE_INTEGER): SessionEvent[] {
+    return this.q.eventsAfter.all(sessionId, afterSeq, limit).map(toEvent);
+  }
+
+  /** The `limit` events just before `beforeSeq`, oldest first, and whether older ones exist. */
+  eventsBefore(sessionId: string, beforeSeq: number, limit: number): { events: SessionEvent[]; hasMore: boolean } {
+    const rows = this.q.eventsBefore.all(sessionId, beforeSeq, limit + 1);
+    const hasMore = rows.length > limit;
+    return { events: rows.slice(0, limit).reverse().map(toEvent), hasMore };
+  }
+
+  /** The seq of the first user message stored after `afterSeq`, if any. */
+  firstTurnStartAfter(sessionId: string, afterSeq: number): number | null {
+    return this.q.firstTurnStart.get(sessionId, afterSeq)?.seq ?? null;
+  }
+
+  turnEvents(sessionId: string, requestId: string): SessionEvent[] {
+    return this.q.turnEvents.all(sessionId, requestId).map(toEvent);
+  }
+
+  insertTurn(t: { requestId: string; sessionId: string; message: string; createdAt: string }): void {
+    this.q.insertTurn.run(t);
+  }
+
+  getTurn(requestId: string): TurnRecord | null {
+    const row = this.q.turn.get(requestId);
+    return row ? toTurn(row) : null;
+  }
+
+  markTurnRunning(requestId: string): void {
+    this.q.setTurnStatus.run("running", new Date().toISOString(), requestId);
+  }
+
+  endTurn(requestId: string, status: Exclude<TurnStatus, "queued" | "running">): void {
+    this.q.endTurn.run(status, new Date().toISOString(), requestId);
+  }
+
+  unfinishedTurns(): TurnRecord[] {
+    return this.q.unfinishedTurns.all().map(toTurn);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+}
+
+function toEvent(row: { type: string; payload: string }): SessionEvent {
+  // Rows are written only by appendEvent from typed payloads; no need to re-validate on the hot replay path.
+  return { type: row.type, payload: JSON.parse(row.payload) } as SessionEvent;
+}

@@ -1,0 +1,152 @@
+import { Server as Engine } from "@socket.io/bun-engine";
+import { Server, type Socket } from "socket.io";
+import type { z } from "zod";
+import {
+  type ClientEventName,
+  type ClientPayload,
+  type ClientToServerEvents,
+  clientEvents,
+  describeIssues,
+  type ErrorCode,
+  errorEventFor,
+  isClientEventName,
+  LIMITS,
+  requestIdOf,
+  type ServerToClientEvents,
+  type SessionEvent,
+} from "../../shared/messages.ts";
+import type { Bus } from "../bus.ts";
+import { PocketError } from "../errors.ts";
+import { createLogger } from "../logger.ts";
+import type { SessionService } from "../sessions/sessionService.ts";
+
+const log = createLogger("socket");
+
+export type PocketServer = Server<ClientToServerEvents, ServerToClientEvents>;
+export type PocketSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+/** Largest Socket.IO packet accepted: a maximal chat message in 4-byte UTF-8 plus framing. */
+export const MAX_PACKET_BYTES = LIMITS.messageChars * 4 + 16_384;
+
+export interface SocketServerOptions {
+  service: SessionService;
+  bus: Bus;
+  serverVersion: string;
+  /** Socket.IO middleware that admits or refuses a handshake (authentication, origin). */
+  authorize?: (socket: PocketSocket, next: (err?: Error) => void) => void;
+}
+
+const roomOf = (sessionId: string) => `session:${sessionId}`;
+
+/**
+ * The transport. Each handler only parses, calls the session service and
+ * emits; every failure becomes a typed `*:error` carrying the request's id.
+ */
+export function createSocketServer(options: SocketServerOptions): { io: PocketServer; engine: Engine } {
+  const { service, bus } = options;
+  const io: PocketServer = new Server({ maxHttpBufferSize: MAX_PACKET_BYTES });
+  const engine = new Engine({ path: "/socket.io/", maxHttpBufferSize: MAX_PACKET_BYTES });
+  io.bind(engine);
+  if (options.authorize) io.use(options.authorize);
+
+  bus.on("sessionEvent", (event) => emitSessionEvent(io.to(roomOf(event.payload.sessionId)), event));
+  bus.on("sessionChanged", (session) => io.emit("session:updated", { session }));
+
+  const handlers: {
+    [K in ClientEventName]: (socket: PocketSocket, payload: ClientPayload<K>) => void | Promise<void>;
+  } = {
+    "chat:send": (socket, p) => {
+      watch(socket, p.sessionId);
+      const result = service.send(p);
+      // A retry of an accepted message: replay what that turn has produced so far, to the retrying socket only.
+      if (result.duplicate) for (const event of result.events) emitSessionEvent(socket, event);
+    },
+    "chat:cancel": async (_socket, p) => {
+      await service.cancel(p);
+    },
+    "session:list": (socket, p) => {
+      socket.emit("session:list", { sessions: service.list(), requestId: p.requestId });
+    },
+    "session:create": (socket, p) => {
+      const { requestId, ...input } = p;
+      const session = service.create(input);
+      watch(socket, session.id);
+      socket.emit("session:created", { ...session, requestId });
+    },
+    "session:subscribe": (socket, p) => {
+      // Join, replay and confirm in one synchronous run: no event can be published in between,
+      // so the subscriber sees every event exactly once, in seq order.
+      const { events, fromSeq, lastSeq } = service.replay(p.sessionId, p.afterSeq);
+      watch(socket, p.sessionId);
+      for (const event of events) emitSessionEvent(socket, event);
+      socket.emit("session:subscribed", { sessionId: p.sessionId, requestId: p.requestId, fromSeq, lastSeq });
+    },
+    "session:history": (socket, p) => {
+      const page = service.history(p.sessionId, p.beforeSeq, p.limit ?? LIMITS.historyPage);
+      socket.emit("session:history", { sessionId: p.sessionId, requestId: p.requestId, ...page });
+    },
+  };
+
+  async function dispatch<K extends ClientEventName>(socket: PocketSocket, name: K, raw: unknown): Promise<void> {
+    const schema = clientEvents[name] as unknown as z.ZodType<ClientPayload<K>>;
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      sendError(socket, name, raw, "INVALID_PAYLOAD", `Invalid ${name}: ${describeIssues(parsed.error)}`);
+      return;
+    }
+    try {
+      await handlers[name](socket, parsed.data);
+    } catch (error) {
+      if (error instanceof PocketError) {
+        sendError(socket, name, raw, error.code, error.message);
+      } else {
+        log.error("handler failed", { event: name, error: error instanceof Error ? error.stack : String(error) });
+        sendError(socket, name, raw, "INTERNAL_ERROR", "The server failed to handle this request.");
+      }
+    }
+  }
+
+  io.on("connection", (socket) => {
+    log.debug("connected", { id: socket.id });
+    socket.emit("connection", { status: "connected", sessions: service.list(), serverVersion: options.serverVersion });
+    socket.onAny((name: string, ...args: unknown[]) => {
+      if (!isClientEventName(name)) {
+        sendError(socket, name, args[0], "UNKNOWN_EVENT", `Unknown event "${name}".`);
+        return;
+      }
+      void dispatch(socket, name, args[0]);
+    });
+  });
+
+  return { io, engine };
+}
+
+/** One current session per socket: a phone watches the conversation on screen, not every session. */
+function watch(socket: PocketSocket, sessionId: string): void {
+  const room = roomOf(sessionId);
+  for (const joined of socket.rooms) {
+    if (joined !== socket.id && joined !== room) socket.leave(joined);
+  }
+  socket.join(room);
+}
+
+function sendError(socket: PocketSocket, eventName: string, raw: unknown, code: ErrorCode, message: string): void {
+  const sessionId = sessionIdOf(raw);
+  const payload = { message, code, requestId: requestIdOf(raw), ...(sessionId ? { sessionId } : {}) };
+  socket.emit(errorEventFor(eventName), payload);
+}
+
+function sessionIdOf(raw: unknown): string | undefined {
+  if (typeof raw !== "object" || raw === null || !("sessionId" in raw)) return undefined;
+  const value = (raw as { sessionId: unknown }).sessionId;
+  return typeof value === "string" && /^[0-9a-f-]{36}$/i.test(value) ? value : undefined;
+}
+
+interface Emitter {
+  emit: PocketSocket["emit"];
+}
+
+/** Emits a stored event under its own name. The union is correlated by construction, which TS cannot follow. */
+function emitSessionEvent(target: Emitter, event: SessionEvent): void {
+  (target.emit as (name: SessionEvent["type"], payload: SessionEvent["payload"]) => boolean)(event.type, event.payload);
+}

@@ -1,0 +1,66 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * Opens (creating if needed) the server's SQLite database and brings its
+ * schema up to date. Migrations are append-only: never edit a shipped one.
+ */
+const migrations: string[] = [
+  `CREATE TABLE sessions (
+     id TEXT PRIMARY KEY,
+     title TEXT NOT NULL,
+     model TEXT NOT NULL,
+     cwd TEXT NOT NULL,
+     permission_mode TEXT NOT NULL,
+     claude_session_id TEXT,
+     last_seq INTEGER NOT NULL DEFAULT 0,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   -- One row per numbered session event, stored before it is emitted, replayed on subscribe.
+   CREATE TABLE events (
+     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     request_id TEXT,
+     payload TEXT NOT NULL,
+     PRIMARY KEY (session_id, seq)
+   ) WITHOUT ROWID;
+   -- One row per chat:send, keyed by its requestId: idempotency, queue order and crash recovery.
+   CREATE TABLE turns (
+     request_id TEXT PRIMARY KEY,
+     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+     message TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     started_at TEXT,
+     ended_at TEXT
+   );
+   CREATE INDEX turns_by_session_status ON turns(session_id, status);`,
+];
+
+export function openDatabase(dataDir: string, fileName = "pocket-agent.sqlite"): Database {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const db = new Database(join(dataDir, fileName), { create: true, strict: true });
+  db.run("PRAGMA journal_mode = WAL");
+  // NORMAL in WAL mode survives a process crash (SIGKILL); only an OS crash can lose the last commits.
+  db.run("PRAGMA synchronous = NORMAL");
+  db.run("PRAGMA foreign_keys = ON");
+  db.run("PRAGMA busy_timeout = 5000");
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Database): void {
+  const row = db.query<{ user_version: number }, []>("PRAGMA user_version").get();
+  const current = row?.user_version ?? 0;
+  for (let version = current; version < migrations.length; version++) {
+    const sql = migrations[version];
+    if (sql === undefined) break;
+    db.transaction(() => {
+      db.run(sql);
+      db.run(`PRAGMA user_version = ${version + 1}`);
+    })();
+  }
+}
