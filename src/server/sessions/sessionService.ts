@@ -284,6 +284,10 @@ export class SessionService {
       });
       const outcome = await runtime.process.runTurn(turn.message, onEvent);
       if (!runtime.process.alive) runtime.process = null;
+      if (!outcome.ok && /No conversation found/i.test(outcome.message)) {
+        // The CLI's transcript is gone (config dir wiped or moved): start the next turn fresh.
+        this.store.setClaudeSessionId(sessionId, null);
+      }
       if (outcome.claudeSessionId && outcome.claudeSessionId !== record.claudeSessionId) {
         this.store.setClaudeSessionId(sessionId, outcome.claudeSessionId);
       }

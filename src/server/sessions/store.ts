@@ -77,6 +77,11 @@ export type UnnumberedPayload<T extends SessionEventType> = Omit<
  */
 export class SessionStore {
   private readonly q;
+  /**
+   * Write-through cache of the sessions table: listing sessions is the most
+   * frequent request (every connect, every list) and the table is small.
+   */
+  private readonly sessions = new Map<string, SessionRecord>();
 
   constructor(private readonly db: Database) {
     this.q = {
@@ -85,7 +90,6 @@ export class SessionStore {
          VALUES ($id, $title, $model, $cwd, $permissionMode, NULL, 0, $createdAt, $createdAt)`,
       ),
       allSessions: db.query<SessionRow, []>("SELECT * FROM sessions ORDER BY updated_at DESC, created_at DESC"),
-      session: db.query<SessionRow, [string]>("SELECT * FROM sessions WHERE id = ?"),
       bumpSeq: db.query<{ last_seq: number }, [string, string]>(
         "UPDATE sessions SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq",
       ),
@@ -117,6 +121,7 @@ export class SessionStore {
         "SELECT * FROM turns WHERE status IN ('queued', 'running') ORDER BY session_id, created_at",
       ),
     };
+    for (const row of this.q.allSessions.all()) this.sessions.set(row.id, toSession(row));
   }
 
   createSession(s: Omit<SessionRecord, "claudeSessionId" | "lastSeq" | "updatedAt">): SessionRecord {
@@ -128,30 +133,41 @@ export class SessionStore {
       permissionMode: s.permissionMode,
       createdAt: s.createdAt,
     });
-    return { ...s, claudeSessionId: null, lastSeq: 0, updatedAt: s.createdAt };
+    const record: SessionRecord = { ...s, claudeSessionId: null, lastSeq: 0, updatedAt: s.createdAt };
+    this.sessions.set(record.id, record);
+    return { ...record };
   }
 
+  /** Most recently active first. */
   listSessions(): SessionRecord[] {
-    return this.q.allSessions.all().map(toSession);
+    return [...this.sessions.values()]
+      .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0))
+      .map((r) => ({ ...r }));
   }
 
   getSession(id: string): SessionRecord | null {
-    const row = this.q.session.get(id);
-    return row ? toSession(row) : null;
+    const record = this.sessions.get(id);
+    return record ? { ...record } : null;
   }
 
-  setClaudeSessionId(id: string, claudeSessionId: string): void {
+  setClaudeSessionId(id: string, claudeSessionId: string | null): void {
     this.q.setClaudeSession.run(claudeSessionId, id);
+    const record = this.sessions.get(id);
+    if (record) record.claudeSessionId = claudeSessionId;
   }
 
   setTitle(id: string, title: string): void {
-    this.q.setTitle.run(title, new Date().toISOString(), id);
+    const updatedAt = new Date().toISOString();
+    this.q.setTitle.run(title, updatedAt, id);
+    const record = this.sessions.get(id);
+    if (record) Object.assign(record, { title, updatedAt });
   }
 
   /** Numbers the event with the session's next seq and stores it, atomically. */
   appendEvent<T extends SessionEventType>(sessionId: string, type: T, payload: UnnumberedPayload<T>): SessionEvent {
     return this.db.transaction(() => {
-      const bumped = this.q.bumpSeq.get(new Date().toISOString(), sessionId);
+      const updatedAt = new Date().toISOString();
+      const bumped = this.q.bumpSeq.get(updatedAt, sessionId);
       if (!bumped) throw new Error(`session ${sessionId} does not exist`);
       const full = { ...payload, sessionId, seq: bumped.last_seq };
       this.q.insertEvent.run({
@@ -161,6 +177,8 @@ export class SessionStore {
         requestId: "requestId" in full ? String(full.requestId) : null,
         payload: JSON.stringify(full),
       });
+      const record = this.sessions.get(sessionId);
+      if (record) Object.assign(record, { lastSeq: bumped.last_seq, updatedAt });
       return { type, payload: full } as unknown as SessionEvent;
     })();
   }

@@ -1,26 +1,84 @@
+/**
+ * A session's working directory must lie inside one of the allowed roots
+ * (`POCKET_WORKDIR`, several separated by the OS path delimiter).
+ *
+ * This is a guard rail for what a phone may ask for, not a sandbox: the agent
+ * runs shell commands and can `cd` anywhere the user can. It stops a request
+ * from starting the agent in `/`, in `~/.ssh`, or through a symlink that leads
+ * out of the roots.
+ */
 import { realpathSync, statSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { delimiter, isAbsolute, relative, resolve, sep } from "node:path";
 
-/** Resolves a session's working directory inside the allowed roots (symlinks resolved). */
-export function resolveWorkdir(
-  requested: string | undefined,
-  roots: string[],
-): { ok: true; path: string } | { ok: false; message: string } {
-  const [first] = roots;
-  if (!first) return { ok: false, message: "No working-directory roots are configured." };
-  const candidate = requested === undefined ? first : isAbsolute(requested) ? requested : resolve(first, requested);
-  let real: string;
+export type WorkdirResult = { ok: true; path: string } | { ok: false; message: string };
+
+const MAX_PATH_CHARS = 4096;
+
+/** `POCKET_WORKDIR` split on the OS path delimiter, empty entries dropped, made absolute; `fallback` when unset. */
+export function parseWorkdirRoots(value: string | undefined, fallback: string): string[] {
+  const roots = (value ?? "")
+    .split(delimiter)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => resolve(p));
+  return roots.length > 0 ? roots : [resolve(fallback)];
+}
+
+const inside = (root: string, candidate: string): boolean => {
+  const rel = relative(root, candidate);
+  return rel === "" || (!isAbsolute(rel) && rel.split(sep)[0] !== "..");
+};
+
+const realpathOrNull = (path: string): string | null => {
   try {
-    real = realpathSync(candidate);
-    if (!statSync(real).isDirectory()) return { ok: false, message: `${requested} is not a directory.` };
+    return realpathSync(path);
   } catch {
-    return { ok: false, message: `${requested ?? candidate} does not exist.` };
+    return null;
   }
-  const inside = roots.some((root) => {
-    const rel = relative(realpathSync(root), real);
-    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+};
+
+/**
+ * - `undefined` (or blank) → the first root;
+ * - relative → resolved against the first root;
+ * - absolute → must be inside a root.
+ *
+ * The answer is the canonical path (symlinks resolved), and it must still be
+ * inside a root (checked after `realpath`, so `..` and symlinks cannot escape),
+ * exist, and be a directory. Paths outside the roots are refused before the
+ * file system is consulted, so a refusal does not reveal whether they exist.
+ */
+export function resolveWorkdir(requested: string | undefined, roots: string[]): WorkdirResult {
+  if (roots.length === 0) return { ok: false, message: "No working directory roots are configured (POCKET_WORKDIR)." };
+  if (requested !== undefined && requested.length > MAX_PATH_CHARS) {
+    return { ok: false, message: "The working directory path is too long." };
+  }
+  if (requested?.includes("\0")) return { ok: false, message: "The working directory path contains a NUL byte." };
+
+  const given = roots.map((r) => resolve(r));
+  const real = given.map(realpathOrNull);
+  const first = given[0] as string;
+  const wanted = requested === undefined || requested.trim() === "" ? first : resolve(first, requested);
+  const shown = requested === undefined || requested.trim() === "" ? wanted : requested;
+
+  const lexicallyInside = given.some((root, i) => {
+    const realRoot = real[i];
+    return inside(root, wanted) || (realRoot !== null && realRoot !== undefined && inside(realRoot, wanted));
   });
-  return inside
-    ? { ok: true, path: real }
-    : { ok: false, message: "The working directory must be inside an allowed root." };
+  if (!lexicallyInside) {
+    return { ok: false, message: `"${shown}" is outside the allowed working directories.` };
+  }
+
+  const canonical = realpathOrNull(wanted);
+  if (canonical === null) return { ok: false, message: `"${shown}" does not exist.` };
+  if (!real.some((root) => root !== null && inside(root, canonical))) {
+    return { ok: false, message: `"${shown}" leads outside the allowed working directories.` };
+  }
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(canonical).isDirectory();
+  } catch {
+    return { ok: false, message: `"${shown}" cannot be read.` };
+  }
+  if (!isDirectory) return { ok: false, message: `"${shown}" is not a directory.` };
+  return { ok: true, path: canonical };
 }

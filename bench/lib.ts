@@ -1,0 +1,44 @@
+import { type Subprocess, spawn } from "bun";
+
+/** Starts a bench server script in its own process and waits for its `URL=` line. */
+export async function spawnServer(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; proc: Subprocess; stop(): Promise<void> }> {
+  const proc = spawn([process.execPath, script], {
+    stdout: "pipe",
+    stderr: "inherit",
+    env: { ...process.env, POCKET_LOG_LEVEL: "warn", ...env },
+  });
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  while (!/URL=\S+\n/.test(buffer)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${script} exited before printing its URL:\n${buffer}`);
+    buffer += decoder.decode(value);
+  }
+  reader.releaseLock();
+  const url = /URL=(\S+)/.exec(buffer)?.[1] ?? "";
+  return {
+    url,
+    proc,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+export function summarize(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+}
+
+export const ms = (n: number) => `${n.toFixed(2)} ms`;

@@ -1,0 +1,206 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createSdkRunner } from "../../src/server/agent/sdkRunner.ts";
+import { setLogLevel } from "../../src/server/logger.ts";
+import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
+import { type FakeAnthropic, httpError, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
+import { startTestServer, TestClient, type TestServer } from "../fixtures/testServer.ts";
+
+/**
+ * Every protocol event once more, end to end through the real stack: a
+ * socket.io-client → the server → the real Claude Code CLI (Agent SDK) → the
+ * fake Anthropic API on 127.0.0.1. Nothing but the LLM's HTTP endpoint is fake.
+ */
+const TIMEOUT = 60_000;
+let api: FakeAnthropic;
+let agentEnv: AgentEnv;
+let server: TestServer;
+let pids: number[];
+const clients: TestClient[] = [];
+
+async function start(dataDir?: string, workdir?: string) {
+  pids = [];
+  const runner = createSdkRunner({ maxTurns: 4, env: agentEnv.env, onSpawn: (pid) => pids.push(pid) });
+  return startTestServer({ runner, dataDir, workdir: workdir ?? agentEnv.cwd });
+}
+
+async function connect(): Promise<TestClient> {
+  const client = await TestClient.connect(server.url);
+  clients.push(client);
+  return client;
+}
+
+async function newSession(client: TestClient) {
+  const requestId = crypto.randomUUID();
+  client.socket.emit("session:create", { requestId, model: "haiku" });
+  return client.next("session:created", (p) => p.requestId === requestId);
+}
+
+function send(client: TestClient, sessionId: string, message: string): string {
+  const requestId = crypto.randomUUID();
+  client.socket.emit("chat:send", { message, sessionId, requestId });
+  return requestId;
+}
+
+beforeAll(async () => {
+  setLogLevel("error");
+  api = await startFakeAnthropic();
+});
+beforeEach(async () => {
+  api.reset();
+  agentEnv = makeAgentEnv(api.url);
+  server = await start();
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await server.cleanup();
+  agentEnv.cleanup();
+});
+afterAll(async () => {
+  await api.close();
+  setLogLevel("info");
+});
+
+describe("real Claude Code CLI through the server", () => {
+  test(
+    "a turn: the CLI's answer with the matching requestId, streamed deltas and its logs",
+    async () => {
+      api.when("say hello", reply().text("Hello from the real CLI, streamed in pieces."));
+      const client = await connect();
+      const session = await newSession(client);
+      const requestId = send(client, session.id, "please say hello");
+      const response = await client.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      expect(response.response).toBe("Hello from the real CLI, streamed in pieces.");
+      expect(response.sessionId).toBe(session.id);
+
+      const deltas = client.all("chat:delta").filter((d) => d.requestId === requestId);
+      expect(deltas.length).toBeGreaterThan(1);
+      expect(deltas.map((d) => d.text).join("")).toBe(response.response);
+
+      const logs = client.all("log").filter((l) => l.requestId === requestId);
+      expect(response.logs).toEqual(logs.map((l) => l.data));
+      const types = logs.map((l) => (JSON.parse(l.data) as { type: string }).type);
+      expect(types).toContain("system");
+      expect(types).toContain("assistant");
+      expect(types.at(-1)).toBe("result");
+
+      const seqs = client.received
+        .filter((m) => m.type !== "session:updated" && "seq" in m.payload && m.payload.sessionId === session.id)
+        .map((m) => (m.payload as { seq: number }).seq);
+      expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "a tool step shows in the logs; a second message waits in the queue and runs on the warm process",
+    async () => {
+      api.when(
+        "list files",
+        reply().tool("Bash", { command: "echo tool-ran", description: "Print a marker" }),
+        reply().text("Listed."),
+      );
+      const client = await connect();
+      const session = await newSession(client);
+      const first = send(client, session.id, "list files please");
+      const second = send(client, session.id, "and then echo");
+      const r1 = await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
+      const r2 = await client.next("chat:response", (p) => p.requestId === second, { timeoutMs: TIMEOUT });
+      expect(r1.response).toBe("Listed.");
+      expect(r2.response).toBe("Echo: and then echo");
+      expect(r1.seq).toBeLessThan(client.all("chat:started").find((s) => s.requestId === second)?.seq ?? 0);
+      const toolUse = r1.logs
+        .map((d) => JSON.parse(d))
+        .find((m) => m.type === "assistant" && JSON.stringify(m).includes('"tool_use"'));
+      expect(JSON.stringify(toolUse)).toContain("echo tool-ran");
+      expect(r1.logs.some((d) => d.includes("tool-ran") && d.includes("tool_result"))).toBe(true);
+      expect(pids).toHaveLength(1); // one warm CLI process served both turns
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "an API error becomes chat:error API_ERROR with the CLI's message",
+    async () => {
+      api.enqueue(httpError(500, "boom"));
+      const client = await connect();
+      const session = await newSession(client);
+      const requestId = send(client, session.id, "fail please");
+      const error = await client.next("chat:error", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      expect(error.code).toBe("API_ERROR");
+      expect(error.message).toContain("500");
+      expect(error.seq).toBeNumber();
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "cancel mid-stream ends the turn with CANCELLED, and the next message works",
+    async () => {
+      api.when("write an essay", reply().textSlow("word ".repeat(400), { chunkChars: 5, delayMs: 20 }));
+      const client = await connect();
+      const session = await newSession(client);
+      const requestId = send(client, session.id, "write an essay");
+      await client.next("chat:delta", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      client.socket.emit("chat:cancel", {
+        sessionId: session.id,
+        targetRequestId: requestId,
+        requestId: crypto.randomUUID(),
+      });
+      const error = await client.next("chat:error", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      expect(error.code).toBe("CANCELLED");
+      const next = send(client, session.id, "are you there");
+      expect((await client.next("chat:response", (p) => p.requestId === next, { timeoutMs: TIMEOUT })).response).toBe(
+        "Echo: are you there",
+      );
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "the CLI killed mid-turn: AGENT_CRASHED, then the next message resumes the conversation",
+    async () => {
+      api.when("long job", reply().textSlow("x".repeat(2000), { chunkChars: 2, delayMs: 20 }));
+      const client = await connect();
+      const session = await newSession(client);
+      const warm = send(client, session.id, "remember the word pineapple");
+      await client.next("chat:response", (p) => p.requestId === warm, { timeoutMs: TIMEOUT });
+      const doomed = send(client, session.id, "long job");
+      await client.next("chat:delta", (p) => p.requestId === doomed, { timeoutMs: TIMEOUT });
+      process.kill(pids[0] ?? -1, "SIGKILL");
+      const error = await client.next("chat:error", (p) => p.requestId === doomed, { timeoutMs: TIMEOUT });
+      expect(error.code).toBe("AGENT_CRASHED");
+
+      const after = send(client, session.id, "what was the word");
+      await client.next("chat:response", (p) => p.requestId === after, { timeoutMs: TIMEOUT });
+      expect(pids).toHaveLength(2);
+      const resumed = api.log.findLast((r) => r.userText === "what was the word");
+      expect(JSON.stringify(resumed?.body.messages)).toContain("pineapple");
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "a restart on the same data dir lists the session and resumes the CLI conversation",
+    async () => {
+      const client = await connect();
+      const session = await newSession(client);
+      const first = send(client, session.id, "my name is Ada");
+      const r1 = await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
+      client.close();
+      await server.stop();
+
+      server = await start(server.dataDir, server.workdir);
+      const again = await connect();
+      expect(again.all("connection")[0]?.sessions.map((s) => s.id)).toContain(session.id);
+      const second = send(again, session.id, "what is my name");
+      const r2 = await again.next("chat:response", (p) => p.requestId === second, { timeoutMs: TIMEOUT });
+      expect(r2.seq).toBeGreaterThan(r1.seq);
+      const request = api.log.findLast((r) => r.userText === "what is my name");
+      expect(JSON.stringify(request?.body.messages)).toContain("my name is Ada");
+      expect(existsSync(join(agentEnv.configDir, "projects"))).toBe(true);
+    },
+    TIMEOUT,
+  );
+});
