@@ -1,7 +1,18 @@
-import { join } from "node:path";
+import { networkInterfaces } from "node:os";
 import packageJson from "../../package.json" with { type: "json" };
 import { createSdkRunner } from "./agent/sdkRunner.ts";
 import type { AgentRunner } from "./agent/types.ts";
+import {
+  configuredOrigins,
+  createAuth,
+  createSocketAuthHooks,
+  loadOrCreateToken,
+  pairingUrl,
+  parseAllowedOrigins,
+  printPairingBanner,
+  resolveTls,
+  withSecurityHeaders,
+} from "./auth/index.ts";
 import { Bus } from "./bus.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";
 import { createRouter, json } from "./http/router.ts";
@@ -17,16 +28,40 @@ export interface StartOptions {
   config: Config;
   /** Replaces the real Claude Code runner (tests, benchmarks). */
   runner?: AgentRunner;
+  /** The PWA's assets; omitted in tests that only speak the protocol. */
+  clientAssets?: (req: Request) => Promise<Response | null>;
+  /** sha256 CSP sources of the inline scripts in the served index.html. */
+  scriptHashes?: string[];
 }
 
 export interface RunningServer {
   url: string;
   port: number;
+  https: boolean;
+  /** The URL that pairs a device (contains the token: print it, never log it). */
+  pairingUrl: string;
   service: SessionService;
   stop(): Promise<void>;
 }
 
-export async function startServer({ config, runner }: StartOptions): Promise<RunningServer> {
+export async function startServer({
+  config,
+  runner,
+  clientAssets,
+  scriptHashes = [],
+}: StartOptions): Promise<RunningServer> {
+  const token = await loadOrCreateToken(config.dataDir, config.token);
+  const tls = await resolveTls(config);
+  const https = tls !== null;
+  const auth = createAuth({
+    token,
+    secureCookies: https,
+    allowedOrigins: [
+      ...configuredOrigins({ host: config.host, port: config.port, https, names: tls?.names }),
+      ...parseAllowedOrigins(config.allowedOrigins),
+    ],
+  });
+
   const db = openDatabase(config.dataDir);
   const bus = new Bus();
   const service = new SessionService({
@@ -39,11 +74,19 @@ export async function startServer({ config, runner }: StartOptions): Promise<Run
   });
   service.recover();
 
-  const { io, engine } = createSocketServer({ service, bus, serverVersion: packageJson.version });
+  const { io, engine } = createSocketServer({
+    service,
+    bus,
+    serverVersion: packageJson.version,
+    auth: createSocketAuthHooks(auth),
+  });
   let ready = false;
-  const route = createRouter({
+  const fetch = createRouter({
     engine,
+    auth,
+    secure: (res, req) => withSecurityHeaders(res, { https, scriptHashes, host: req.headers.get("host") }),
     isReady: () => ready,
+    clientAssets,
     transcribe: async (req) => {
       const form = await req.formData().catch(() => null);
       const audio = form?.get("audio");
@@ -57,23 +100,27 @@ export async function startServer({ config, runner }: StartOptions): Promise<Run
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
+    ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     idleTimeout: handler.idleTimeout,
     maxRequestBodySize: Math.max(handler.maxRequestBodySize, 26 * 1024 * 1024),
     websocket: handler.websocket,
-    fetch: (req, srv) => route(req, srv),
+    fetch,
     error(error) {
       log.error("request failed", { error: error.stack ?? String(error) });
       return json(500, { error: "Internal server error.", code: "INTERNAL_ERROR" });
     },
   });
   ready = true;
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
-  log.info("listening", { url, dataDir: config.dataDir, workdirRoots: config.workdirRoots });
+  const port = server.port ?? config.port;
+  const url = `${https ? "https" : "http"}://${publicHost(config.host)}:${port}`;
+  log.info("listening", { url, https, dataDir: config.dataDir, workdirRoots: config.workdirRoots });
 
   return {
     url,
-    port: server.port ?? config.port,
+    port,
+    https,
     service,
+    pairingUrl: pairingUrl(url, token),
     async stop() {
       ready = false;
       await io.close();
@@ -82,6 +129,16 @@ export async function startServer({ config, runner }: StartOptions): Promise<Run
       db.close();
     },
   };
+}
+
+/** The address a phone can reach: for a wildcard bind, the first LAN IPv4 address. */
+function publicHost(host: string): string {
+  if (host !== "0.0.0.0" && host !== "::") return host.includes(":") ? `[${host}]` : host;
+  for (const addresses of Object.values(networkInterfaces())) {
+    const lan = addresses?.find((a) => a.family === "IPv4" && !a.internal);
+    if (lan) return lan.address;
+  }
+  return "127.0.0.1";
 }
 
 if (import.meta.main) {
@@ -96,7 +153,8 @@ if (import.meta.main) {
     throw error;
   }
   const running = await startServer({ config });
-  console.log(`Pocket Agent ${packageJson.version} on ${running.url} (data: ${join(config.dataDir)})`);
+  console.log(`Pocket Agent ${packageJson.version} on ${running.url}`);
+  printPairingBanner(running.pairingUrl);
   const shutdown = async (signal: string) => {
     log.info("shutting down", { signal });
     await running.stop();

@@ -1,8 +1,13 @@
 import type { Server as Engine } from "@socket.io/bun-engine";
 import type { Server as BunServer } from "bun";
+import type { Auth } from "../auth/index.ts";
 
 export interface RouterOptions {
   engine: Engine;
+  /** Every door's check: pairing routes, then credentials for /api/*. */
+  auth: Pick<Auth, "checkHttp" | "handleAuthRoutes">;
+  /** Adds CSP and the other security headers to every response. */
+  secure: (res: Response, req: Request) => Response;
   /** True once storage is open and recovery has run. */
   isReady: () => boolean;
   transcribe: (req: Request) => Promise<Response>;
@@ -20,7 +25,15 @@ export const json = (status: number, body: unknown, headers: HeadersInit = {}) =
  * are deliberately 404.
  */
 export function createRouter(options: RouterOptions) {
-  return async function route(req: Request, server: BunServer<unknown>): Promise<Response | undefined> {
+  return async function fetch(req: Request, server: BunServer<unknown>): Promise<Response | undefined> {
+    const ip = server.requestIP(req)?.address ?? "unknown";
+    const early = options.auth.checkHttp(req, ip) ?? (await options.auth.handleAuthRoutes(req, ip));
+    const res = early ?? (await route(req, server));
+    // undefined: the engine upgraded the request to a websocket.
+    return res && options.secure(res, req);
+  };
+
+  async function route(req: Request, server: BunServer<unknown>): Promise<Response | undefined> {
     const url = new URL(req.url);
     const path = url.pathname;
 
@@ -41,5 +54,5 @@ export function createRouter(options: RouterOptions) {
     }
     const asset = await options.clientAssets?.(req);
     return asset ?? new Response("Not found", { status: 404 });
-  };
+  }
 }

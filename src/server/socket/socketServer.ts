@@ -15,6 +15,7 @@ import {
   type ServerToClientEvents,
   type SessionEvent,
 } from "../../shared/messages.ts";
+import type { SocketAuthHooks } from "../auth/socket.ts";
 import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
@@ -32,8 +33,8 @@ export interface SocketServerOptions {
   service: SessionService;
   bus: Bus;
   serverVersion: string;
-  /** Socket.IO middleware that admits or refuses a handshake (authentication, origin). */
-  authorize?: (socket: PocketSocket, next: (err?: Error) => void) => void;
+  /** Admits or refuses connections (token, origin, throttle); see src/server/auth/socket.ts. */
+  auth?: SocketAuthHooks;
 }
 
 const roomOf = (sessionId: string) => `session:${sessionId}`;
@@ -45,9 +46,15 @@ const roomOf = (sessionId: string) => `session:${sessionId}`;
 export function createSocketServer(options: SocketServerOptions): { io: PocketServer; engine: Engine } {
   const { service, bus } = options;
   const io: PocketServer = new Server({ maxHttpBufferSize: MAX_PACKET_BYTES });
-  const engine = new Engine({ path: "/socket.io/", maxHttpBufferSize: MAX_PACKET_BYTES });
+  const { auth } = options;
+  const engine = new Engine({
+    path: "/socket.io/",
+    maxHttpBufferSize: MAX_PACKET_BYTES,
+    ...(auth ? { allowRequest: auth.allowRequest } : {}),
+  });
+  if (auth) engine.on("connection", auth.onEngineConnection);
   io.bind(engine);
-  if (options.authorize) io.use(options.authorize);
+  if (auth) io.use(auth.middleware);
 
   bus.on("sessionEvent", (event) => emitSessionEvent(io.to(roomOf(event.payload.sessionId)), event));
   bus.on("sessionChanged", (session) => io.emit("session:updated", { session }));

@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
+import crypto from "node:crypto";
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cookieValueFor, generateToken, loadOrCreateToken, redactToken, safeEqual } from "./token.ts";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "pocket-token-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("loadOrCreateToken", () => {
+  test("creates a 256-bit token in <dataDir>/token with mode 0600, then reuses it", async () => {
+    const dataDir = join(dir, "data");
+    const first = await loadOrCreateToken(dataDir);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(first, "base64url")).toHaveLength(32);
+    const file = join(dataDir, "token");
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await readFile(file, "utf8")).trim()).toBe(first);
+    expect(await loadOrCreateToken(dataDir)).toBe(first);
+    expect(await readdir(dataDir)).toEqual(["token"]); // no temporary files left behind
+  });
+
+  test("concurrent first starts agree on one token", async () => {
+    const tokens = await Promise.all([1, 2, 3, 4, 5].map(() => loadOrCreateToken(dir)));
+    expect(new Set(tokens).size).toBe(1);
+  });
+
+  test("POCKET_TOKEN wins and no file is written", async () => {
+    expect(await loadOrCreateToken(dir, "  an-explicit-token-value  ")).toBe("an-explicit-token-value");
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  test("a blank POCKET_TOKEN counts as unset", async () => {
+    const token = await loadOrCreateToken(dir, "   ");
+    expect(token).toHaveLength(43);
+  });
+
+  test("too short or whitespace-containing tokens are refused", async () => {
+    await expect(loadOrCreateToken(dir, "short")).rejects.toThrow(/at least 16/);
+    await expect(loadOrCreateToken(dir, "has space in the middle")).rejects.toThrow(/whitespace/);
+    await writeFile(join(dir, "token"), "tiny\n");
+    await expect(loadOrCreateToken(dir)).rejects.toThrow(/at least 16/);
+  });
+
+  test("a token file readable by others is narrowed back to 0600", async () => {
+    const file = join(dir, "token");
+    await writeFile(file, "0123456789abcdef0123\n");
+    await chmod(file, 0o644);
+    expect(await loadOrCreateToken(dir)).toBe("0123456789abcdef0123");
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  test("an empty token file is replaced by a fresh token", async () => {
+    await writeFile(join(dir, "token"), "");
+    const token = await loadOrCreateToken(dir);
+    expect(token).toHaveLength(43);
+    expect((await readFile(join(dir, "token"), "utf8")).trim()).toBe(token);
+  });
+});
+
+describe("safeEqual", () => {
+  test("compares with crypto.timingSafeEqual on equal-length SHA-256 digests", () => {
+    const spy = spyOn(crypto, "timingSafeEqual");
+    try {
+      expect(safeEqual("secret-value", "secret-value")).toBe(true);
+      expect(safeEqual("short", "a-much-longer-secret-value")).toBe(false);
+      expect(spy).toHaveBeenCalledTimes(2);
+      for (const [a, b] of spy.mock.calls) {
+        expect((a as Buffer).byteLength).toBe(32);
+        expect((b as Buffer).byteLength).toBe(32);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test("different lengths and empty strings never throw", () => {
+    expect(safeEqual("", "x")).toBe(false);
+    expect(safeEqual("", "")).toBe(true);
+    expect(safeEqual("é", "e")).toBe(false);
+  });
+});
+
+describe("redactToken", () => {
+  test("removes the raw token, its URL-encoded form and the derived cookie value", () => {
+    const token = "abc+def/ghi=jkl-mno_pqr";
+    const text = `url=http://h/?token=${encodeURIComponent(token)} raw=${token} cookie=${cookieValueFor(token)}`;
+    const out = redactToken(text, token);
+    expect(out).not.toContain(token);
+    expect(out).not.toContain(encodeURIComponent(token));
+    expect(out).not.toContain(cookieValueFor(token));
+    expect(out).toBe("url=http://h/?token=[REDACTED] raw=[REDACTED] cookie=[REDACTED]");
+  });
+
+  test("leaves other text alone, and an empty token redacts nothing", () => {
+    expect(redactToken("nothing secret here", generateToken())).toBe("nothing secret here");
+    expect(redactToken("abc", "")).toBe("abc");
+  });
+});
+
+test("the cookie value is derived from the token: a new token invalidates old cookies", () => {
+  const a = generateToken();
+  const b = generateToken();
+  expect(cookieValueFor(a)).toBe(cookieValueFor(a));
+  expect(cookieValueFor(a)).not.toBe(cookieValueFor(b));
+  expect(cookieValueFor(a)).not.toContain(a);
+});

@@ -1,0 +1,123 @@
+/**
+ * The access token: where it comes from, how it is compared, and how it is kept
+ * out of logs.
+ *
+ * The token is either `POCKET_TOKEN` or 256 random bits generated on first start
+ * and kept in `<dataDir>/token` (mode 0600). Rotating it (delete the file, or set
+ * a new `POCKET_TOKEN`, then restart) invalidates every paired device, because
+ * the cookie value is derived from the token.
+ */
+import crypto from "node:crypto";
+import { chmod, link, mkdir, open, readFile, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+
+/** Shortest token accepted from `POCKET_TOKEN` or the token file. */
+export const MIN_TOKEN_LENGTH = 16;
+export const TOKEN_FILE_NAME = "token";
+
+/** 256 random bits, base64url (43 characters, safe in a URL without escaping). */
+export function generateToken(): string {
+  return crypto.randomBytes(32).toString("base64url");
+}
+
+const digest = (value: string): Buffer => crypto.createHash("sha256").update(value, "utf8").digest();
+
+/**
+ * Constant-time string comparison: both sides are hashed to equal-length
+ * SHA-256 digests first, so neither the content nor the length of the secret
+ * leaks through timing, and `timingSafeEqual` never throws on a length mismatch.
+ */
+export function safeEqual(presented: string, expected: string): boolean {
+  // `crypto.timingSafeEqual` is read off the module object at call time (tests spy on it).
+  return crypto.timingSafeEqual(digest(presented), digest(expected));
+}
+
+/**
+ * The value stored in the pairing cookie: an HMAC of a fixed label keyed by the
+ * token. The raw token never sits in the browser's cookie jar, and a new token
+ * makes every old cookie worthless.
+ */
+export function cookieValueFor(token: string): string {
+  return crypto.createHmac("sha256", token).update("pocket-agent pairing cookie v1").digest("base64url");
+}
+
+/**
+ * Safety net for anything that might be logged: removes the token (raw and
+ * URL-encoded) and the cookie value derived from it.
+ */
+export function redactToken(text: string, token: string): string {
+  if (!token) return text;
+  const secrets = new Set([token, encodeURIComponent(token), cookieValueFor(token)]);
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join("[REDACTED]");
+  return out;
+}
+
+function checkStrength(token: string, source: string): string {
+  const trimmed = token.trim();
+  if (trimmed.length < MIN_TOKEN_LENGTH) {
+    throw new Error(`${source} must be at least ${MIN_TOKEN_LENGTH} characters (it is ${trimmed.length}).`);
+  }
+  if (/\s/.test(trimmed)) throw new Error(`${source} must not contain whitespace.`);
+  return trimmed;
+}
+
+/**
+ * Returns `envToken` when set, else the token kept in `<dataDir>/token`,
+ * creating it (mode 0600, atomically: a half-written file is never read) on
+ * first start. An existing file that others can read is narrowed back to 0600.
+ */
+export async function loadOrCreateToken(dataDir: string, envToken?: string): Promise<string> {
+  if (envToken !== undefined && envToken.trim() !== "") return checkStrength(envToken, "POCKET_TOKEN");
+
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, TOKEN_FILE_NAME);
+  const existing = await readTokenFile(file);
+  if (existing !== null) return existing;
+
+  // Write a temporary file, then hard-link it into place: `link` fails if the
+  // token file appeared meanwhile (another process won the race) and never
+  // exposes a partly written file.
+  const token = generateToken();
+  const temp = join(dataDir, `.${TOKEN_FILE_NAME}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    await handle.writeFile(`${token}\n`, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, file);
+  } catch (error) {
+    if (!isErrno(error, "EEXIST")) throw error;
+    const winner = await readTokenFile(file);
+    if (winner === null) throw error;
+    return winner;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+  return token;
+}
+
+async function readTokenFile(file: string): Promise<string | null> {
+  let content: string;
+  try {
+    content = await readFile(file, "utf8");
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return null;
+    throw error;
+  }
+  const info = await stat(file);
+  if ((info.mode & 0o077) !== 0) await chmod(file, 0o600);
+  if (content.trim() === "") {
+    // An empty file (e.g. truncated by hand) is treated as "no token yet".
+    await unlink(file);
+    return null;
+  }
+  return checkStrength(content, `The token file ${file}`);
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === code;
+}
