@@ -14,7 +14,7 @@ import { createSdkRunner } from "../src/server/agent/sdkRunner.ts";
 import { setLogLevel } from "../src/server/logger.ts";
 import { makeAgentEnv } from "../tests/fixtures/agentEnv.ts";
 import { startFakeAnthropic } from "../tests/fixtures/fakeAnthropic.ts";
-import { TestClient, startTestServer } from "../tests/fixtures/testServer.ts";
+import { startTestServer, TestClient } from "../tests/fixtures/testServer.ts";
 import { summarize } from "./lib.ts";
 
 const WARM_TURNS = Number(process.env.BENCH_TURNS ?? 40);
@@ -37,7 +37,11 @@ function directSdk(env: Record<string, string>, cwd: string) {
   return {
     async turn(text: string): Promise<number> {
       const t0 = performance.now();
-      const message: SDKUserMessage = { type: "user", message: { role: "user", content: text }, parent_tool_use_id: null };
+      const message: SDKUserMessage = {
+        type: "user",
+        message: { role: "user", content: text },
+        parent_tool_use_id: null,
+      };
       const waiter = pending.shift();
       if (waiter) waiter(message);
       else queued.push(message);

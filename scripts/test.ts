@@ -11,7 +11,7 @@ const systemNeeds: { bin: string; pkg: string }[] = [
   { bin: "/usr/bin/chromium", pkg: "chromium" },
   { bin: "ffmpeg", pkg: "ffmpeg" },
   { bin: "espeak-ng", pkg: "espeak-ng" },
-  { bin: "pocketsphinx", pkg: "pocketsphinx" },
+  { bin: "pocketsphinx_continuous", pkg: "pocketsphinx" },
   { bin: "/usr/share/pocketsphinx/model/en-us/en-us", pkg: "pocketsphinx-en-us" },
   { bin: "openssl", pkg: "openssl" },
 ];
@@ -65,13 +65,13 @@ let failed = 0;
 let exitCode = 0;
 
 if (only !== "e2e") {
-  const unit = await run(["bun", "test"]);
+  const unit = await run([process.execPath, "test"]);
   passed += count(unit.output, /^\s*(\d+) pass$/gm);
   failed += count(unit.output, /^\s*(\d+) fail$/gm);
   if (unit.code !== 0) exitCode = 1;
 }
 if (only !== "unit") {
-  const build = await run(["bun", "scripts/build.ts"]);
+  const build = await run([process.execPath, "scripts/build.ts"]);
   if (build.code !== 0) exitCode = 1;
   const e2e = await run(["npx", "playwright", "test"]);
   passed += count(e2e.output, /^\s*(\d+) passed/gm);

@@ -21,6 +21,8 @@ import { SessionService } from "./sessions/sessionService.ts";
 import { SessionStore } from "./sessions/store.ts";
 import { createSocketServer } from "./socket/socketServer.ts";
 import { openDatabase } from "./storage/database.ts";
+import { parseTranscriptionConfig } from "./transcription/config.ts";
+import { createTranscribeHandler, transcribeBodyLimit } from "./transcription/transcribeHandler.ts";
 
 const log = createLogger("server");
 
@@ -62,6 +64,8 @@ export async function startServer({
     ],
   });
 
+  const transcriptionConfig = parseTranscriptionConfig(process.env);
+  const transcription = createTranscribeHandler(transcriptionConfig);
   const db = openDatabase(config.dataDir);
   const bus = new Bus();
   const service = new SessionService({
@@ -87,13 +91,7 @@ export async function startServer({
     secure: (res, req) => withSecurityHeaders(res, { https, scriptHashes, host: req.headers.get("host") }),
     isReady: () => ready,
     clientAssets,
-    transcribe: async (req) => {
-      const form = await req.formData().catch(() => null);
-      const audio = form?.get("audio");
-      if (!(audio instanceof Blob))
-        return json(400, { error: "Send the recording as multipart field 'audio'.", code: "NO_AUDIO" });
-      return json(503, { error: "Voice transcription is not set up on this server yet.", code: "NO_ENGINE" });
-    },
+    transcribe: (req) => transcription.handle(req),
   });
 
   const handler = engine.handler();
@@ -102,7 +100,7 @@ export async function startServer({
     port: config.port,
     ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     idleTimeout: handler.idleTimeout,
-    maxRequestBodySize: Math.max(handler.maxRequestBodySize, 26 * 1024 * 1024),
+    maxRequestBodySize: Math.max(handler.maxRequestBodySize, transcribeBodyLimit(transcriptionConfig)),
     websocket: handler.websocket,
     fetch,
     error(error) {

@@ -1,0 +1,41 @@
+import type { SttEngineName } from "../types.ts";
+
+export interface SttTranscribeOptions {
+  /** Aborted on the engine timeout or when the client goes away; the engine must stop promptly. */
+  signal: AbortSignal;
+  /** ISO 639-1 code or `auto`. */
+  language?: string;
+  /** Text that biases recognition (vocabulary, spelling), where the engine supports it. */
+  prompt?: string;
+}
+
+/**
+ * One speech-to-text backend. `transcribe` reads a 16 kHz mono s16le WAV and
+ * resolves with the trimmed text; it throws `SttEngineError` for a failure the
+ * user should see, and lets an abort surface as any error once `signal` is
+ * aborted (the caller tells timeout from cancel by the signal).
+ */
+export interface SttEngine {
+  readonly name: SttEngineName;
+  /** Cheap local check (binaries, model files, settings); never calls the network. */
+  available(): Promise<boolean>;
+  transcribe(wavPath: string, options: SttTranscribeOptions): Promise<string>;
+  /** How to set this engine up, for the NO_ENGINE message. */
+  readonly setupHint: string;
+}
+
+/** The engine ran and failed; the message is shown to the user (no secrets, no temp paths). */
+export class SttEngineError extends Error {
+  override name = "SttEngineError";
+}
+
+/** Collapses an engine's multi-line output into one trimmed line. */
+export function joinLines(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(" ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
