@@ -65,7 +65,7 @@ let failed = 0;
 let exitCode = 0;
 
 if (only !== "e2e") {
-  const unit = await run([process.execPath, "test"]);
+  const unit = await run([process.execPath, "test", "--timeout", "60000"], { POCKET_LOG_LEVEL: "error" });
   passed += count(unit.output, /^\s*(\d+) pass$/gm);
   failed += count(unit.output, /^\s*(\d+) fail$/gm);
   if (unit.code !== 0) exitCode = 1;
