@@ -8,14 +8,17 @@ import type { Session, SessionEvent } from "../shared/messages.ts";
 export interface BusEvents {
   /** A numbered session event, already stored. */
   sessionEvent: (event: SessionEvent) => void;
-  /** A session's listed fields changed (status, queue, title…). */
-  sessionChanged: (session: Session) => void;
+  /** A session's listed fields changed (status, queue, title…); `requestId` when a request caused it. */
+  sessionChanged: (session: Session, requestId?: string) => void;
+  /** A session and all its data are gone. */
+  sessionDeleted: (sessionId: string, requestId?: string) => void;
 }
 
 export class Bus {
   private readonly listeners: { [K in keyof BusEvents]: Set<BusEvents[K]> } = {
     sessionEvent: new Set(),
     sessionChanged: new Set(),
+    sessionDeleted: new Set(),
   };
 
   on<K extends keyof BusEvents>(name: K, listener: BusEvents[K]): () => void {

@@ -1,4 +1,5 @@
 import { networkInterfaces } from "node:os";
+import { resolve } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import { createSdkRunner } from "./agent/sdkRunner.ts";
 import type { AgentRunner } from "./agent/types.ts";
@@ -15,6 +16,7 @@ import {
 } from "./auth/index.ts";
 import { Bus } from "./bus.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";
+import { createClientAssets } from "./http/client.ts";
 import { createRouter, json } from "./http/router.ts";
 import { createLogger } from "./logger.ts";
 import { SessionService } from "./sessions/sessionService.ts";
@@ -34,6 +36,8 @@ export interface StartOptions {
   clientAssets?: (req: Request) => Promise<Response | null>;
   /** sha256 CSP sources of the inline scripts in the served index.html. */
   scriptHashes?: string[];
+  /** Bun HTML-import routes (development only: the client bundled on request, with HMR). */
+  routes?: Record<string, Bun.HTMLBundle>;
 }
 
 export interface RunningServer {
@@ -51,6 +55,7 @@ export async function startServer({
   runner,
   clientAssets,
   scriptHashes = [],
+  routes,
 }: StartOptions): Promise<RunningServer> {
   const token = await loadOrCreateToken(config.dataDir, config.token);
   const tls = await resolveTls(config);
@@ -75,6 +80,8 @@ export async function startServer({
     defaultModel: config.defaultModel,
     workdirRoots: config.workdirRoots,
     idleTimeoutMs: config.idleTimeoutMs,
+    // Claude Code itself refuses bypassPermissions as root unless IS_SANDBOX=1.
+    bypassAllowed: process.getuid?.() !== 0 || process.env.IS_SANDBOX === "1",
   });
   service.recover();
 
@@ -102,6 +109,7 @@ export async function startServer({
     idleTimeout: handler.idleTimeout,
     maxRequestBodySize: Math.max(handler.maxRequestBodySize, transcribeBodyLimit(transcriptionConfig)),
     websocket: handler.websocket,
+    ...(routes ? { routes, development: { hmr: true, console: true } } : {}),
     fetch,
     error(error) {
       log.error("request failed", { error: error.stack ?? String(error) });
@@ -150,7 +158,13 @@ if (import.meta.main) {
     }
     throw error;
   }
-  const running = await startServer({ config });
+  const assets = await createClientAssets({ dev: !config.production, distDir: resolve(import.meta.dir, "../../dist") });
+  const running = await startServer({
+    config,
+    clientAssets: assets.fetch,
+    scriptHashes: assets.scriptHashes,
+    ...(config.production ? {} : { routes: assets.routes as Record<string, Bun.HTMLBundle> }),
+  });
   console.log(`Pocket Agent ${packageJson.version} on ${running.url}`);
   printPairingBanner(running.pairingUrl);
   const shutdown = async (signal: string) => {

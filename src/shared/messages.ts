@@ -36,6 +36,8 @@ export const ErrorCode = z.enum([
   "SESSION_NOT_FOUND",
   "TURN_NOT_FOUND",
   "INVALID_WORKDIR",
+  "PERMISSION_NOT_PENDING",
+  "BYPASS_NOT_ALLOWED",
   "UNAUTHORIZED",
   "RATE_LIMITED",
   // turn outcomes
@@ -63,6 +65,8 @@ export const errorCodeMeaning: Record<ErrorCode, string> = {
   SESSION_NOT_FOUND: "This session no longer exists.",
   TURN_NOT_FOUND: "That message is not running or queued any more.",
   INVALID_WORKDIR: "The working directory is not allowed or does not exist.",
+  PERMISSION_NOT_PENDING: "That request was already answered or is no longer waiting.",
+  BYPASS_NOT_ALLOWED: "Skipping permission checks is not allowed on this server.",
   UNAUTHORIZED: "This device is not paired with the server.",
   RATE_LIMITED: "Too many attempts. Wait a minute and try again.",
   CANCELLED: "Stopped before it finished.",
@@ -109,6 +113,8 @@ export const Session = z.object({
   status: SessionStatus,
   /** Turns waiting behind the running one. */
   queued: z.number().int().nonnegative(),
+  /** Tool uses waiting for the user's approval. */
+  pendingPermissions: z.number().int().nonnegative(),
   /** Highest event `seq` stored for this session (0 when empty). */
   lastSeq: Seq,
   createdAt: z.iso.datetime(),
@@ -138,6 +144,36 @@ export const SessionCreate = z.object({
   /** Relative to the first allowed root, or absolute inside an allowed root. */
   cwd: z.string().max(LIMITS.pathChars).optional(),
   permissionMode: PermissionMode.exclude(["bypassPermissions"]).optional(),
+  requestId: RequestId,
+});
+export const SessionUpdate = z
+  .object({
+    sessionId: SessionId,
+    title: z.string().trim().min(1).max(LIMITS.titleChars).optional(),
+    model: ModelName.optional(),
+    permissionMode: PermissionMode.optional(),
+    /** Must be true to switch to `bypassPermissions`: the client asked the user first. */
+    confirmBypass: z.boolean().optional(),
+    requestId: RequestId,
+  })
+  .refine((u) => u.permissionMode !== "bypassPermissions" || u.confirmBypass === true, {
+    message: "bypassPermissions needs confirmBypass: true",
+    path: ["confirmBypass"],
+  });
+export const SessionDelete = z.object({ sessionId: SessionId, requestId: RequestId });
+export const PermissionDecision = z.enum(["allow", "deny", "allow_always"]);
+export type PermissionDecision = z.infer<typeof PermissionDecision>;
+export const PermissionRespond = z.object({
+  sessionId: SessionId,
+  permissionId: z.uuid(),
+  decision: PermissionDecision,
+  /** Deny: the reason the agent is told. */
+  message: z
+    .string()
+    .max(LIMITS.titleChars * 10)
+    .optional(),
+  /** AskUserQuestion: question text → chosen label(s), comma-separated for multi-select. */
+  answers: z.record(z.string().max(1_000), z.string().max(2_000)).optional(),
   requestId: RequestId,
 });
 export const SessionSubscribe = z.object({
@@ -189,6 +225,27 @@ export const ChatResponse = SessionEventBase.extend({
   durationMs: z.number().nonnegative(),
   costUsd: z.number().nonnegative().optional(),
 });
+/** The agent wants to use a tool that needs the user's approval. */
+export const PermissionRequest = SessionEventBase.extend({
+  /** The turn's requestId. */
+  requestId: RequestId,
+  permissionId: z.uuid(),
+  toolName: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  /** Claude Code's own sentence for the ask, e.g. "Claude wants to edit foo.ts". */
+  title: z.string().optional(),
+  description: z.string().optional(),
+  decisionReason: z.string().optional(),
+  blockedPath: z.string().optional(),
+  /** The permission rules `allow_always` would add for the rest of the session. */
+  suggestions: z.array(z.unknown()),
+});
+export const PermissionResolved = SessionEventBase.extend({
+  requestId: RequestId,
+  permissionId: z.uuid(),
+  decision: z.enum(["allow", "deny", "allow_always", "cancelled"]),
+  message: z.string().optional(),
+});
 /** Turn failures carry `sessionId` and `seq`; rejected requests carry neither `seq` nor always `sessionId`. */
 export const ChatError = ErrorPayload.extend({ seq: Seq.optional() });
 export const SessionError = ErrorPayload;
@@ -200,7 +257,9 @@ export const Connection = z.object({
 });
 export const SessionList = z.object({ sessions: z.array(Session), requestId: RequestId });
 export const SessionCreated = Session.extend({ requestId: RequestId });
-export const SessionUpdated = z.object({ session: Session });
+export const SessionUpdated = z.object({ session: Session, requestId: RequestId.optional() });
+export const SessionDeleted = z.object({ sessionId: SessionId, requestId: RequestId.optional() });
+export const PermissionError = ErrorPayload;
 export const SessionSubscribed = z.object({
   sessionId: SessionId,
   requestId: RequestId,
@@ -220,6 +279,9 @@ export const clientEvents = {
   "session:create": SessionCreate,
   "session:subscribe": SessionSubscribe,
   "session:history": SessionHistoryRequest,
+  "session:update": SessionUpdate,
+  "session:delete": SessionDelete,
+  "permission:respond": PermissionRespond,
 } as const;
 
 /** Events stored in a session's numbered log and replayed on subscribe. */
@@ -230,6 +292,8 @@ export const sessionEvents = {
   log: Log,
   "chat:response": ChatResponse,
   "chat:error": ChatError,
+  "permission:request": PermissionRequest,
+  "permission:resolved": PermissionResolved,
 } as const;
 
 export const SessionEvent = z.discriminatedUnion("type", [
@@ -239,6 +303,8 @@ export const SessionEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("log"), payload: Log }),
   z.object({ type: z.literal("chat:response"), payload: ChatResponse }),
   z.object({ type: z.literal("chat:error"), payload: ChatError.extend({ sessionId: SessionId, seq: Seq }) }),
+  z.object({ type: z.literal("permission:request"), payload: PermissionRequest }),
+  z.object({ type: z.literal("permission:resolved"), payload: PermissionResolved }),
 ]);
 export type SessionEvent = z.infer<typeof SessionEvent>;
 export type SessionEventType = SessionEvent["type"];
@@ -257,9 +323,11 @@ export const serverEvents = {
   "session:list": SessionList,
   "session:created": SessionCreated,
   "session:updated": SessionUpdated,
+  "session:deleted": SessionDeleted,
   "session:subscribed": SessionSubscribed,
   "session:history": SessionHistory,
   "session:error": SessionError,
+  "permission:error": PermissionError,
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -286,6 +354,8 @@ export type ChatSend = z.infer<typeof ChatSend>;
 export type ChatResponse = z.infer<typeof ChatResponse>;
 export type ChatError = z.infer<typeof ChatError>;
 export type SessionError = z.infer<typeof SessionError>;
+export type PermissionRequest = z.infer<typeof PermissionRequest>;
+export type PermissionResolved = z.infer<typeof PermissionResolved>;
 
 // ---------------------------------------------------------------------------
 // Helpers shared by both sides
@@ -298,9 +368,11 @@ export function isClientEventName(name: string): name is ClientEventName {
   return Object.hasOwn(clientEvents, name);
 }
 
-/** The namespace's error event: `chat:*` requests are answered on `chat:error`, the rest on `session:error`. */
-export function errorEventFor(eventName: string): "chat:error" | "session:error" {
-  return eventName.startsWith("chat:") ? "chat:error" : "session:error";
+/** The namespace's error event: `chat:*` on `chat:error`, `permission:*` on `permission:error`, the rest on `session:error`. */
+export function errorEventFor(eventName: string): "chat:error" | "permission:error" | "session:error" {
+  if (eventName.startsWith("chat:")) return "chat:error";
+  if (eventName.startsWith("permission:")) return "permission:error";
+  return "session:error";
 }
 
 /** The request's `requestId` if it has a readable one, even when the rest of the payload is invalid. */

@@ -36,6 +36,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import {
   type Options,
+  type PermissionResult,
+  type PermissionUpdate,
   type Query,
   query,
   type SDKMessage,
@@ -91,6 +93,39 @@ export function createSdkRunner(options: SdkRunnerOptions = {}): SdkRunner {
     start(startOptions) {
       return new SdkProcess(options, startOptions);
     },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Approvals
+// ---------------------------------------------------------------------------
+
+type CanUseToolContext = Parameters<NonNullable<Options["canUseTool"]>>[2];
+
+/** Bridges the SDK's `canUseTool` to the runner-neutral `askPermission`. */
+async function askToCanUseTool(
+  ask: NonNullable<AgentStartOptions["askPermission"]>,
+  toolName: string,
+  input: Record<string, unknown>,
+  context: CanUseToolContext,
+): Promise<PermissionResult> {
+  const answer = await ask({
+    toolName,
+    input,
+    toolUseId: context.toolUseID,
+    title: context.title,
+    description: context.description,
+    decisionReason: context.decisionReason,
+    blockedPath: context.blockedPath,
+    suggestions: context.suggestions ?? [],
+    signal: context.signal,
+  });
+  if (answer.behavior === "deny") return { behavior: "deny", message: answer.message };
+  return {
+    behavior: "allow",
+    updatedInput: answer.updatedInput ?? input,
+    // The suggestions came from the CLI itself; they are handed back unchanged.
+    ...(answer.updatedPermissions ? { updatedPermissions: answer.updatedPermissions as PermissionUpdate[] } : {}),
   };
 }
 
@@ -337,6 +372,8 @@ class SdkProcess implements SdkAgentProcess {
       spawnClaudeCodeProcess: (spawnOptions) => this.spawnChild(spawnOptions),
     };
     if (permissionMode === "bypassPermissions") options.allowDangerouslySkipPermissions = true;
+    const ask = this.startOptions.askPermission;
+    if (ask) options.canUseTool = (toolName, input, context) => askToCanUseTool(ask, toolName, input, context);
     if (resumeSessionId) options.resume = resumeSessionId;
     if (this.runnerOptions.maxTurns !== undefined) options.maxTurns = this.runnerOptions.maxTurns;
     if (this.runnerOptions.pathToClaudeCodeExecutable) {

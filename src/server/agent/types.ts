@@ -17,7 +17,30 @@ export interface AgentStartOptions {
   model: string;
   cwd: string;
   permissionMode: PermissionMode;
+  /**
+   * Asked before a tool that needs approval runs (Claude Code's `canUseTool`).
+   * Without it such tools are denied. The promise may stay pending as long as
+   * the user takes; `ask.signal` aborts when the turn is interrupted.
+   */
+  askPermission?: (ask: PermissionAsk) => Promise<PermissionAnswer>;
 }
+
+export interface PermissionAsk {
+  toolName: string;
+  input: Record<string, unknown>;
+  toolUseId: string;
+  title?: string;
+  description?: string;
+  decisionReason?: string;
+  blockedPath?: string;
+  /** Opaque permission updates ("always allow" rules) Claude Code suggests. */
+  suggestions: unknown[];
+  signal: AbortSignal;
+}
+
+export type PermissionAnswer =
+  | { behavior: "allow"; updatedInput?: Record<string, unknown>; updatedPermissions?: unknown[] }
+  | { behavior: "deny"; message: string };
 
 /** What the agent reports while a turn runs, in order. */
 export type AgentTurnEvent =

@@ -1,5 +1,11 @@
-import { LIMITS, type PermissionMode, type Session, type SessionEvent } from "../../shared/messages.ts";
-import type { AgentProcess, AgentRunner, AgentTurnEvent } from "../agent/types.ts";
+import {
+  LIMITS,
+  type PermissionDecision,
+  type PermissionMode,
+  type Session,
+  type SessionEvent,
+} from "../../shared/messages.ts";
+import type { AgentProcess, AgentRunner, AgentTurnEvent, PermissionAnswer, PermissionAsk } from "../agent/types.ts";
 import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
@@ -16,6 +22,21 @@ export interface SessionServiceOptions {
   workdirRoots: string[];
   /** Close a session's warm agent process after this long without a turn. */
   idleTimeoutMs: number;
+  /** Whether `bypassPermissions` may be chosen (Claude Code refuses it as root without IS_SANDBOX=1). */
+  bypassAllowed?: boolean;
+}
+
+export interface UpdateSessionInput {
+  sessionId: string;
+  title?: string;
+  model?: string;
+  permissionMode?: PermissionMode;
+}
+
+interface PendingPermission {
+  requestId: string;
+  ask: PermissionAsk;
+  resolve: (answer: PermissionAnswer) => void;
 }
 
 export interface CreateSessionInput {
@@ -36,6 +57,10 @@ interface Runtime {
   queue: { requestId: string; message: string }[];
   running: RunningTurn | null;
   idleTimer: ReturnType<typeof setTimeout> | null;
+  /** Tool uses waiting for the user, by permissionId. */
+  pending: Map<string, PendingPermission>;
+  /** Model or mode changed: the process restarts (resuming) before the next turn. */
+  stale: boolean;
 }
 
 const DEFAULT_TITLE = "New session";
@@ -125,6 +150,9 @@ export class SessionService {
     const runtime = this.runtime(input.sessionId);
     if (runtime.running?.requestId === input.targetRequestId) {
       runtime.running.cancelRequested = true;
+      for (const permissionId of [...runtime.pending.keys()]) {
+        this.resolvePermission(input.sessionId, permissionId, "cancelled", "The message was stopped.");
+      }
       await runtime.process?.interrupt();
       return;
     }
@@ -162,6 +190,14 @@ export class SessionService {
     for (const turn of this.store.unfinishedTurns()) {
       const wasRunning = turn.status === "running";
       this.store.endTurn(turn.requestId, "interrupted");
+      for (const permissionId of unansweredPermissions(this.store.turnEvents(turn.sessionId, turn.requestId))) {
+        this.publish(turn.sessionId, "permission:resolved", {
+          requestId: turn.requestId,
+          permissionId,
+          decision: "cancelled",
+          message: "The server restarted before this was answered.",
+        });
+      }
       this.publish(turn.sessionId, "chat:error", {
         requestId: turn.requestId,
         code: "INTERRUPTED",
@@ -171,6 +207,77 @@ export class SessionService {
       });
       log.warn("turn interrupted by restart", { sessionId: turn.sessionId, requestId: turn.requestId });
     }
+  }
+
+  /** Answers a pending tool-permission request. A second answer is PERMISSION_NOT_PENDING. */
+  respondToPermission(input: {
+    sessionId: string;
+    permissionId: string;
+    decision: PermissionDecision;
+    message?: string;
+    answers?: Record<string, string>;
+  }): void {
+    this.record(input.sessionId);
+    const pending = this.runtimes.get(input.sessionId)?.pending.get(input.permissionId);
+    if (!pending) throw new PocketError("PERMISSION_NOT_PENDING");
+    const answer: PermissionAnswer =
+      input.decision === "deny"
+        ? { behavior: "deny", message: input.message?.trim() || "The user denied this." }
+        : {
+            behavior: "allow",
+            ...(input.answers ? { updatedInput: { ...pending.ask.input, answers: input.answers } } : {}),
+            ...(input.decision === "allow_always"
+              ? { updatedPermissions: forThisSession(pending.ask.suggestions) }
+              : {}),
+          };
+    this.resolvePermission(input.sessionId, input.permissionId, input.decision, input.message, answer);
+  }
+
+  update(input: UpdateSessionInput, requestId?: string): Session {
+    const record = this.record(input.sessionId);
+    if (input.permissionMode === "bypassPermissions" && !this.options.bypassAllowed) {
+      throw new PocketError(
+        "BYPASS_NOT_ALLOWED",
+        "Claude Code refuses to skip permission checks when run as root unless IS_SANDBOX=1 is set on the server.",
+      );
+    }
+    if (input.title !== undefined) this.store.setTitle(record.id, input.title);
+    const model = input.model ?? record.model;
+    const permissionMode = input.permissionMode ?? record.permissionMode;
+    if (model !== record.model || permissionMode !== record.permissionMode) {
+      this.store.setSettings(record.id, { model, permissionMode });
+      const runtime = this.runtime(record.id);
+      // The warm process runs with the old settings: replace it (resuming) before the next turn.
+      if (runtime.running) runtime.stale = true;
+      else this.closeProcess(runtime);
+      log.info("session settings changed", { sessionId: record.id, model, permissionMode });
+    }
+    const session = this.get(record.id);
+    this.options.bus.emit("sessionChanged", session, requestId);
+    return session;
+  }
+
+  /** Stops the session's agent, drops its queue and removes it with all its data. */
+  async delete(sessionId: string, requestId?: string): Promise<void> {
+    this.record(sessionId);
+    const runtime = this.runtimes.get(sessionId);
+    this.runtimes.delete(sessionId);
+    this.store.deleteSession(sessionId);
+    if (runtime) {
+      runtime.queue = [];
+      for (const pending of runtime.pending.values())
+        pending.resolve({ behavior: "deny", message: "Session deleted." });
+      runtime.pending.clear();
+      if (runtime.idleTimer) clearTimeout(runtime.idleTimer);
+      const process = runtime.process;
+      runtime.process = null;
+      if (process) {
+        if (runtime.running) await process.interrupt();
+        await process.close();
+      }
+    }
+    log.info("session deleted", { sessionId });
+    this.options.bus.emit("sessionDeleted", sessionId, requestId);
   }
 
   async shutdown(): Promise<void> {
@@ -200,7 +307,7 @@ export class SessionService {
   private runtime(sessionId: string): Runtime {
     let runtime = this.runtimes.get(sessionId);
     if (!runtime) {
-      runtime = { process: null, queue: [], running: null, idleTimer: null };
+      runtime = { process: null, queue: [], running: null, idleTimer: null, pending: new Map(), stale: false };
       this.runtimes.set(sessionId, runtime);
     }
     return runtime;
@@ -216,6 +323,7 @@ export class SessionService {
       permissionMode: record.permissionMode,
       status: runtime?.running ? "running" : "idle",
       queued: runtime?.queue.length ?? 0,
+      pendingPermissions: runtime?.pending.size ?? 0,
       lastSeq: record.lastSeq,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
@@ -228,7 +336,65 @@ export class SessionService {
   }
 
   private publish<T extends SessionEvent["type"]>(sessionId: string, type: T, payload: UnnumberedPayload<T>): void {
+    // A turn that was running when its session was deleted has nowhere to write.
+    if (!this.store.getSession(sessionId)) return;
     this.options.bus.emit("sessionEvent", this.store.appendEvent(sessionId, type, payload));
+  }
+
+  private askPermission(sessionId: string, ask: PermissionAsk): Promise<PermissionAnswer> {
+    const runtime = this.runtime(sessionId);
+    const requestId = runtime.running?.requestId;
+    if (!requestId || ask.signal.aborted)
+      return Promise.resolve({ behavior: "deny", message: "No message is running." });
+    const permissionId = crypto.randomUUID();
+    return new Promise((resolve) => {
+      runtime.pending.set(permissionId, { requestId, ask, resolve });
+      this.publish(sessionId, "permission:request", {
+        requestId,
+        permissionId,
+        toolName: ask.toolName,
+        input: ask.input,
+        ...(ask.title ? { title: ask.title } : {}),
+        ...(ask.description ? { description: ask.description } : {}),
+        ...(ask.decisionReason ? { decisionReason: ask.decisionReason } : {}),
+        ...(ask.blockedPath ? { blockedPath: ask.blockedPath } : {}),
+        suggestions: ask.suggestions,
+      });
+      this.announce(sessionId);
+      ask.signal.addEventListener(
+        "abort",
+        () => this.resolvePermission(sessionId, permissionId, "cancelled", "The message was stopped."),
+        { once: true },
+      );
+    });
+  }
+
+  private resolvePermission(
+    sessionId: string,
+    permissionId: string,
+    decision: PermissionDecision | "cancelled",
+    message?: string,
+    answer?: PermissionAnswer,
+  ): void {
+    const runtime = this.runtimes.get(sessionId);
+    const pending = runtime?.pending.get(permissionId);
+    if (!runtime || !pending) return;
+    runtime.pending.delete(permissionId);
+    this.publish(sessionId, "permission:resolved", {
+      requestId: pending.requestId,
+      permissionId,
+      decision,
+      ...(message ? { message } : {}),
+    });
+    pending.resolve(answer ?? { behavior: "deny", message: message ?? "Cancelled." });
+    this.announce(sessionId);
+  }
+
+  private closeProcess(runtime: Runtime): void {
+    const process = runtime.process;
+    runtime.process = null;
+    runtime.stale = false;
+    if (process) void process.close();
   }
 
   /** Starts the next queued turn if none is running; true when one started (and was announced). */
@@ -247,6 +413,7 @@ export class SessionService {
     this.announce(sessionId);
     void this.runTurn(sessionId, runtime, next).finally(() => {
       runtime.running = null;
+      if (runtime.stale) this.closeProcess(runtime);
       this.announce(sessionId);
       if (runtime.queue.length > 0) this.pump(sessionId);
       else this.scheduleIdleClose(runtime);
@@ -281,9 +448,11 @@ export class SessionService {
         model: record.model,
         cwd: record.cwd,
         permissionMode: record.permissionMode,
+        askPermission: (ask) => this.askPermission(sessionId, ask),
       });
-      const outcome = await runtime.process.runTurn(turn.message, onEvent);
-      if (!runtime.process.alive) runtime.process = null;
+      const agent = runtime.process;
+      const outcome = await agent.runTurn(turn.message, onEvent);
+      if (!agent.alive && runtime.process === agent) runtime.process = null;
       if (!outcome.ok && /No conversation found/i.test(outcome.message)) {
         // The CLI's transcript is gone (config dir wiped or moved): start the next turn fresh.
         this.store.setClaudeSessionId(sessionId, null);
@@ -332,6 +501,28 @@ export class SessionService {
     }, this.options.idleTimeoutMs);
     runtime.idleTimer.unref?.();
   }
+}
+
+/** permissionIds of `permission:request` events with no `permission:resolved` after them. */
+function unansweredPermissions(events: SessionEvent[]): string[] {
+  const open = new Set<string>();
+  for (const event of events) {
+    if (event.type === "permission:request") open.add(event.payload.permissionId);
+    if (event.type === "permission:resolved") open.delete(event.payload.permissionId);
+  }
+  return [...open];
+}
+
+/**
+ * "Always allow" adds Claude Code's suggested rules for this session only.
+ * The CLI suggests them for its settings files (which would outlive the
+ * session and reach the desktop) and may suggest switching the whole session
+ * to `acceptEdits`; the user chose a rule, not a mode, so that one is dropped.
+ */
+function forThisSession(suggestions: unknown[]): unknown[] {
+  return suggestions
+    .filter((s) => !(typeof s === "object" && s !== null && "type" in s && s.type === "setMode"))
+    .map((s) => (typeof s === "object" && s !== null && "destination" in s ? { ...s, destination: "session" } : s));
 }
 
 function titleFrom(message: string): string {

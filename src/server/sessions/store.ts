@@ -110,6 +110,8 @@ export class SessionStore {
       ),
       setClaudeSession: db.query("UPDATE sessions SET claude_session_id = ? WHERE id = ?"),
       setTitle: db.query("UPDATE sessions SET title = ?, updated_at = ? WHERE id = ?"),
+      setSettings: db.query("UPDATE sessions SET model = ?, permission_mode = ?, updated_at = ? WHERE id = ?"),
+      deleteSession: db.query("DELETE FROM sessions WHERE id = ?"),
       insertTurn: db.query(
         `INSERT INTO turns (request_id, session_id, message, status, created_at)
          VALUES ($requestId, $sessionId, $message, 'queued', $createdAt)`,
@@ -161,6 +163,19 @@ export class SessionStore {
     this.q.setTitle.run(title, updatedAt, id);
     const record = this.sessions.get(id);
     if (record) Object.assign(record, { title, updatedAt });
+  }
+
+  setSettings(id: string, settings: { model: string; permissionMode: PermissionMode }): void {
+    const updatedAt = new Date().toISOString();
+    this.q.setSettings.run(settings.model, settings.permissionMode, updatedAt, id);
+    const record = this.sessions.get(id);
+    if (record) Object.assign(record, settings, { updatedAt });
+  }
+
+  /** Removes the session with its events and turns (foreign keys cascade). */
+  deleteSession(id: string): void {
+    this.q.deleteSession.run(id);
+    this.sessions.delete(id);
   }
 
   /** Numbers the event with the session's next seq and stores it, atomically. */

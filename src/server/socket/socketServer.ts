@@ -57,7 +57,14 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
   if (auth) io.use(auth.middleware);
 
   bus.on("sessionEvent", (event) => emitSessionEvent(io.to(roomOf(event.payload.sessionId)), event));
-  bus.on("sessionChanged", (session) => io.emit("session:updated", { session }));
+  // Everyone sees list changes; the requestId (when a request caused it) lets the requester correlate.
+  bus.on("sessionChanged", (session, requestId) =>
+    io.emit("session:updated", requestId ? { session, requestId } : { session }),
+  );
+  bus.on("sessionDeleted", (sessionId, requestId) => {
+    io.emit("session:deleted", requestId ? { sessionId, requestId } : { sessionId });
+    io.socketsLeave(roomOf(sessionId));
+  });
 
   const handlers: {
     [K in ClientEventName]: (socket: PocketSocket, payload: ClientPayload<K>) => void | Promise<void>;
@@ -87,6 +94,18 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       watch(socket, p.sessionId);
       for (const event of events) emitSessionEvent(socket, event);
       socket.emit("session:subscribed", { sessionId: p.sessionId, requestId: p.requestId, fromSeq, lastSeq });
+    },
+    "session:update": (_socket, p) => {
+      const { requestId, confirmBypass: _confirmed, ...input } = p;
+      service.update(input, requestId);
+    },
+    "session:delete": async (_socket, p) => {
+      await service.delete(p.sessionId, p.requestId);
+    },
+    "permission:respond": (_socket, p) => {
+      const { requestId: _requestId, ...answer } = p;
+      // Answered on the session's room by `permission:resolved` (matched by permissionId).
+      service.respondToPermission(answer);
     },
     "session:history": (socket, p) => {
       const page = service.history(p.sessionId, p.beforeSeq, p.limit ?? LIMITS.historyPage);

@@ -1,0 +1,343 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createSdkRunner } from "../../src/server/agent/sdkRunner.ts";
+import { setLogLevel } from "../../src/server/logger.ts";
+import type { PermissionMode } from "../../src/shared/messages.ts";
+import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
+import { type FakeAnthropic, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
+import { startTestServer, TestClient, type TestServer } from "../fixtures/testServer.ts";
+
+/**
+ * Approvals on the phone, with the real Claude Code CLI: its `canUseTool`
+ * becomes `permission:request`, the client's `permission:respond` decides,
+ * `permission:resolved` reaches every device.
+ */
+const TIMEOUT = 60_000;
+let api: FakeAnthropic;
+let agentEnv: AgentEnv;
+let server: TestServer;
+const clients: TestClient[] = [];
+
+beforeAll(async () => {
+  setLogLevel("error");
+  api = await startFakeAnthropic();
+});
+beforeEach(async () => {
+  api.reset();
+  agentEnv = makeAgentEnv(api.url);
+  server = await startTestServer({
+    runner: createSdkRunner({ maxTurns: 4, env: agentEnv.env }),
+    workdir: agentEnv.cwd,
+  });
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await server.cleanup();
+  agentEnv.cleanup();
+});
+afterAll(async () => {
+  await api.close();
+  setLogLevel("info");
+});
+
+async function connect(): Promise<TestClient> {
+  const client = await TestClient.connect(server.url);
+  clients.push(client);
+  return client;
+}
+
+async function newSession(client: TestClient, permissionMode?: Exclude<PermissionMode, "bypassPermissions">) {
+  const requestId = crypto.randomUUID();
+  client.socket.emit("session:create", { requestId, model: "haiku", ...(permissionMode ? { permissionMode } : {}) });
+  return client.next("session:created", (p) => p.requestId === requestId);
+}
+
+function send(client: TestClient, sessionId: string, message: string): string {
+  const requestId = crypto.randomUUID();
+  client.socket.emit("chat:send", { message, sessionId, requestId });
+  return requestId;
+}
+
+function respond(
+  client: TestClient,
+  sessionId: string,
+  permissionId: string,
+  decision: "allow" | "deny" | "allow_always",
+  message?: string,
+): string {
+  const requestId = crypto.randomUUID();
+  client.socket.emit("permission:respond", {
+    sessionId,
+    permissionId,
+    decision,
+    requestId,
+    ...(message ? { message } : {}),
+  });
+  return requestId;
+}
+
+/** A Bash step that writes a file: Claude Code asks before running it. */
+function scriptWrite(prompt: string, file: string, times = 1) {
+  for (let i = 0; i < times; i++) {
+    api.when(
+      prompt,
+      reply().tool("Bash", { command: `echo x > ${file}`, description: `Write ${file}` }),
+      reply().text("Finished."),
+    );
+  }
+}
+
+describe("permission requests", () => {
+  test(
+    "allow runs the tool: the request reaches the client, the answer resolves it, the file exists",
+    async () => {
+      scriptWrite("make a file", "allowed.txt");
+      const client = await connect();
+      const session = await newSession(client);
+      const requestId = send(client, session.id, "make a file");
+      const ask = await client.next("permission:request", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      expect(ask.toolName).toBe("Bash");
+      expect(ask.input.command).toBe("echo x > allowed.txt");
+      const badge = await client.next(
+        "session:updated",
+        (p) => p.session.id === session.id && p.session.pendingPermissions === 1,
+        { from: 0 },
+      );
+      expect(badge.session.status).toBe("running");
+
+      respond(client, session.id, ask.permissionId, "allow");
+      const resolved = await client.next("permission:resolved", (p) => p.permissionId === ask.permissionId);
+      expect(resolved.decision).toBe("allow");
+      expect(resolved.seq).toBeGreaterThan(ask.seq);
+      const response = await client.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      expect(response.response).toBe("Finished.");
+      expect(readFileSync(join(agentEnv.cwd, "allowed.txt"), "utf8").trim()).toBe("x");
+
+      const again = crypto.randomUUID();
+      client.socket.emit("permission:respond", {
+        sessionId: session.id,
+        permissionId: ask.permissionId,
+        decision: "deny",
+        requestId: again,
+      });
+      expect(await client.next("permission:error", (p) => p.requestId === again)).toMatchObject({
+        code: "PERMISSION_NOT_PENDING",
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "deny does not run it; the agent is told why and the turn still ends with a response",
+    async () => {
+      scriptWrite("make a file", "denied.txt");
+      const client = await connect();
+      const session = await newSession(client);
+      const requestId = send(client, session.id, "make a file");
+      const ask = await client.next("permission:request", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      respond(client, session.id, ask.permissionId, "deny", "not in this folder");
+      const response = await client.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      expect(response.response).toBe("Finished.");
+      expect(existsSync(join(agentEnv.cwd, "denied.txt"))).toBe(false);
+      const toolResult = api.log.findLast((r) => JSON.stringify(r.body).includes("not in this folder"));
+      expect(toolResult).toBeDefined();
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "allow_always skips the next identical request for the rest of the session",
+    async () => {
+      // A redirect (`> file`) is judged as a file edit on top of the command rule, so use a plain command.
+      for (let i = 0; i < 2; i++) {
+        api.when(
+          "write twice",
+          reply().tool("Bash", { command: "touch always.txt", description: "Touch" }),
+          reply().text("Finished."),
+        );
+      }
+      const client = await connect();
+      const session = await newSession(client);
+      const first = send(client, session.id, "write twice");
+      const ask = await client.next("permission:request", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
+      expect(ask.suggestions.length).toBeGreaterThan(0);
+      respond(client, session.id, ask.permissionId, "allow_always");
+      await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
+      const second = send(client, session.id, "write twice");
+      await client.next("chat:response", (p) => p.requestId === second, { timeoutMs: TIMEOUT });
+      expect(client.all("permission:request").filter((p) => p.requestId === second)).toHaveLength(0);
+      // "For this session" only: nothing was written to the project's settings.
+      expect(existsSync(join(agentEnv.cwd, ".claude", "settings.local.json"))).toBe(false);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "a device that subscribes later gets the pending request, answers it, and the first device sees it resolved",
+    async () => {
+      scriptWrite("make a file", "late.txt");
+      const phone = await connect();
+      const session = await newSession(phone);
+      const requestId = send(phone, session.id, "make a file");
+      const ask = await phone.next("permission:request", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+
+      const laptop = await connect();
+      const sub = crypto.randomUUID();
+      laptop.socket.emit("session:subscribe", { sessionId: session.id, requestId: sub });
+      await laptop.next("session:subscribed", (p) => p.requestId === sub);
+      const replayed = laptop.all("permission:request").find((p) => p.permissionId === ask.permissionId);
+      expect(replayed).toEqual(ask);
+
+      respond(laptop, session.id, ask.permissionId, "allow");
+      expect((await phone.next("permission:resolved", (p) => p.permissionId === ask.permissionId)).decision).toBe(
+        "allow",
+      );
+      await laptop.next("permission:resolved", (p) => p.permissionId === ask.permissionId, { from: 0 });
+      await phone.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      expect(existsSync(join(agentEnv.cwd, "late.txt"))).toBe(true);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "cancel while a request is pending resolves it as cancelled and ends the turn with CANCELLED",
+    async () => {
+      scriptWrite("make a file", "cancelled.txt");
+      const client = await connect();
+      const session = await newSession(client);
+      const requestId = send(client, session.id, "make a file");
+      const ask = await client.next("permission:request", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      client.socket.emit("chat:cancel", {
+        sessionId: session.id,
+        targetRequestId: requestId,
+        requestId: crypto.randomUUID(),
+      });
+      expect((await client.next("permission:resolved", (p) => p.permissionId === ask.permissionId)).decision).toBe(
+        "cancelled",
+      );
+      expect((await client.next("chat:error", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT })).code).toBe(
+        "CANCELLED",
+      );
+      expect(existsSync(join(agentEnv.cwd, "cancelled.txt"))).toBe(false);
+      const next = send(client, session.id, "still there?");
+      await client.next("chat:response", (p) => p.requestId === next, { timeoutMs: TIMEOUT });
+    },
+    TIMEOUT,
+  );
+});
+
+describe("permission modes", () => {
+  test(
+    "acceptEdits writes files without asking; default asks for the same edit",
+    async () => {
+      const client = await connect();
+      const edits = await newSession(client, "acceptEdits");
+      expect(edits.permissionMode).toBe("acceptEdits");
+      api.when(
+        "write notes",
+        reply().tool("Write", { file_path: join(agentEnv.cwd, "notes.md"), content: "hi\n" }),
+        reply().text("Wrote."),
+      );
+      const r = send(client, edits.id, "write notes");
+      await client.next("chat:response", (p) => p.requestId === r, { timeoutMs: TIMEOUT });
+      expect(client.all("permission:request").filter((p) => p.requestId === r)).toHaveLength(0);
+      expect(readFileSync(join(agentEnv.cwd, "notes.md"), "utf8")).toBe("hi\n");
+
+      const asking = await newSession(client);
+      api.when(
+        "write more",
+        reply().tool("Write", { file_path: join(agentEnv.cwd, "more.md"), content: "x\n" }),
+        reply().text("Wrote."),
+      );
+      const r2 = send(client, asking.id, "write more");
+      const ask = await client.next("permission:request", (p) => p.requestId === r2, { timeoutMs: TIMEOUT });
+      expect(ask.toolName).toBe("Write");
+      respond(client, asking.id, ask.permissionId, "deny");
+      await client.next("chat:response", (p) => p.requestId === r2, { timeoutMs: TIMEOUT });
+      expect(existsSync(join(agentEnv.cwd, "more.md"))).toBe(false);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "plan mode does not run the tool; the mode can be changed later, and bypass is guarded",
+    async () => {
+      const client = await connect();
+      const session = await newSession(client, "plan");
+      scriptWrite("plan a file", "planned.txt");
+      const r = send(client, session.id, "plan a file");
+      await client.next("chat:response", (p) => p.requestId === r, { timeoutMs: TIMEOUT });
+      expect(existsSync(join(agentEnv.cwd, "planned.txt"))).toBe(false);
+
+      const change = crypto.randomUUID();
+      client.socket.emit("session:update", { sessionId: session.id, permissionMode: "acceptEdits", requestId: change });
+      const updated = await client.next("session:updated", (p) => p.requestId === change);
+      expect(updated.session.permissionMode).toBe("acceptEdits");
+
+      const unconfirmed = crypto.randomUUID();
+      client.socket.emit("session:update", {
+        sessionId: session.id,
+        permissionMode: "bypassPermissions",
+        requestId: unconfirmed,
+      });
+      expect((await client.next("session:error", (p) => p.requestId === unconfirmed)).code).toBe("INVALID_PAYLOAD");
+      if (process.getuid?.() === 0 && process.env.IS_SANDBOX !== "1") {
+        const asRoot = crypto.randomUUID();
+        client.socket.emit("session:update", {
+          sessionId: session.id,
+          permissionMode: "bypassPermissions",
+          confirmBypass: true,
+          requestId: asRoot,
+        });
+        expect((await client.next("session:error", (p) => p.requestId === asRoot)).code).toBe("BYPASS_NOT_ALLOWED");
+      }
+    },
+    TIMEOUT,
+  );
+});
+
+describe("session management", () => {
+  test(
+    "rename and change model over the socket; the next turn uses the new model; delete removes everything",
+    async () => {
+      const client = await connect();
+      const other = await connect();
+      const session = await newSession(client);
+      const r1 = send(client, session.id, "hello");
+      await client.next("chat:response", (p) => p.requestId === r1, { timeoutMs: TIMEOUT });
+
+      const rename = crypto.randomUUID();
+      client.socket.emit("session:update", {
+        sessionId: session.id,
+        title: "Refactor auth",
+        model: "opus",
+        requestId: rename,
+      });
+      const updated = await client.next("session:updated", (p) => p.requestId === rename);
+      expect(updated.session).toMatchObject({ title: "Refactor auth", model: "opus" });
+      await other.next("session:updated", (p) => p.requestId === rename, { from: 0 });
+
+      const r2 = send(client, session.id, "which model");
+      await client.next("chat:response", (p) => p.requestId === r2, { timeoutMs: TIMEOUT });
+      const request = api.log.findLast((r) => r.userText === "which model");
+      expect(String(request?.body.model)).toContain("opus");
+      // The conversation went on (resumed) after the process restart.
+      expect(JSON.stringify(request?.body.messages)).toContain("hello");
+
+      const del = crypto.randomUUID();
+      client.socket.emit("session:delete", { sessionId: session.id, requestId: del });
+      await client.next("session:deleted", (p) => p.requestId === del);
+      await other.next("session:deleted", (p) => p.sessionId === session.id, { from: 0 });
+      const list = crypto.randomUUID();
+      client.socket.emit("session:list", { requestId: list });
+      expect((await client.next("session:list", (p) => p.requestId === list)).sessions.map((s) => s.id)).not.toContain(
+        session.id,
+      );
+      const sub = crypto.randomUUID();
+      client.socket.emit("session:subscribe", { sessionId: session.id, afterSeq: 0, requestId: sub });
+      expect((await client.next("session:error", (p) => p.requestId === sub)).code).toBe("SESSION_NOT_FOUND");
+    },
+    TIMEOUT,
+  );
+});
