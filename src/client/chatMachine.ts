@@ -1,0 +1,995 @@
+/**
+ * The client's state machine: connection, sessions, the current session's
+ * event log, sending, cancelling and history paging, all over typed Socket.IO
+ * events from src/shared/messages.ts.
+ *
+ * Outside event sources are callback actors (the socket's listeners, the
+ * browser's visibility/online events); every request is a promise actor that
+ * emits one typed message and settles on the reply with the same requestId,
+ * on its `*:error`, on a disconnect or on a timeout.
+ *
+ * Top-level states: connecting → connected ⇄ reconnecting / disconnected.
+ * `connected` runs parallel regions: session (routing / subscribing / creating /
+ * ready), outbox (idle / sending), history, sessionList and cancel.
+ */
+import { assign, fromCallback, fromPromise, setup } from "xstate";
+import {
+  type ErrorCode,
+  errorCodeMeaning,
+  LIMITS,
+  type ServerEventName,
+  type ServerMessage,
+  type ServerPayload,
+  type Session,
+  type SessionEvent,
+} from "../shared/messages.ts";
+import {
+  type ClientError,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  RequestError,
+  requestReply,
+  socketRequest,
+  toClientError,
+} from "./lib/request.ts";
+import { deriveTurns, mergeEvents, type PendingSend, type Turn } from "./lib/turns.ts";
+import { type ChatSocket, reconnectNow } from "./socket.ts";
+
+// ---------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------
+
+/** localStorage, or anything shaped like it. */
+export interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** Where the browser tells us the page came back (iOS Safari needs all three). */
+export interface BrowserEnvironment {
+  window: EventTarget;
+  document: EventTarget & { readonly visibilityState: string };
+  /** navigator.onLine at start. */
+  online: boolean;
+}
+
+export interface ChatMachineInput {
+  socket: ChatSocket;
+  storage?: KeyValueStore | null;
+  /** Defaults to the page's window/document when there is one. */
+  environment?: BrowserEnvironment | null;
+  /** How long a request waits for its reply (default 15 s). */
+  requestTimeoutMs?: number;
+  /** How long to wait before retrying after the server closed the connection itself (default 4 s). */
+  retryDelayMs?: number;
+  /** Events per "load earlier" page. */
+  historyPageSize?: number;
+}
+
+export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "disconnected";
+
+export interface ConnectionInfo {
+  status: ConnectionStatus;
+  /** The last connection error, cleared once connected. */
+  error: string | null;
+  /** The server's reason when it refused the connection (UNAUTHORIZED: not paired; RATE_LIMITED). */
+  errorCode: ErrorCode | null;
+  /** Failed connection attempts since the last success. */
+  attempts: number;
+  /** navigator.onLine as last reported. */
+  online: boolean;
+  serverVersion: string | null;
+}
+
+export interface CancelRequest {
+  sessionId: string;
+  targetRequestId: string;
+}
+
+export interface ChatContext {
+  socket: ChatSocket;
+  storage: KeyValueStore | null;
+  environment: BrowserEnvironment | null;
+  timeoutMs: number;
+  retryDelayMs: number;
+  historyPageSize: number;
+
+  connection: ConnectionInfo;
+  /** Set when the socket was already connected when we attached (the `connection` greeting was missed). */
+  needsSessionList: boolean;
+  sessions: Session[];
+  /** The session on screen (persisted as the last one used). */
+  sessionId: string | null;
+  /** The session whose room this socket has joined since it last connected. */
+  subscribedSessionId: string | null;
+  /** The current session's events, sorted and unique by seq. */
+  events: readonly SessionEvent[];
+  /** Highest seq held for the current session (0 when none). */
+  lastSeq: number;
+  /** Whether older events exist on the server ("Load earlier"). */
+  hasEarlier: boolean;
+  /** Messages not yet accepted by the server (or rejected by it), oldest first. */
+  outbox: PendingSend[];
+  cancels: CancelRequest[];
+  /** Problems that belong to one turn but do not end it (e.g. a failed Stop), by its requestId. */
+  turnNotes: Record<string, ClientError>;
+  /** A problem that belongs to no message (a failed subscribe, create, history load…). */
+  notice: ClientError | null;
+  /** Derived from events + outbox for the current session. */
+  turns: Turn[];
+}
+
+export type ChatEvent =
+  | { type: "SERVER"; message: ServerMessage }
+  | { type: "SOCKET.CONNECTED"; missedGreeting: boolean }
+  | { type: "SOCKET.DISCONNECTED"; reason: string; willReconnect: boolean }
+  | { type: "SOCKET.CONNECT_ERROR"; message: string; code: ErrorCode | null; willRetry: boolean }
+  | { type: "WAKE"; source: "visible" | "pageshow" | "online" }
+  | { type: "NETWORK.OFFLINE" }
+  | { type: "RECONNECT" }
+  | { type: "SEND"; message: string; requestId?: string }
+  | { type: "RETRY"; requestId: string }
+  | { type: "DISCARD"; requestId: string }
+  | { type: "CANCEL"; targetRequestId: string }
+  | { type: "SWITCH_SESSION"; sessionId: string }
+  | { type: "NEW_SESSION"; model?: string; title?: string }
+  | { type: "RESUBSCRIBE" }
+  | { type: "LOAD_EARLIER" }
+  | { type: "REFRESH_SESSIONS" }
+  | { type: "DISMISS_NOTICE" };
+
+export const LAST_SESSION_KEY = "pocket-agent:last-session";
+
+// ---------------------------------------------------------------------------
+// Pure helpers
+// ---------------------------------------------------------------------------
+
+function safeStorage(storage: KeyValueStore | null, run: (store: KeyValueStore) => void): void {
+  if (!storage) return;
+  try {
+    run(storage);
+  } catch {
+    // Private browsing or quota: remembering the last session is best effort.
+  }
+}
+
+function readLastSession(storage: KeyValueStore | null): string | null {
+  try {
+    return storage?.getItem(LAST_SESSION_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function upsertSession(sessions: readonly Session[], session: Session): Session[] {
+  const index = sessions.findIndex((existing) => existing.id === session.id);
+  if (index === -1) return [session, ...sessions];
+  const next = [...sessions];
+  next[index] = session;
+  return next;
+}
+
+function latestSession(sessions: readonly Session[]): Session | undefined {
+  let best: Session | undefined;
+  for (const session of sessions) if (!best || session.updatedAt > best.updatedAt) best = session;
+  return best;
+}
+
+function turnsFor(events: readonly SessionEvent[], outbox: readonly PendingSend[], sessionId: string | null): Turn[] {
+  return deriveTurns(
+    events,
+    outbox.filter((item) => item.sessionId === sessionId),
+  );
+}
+
+function sendableItem(context: ChatContext): PendingSend | undefined {
+  return context.outbox.find((item) => !item.error && item.sessionId === context.subscribedSessionId);
+}
+
+/** A session event as stored, or null for a `chat:error` that only rejected a request. */
+function asSessionEvent(message: ServerMessage): SessionEvent | null {
+  switch (message.type) {
+    case "chat:queued":
+    case "chat:started":
+    case "chat:delta":
+    case "log":
+    case "chat:response":
+    case "permission:request":
+    case "permission:resolved":
+      return message;
+    case "chat:error": {
+      const { sessionId, seq } = message.payload;
+      if (sessionId === undefined || seq === undefined) return null;
+      return { type: "chat:error", payload: { ...message.payload, sessionId, seq } };
+    }
+    default:
+      return null;
+  }
+}
+
+/** Stores session events of the current session, deduped by seq; a confirmed send leaves the outbox. */
+function withSessionEvents(context: ChatContext, incoming: readonly SessionEvent[]): Partial<ChatContext> {
+  const confirmed = new Set(incoming.filter((e) => e.type === "chat:queued").map((e) => e.payload.requestId));
+  const outbox = confirmed.size ? context.outbox.filter((item) => !confirmed.has(item.requestId)) : context.outbox;
+  const mine = incoming.filter((event) => event.payload.sessionId === context.sessionId);
+  const events = mine.length ? mergeEvents(context.events, mine) : context.events;
+  if (events === context.events && outbox === context.outbox) return {};
+  const lastSeq = events[events.length - 1]?.payload.seq ?? 0;
+  return { events, outbox, lastSeq, turns: turnsFor(events, outbox, context.sessionId) };
+}
+
+/** Applies one server event to the context. Exhaustive over every server event name. */
+export function applyServerMessage(context: ChatContext, message: ServerMessage): Partial<ChatContext> {
+  switch (message.type) {
+    case "connection":
+      return {
+        sessions: message.payload.sessions,
+        needsSessionList: false,
+        connection: { ...context.connection, serverVersion: message.payload.serverVersion },
+      };
+    case "session:list":
+      return { sessions: message.payload.sessions, needsSessionList: false };
+    case "session:created": {
+      const { requestId: _requestId, ...session } = message.payload;
+      return { sessions: upsertSession(context.sessions, session) };
+    }
+    case "session:updated":
+      return { sessions: upsertSession(context.sessions, message.payload.session) };
+    case "session:deleted": {
+      const gone = message.payload.sessionId;
+      const sessions = context.sessions.filter((session) => session.id !== gone);
+      // The open session was deleted (here or on another device): leave it; the latest one opens instead.
+      return gone === context.sessionId ? { ...switchedTo(context, null), sessions } : { sessions };
+    }
+    case "session:subscribed":
+    case "session:history":
+    case "session:error":
+    case "permission:error":
+      // Replies to this client's own requests: the request actors settle them.
+      return {};
+    case "chat:queued":
+    case "chat:started":
+    case "chat:delta":
+    case "log":
+    case "chat:response":
+    case "chat:error":
+    case "permission:request":
+    case "permission:resolved": {
+      const event = asSessionEvent(message);
+      // A chat:error without seq rejected a request; the request actor reports it.
+      return event ? withSessionEvents(context, [event]) : {};
+    }
+    default: {
+      const unreachable: never = message;
+      throw new Error(`unhandled server event ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Actors
+// ---------------------------------------------------------------------------
+
+/** Builds the `{ type, payload }` message for each server event; a missing event name does not compile. */
+const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K>) => ServerMessage } = {
+  connection: (payload) => ({ type: "connection", payload }),
+  "session:list": (payload) => ({ type: "session:list", payload }),
+  "session:created": (payload) => ({ type: "session:created", payload }),
+  "session:updated": (payload) => ({ type: "session:updated", payload }),
+  "session:deleted": (payload) => ({ type: "session:deleted", payload }),
+  "session:subscribed": (payload) => ({ type: "session:subscribed", payload }),
+  "session:history": (payload) => ({ type: "session:history", payload }),
+  "session:error": (payload) => ({ type: "session:error", payload }),
+  "chat:queued": (payload) => ({ type: "chat:queued", payload }),
+  "chat:started": (payload) => ({ type: "chat:started", payload }),
+  "chat:delta": (payload) => ({ type: "chat:delta", payload }),
+  log: (payload) => ({ type: "log", payload }),
+  "chat:response": (payload) => ({ type: "chat:response", payload }),
+  "chat:error": (payload) => ({ type: "chat:error", payload }),
+  "permission:request": (payload) => ({ type: "permission:request", payload }),
+  "permission:resolved": (payload) => ({ type: "permission:resolved", payload }),
+  "permission:error": (payload) => ({ type: "permission:error", payload }),
+};
+
+function forwardServerEvent<K extends ServerEventName>(
+  socket: ChatSocket,
+  name: K,
+  build: (payload: ServerPayload<K>) => ServerMessage,
+  send: (event: ChatEvent) => void,
+): () => void {
+  const listener = (payload: ServerPayload<K>) => send({ type: "SERVER", message: build(payload) });
+  socket.on(name, listener);
+  return () => socket.off(name, listener);
+}
+
+/** Forwards every socket event to the machine, then connects (listeners first, so nothing is missed). */
+const socketEvents = fromCallback<ChatEvent, { socket: ChatSocket }>(({ input, sendBack }) => {
+  const { socket } = input;
+  const send = (event: ChatEvent) => sendBack(event);
+  const cleanups: Array<() => void> = [];
+  const names = Object.keys(serverMessageBuilders) as ServerEventName[];
+  for (const name of names) {
+    cleanups.push(bindBuilder(socket, name, send));
+  }
+  const onConnect = () => send({ type: "SOCKET.CONNECTED", missedGreeting: false });
+  const onDisconnect = (reason: string) => send({ type: "SOCKET.DISCONNECTED", reason, willReconnect: socket.active });
+  const onConnectError = (error: Error) =>
+    send({ type: "SOCKET.CONNECT_ERROR", message: error.message, code: refusalCode(error), willRetry: socket.active });
+  socket.on("connect", onConnect);
+  socket.on("disconnect", onDisconnect);
+  socket.on("connect_error", onConnectError);
+  cleanups.push(
+    () => socket.off("connect", onConnect),
+    () => socket.off("disconnect", onDisconnect),
+    () => socket.off("connect_error", onConnectError),
+  );
+
+  if (socket.connected) send({ type: "SOCKET.CONNECTED", missedGreeting: true });
+  else socket.connect();
+
+  return () => {
+    for (const cleanup of cleanups) cleanup();
+  };
+});
+
+function bindBuilder<K extends ServerEventName>(
+  socket: ChatSocket,
+  name: K,
+  send: (event: ChatEvent) => void,
+): () => void {
+  const builders: { [N in ServerEventName]: (payload: ServerPayload<N>) => ServerMessage } = serverMessageBuilders;
+  return forwardServerEvent(socket, name, builders[name], send);
+}
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(errorCodeMeaning, value);
+}
+
+/** The code a server middleware put on a refused handshake (`connect_error` → `error.data.code`). */
+export function refusalCode(error: Error): ErrorCode | null {
+  const data: unknown = "data" in error ? error.data : undefined;
+  const code = typeof data === "object" && data !== null && "code" in data ? data.code : undefined;
+  return isErrorCode(code) ? code : null;
+}
+
+/** Reports when the page comes back to life (visible, restored from bfcache, back online) or goes offline. */
+const browserLifecycle = fromCallback<ChatEvent, { environment: BrowserEnvironment | null }>(({ input, sendBack }) => {
+  const env = input.environment;
+  if (!env) return undefined;
+  const onVisibility = () => {
+    if (env.document.visibilityState === "visible") sendBack({ type: "WAKE", source: "visible" });
+  };
+  // Only a restore from the back/forward cache: the first load also fires pageshow (persisted false).
+  const onPageShow = (event: Event) => {
+    if ("persisted" in event && event.persisted === true) sendBack({ type: "WAKE", source: "pageshow" });
+  };
+  const onOnline = () => sendBack({ type: "WAKE", source: "online" });
+  const onOffline = () => sendBack({ type: "NETWORK.OFFLINE" });
+  env.document.addEventListener("visibilitychange", onVisibility);
+  env.window.addEventListener("pageshow", onPageShow);
+  env.window.addEventListener("online", onOnline);
+  env.window.addEventListener("offline", onOffline);
+  return () => {
+    env.document.removeEventListener("visibilitychange", onVisibility);
+    env.window.removeEventListener("pageshow", onPageShow);
+    env.window.removeEventListener("online", onOnline);
+    env.window.removeEventListener("offline", onOffline);
+  };
+});
+
+interface RequestInput {
+  socket: ChatSocket;
+  timeoutMs: number;
+}
+
+const listSessions = fromPromise<Session[], RequestInput>(async ({ input, signal }) => {
+  const requestId = crypto.randomUUID();
+  const reply = await requestReply(input.socket, {
+    event: "session:list",
+    payload: { requestId },
+    reply: "session:list",
+    timeoutMs: input.timeoutMs,
+    signal,
+  });
+  return reply.sessions;
+});
+
+const createSession = fromPromise<Session, RequestInput & { model?: string; title?: string }>(
+  async ({ input, signal }) => {
+    const requestId = crypto.randomUUID();
+    const reply = await requestReply(input.socket, {
+      event: "session:create",
+      payload: {
+        requestId,
+        ...(input.model ? { model: input.model } : {}),
+        ...(input.title ? { title: input.title } : {}),
+      },
+      reply: "session:created",
+      timeoutMs: input.timeoutMs,
+      signal,
+    });
+    const { requestId: _requestId, ...session } = reply;
+    return session;
+  },
+);
+
+const subscribeSession = fromPromise<
+  ServerPayload<"session:subscribed">,
+  RequestInput & { sessionId: string; afterSeq: number | undefined }
+>(({ input, signal }) => {
+  const requestId = crypto.randomUUID();
+  return requestReply(input.socket, {
+    event: "session:subscribe",
+    payload: {
+      sessionId: input.sessionId,
+      requestId,
+      ...(input.afterSeq !== undefined ? { afterSeq: input.afterSeq } : {}),
+    },
+    reply: "session:subscribed",
+    timeoutMs: input.timeoutMs,
+    signal,
+  });
+});
+
+const loadHistory = fromPromise<
+  ServerPayload<"session:history">,
+  RequestInput & { sessionId: string; beforeSeq: number; limit: number }
+>(({ input, signal }) => {
+  const requestId = crypto.randomUUID();
+  return requestReply(input.socket, {
+    event: "session:history",
+    payload: { sessionId: input.sessionId, beforeSeq: input.beforeSeq, limit: input.limit, requestId },
+    reply: "session:history",
+    timeoutMs: input.timeoutMs,
+    signal,
+  });
+});
+
+const sendChat = fromPromise<ServerPayload<"chat:queued">, RequestInput & { item: PendingSend }>(
+  ({ input, signal }) => {
+    const { requestId, sessionId, message } = input.item;
+    return requestReply(input.socket, {
+      event: "chat:send",
+      payload: { message, sessionId, requestId },
+      reply: "chat:queued",
+      timeoutMs: input.timeoutMs,
+      signal,
+    });
+  },
+);
+
+/** Settles once the target turn has ended (its chat:error, CANCELLED normally, or its response). */
+const cancelChat = fromPromise<string, RequestInput & { cancel: CancelRequest }>(({ input, signal }) => {
+  const requestId = crypto.randomUUID();
+  const { sessionId, targetRequestId } = input.cancel;
+  return socketRequest(input.socket, {
+    event: "chat:cancel",
+    payload: { sessionId, targetRequestId, requestId },
+    watch: (w) => {
+      w.on("chat:error", (error) => (error.requestId === targetRequestId ? { ok: targetRequestId } : undefined));
+      w.on("chat:response", (response) =>
+        response.requestId === targetRequestId ? { ok: targetRequestId } : undefined,
+      );
+    },
+    timeoutMs: input.timeoutMs,
+    signal,
+  });
+});
+
+// ---------------------------------------------------------------------------
+// The machine
+// ---------------------------------------------------------------------------
+
+function defaultEnvironment(): BrowserEnvironment | null {
+  if (typeof window === "undefined" || typeof document === "undefined") return null;
+  return { window, document, online: typeof navigator === "undefined" ? true : navigator.onLine };
+}
+
+function defaultStorage(): KeyValueStore | null {
+  try {
+    return typeof localStorage === "undefined" ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+function initialContext(input: ChatMachineInput): ChatContext {
+  const storage = input.storage === undefined ? defaultStorage() : input.storage;
+  const environment = input.environment === undefined ? defaultEnvironment() : input.environment;
+  return {
+    socket: input.socket,
+    storage,
+    environment,
+    timeoutMs: input.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    retryDelayMs: input.retryDelayMs ?? 4_000,
+    historyPageSize: Math.min(input.historyPageSize ?? 200, LIMITS.historyPage),
+    connection: {
+      status: "connecting",
+      error: null,
+      errorCode: null,
+      attempts: 0,
+      online: environment?.online ?? true,
+      serverVersion: null,
+    },
+    needsSessionList: false,
+    sessions: [],
+    sessionId: readLastSession(storage),
+    subscribedSessionId: null,
+    events: [],
+    lastSeq: 0,
+    hasEarlier: false,
+    outbox: [],
+    cancels: [],
+    turnNotes: {},
+    notice: null,
+    turns: [],
+  };
+}
+
+/** A fresh view of another session: its events are fetched by the subscribe that follows. */
+function switchedTo(context: ChatContext, sessionId: string | null): Partial<ChatContext> {
+  safeStorage(context.storage, (store) =>
+    sessionId ? store.setItem(LAST_SESSION_KEY, sessionId) : store.removeItem(LAST_SESSION_KEY),
+  );
+  return {
+    sessionId,
+    subscribedSessionId: null,
+    events: [],
+    lastSeq: 0,
+    hasEarlier: false,
+    notice: null,
+    turns: turnsFor([], context.outbox, sessionId),
+  };
+}
+
+export const chatMachine = setup({
+  types: {
+    context: {} as ChatContext,
+    events: {} as ChatEvent,
+    input: {} as ChatMachineInput,
+  },
+  actors: {
+    socketEvents,
+    browserLifecycle,
+    listSessions,
+    createSession,
+    subscribeSession,
+    loadHistory,
+    sendChat,
+    cancelChat,
+  },
+  delays: {
+    // Refused for too many attempts: wait the minute the server asks for.
+    retryDelay: ({ context }) => (context.connection.errorCode === "RATE_LIMITED" ? 60_000 : context.retryDelayMs),
+  },
+  guards: {
+    willReconnect: ({ event }) => event.type === "SOCKET.DISCONNECTED" && event.willReconnect,
+    willRetry: ({ event }) => event.type === "SOCKET.CONNECT_ERROR" && event.willRetry,
+    socketActive: ({ context }) => context.socket.active,
+    /** Not paired: retrying on a timer cannot help (and would trip the server's throttle). */
+    notPaired: ({ context }) => context.connection.errorCode === "UNAUTHORIZED",
+    hasSession: ({ context }) => context.sessionId !== null,
+    shouldPickSession: ({ context }) => context.sessionId === null && context.sessions.length > 0,
+    hasSendable: ({ context }) => sendableItem(context) !== undefined,
+    hasCancel: ({ context }) => context.cancels.length > 0,
+    needsSessionList: ({ context }) => context.needsSessionList,
+    canLoadEarlier: ({ context }) =>
+      context.hasEarlier && context.sessionId !== null && context.subscribedSessionId === context.sessionId,
+    isOtherSession: ({ context, event }) => event.type === "SWITCH_SESSION" && event.sessionId !== context.sessionId,
+  },
+  actions: {
+    receive: assign(({ context, event }) =>
+      event.type === "SERVER" ? applyServerMessage(context, event.message) : {},
+    ),
+    reconnectNow: ({ context }) => reconnectNow(context.socket),
+    /** The socket looks connected but did not answer: drop it and connect again. */
+    forceReconnect: ({ context }) => {
+      context.socket.disconnect();
+      context.socket.connect();
+    },
+    markOnline: assign(({ context, event }) =>
+      event.type === "WAKE" && event.source === "online" ? { connection: { ...context.connection, online: true } } : {},
+    ),
+    markOffline: assign(({ context }) => ({ connection: { ...context.connection, online: false } })),
+    noteConnectError: assign(({ context, event }) =>
+      event.type === "SOCKET.CONNECT_ERROR"
+        ? {
+            connection: {
+              ...context.connection,
+              error: event.message,
+              errorCode: event.code,
+              attempts: context.connection.attempts + 1,
+            },
+          }
+        : {},
+    ),
+    noteDisconnect: assign(({ context, event }) => ({
+      subscribedSessionId: null,
+      connection:
+        event.type === "SOCKET.DISCONNECTED" ? { ...context.connection, error: event.reason } : context.connection,
+    })),
+    markGreeting: assign(({ event }) =>
+      event.type === "SOCKET.CONNECTED" ? { needsSessionList: event.missedGreeting } : {},
+    ),
+    enqueueSend: assign(({ context, event }) => {
+      if (event.type !== "SEND" || context.sessionId === null) return {};
+      const message = event.message.trim();
+      if (!message) return {};
+      const item: PendingSend = {
+        requestId: event.requestId ?? crypto.randomUUID(),
+        sessionId: context.sessionId,
+        message,
+        at: new Date().toISOString(),
+        error: null,
+      };
+      const outbox = [...context.outbox, item];
+      return { outbox, turns: turnsFor(context.events, outbox, context.sessionId) };
+    }),
+    retrySend: assign(({ context, event }) => {
+      if (event.type !== "RETRY") return {};
+      const outbox = context.outbox.map((item) =>
+        item.requestId === event.requestId ? { ...item, error: null } : item,
+      );
+      return { outbox, turns: turnsFor(context.events, outbox, context.sessionId) };
+    }),
+    discardSend: assign(({ context, event }) => {
+      if (event.type !== "DISCARD") return {};
+      const outbox = context.outbox.filter((item) => item.requestId !== event.requestId);
+      return { outbox, turns: turnsFor(context.events, outbox, context.sessionId) };
+    }),
+    switchSession: assign(({ context, event }) =>
+      event.type === "SWITCH_SESSION" && event.sessionId !== context.sessionId
+        ? switchedTo(context, event.sessionId)
+        : {},
+    ),
+    /** Automatic choice: keeps the notice that may explain it (e.g. the last session is gone). */
+    pickLatestSession: assign(({ context }) => ({
+      ...switchedTo(context, latestSession(context.sessions)?.id ?? null),
+      notice: context.notice,
+    })),
+    dismissNotice: assign({ notice: null }),
+    setStatus: assign(({ context }, params: { status: ConnectionStatus }) => ({
+      connection: {
+        ...context.connection,
+        status: params.status,
+        ...(params.status === "connected" ? { error: null, errorCode: null, attempts: 0 } : {}),
+      },
+    })),
+  },
+}).createMachine({
+  id: "chat",
+  context: ({ input }) => initialContext(input),
+  invoke: [
+    { id: "socketEvents", src: "socketEvents", input: ({ context }) => ({ socket: context.socket }) },
+    { id: "browser", src: "browserLifecycle", input: ({ context }) => ({ environment: context.environment }) },
+  ],
+  on: {
+    SERVER: { actions: "receive" },
+    "SOCKET.DISCONNECTED": [
+      { guard: "willReconnect", target: ".reconnecting", actions: "noteDisconnect" },
+      { target: ".disconnected", actions: "noteDisconnect" },
+    ],
+    "NETWORK.OFFLINE": { actions: "markOffline" },
+    SEND: { actions: "enqueueSend" },
+    RETRY: { actions: "retrySend" },
+    DISCARD: { actions: "discardSend" },
+    DISMISS_NOTICE: { actions: "dismissNotice" },
+  },
+  initial: "connecting",
+  states: {
+    connecting: {
+      entry: { type: "setStatus", params: { status: "connecting" } },
+      on: {
+        "SOCKET.CONNECTED": { target: "connected", actions: "markGreeting" },
+        "SOCKET.CONNECT_ERROR": [
+          { guard: "willRetry", target: "reconnecting", actions: "noteConnectError" },
+          { target: "disconnected", actions: "noteConnectError" },
+        ],
+        // The first attempt is under way: forcing another would only abort it.
+        WAKE: { actions: "markOnline" },
+        RECONNECT: { actions: "reconnectNow" },
+        SWITCH_SESSION: { actions: "switchSession" },
+      },
+    },
+    reconnecting: {
+      entry: { type: "setStatus", params: { status: "reconnecting" } },
+      on: {
+        "SOCKET.CONNECTED": { target: "connected", actions: "markGreeting" },
+        "SOCKET.CONNECT_ERROR": [
+          { guard: "willRetry", actions: "noteConnectError" },
+          { target: "disconnected", actions: "noteConnectError" },
+        ],
+        WAKE: { actions: ["markOnline", "reconnectNow"] },
+        RECONNECT: { actions: "reconnectNow" },
+        SWITCH_SESSION: { actions: "switchSession" },
+      },
+    },
+    disconnected: {
+      entry: { type: "setStatus", params: { status: "disconnected" } },
+      after: {
+        retryDelay: [
+          { guard: "notPaired" },
+          { guard: "socketActive", target: "reconnecting" },
+          { target: "reconnecting", actions: "reconnectNow" },
+        ],
+      },
+      on: {
+        "SOCKET.CONNECTED": { target: "connected", actions: "markGreeting" },
+        "SOCKET.CONNECT_ERROR": { actions: "noteConnectError" },
+        WAKE: { target: "reconnecting", actions: ["markOnline", "reconnectNow"] },
+        RECONNECT: { target: "reconnecting", actions: "reconnectNow" },
+        SWITCH_SESSION: { actions: "switchSession" },
+      },
+    },
+    connected: {
+      type: "parallel",
+      entry: { type: "setStatus", params: { status: "connected" } },
+      states: {
+        session: {
+          initial: "routing",
+          on: {
+            SWITCH_SESSION: { guard: "isOtherSession", target: ".subscribing", actions: "switchSession" },
+            NEW_SESSION: { target: ".creating" },
+            RESUBSCRIBE: { guard: "hasSession", target: ".subscribing" },
+          },
+          states: {
+            routing: {
+              always: [{ guard: "hasSession", target: "subscribing" }, { target: "ready" }],
+            },
+            subscribing: {
+              invoke: {
+                src: "subscribeSession",
+                input: ({ context }) => ({
+                  socket: context.socket,
+                  timeoutMs: context.timeoutMs,
+                  sessionId: context.sessionId ?? "",
+                  afterSeq: context.lastSeq > 0 ? context.lastSeq : undefined,
+                }),
+                onDone: {
+                  target: "ready",
+                  actions: assign(({ context, event }) => {
+                    if (event.output.sessionId !== context.sessionId) return {};
+                    // Replayed events arrived before this reply; older ones exist if the oldest held is past seq 1.
+                    const earliest = context.events[0]?.payload.seq ?? event.output.fromSeq;
+                    return { subscribedSessionId: event.output.sessionId, hasEarlier: earliest > 1 };
+                  }),
+                },
+                onError: {
+                  target: "ready",
+                  actions: assign(({ context, event }) => {
+                    const error = toClientError(event.error);
+                    if (error.code === "CANCELLED") return {};
+                    if (error.code === "SESSION_NOT_FOUND") {
+                      const gone = context.sessionId;
+                      return {
+                        ...switchedTo(context, null),
+                        sessions: context.sessions.filter((session) => session.id !== gone),
+                        notice: error,
+                      };
+                    }
+                    return { notice: error };
+                  }),
+                },
+              },
+            },
+            creating: {
+              invoke: {
+                src: "createSession",
+                input: ({ context, event }) => ({
+                  socket: context.socket,
+                  timeoutMs: context.timeoutMs,
+                  ...(event.type === "NEW_SESSION" && event.model ? { model: event.model } : {}),
+                  ...(event.type === "NEW_SESSION" && event.title ? { title: event.title } : {}),
+                }),
+                onDone: {
+                  target: "subscribing",
+                  actions: assign(({ context, event }) => ({
+                    ...switchedTo(context, event.output.id),
+                    sessions: upsertSession(context.sessions, event.output),
+                  })),
+                },
+                onError: {
+                  target: "ready",
+                  actions: assign(({ event }) => ({ notice: toClientError(event.error) })),
+                },
+              },
+            },
+            ready: {
+              always: { guard: "shouldPickSession", target: "subscribing", actions: "pickLatestSession" },
+            },
+          },
+        },
+        outbox: {
+          initial: "idle",
+          states: {
+            idle: {
+              always: { guard: "hasSendable", target: "sending" },
+            },
+            sending: {
+              invoke: {
+                src: "sendChat",
+                input: ({ context }) => {
+                  const item = sendableItem(context);
+                  if (!item) throw new Error("sending without a message");
+                  return { socket: context.socket, timeoutMs: context.timeoutMs, item };
+                },
+                onDone: {
+                  target: "idle",
+                  actions: assign(({ context, event }) => {
+                    const outbox = context.outbox.filter((item) => item.requestId !== event.output.requestId);
+                    return { outbox, turns: turnsFor(context.events, outbox, context.sessionId) };
+                  }),
+                },
+                onError: {
+                  target: "idle",
+                  actions: assign(({ context, event }) => {
+                    const error = toClientError(event.error);
+                    // Lost connection: keep it; it is sent again (same requestId, idempotent) after resubscribing.
+                    if (error.code === "DISCONNECTED" || error.code === "CANCELLED") return {};
+                    const failedId = event.error instanceof RequestError ? event.error.requestId : "";
+                    const outbox = context.outbox.map((item) =>
+                      item.requestId === failedId ? { ...item, error } : item,
+                    );
+                    return { outbox, turns: turnsFor(context.events, outbox, context.sessionId) };
+                  }),
+                },
+              },
+            },
+          },
+        },
+        history: {
+          initial: "idle",
+          on: {
+            SWITCH_SESSION: { target: ".idle" },
+            NEW_SESSION: { target: ".idle" },
+          },
+          states: {
+            idle: {
+              on: { LOAD_EARLIER: { guard: "canLoadEarlier", target: "loading" } },
+            },
+            loading: {
+              invoke: {
+                src: "loadHistory",
+                input: ({ context }) => ({
+                  socket: context.socket,
+                  timeoutMs: context.timeoutMs,
+                  sessionId: context.sessionId ?? "",
+                  beforeSeq: context.events[0]?.payload.seq ?? context.lastSeq + 1,
+                  limit: context.historyPageSize,
+                }),
+                onDone: {
+                  target: "idle",
+                  actions: assign(({ context, event }) => {
+                    if (event.output.sessionId !== context.sessionId) return {};
+                    const merged = withSessionEvents(context, event.output.events);
+                    const events = merged.events ?? context.events;
+                    return {
+                      ...merged,
+                      hasEarlier:
+                        event.output.hasMore && event.output.events.length > 0 && (events[0]?.payload.seq ?? 0) > 1,
+                    };
+                  }),
+                },
+                onError: {
+                  target: "idle",
+                  actions: assign(({ event }) => {
+                    const error = toClientError(event.error);
+                    return error.code === "CANCELLED" ? {} : { notice: error };
+                  }),
+                },
+              },
+            },
+          },
+        },
+        sessionList: {
+          initial: "check",
+          states: {
+            check: {
+              always: [{ guard: "needsSessionList", target: "loading" }, { target: "idle" }],
+            },
+            idle: {
+              on: {
+                REFRESH_SESSIONS: { target: "loading" },
+                // Back from the background: the socket may look connected but be dead. Probe it.
+                WAKE: { target: "loading", actions: "markOnline" },
+              },
+            },
+            loading: {
+              on: { WAKE: { actions: "markOnline" } },
+              invoke: {
+                src: "listSessions",
+                input: ({ context }) => ({ socket: context.socket, timeoutMs: context.timeoutMs }),
+                onDone: {
+                  target: "idle",
+                  actions: assign(({ event }) => ({ sessions: event.output, needsSessionList: false })),
+                },
+                onError: [
+                  {
+                    guard: ({ event }) => toClientError(event.error).code === "TIMEOUT",
+                    target: "idle",
+                    actions: "forceReconnect",
+                  },
+                  { target: "idle" },
+                ],
+              },
+            },
+          },
+        },
+        cancel: {
+          initial: "idle",
+          on: {
+            CANCEL: {
+              actions: assign(({ context, event }) => {
+                const sessionId = context.sessionId;
+                if (!sessionId) return {};
+                const target = event.targetRequestId;
+                // Not sent yet: just drop it here.
+                if (context.outbox.some((item) => item.requestId === target)) {
+                  const outbox = context.outbox.filter((item) => item.requestId !== target);
+                  return { outbox, turns: turnsFor(context.events, outbox, context.sessionId) };
+                }
+                if (context.cancels.some((cancel) => cancel.targetRequestId === target)) return {};
+                return { cancels: [...context.cancels, { sessionId, targetRequestId: target }] };
+              }),
+            },
+          },
+          states: {
+            idle: {
+              always: { guard: "hasCancel", target: "cancelling" },
+            },
+            cancelling: {
+              invoke: {
+                src: "cancelChat",
+                input: ({ context }) => {
+                  const cancel = context.cancels[0];
+                  if (!cancel) throw new Error("cancelling without a target");
+                  return { socket: context.socket, timeoutMs: context.timeoutMs, cancel };
+                },
+                onDone: {
+                  target: "idle",
+                  actions: assign(({ context }) => ({ cancels: context.cancels.slice(1) })),
+                },
+                onError: {
+                  target: "idle",
+                  actions: assign(({ context, event }) => {
+                    const error = toClientError(event.error);
+                    const target = context.cancels[0]?.targetRequestId;
+                    return {
+                      cancels: context.cancels.slice(1),
+                      turnNotes:
+                        target && error.code !== "CANCELLED"
+                          ? { ...context.turnNotes, [target]: error }
+                          : context.turnNotes,
+                    };
+                  }),
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+});
+
+export type ChatMachine = typeof chatMachine;
+
+/** A short human label for the connection, used by the top bar and the sessions sheet. */
+export function describeConnection(connection: ConnectionInfo): string {
+  if (!connection.online) return "You're offline";
+  if (connection.status !== "connected" && connection.errorCode === "UNAUTHORIZED") return "Not paired";
+  switch (connection.status) {
+    case "connected":
+      return "Connected";
+    case "connecting":
+      return "Connecting…";
+    case "reconnecting":
+      return connection.attempts > 0 ? "Can't reach the server. Retrying…" : "Reconnecting…";
+    case "disconnected":
+      return "Disconnected from the server";
+    default: {
+      const unreachable: never = connection.status;
+      return unreachable;
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import { summarizeTool } from "../lib/activity.ts";
+import { Markdown } from "../lib/markdown.tsx";
+import type { ClientError } from "../lib/request.ts";
+import { formatDuration } from "../lib/time.ts";
+import type { Turn } from "../lib/turns.ts";
+import { useChatActor } from "../lib/useChat.ts";
+import { Activity } from "./Activity.tsx";
+import { ErrorBox } from "./ErrorBox.tsx";
+import { ClockIcon, SpinnerIcon } from "./icons.tsx";
+import { Button } from "./ui/button.tsx";
+
+export interface TurnViewProps {
+  turn: Turn;
+  cwd?: string;
+  note?: ClientError;
+  onShowLogs: (turn: Turn) => void;
+}
+
+function Thinking({ label }: { label: string }) {
+  return (
+    <p className="inline-flex items-center gap-2 text-muted-foreground text-sm">
+      <SpinnerIcon className="size-4" />
+      {label}
+    </p>
+  );
+}
+
+/** One exchange: the user's message (with its sending/queued state) and the agent's reply as it happens. */
+export function TurnView({ turn, cwd, note, onShowLogs }: TurnViewProps) {
+  const actor = useChatActor();
+  const running = turn.status === "running";
+  const hasReply = turn.text.trim() !== "";
+  const logsCount = turn.logs.length;
+
+  return (
+    <div className="space-y-2" data-turn={turn.requestId} data-status={turn.status}>
+      {turn.message !== null ? (
+        <div className="flex flex-col items-end gap-1">
+          <div className="max-w-[85%] whitespace-pre-wrap break-words rounded-2xl rounded-br-md bg-primary px-3.5 py-2 text-[15px] text-primary-foreground leading-relaxed">
+            {turn.message}
+          </div>
+          {turn.status === "sending" ? (
+            <p className="inline-flex items-center gap-1.5 text-muted-foreground text-xs">
+              <SpinnerIcon className="size-3" /> Sending…
+            </p>
+          ) : null}
+          {turn.status === "queued" ? (
+            <p className="inline-flex items-center gap-2 text-muted-foreground text-xs">
+              <ClockIcon className="size-3.5" /> Queued
+              <Button
+                variant="outline"
+                size="sm"
+                className="h-7 rounded-lg px-2 text-xs"
+                aria-label="Remove queued message"
+                onClick={() => actor.send({ type: "CANCEL", targetRequestId: turn.requestId })}
+              >
+                Remove
+              </Button>
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+
+      {turn.local && turn.error ? (
+        <ErrorBox code={turn.error.code} message={turn.error.message} className="ml-auto max-w-[85%]">
+          <div className="flex gap-2 pt-1">
+            <Button
+              size="sm"
+              className="h-8 text-xs"
+              onClick={() => actor.send({ type: "RETRY", requestId: turn.requestId })}
+            >
+              Retry
+            </Button>
+            <Button
+              variant="outline"
+              size="sm"
+              className="h-8 text-xs"
+              onClick={() => actor.send({ type: "DISCARD", requestId: turn.requestId })}
+            >
+              Discard
+            </Button>
+          </div>
+        </ErrorBox>
+      ) : null}
+
+      {turn.status === "running" || turn.status === "done" || (turn.status === "error" && !turn.local) ? (
+        <div className="max-w-full space-y-2" aria-busy={running ? "true" : undefined}>
+          {running || (turn.status === "error" && logsCount > 0 && !hasReply) ? (
+            <Activity logs={turn.logs} cwd={cwd} running={running} />
+          ) : null}
+          {turn.permissions
+            .filter((permission) => permission.status === "pending")
+            .map((permission) => {
+              const tool = summarizeTool(permission.toolName, permission.input, { cwd });
+              return (
+                <div
+                  key={permission.permissionId}
+                  className="rounded-xl border border-warning/40 bg-warning-surface px-3 py-2.5 text-sm text-warning"
+                  data-permission={permission.permissionId}
+                >
+                  <p className="font-medium">{permission.title ?? `Claude wants to use ${permission.toolName}`}</p>
+                  <p className="break-all font-mono text-[12.5px]">
+                    {tool.label} {tool.detail}
+                  </p>
+                  <p className="text-xs opacity-90">Waiting for approval on the server.</p>
+                </div>
+              );
+            })}
+          {hasReply ? <Markdown source={turn.text} className="text-[15px]" /> : null}
+          {running ? <Thinking label={hasReply ? "Writing…" : logsCount ? "Working…" : "Thinking…"} /> : null}
+          {turn.status === "error" && turn.error ? (
+            <ErrorBox code={turn.error.code} message={turn.error.message} />
+          ) : null}
+          {!running && (logsCount > 0 || turn.durationMs !== null) ? (
+            <p className="flex items-center gap-1.5 text-muted-foreground text-xs">
+              {logsCount > 0 ? (
+                <button
+                  type="button"
+                  className="rounded underline-offset-2 hover:text-foreground hover:underline focus-visible:outline-2 focus-visible:outline-ring"
+                  onClick={() => onShowLogs(turn)}
+                >
+                  {logsCount} log{logsCount === 1 ? "" : "s"} · view
+                </button>
+              ) : null}
+              {turn.durationMs !== null ? (
+                <span>
+                  {logsCount > 0 ? "· " : ""}
+                  {formatDuration(turn.durationMs)}
+                </span>
+              ) : null}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+
+      {note ? (
+        <p className="text-warning text-xs" role="note">
+          Couldn't stop this message: {note.message}
+        </p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,167 @@
+import { describe, expect, test } from "bun:test";
+import { renderToStaticMarkup } from "react-dom/server";
+import { Markdown, parseBlocks, parseInline, safeHref } from "./markdown.tsx";
+
+const html = (source: string) => renderToStaticMarkup(<Markdown source={source} />);
+
+describe("safety: HTML in the text stays text", () => {
+  test.each([
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "<iframe src=javascript:alert(1)></iframe>",
+    '<a href="javascript:alert(1)">x</a>',
+    "**<svg onload=alert(1)>**",
+    "`<b>` and <b>bold</b>",
+    "| a | <script>x</script> |\n|---|---|\n| <img src=x onerror=y> | b |",
+    "- <style>body{display:none}</style>",
+    "```html\n<script>alert(1)</script>\n```",
+  ])("%s", (source) => {
+    const out = html(source);
+    expect(out).not.toMatch(/<(script|img|iframe|svg|style|b)[\s>]/i);
+    expect(out).not.toMatch(/<a [^>]*href="javascript:/i);
+    expect(out).toContain("&lt;");
+  });
+
+  test("the exact text survives", () => {
+    expect(html("<script>alert(1)</script>")).toBe(
+      '<div class="md"><p>&lt;script&gt;alert(1)&lt;/script&gt;</p></div>',
+    );
+  });
+
+  test.each([
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](java\tscript:alert(1))",
+    "[click](data:text/html;base64,PHNjcmlwdD4=)",
+    "[click](vbscript:msgbox)",
+    "[click](/relative/path)",
+    "![x](javascript:alert(1))",
+    "<javascript:alert(1)>",
+  ])("no unsafe link: %s", (source) => {
+    const out = html(source);
+    expect(out).not.toContain("href=");
+  });
+
+  test("safeHref allows only absolute http(s) and mailto", () => {
+    expect(safeHref("https://example.com/a?b=1")).toBe("https://example.com/a?b=1");
+    expect(safeHref("mailto:me@example.com")).toBe("mailto:me@example.com");
+    expect(safeHref("javascript:alert(1)")).toBeNull();
+    expect(safeHref(" javascript:alert(1)")).toBeNull();
+    expect(safeHref("ftp://x")).toBeNull();
+    expect(safeHref("./a")).toBeNull();
+  });
+});
+
+describe("links", () => {
+  test("open in a new tab without opener or referrer", () => {
+    expect(html("see [the docs](https://bun.sh/docs)")).toContain(
+      '<a href="https://bun.sh/docs" target="_blank" rel="noopener noreferrer">the docs</a>',
+    );
+  });
+
+  test("bare and angle-bracket URLs become links; trailing punctuation stays outside", () => {
+    const out = html("Go to https://example.com/x. Or <https://example.org>!");
+    expect(out).toContain('href="https://example.com/x"');
+    expect(out).toContain(">https://example.com/x</a>.");
+    expect(out).toContain('href="https://example.org/"');
+  });
+
+  test("URLs with parentheses", () => {
+    expect(html("[w](https://en.wikipedia.org/wiki/Bun_(software))")).toContain(
+      'href="https://en.wikipedia.org/wiki/Bun_(software)"',
+    );
+  });
+
+  test("images are shown as links, never loaded", () => {
+    const out = html("![diagram](https://example.com/d.png)");
+    expect(out).not.toContain("<img");
+    expect(out).toContain('href="https://example.com/d.png"');
+  });
+});
+
+describe("blocks", () => {
+  test("headings are demoted below the page's own", () => {
+    expect(html("# Title\n## Sub")).toBe(
+      '<div class="md"><h3 class="md-h md-h1">Title</h3><h4 class="md-h md-h2">Sub</h4></div>',
+    );
+  });
+
+  test("fenced code keeps its text and scrolls horizontally", () => {
+    const out = html("```ts\nconst a = 1 < 2 && b;\n  indented\n```");
+    expect(out).toContain('<div class="md-codeblock-lang">ts</div>');
+    expect(out).toContain('<pre tabindex="0"><code>const a = 1 &lt; 2 &amp;&amp; b;\n  indented</code></pre>');
+  });
+
+  test("an unterminated fence (still streaming) is code to the end", () => {
+    expect(parseBlocks("text\n```\nline 1\nline 2")).toEqual([
+      { type: "paragraph", text: "text" },
+      { type: "code", lang: "", code: "line 1\nline 2" },
+    ]);
+  });
+
+  test("nested lists, ordered start and task items", () => {
+    const blocks = parseBlocks("3. three\n4. four\n   - nested *a*\n   - nested b\n\n- [x] done\n- [ ] todo");
+    expect(blocks[0]).toMatchObject({ type: "list", ordered: true, start: 3 });
+    const ordered = blocks[0];
+    if (ordered?.type !== "list") throw new Error("not a list");
+    expect(ordered.items).toHaveLength(2);
+    expect(ordered.items[1]?.blocks[1]).toMatchObject({ type: "list", ordered: false });
+    expect(blocks[1]).toMatchObject({ type: "list", items: [{ checked: true }, { checked: false }] });
+    const out = html("3. three\n4. four");
+    expect(out).toContain('<ol start="3">');
+  });
+
+  test("a loose list stays one list", () => {
+    const blocks = parseBlocks("- a\n\n- b\n\n- c");
+    expect(blocks).toHaveLength(1);
+    expect(blocks[0]).toMatchObject({ type: "list" });
+  });
+
+  test("tables with alignment", () => {
+    const blocks = parseBlocks("| a | b |\n|:--|--:|\n| 1 | `x|y` |\n| 2 | 3 |");
+    expect(blocks[0]).toEqual({
+      type: "table",
+      align: ["left", "right"],
+      head: ["a", "b"],
+      rows: [
+        ["1", "`x|y`"],
+        ["2", "3"],
+      ],
+    });
+  });
+
+  test("quotes, rules and paragraphs with line breaks", () => {
+    expect(parseBlocks("> quoted\n> more\n\n---\nline one\nline two")).toEqual([
+      { type: "quote", blocks: [{ type: "paragraph", text: "quoted\nmore" }] },
+      { type: "rule" },
+      { type: "paragraph", text: "line one\nline two" },
+    ]);
+    expect(html("a\nb")).toBe('<div class="md"><p>a<br/>b</p></div>');
+  });
+});
+
+describe("inline", () => {
+  test("emphasis, strong, strike and code", () => {
+    expect(html("**bold** *it* _it2_ ~~gone~~ `co*de*`")).toBe(
+      '<div class="md"><p><strong>bold</strong> <em>it</em> <em>it2</em> <del>gone</del> <code class="md-code-inline">co*de*</code></p></div>',
+    );
+  });
+
+  test("snake_case words and lone asterisks are left alone", () => {
+    expect(parseInline("use my_var_name and 2 * 3 * 4")).toEqual([
+      { type: "text", text: "use my_var_name and 2 * 3 * 4" },
+    ]);
+  });
+
+  test("escapes", () => {
+    expect(parseInline("\\*not em\\*")).toEqual([{ type: "text", text: "*not em*" }]);
+  });
+
+  test("pathological input does not hang or throw", () => {
+    const nasty = `${"[".repeat(2000)}${"*".repeat(2000)}${"`".repeat(999)}${"> ".repeat(500)}`;
+    const started = performance.now();
+    expect(() => html(nasty)).not.toThrow();
+    expect(() => html("- ".repeat(300))).not.toThrow();
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});

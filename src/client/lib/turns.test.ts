@@ -1,0 +1,129 @@
+import { describe, expect, test } from "bun:test";
+import type { SessionEvent } from "../../shared/messages.ts";
+import { deriveTurns, hasSeq, mergeEvents, runningTurn } from "./turns.ts";
+
+const sessionId = crypto.randomUUID();
+const a = crypto.randomUUID();
+const b = crypto.randomUUID();
+const at = "2026-01-01T00:00:00.000Z";
+
+const queued = (seq: number, requestId: string, message: string): SessionEvent => ({
+  type: "chat:queued",
+  payload: { sessionId, seq, requestId, message, at },
+});
+const started = (seq: number, requestId: string): SessionEvent => ({
+  type: "chat:started",
+  payload: { sessionId, seq, requestId, at },
+});
+const delta = (seq: number, requestId: string, text: string): SessionEvent => ({
+  type: "chat:delta",
+  payload: { sessionId, seq, requestId, text },
+});
+const log = (seq: number, requestId: string, data: string): SessionEvent => ({
+  type: "log",
+  payload: { sessionId, seq, requestId, data },
+});
+
+describe("mergeEvents", () => {
+  test("keeps events sorted and unique by seq; returns the same array when nothing is new", () => {
+    const first = mergeEvents([], [queued(1, a, "x"), started(2, a)]);
+    expect(first.map((e) => e.payload.seq)).toEqual([1, 2]);
+    expect(mergeEvents(first, [started(2, a), queued(1, a, "x")])).toBe(first);
+    const merged = mergeEvents(first, [delta(5, a, "e"), delta(3, a, "c"), delta(4, a, "d"), delta(3, a, "c")]);
+    expect(merged.map((e) => e.payload.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(hasSeq(merged, 4)).toBe(true);
+    expect(hasSeq(merged, 6)).toBe(false);
+  });
+});
+
+describe("deriveTurns", () => {
+  test("groups by requestId with statuses, text and logs", () => {
+    const events = [
+      queued(1, a, "first"),
+      started(2, a),
+      log(3, a, "{}"),
+      delta(4, a, "Hel"),
+      queued(5, b, "second"),
+      delta(6, a, "lo"),
+    ];
+    const turns = deriveTurns(events);
+    expect(turns.map((t) => [t.message, t.status, t.text, t.logs.length])).toEqual([
+      ["first", "running", "Hello", 1],
+      ["second", "queued", "", 0],
+    ]);
+    expect(runningTurn(turns)?.requestId).toBe(a);
+
+    const done = deriveTurns([
+      ...events,
+      {
+        type: "chat:response",
+        payload: {
+          sessionId,
+          seq: 7,
+          requestId: a,
+          response: "Hello!",
+          logs: ["{}", "{}"],
+          durationMs: 5,
+          costUsd: 0.1,
+        },
+      },
+      { type: "chat:error", payload: { sessionId, seq: 8, requestId: b, code: "CANCELLED", message: "stopped" } },
+    ]);
+    expect(done[0]).toMatchObject({ status: "done", text: "Hello!", durationMs: 5, costUsd: 0.1 });
+    expect(done[0]?.logs).toHaveLength(2);
+    expect(done[1]).toMatchObject({ status: "error", error: { code: "CANCELLED" } });
+    expect(runningTurn(done)).toBeUndefined();
+  });
+
+  test("permission requests are listed on their turn and follow their resolution", () => {
+    const permissionId = crypto.randomUUID();
+    const turns = deriveTurns([
+      queued(1, a, "go"),
+      started(2, a),
+      {
+        type: "permission:request",
+        payload: {
+          sessionId,
+          seq: 3,
+          requestId: a,
+          permissionId,
+          toolName: "Write",
+          input: { file_path: "/x" },
+          suggestions: [],
+        },
+      },
+    ]);
+    expect(turns[0]?.permissions).toEqual([
+      { permissionId, toolName: "Write", input: { file_path: "/x" }, title: null, status: "pending" },
+    ]);
+    const resolved = deriveTurns([
+      queued(1, a, "go"),
+      {
+        type: "permission:request",
+        payload: { sessionId, seq: 3, requestId: a, permissionId, toolName: "Write", input: {}, suggestions: [] },
+      },
+      { type: "permission:resolved", payload: { sessionId, seq: 4, requestId: a, permissionId, decision: "allow" } },
+    ]);
+    expect(resolved[0]?.permissions[0]?.status).toBe("allow");
+  });
+
+  test("a turn whose chat:queued is not loaded has no message", () => {
+    expect(deriveTurns([delta(10, a, "x")])[0]).toMatchObject({ message: null, status: "running", firstSeq: 10 });
+  });
+
+  test("local sends come last; once the server has them, the server's version wins", () => {
+    const pending = [
+      { requestId: a, sessionId, message: "first", at, error: null },
+      { requestId: b, sessionId, message: "second", at, error: { code: "TIMEOUT" as const, message: "slow" } },
+    ];
+    expect(deriveTurns([], pending).map((t) => [t.status, t.local])).toEqual([
+      ["sending", true],
+      ["error", true],
+    ]);
+    const turns = deriveTurns([queued(1, a, "first")], pending);
+    expect(turns.map((t) => [t.message, t.status, t.local])).toEqual([
+      ["first", "queued", false],
+      ["second", "error", true],
+    ]);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Pocket Agent's service worker (built to /sw.js by scripts/build.ts).
+ *
+ * - Precaches the versioned app shell (index.html + hashed assets + icons).
+ * - Navigations: network first (fresh index.html when the server is up), else
+ *   the cached shell, whose UI then says the server is unreachable.
+ * - Hashed assets: cache first. Never touches Socket.IO, /api or /healthz.
+ * - A new version waits until the page asks it to take over ("Reload").
+ */
+
+declare const __SW_VERSION__: string;
+declare const __PRECACHE__: readonly string[];
+
+const sw = self as unknown as ServiceWorkerGlobalScope;
+const CACHE_PREFIX = "pocket-agent-";
+const CACHE = `${CACHE_PREFIX}${__SW_VERSION__}`;
+const SHELL = "/index.html";
+const NAVIGATION_TIMEOUT_MS = 4_000;
+const NEVER_CACHED = ["/socket.io/", "/api/", "/healthz", "/_bun/"];
+
+const OFFLINE_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Pocket Agent</title><body style="font-family:system-ui,sans-serif;padding:2rem;max-width:32rem;margin:auto;line-height:1.5"><h1 style="font-size:1.25rem">Can't reach the server</h1><p>Pocket Agent on your workstation is not answering. Check that it is running and that this device can reach it, then reload.</p></body></html>`;
+
+sw.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => cache.addAll(__PRECACHE__.map((url) => new Request(url, { cache: "reload" })))),
+  );
+});
+
+sw.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      const names = await caches.keys();
+      await Promise.all(
+        names.filter((name) => name.startsWith(CACHE_PREFIX) && name !== CACHE).map((n) => caches.delete(n)),
+      );
+      await sw.clients.claim();
+    })(),
+  );
+});
+
+sw.addEventListener("message", (event) => {
+  const data: unknown = event.data;
+  if (typeof data === "object" && data !== null && "type" in data && data.type === "SKIP_WAITING") {
+    void sw.skipWaiting();
+  }
+});
+
+function timeout(ms: number): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), ms));
+}
+
+async function navigate(request: Request): Promise<Response> {
+  try {
+    const response = await Promise.race([fetch(request), timeout(NAVIGATION_TIMEOUT_MS)]);
+    if (response.ok) return response;
+    const shell = await caches.match(SHELL);
+    return response.status >= 500 && shell ? shell : response;
+  } catch {
+    const shell = await caches.match(SHELL);
+    return (
+      shell ?? new Response(OFFLINE_PAGE, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } })
+    );
+  }
+}
+
+async function cacheFirst(request: Request): Promise<Response> {
+  const cached = await caches.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) {
+    const cache = await caches.open(CACHE);
+    await cache.put(request, response.clone());
+  }
+  return response;
+}
+
+async function networkFirst(request: Request): Promise<Response> {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const cached = await caches.match(request);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+sw.addEventListener("fetch", (event) => {
+  const { request } = event;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== sw.location.origin) return;
+  if (NEVER_CACHED.some((prefix) => url.pathname.startsWith(prefix))) return;
+  if (request.mode === "navigate") {
+    event.respondWith(navigate(request));
+    return;
+  }
+  if (__PRECACHE__.includes(url.pathname)) {
+    event.respondWith(url.pathname === SHELL ? networkFirst(request) : cacheFirst(request));
+  }
+  // Anything else goes to the network untouched.
+});

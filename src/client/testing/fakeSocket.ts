@@ -1,0 +1,580 @@
+/**
+ * An in-memory stand-in for the Socket.IO client socket and the server behind
+ * it, for running the real chat machine in `bun test` without a network.
+ *
+ * The fake server validates every request with the shared Zod schemas and
+ * answers like the real one: replies echo the requestId, errors go to the
+ * namespace's `*:error`, session events carry increasing seqs and are replayed
+ * on subscribe. Replies are delivered asynchronously (like a network), and the
+ * test can mute a request kind (to provoke timeouts), inject stray events, drop
+ * the connection and bring it back.
+ */
+import {
+  type ClientEventName,
+  type ClientMessage,
+  type ClientPayload,
+  clientEvents,
+  describeIssues,
+  type ErrorCode,
+  errorCodeMeaning,
+  errorEventFor,
+  LIMITS,
+  requestIdOf,
+  type ServerEventName,
+  type ServerPayload,
+  type Session,
+  type SessionEvent,
+} from "../../shared/messages.ts";
+import type { ChatSocket } from "../socket.ts";
+
+type Listener = (...args: never[]) => void;
+
+interface Turn {
+  requestId: string;
+  message: string;
+  logs: string[];
+  text: string;
+}
+
+interface SessionState {
+  session: Session;
+  events: SessionEvent[];
+  running: Turn | null;
+  queue: Turn[];
+  seen: Set<string>;
+  pendingPermissions: Set<string>;
+}
+
+export interface FakeServerOptions {
+  serverVersion?: string;
+  /** Finish each turn right after it starts with this reply (otherwise the test drives it). */
+  autoReply?: string | null;
+}
+
+/** Lets the event loop deliver pending fake network traffic. */
+export function tick(ms = 0): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class FakeServer {
+  readonly sessions = new Map<string, SessionState>();
+  /** Request kinds the server silently ignores (to test timeouts). */
+  readonly muted = new Set<ClientEventName>();
+  /** Every request the server received, in order. */
+  readonly received: ClientMessage[] = [];
+  /** When false, connection attempts fail with connect_error. */
+  reachable = true;
+  /** When set, the handshake is refused with this code (like the auth middleware). */
+  refuse: ErrorCode | null = null;
+  autoReply: string | null;
+  readonly serverVersion: string;
+  private clock = Date.parse("2026-01-01T00:00:00.000Z");
+  private socket: FakeSocket | null = null;
+  private readonly rooms = new Set<string>();
+
+  constructor(options: FakeServerOptions = {}) {
+    this.serverVersion = options.serverVersion ?? "0.0.0-test";
+    this.autoReply = options.autoReply ?? null;
+  }
+
+  attach(socket: FakeSocket): void {
+    this.socket = socket;
+  }
+
+  now(): string {
+    this.clock += 1_000;
+    return new Date(this.clock).toISOString();
+  }
+
+  /** Adds a session directly (as if created earlier). */
+  addSession(overrides: Partial<Session> = {}): Session {
+    const at = this.now();
+    const session: Session = {
+      id: crypto.randomUUID(),
+      title: "Untitled",
+      model: "sonnet",
+      cwd: "/work/project",
+      permissionMode: "default",
+      status: "idle",
+      queued: 0,
+      pendingPermissions: 0,
+      lastSeq: 0,
+      createdAt: at,
+      updatedAt: at,
+      ...overrides,
+    };
+    this.sessions.set(session.id, {
+      session,
+      events: [],
+      running: null,
+      queue: [],
+      seen: new Set(),
+      pendingPermissions: new Set(),
+    });
+    return session;
+  }
+
+  requests<K extends ClientEventName>(type: K): ClientPayload<K>[] {
+    const found: ClientPayload<K>[] = [];
+    for (const message of this.received) if (message.type === type) found.push(message.payload as ClientPayload<K>);
+    return found;
+  }
+
+  // -- connection -----------------------------------------------------------
+
+  onConnected(): void {
+    this.rooms.clear();
+    this.emit("connection", {
+      status: "connected",
+      sessions: [...this.sessions.values()].map((s) => s.session),
+      serverVersion: this.serverVersion,
+    });
+  }
+
+  onDisconnected(): void {
+    this.rooms.clear();
+  }
+
+  isSubscribed(sessionId: string): boolean {
+    return this.rooms.has(sessionId);
+  }
+
+  // -- requests ---------------------------------------------------------------
+
+  handle(message: ClientMessage): void {
+    this.received.push(message);
+    if (this.muted.has(message.type)) return;
+    const schema = clientEvents[message.type];
+    const parsed = schema.safeParse(message.payload);
+    if (!parsed.success) {
+      this.fail(message.type, "INVALID_PAYLOAD", describeIssues(parsed.error), requestIdOf(message.payload));
+      return;
+    }
+    switch (message.type) {
+      case "session:list":
+        this.emit("session:list", {
+          sessions: [...this.sessions.values()].map((s) => s.session),
+          requestId: message.payload.requestId,
+        });
+        return;
+      case "session:create": {
+        const { requestId, model, title } = message.payload;
+        const session = this.addSession({ model: model ?? "sonnet", title: title ?? "New session" });
+        this.rooms.add(session.id);
+        this.emit("session:created", { ...session, requestId });
+        return;
+      }
+      case "session:subscribe": {
+        const { sessionId, afterSeq, requestId } = message.payload;
+        const state = this.sessions.get(sessionId);
+        if (!state) {
+          this.fail("session:subscribe", "SESSION_NOT_FOUND", "no such session", requestId, sessionId);
+          return;
+        }
+        this.rooms.add(sessionId);
+        const replay =
+          afterSeq === undefined
+            ? state.events.slice(-LIMITS.tailEvents)
+            : state.events.filter((e) => e.payload.seq > afterSeq);
+        for (const event of replay) this.emitSessionEvent(event);
+        const fromSeq = replay[0]?.payload.seq ?? state.session.lastSeq + 1;
+        this.emit("session:subscribed", { sessionId, requestId, fromSeq, lastSeq: state.session.lastSeq });
+        return;
+      }
+      case "session:history": {
+        const { sessionId, beforeSeq, limit, requestId } = message.payload;
+        const state = this.sessions.get(sessionId);
+        if (!state) {
+          this.fail("session:history", "SESSION_NOT_FOUND", "no such session", requestId, sessionId);
+          return;
+        }
+        const older = state.events.filter((e) => e.payload.seq < beforeSeq);
+        const page = older.slice(-(limit ?? 100));
+        this.emit("session:history", { sessionId, requestId, events: page, hasMore: older.length > page.length });
+        return;
+      }
+      case "chat:send": {
+        const { sessionId, requestId, message: text } = message.payload;
+        const state = this.sessions.get(sessionId);
+        if (!state) {
+          this.fail("chat:send", "SESSION_NOT_FOUND", "no such session", requestId, sessionId);
+          return;
+        }
+        if (state.seen.has(requestId)) return; // idempotent: already stored
+        state.seen.add(requestId);
+        const turn: Turn = { requestId, message: text, logs: [], text: "" };
+        this.record(state, {
+          type: "chat:queued",
+          payload: { ...this.base(state), requestId, message: text, at: this.now() },
+        });
+        if (state.running) {
+          state.queue.push(turn);
+          this.update(state, { queued: state.queue.length });
+        } else {
+          this.start(state, turn);
+        }
+        return;
+      }
+      case "chat:cancel": {
+        const { sessionId, targetRequestId, requestId } = message.payload;
+        const state = this.sessions.get(sessionId);
+        if (!state) {
+          this.fail("chat:cancel", "SESSION_NOT_FOUND", "no such session", requestId, sessionId);
+          return;
+        }
+        if (state.running?.requestId === targetRequestId) {
+          this.endTurn(state, { code: "CANCELLED" });
+          return;
+        }
+        const index = state.queue.findIndex((t) => t.requestId === targetRequestId);
+        if (index === -1) {
+          this.fail("chat:cancel", "TURN_NOT_FOUND", errorCodeMeaning.TURN_NOT_FOUND, requestId, sessionId);
+          return;
+        }
+        state.queue.splice(index, 1);
+        this.recordError(state, targetRequestId, "CANCELLED");
+        this.update(state, { queued: state.queue.length });
+        return;
+      }
+      case "session:update": {
+        const { sessionId, requestId, title, model, permissionMode } = message.payload;
+        const state = this.sessions.get(sessionId);
+        if (!state) {
+          this.fail("session:update", "SESSION_NOT_FOUND", "no such session", requestId, sessionId);
+          return;
+        }
+        state.session = {
+          ...state.session,
+          ...(title ? { title } : {}),
+          ...(model ? { model } : {}),
+          ...(permissionMode ? { permissionMode } : {}),
+          updatedAt: this.now(),
+        };
+        this.emit("session:updated", { session: state.session, requestId });
+        return;
+      }
+      case "session:delete": {
+        const { sessionId, requestId } = message.payload;
+        if (!this.sessions.delete(sessionId)) {
+          this.fail("session:delete", "SESSION_NOT_FOUND", "no such session", requestId, sessionId);
+          return;
+        }
+        this.emit("session:deleted", { sessionId, requestId });
+        return;
+      }
+      case "permission:respond": {
+        const { sessionId, permissionId, decision, requestId } = message.payload;
+        const state = this.sessions.get(sessionId);
+        const turn = state?.running;
+        if (!state || !turn || !state.pendingPermissions.delete(permissionId)) {
+          this.fail("permission:respond", "PERMISSION_NOT_PENDING", errorCodeMeaning.PERMISSION_NOT_PENDING, requestId);
+          return;
+        }
+        this.record(state, {
+          type: "permission:resolved",
+          payload: { ...this.base(state), requestId: turn.requestId, permissionId, decision },
+        });
+        this.update(state, { pendingPermissions: state.pendingPermissions.size });
+        return;
+      }
+      default: {
+        const unreachable: never = message;
+        throw new Error(`unhandled ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  // -- driving a turn from the test --------------------------------------------
+
+  running(sessionId: string): string | null {
+    return this.sessions.get(sessionId)?.running?.requestId ?? null;
+  }
+
+  delta(sessionId: string, text: string): void {
+    const state = this.must(sessionId);
+    const turn = state.running;
+    if (!turn) throw new Error("no running turn");
+    turn.text += text;
+    this.record(state, { type: "chat:delta", payload: { ...this.base(state), requestId: turn.requestId, text } });
+  }
+
+  log(sessionId: string, data: unknown): void {
+    const state = this.must(sessionId);
+    const turn = state.running;
+    if (!turn) throw new Error("no running turn");
+    const json = JSON.stringify(data);
+    turn.logs.push(json);
+    this.record(state, { type: "log", payload: { ...this.base(state), requestId: turn.requestId, data: json } });
+  }
+
+  /** The running turn asks to use a tool; returns the permissionId. */
+  askPermission(sessionId: string, toolName: string, input: Record<string, unknown>): string {
+    const state = this.must(sessionId);
+    const turn = state.running;
+    if (!turn) throw new Error("no running turn");
+    const permissionId = crypto.randomUUID();
+    state.pendingPermissions.add(permissionId);
+    this.record(state, {
+      type: "permission:request",
+      payload: { ...this.base(state), requestId: turn.requestId, permissionId, toolName, input, suggestions: [] },
+    });
+    this.update(state, { pendingPermissions: state.pendingPermissions.size });
+    return permissionId;
+  }
+
+  finish(sessionId: string, response?: string): void {
+    this.endTurn(this.must(sessionId), { response });
+  }
+
+  failTurn(sessionId: string, code: ErrorCode): void {
+    this.endTurn(this.must(sessionId), { code });
+  }
+
+  /** Sends any server event as is (stray replies, duplicates, other sessions' events…). */
+  emit<K extends ServerEventName>(event: K, payload: ServerPayload<K>): void {
+    this.socket?.deliver(event, payload);
+  }
+
+  // -- internals ----------------------------------------------------------------
+
+  private must(sessionId: string): SessionState {
+    const state = this.sessions.get(sessionId);
+    if (!state) throw new Error(`no session ${sessionId}`);
+    return state;
+  }
+
+  private base(state: SessionState): { sessionId: string; seq: number } {
+    const seq = state.session.lastSeq + 1;
+    state.session = { ...state.session, lastSeq: seq };
+    return { sessionId: state.session.id, seq };
+  }
+
+  private record(state: SessionState, event: SessionEvent): void {
+    state.events.push(event);
+    this.emitSessionEvent(event);
+  }
+
+  private recordError(state: SessionState, requestId: string, code: ErrorCode): void {
+    this.record(state, {
+      type: "chat:error",
+      payload: { ...this.base(state), requestId, code, message: errorCodeMeaning[code] },
+    });
+  }
+
+  private emitSessionEvent(event: SessionEvent): void {
+    if (!this.rooms.has(event.payload.sessionId)) return;
+    switch (event.type) {
+      case "chat:queued":
+        this.emit("chat:queued", event.payload);
+        break;
+      case "chat:started":
+        this.emit("chat:started", event.payload);
+        break;
+      case "chat:delta":
+        this.emit("chat:delta", event.payload);
+        break;
+      case "log":
+        this.emit("log", event.payload);
+        break;
+      case "chat:response":
+        this.emit("chat:response", event.payload);
+        break;
+      case "chat:error":
+        this.emit("chat:error", event.payload);
+        break;
+      case "permission:request":
+        this.emit("permission:request", event.payload);
+        break;
+      case "permission:resolved":
+        this.emit("permission:resolved", event.payload);
+        break;
+      default: {
+        const unreachable: never = event;
+        throw new Error(`unhandled ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  private start(state: SessionState, turn: Turn): void {
+    state.running = turn;
+    this.record(state, {
+      type: "chat:started",
+      payload: { ...this.base(state), requestId: turn.requestId, at: this.now() },
+    });
+    this.update(state, { status: "running", queued: state.queue.length });
+    if (this.autoReply !== null) {
+      const reply = this.autoReply;
+      setTimeout(() => {
+        if (state.running === turn) {
+          this.delta(state.session.id, reply);
+          this.finish(state.session.id, reply);
+        }
+      }, 0);
+    }
+  }
+
+  private endTurn(state: SessionState, outcome: { response?: string; code?: ErrorCode }): void {
+    const turn = state.running;
+    if (!turn) throw new Error("no running turn");
+    if (outcome.code) {
+      this.recordError(state, turn.requestId, outcome.code);
+    } else {
+      this.record(state, {
+        type: "chat:response",
+        payload: {
+          ...this.base(state),
+          requestId: turn.requestId,
+          response: outcome.response ?? turn.text,
+          logs: turn.logs,
+          durationMs: 1234,
+          costUsd: 0.01,
+        },
+      });
+    }
+    state.running = null;
+    state.pendingPermissions.clear();
+    const next = state.queue.shift();
+    if (next) this.start(state, next);
+    else this.update(state, { status: "idle", queued: 0 });
+  }
+
+  private update(state: SessionState, patch: Partial<Session>): void {
+    state.session = { ...state.session, ...patch, updatedAt: this.now() };
+    this.emit("session:updated", { session: state.session });
+  }
+
+  private fail(event: ClientEventName, code: ErrorCode, message: string, requestId: string, sessionId?: string): void {
+    const payload = { code, message, requestId, ...(sessionId ? { sessionId } : {}) };
+    const target = errorEventFor(event);
+    if (target === "chat:error") this.emit("chat:error", payload);
+    else if (target === "permission:error") this.emit("permission:error", payload);
+    else this.emit("session:error", payload);
+  }
+}
+
+/** Implements the part of the Socket.IO client the machine uses, wired to a `FakeServer`. */
+export class FakeSocket implements ChatSocket {
+  connected = false;
+  active = false;
+  /** How many times the machine asked to connect. */
+  connectCalls = 0;
+  readonly server: FakeServer;
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  constructor(server: FakeServer = new FakeServer()) {
+    this.server = server;
+    server.attach(this);
+  }
+
+  on<K extends ServerEventName>(event: K, listener: (payload: ServerPayload<K>) => void): this;
+  on(event: "connect", listener: () => void): this;
+  on(event: "disconnect", listener: (reason: string) => void): this;
+  on(event: "connect_error", listener: (error: Error) => void): this;
+  on(event: string, listener: Listener): this {
+    let set = this.listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
+    set.add(listener);
+    return this;
+  }
+
+  off<K extends ServerEventName>(event: K, listener: (payload: ServerPayload<K>) => void): this;
+  off(event: "connect", listener: () => void): this;
+  off(event: "disconnect", listener: (reason: string) => void): this;
+  off(event: "connect_error", listener: (error: Error) => void): this;
+  off(event: string, listener: Listener): this {
+    this.listeners.get(event)?.delete(listener);
+    return this;
+  }
+
+  listenerCount(event: string): number {
+    return this.listeners.get(event)?.size ?? 0;
+  }
+
+  emit<K extends ClientEventName>(event: K, payload: ClientPayload<K>): this {
+    if (!this.connected) return this; // a real socket would buffer; the machine never relies on it
+    const message = { type: event, payload } as ClientMessage;
+    setTimeout(() => {
+      if (this.connected) this.server.handle(message);
+    }, 0);
+    return this;
+  }
+
+  connect(): this {
+    this.active = true;
+    if (this.connected) return this;
+    this.connectCalls += 1;
+    setTimeout(() => this.attempt(), 0);
+    return this;
+  }
+
+  disconnect(): this {
+    const was = this.connected;
+    this.active = false;
+    this.connected = false;
+    if (was) {
+      this.server.onDisconnected();
+      this.fire("disconnect", "io client disconnect");
+    }
+    return this;
+  }
+
+  // -- test controls -------------------------------------------------------------
+
+  /** Connects synchronously (for "already connected before the machine started"). */
+  openNow(): void {
+    this.active = true;
+    this.connected = true;
+  }
+
+  /** The network drops: Socket.IO will try to reconnect on its own (the test calls `reconnect()`). */
+  drop(reason = "transport close"): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.server.onDisconnected();
+    this.fire("disconnect", reason);
+  }
+
+  /** The server closed the connection itself: Socket.IO does not reconnect by itself. */
+  kick(): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.active = false;
+    this.server.onDisconnected();
+    this.fire("disconnect", "io server disconnect");
+  }
+
+  /** What Socket.IO's backoff timer would do. */
+  reconnect(): void {
+    this.attempt();
+  }
+
+  deliver<K extends ServerEventName>(event: K, payload: ServerPayload<K>): void {
+    setTimeout(() => {
+      if (this.connected) this.fire(event, payload);
+    }, 0);
+  }
+
+  private attempt(): void {
+    if (this.connected || !this.active) return;
+    if (!this.server.reachable) {
+      this.fire("connect_error", new Error("xhr poll error"));
+      return;
+    }
+    if (this.server.refuse) {
+      // A middleware refusal: Socket.IO does not retry by itself.
+      this.active = false;
+      this.fire("connect_error", Object.assign(new Error("unauthorized"), { data: { code: this.server.refuse } }));
+      return;
+    }
+    this.connected = true;
+    this.fire("connect");
+    this.server.onConnected();
+  }
+
+  private fire(event: string, ...args: unknown[]): void {
+    for (const listener of [...(this.listeners.get(event) ?? [])]) Reflect.apply(listener, undefined, args);
+  }
+}
