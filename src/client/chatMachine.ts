@@ -13,16 +13,8 @@
  * ready), outbox (idle / sending), history, sessionList and cancel.
  */
 import { assign, fromCallback, fromPromise, setup } from "xstate";
-import {
-  type ErrorCode,
-  errorCodeMeaning,
-  LIMITS,
-  type ServerEventName,
-  type ServerMessage,
-  type ServerPayload,
-  type Session,
-  type SessionEvent,
-} from "../shared/messages.ts";
+import { type ErrorCode, errorCodeMeaning, LIMITS } from "../shared/constants.ts";
+import type { ServerEventName, ServerMessage, ServerPayload, Session, SessionEvent } from "../shared/messages.ts";
 import {
   type ClientError,
   DEFAULT_REQUEST_TIMEOUT_MS,

@@ -99,6 +99,7 @@ export async function startServer({
     isReady: () => ready,
     clientAssets,
     transcribe: (req) => transcription.handle(req),
+    transcribeStatus: () => transcription.check(),
   });
 
   const handler = engine.handler();

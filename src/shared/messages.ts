@@ -10,79 +10,13 @@
  * This module is imported by the client bundle: keep it free of server code.
  */
 import { z } from "zod";
+import { ERROR_CODES, LIMITS, NIL_REQUEST_ID } from "./constants.ts";
 
-// ---------------------------------------------------------------------------
-// Limits (bounded so a single payload cannot exhaust memory or storage)
-// ---------------------------------------------------------------------------
+export * from "./constants.ts";
 
-export const LIMITS = {
-  messageChars: 100_000,
-  titleChars: 200,
-  pathChars: 4_096,
-  modelChars: 100,
-  historyPage: 500,
-  /** Events replayed on a subscribe that does not say where to start. */
-  tailEvents: 300,
-} as const;
-
-// ---------------------------------------------------------------------------
-// Error codes: a closed set. Every error the server or client reports uses one.
-// ---------------------------------------------------------------------------
-
-export const ErrorCode = z.enum([
-  // request problems
-  "INVALID_PAYLOAD",
-  "UNKNOWN_EVENT",
-  "SESSION_NOT_FOUND",
-  "TURN_NOT_FOUND",
-  "INVALID_WORKDIR",
-  "PERMISSION_NOT_PENDING",
-  "BYPASS_NOT_ALLOWED",
-  "UNAUTHORIZED",
-  "RATE_LIMITED",
-  // turn outcomes
-  "CANCELLED",
-  "INTERRUPTED",
-  "AGENT_CRASHED",
-  "AGENT_NOT_LOGGED_IN",
-  "AGENT_MAX_TURNS",
-  "API_ERROR",
-  "API_OVERLOADED",
-  "API_AUTH_FAILED",
-  "API_RATE_LIMITED",
-  "API_TIMEOUT",
-  "INTERNAL_ERROR",
-  // raised by the client itself, never sent by the server
-  "TIMEOUT",
-  "DISCONNECTED",
-]);
+/** The closed set of error codes (their meanings are in constants.ts). */
+export const ErrorCode = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCode>;
-
-/** What each code means to a person; the client shows this next to the error. */
-export const errorCodeMeaning: Record<ErrorCode, string> = {
-  INVALID_PAYLOAD: "The request was malformed and was not processed.",
-  UNKNOWN_EVENT: "The server does not know this kind of request.",
-  SESSION_NOT_FOUND: "This session no longer exists.",
-  TURN_NOT_FOUND: "That message is not running or queued any more.",
-  INVALID_WORKDIR: "The working directory is not allowed or does not exist.",
-  PERMISSION_NOT_PENDING: "That request was already answered or is no longer waiting.",
-  BYPASS_NOT_ALLOWED: "Skipping permission checks is not allowed on this server.",
-  UNAUTHORIZED: "This device is not paired with the server.",
-  RATE_LIMITED: "Too many attempts. Wait a minute and try again.",
-  CANCELLED: "Stopped before it finished.",
-  INTERRUPTED: "The server restarted while this was running.",
-  AGENT_CRASHED: "The agent process stopped unexpectedly. Send again to resume.",
-  AGENT_NOT_LOGGED_IN: "Claude Code is not logged in on the server: run `claude login` there or set ANTHROPIC_API_KEY.",
-  AGENT_MAX_TURNS: "The agent reached its step limit for this message.",
-  API_ERROR: "The Anthropic API returned an error.",
-  API_OVERLOADED: "The Anthropic API is overloaded. Try again shortly.",
-  API_AUTH_FAILED: "The Anthropic API rejected the server's credentials.",
-  API_RATE_LIMITED: "The Anthropic API rate limit was reached.",
-  API_TIMEOUT: "The Anthropic API did not answer in time.",
-  INTERNAL_ERROR: "Something went wrong on the server.",
-  TIMEOUT: "The server did not answer in time.",
-  DISCONNECTED: "Not connected to the server.",
-};
 
 // ---------------------------------------------------------------------------
 // Building blocks
@@ -361,18 +295,8 @@ export type PermissionResolved = z.infer<typeof PermissionResolved>;
 // Helpers shared by both sides
 // ---------------------------------------------------------------------------
 
-/** Used as `requestId` on an error answering a request whose own id could not be read. */
-export const NIL_REQUEST_ID = "00000000-0000-0000-0000-000000000000";
-
 export function isClientEventName(name: string): name is ClientEventName {
   return Object.hasOwn(clientEvents, name);
-}
-
-/** The namespace's error event: `chat:*` on `chat:error`, `permission:*` on `permission:error`, the rest on `session:error`. */
-export function errorEventFor(eventName: string): "chat:error" | "permission:error" | "session:error" {
-  if (eventName.startsWith("chat:")) return "chat:error";
-  if (eventName.startsWith("permission:")) return "permission:error";
-  return "session:error";
 }
 
 /** The request's `requestId` if it has a readable one, even when the rest of the payload is invalid. */

@@ -86,6 +86,10 @@ describe("the HTTP doors", () => {
       body: new FormData(),
     });
     expect(noFile.status).toBe(400);
+    expect((await fetch(`${server.url}/api/transcribe`)).status).toBe(401);
+    const status = await fetch(`${server.url}/api/transcribe`, { headers: bearer });
+    expect(status.status).toBe(200);
+    expect(await status.json()).toMatchObject({ mode: "auto", checked: true });
   });
 
   test("responses carry the security headers", async () => {

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { type ErrorCode, errorCodeMeaning } from "../../shared/messages.ts";
+import { type ErrorCode, errorCodeMeaning } from "../../shared/constants.ts";
 import { cn } from "../lib/cn.ts";
 import { AlertIcon } from "./icons.tsx";
 

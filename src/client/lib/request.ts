@@ -4,15 +4,8 @@
  * that carries the same id, on that namespace's `*:error` with the same id, on a
  * disconnect, or on a timeout.
  */
-import {
-  type ClientEventName,
-  type ClientPayload,
-  type ErrorCode,
-  errorCodeMeaning,
-  errorEventFor,
-  type ServerEventName,
-  type ServerPayload,
-} from "../../shared/messages.ts";
+import { type ErrorCode, errorCodeMeaning, errorEventFor } from "../../shared/constants.ts";
+import type { ClientEventName, ClientPayload, ServerEventName, ServerPayload } from "../../shared/messages.ts";
 import type { ChatSocket } from "../socket.ts";
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;

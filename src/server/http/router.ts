@@ -11,6 +11,8 @@ export interface RouterOptions {
   /** True once storage is open and recovery has run. */
   isReady: () => boolean;
   transcribe: (req: Request) => Promise<Response>;
+  /** `GET /api/transcribe`: whether voice works here, and if not, how to set it up. */
+  transcribeStatus: () => Promise<unknown>;
   /** The PWA's assets; null for paths it does not own. */
   clientAssets?: (req: Request) => Promise<Response | null>;
 }

@@ -37,6 +37,8 @@ const RETRY_AFTER_SECONDS = 2;
 export interface TranscribeHandler {
   handle(req: Request): Promise<Response>;
   status(): TranscriptionStatus;
+  /** Looks for an engine again (a few file lookups), then reports `status()`: for the client's mic button. */
+  check(): Promise<TranscriptionStatus>;
 }
 
 export interface TranscribeHandlerOptions {
@@ -248,6 +250,10 @@ export function createTranscribeHandler(
           headers: { "cache-control": "no-store", ...failure.headers },
         });
       }
+    },
+    async check(): Promise<TranscriptionStatus> {
+      await findEngine();
+      return this.status();
     },
     status(): TranscriptionStatus {
       return {

@@ -1,0 +1,88 @@
+/**
+ * Plain protocol constants, free of Zod, so the client can use them without
+ * bundling the schemas (types come from messages.ts and cost nothing at run
+ * time). messages.ts re-exports everything here.
+ */
+
+// ---------------------------------------------------------------------------
+// Limits (bounded so a single payload cannot exhaust memory or storage)
+// ---------------------------------------------------------------------------
+
+export const LIMITS = {
+  messageChars: 100_000,
+  titleChars: 200,
+  pathChars: 4_096,
+  modelChars: 100,
+  historyPage: 500,
+  /** Events replayed on a subscribe that does not say where to start. */
+  tailEvents: 300,
+} as const;
+
+// ---------------------------------------------------------------------------
+// Error codes: a closed set. Every error the server or client reports uses one.
+// ---------------------------------------------------------------------------
+
+export const ERROR_CODES = [
+  // request problems
+  "INVALID_PAYLOAD",
+  "UNKNOWN_EVENT",
+  "SESSION_NOT_FOUND",
+  "TURN_NOT_FOUND",
+  "INVALID_WORKDIR",
+  "PERMISSION_NOT_PENDING",
+  "BYPASS_NOT_ALLOWED",
+  "UNAUTHORIZED",
+  "RATE_LIMITED",
+  // turn outcomes
+  "CANCELLED",
+  "INTERRUPTED",
+  "AGENT_CRASHED",
+  "AGENT_NOT_LOGGED_IN",
+  "AGENT_MAX_TURNS",
+  "API_ERROR",
+  "API_OVERLOADED",
+  "API_AUTH_FAILED",
+  "API_RATE_LIMITED",
+  "API_TIMEOUT",
+  "INTERNAL_ERROR",
+  // raised by the client itself, never sent by the server
+  "TIMEOUT",
+  "DISCONNECTED",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** What each code means to a person; the client shows this next to the error. */
+export const errorCodeMeaning: Record<ErrorCode, string> = {
+  INVALID_PAYLOAD: "The request was malformed and was not processed.",
+  UNKNOWN_EVENT: "The server does not know this kind of request.",
+  SESSION_NOT_FOUND: "This session no longer exists.",
+  TURN_NOT_FOUND: "That message is not running or queued any more.",
+  INVALID_WORKDIR: "The working directory is not allowed or does not exist.",
+  PERMISSION_NOT_PENDING: "That request was already answered or is no longer waiting.",
+  BYPASS_NOT_ALLOWED: "Skipping permission checks is not allowed on this server.",
+  UNAUTHORIZED: "This device is not paired with the server.",
+  RATE_LIMITED: "Too many attempts. Wait a minute and try again.",
+  CANCELLED: "Stopped before it finished.",
+  INTERRUPTED: "The server restarted while this was running.",
+  AGENT_CRASHED: "The agent process stopped unexpectedly. Send again to resume.",
+  AGENT_NOT_LOGGED_IN: "Claude Code is not logged in on the server: run `claude login` there or set ANTHROPIC_API_KEY.",
+  AGENT_MAX_TURNS: "The agent reached its step limit for this message.",
+  API_ERROR: "The Anthropic API returned an error.",
+  API_OVERLOADED: "The Anthropic API is overloaded. Try again shortly.",
+  API_AUTH_FAILED: "The Anthropic API rejected the server's credentials.",
+  API_RATE_LIMITED: "The Anthropic API rate limit was reached.",
+  API_TIMEOUT: "The Anthropic API did not answer in time.",
+  INTERNAL_ERROR: "Something went wrong on the server.",
+  TIMEOUT: "The server did not answer in time.",
+  DISCONNECTED: "Not connected to the server.",
+};
+
+/** Used as `requestId` on an error answering a request whose own id could not be read. */
+export const NIL_REQUEST_ID = "00000000-0000-0000-0000-000000000000";
+
+/** The namespace's error event: `chat:*` on `chat:error`, `permission:*` on `permission:error`, the rest on `session:error`. */
+export function errorEventFor(eventName: string): "chat:error" | "permission:error" | "session:error" {
+  if (eventName.startsWith("chat:")) return "chat:error";
+  if (eventName.startsWith("permission:")) return "permission:error";
+  return "session:error";
+}
