@@ -22,7 +22,7 @@ export const json = (status: number, body: unknown, headers: HeadersInit = {}) =
 
 /**
  * The HTTP side of the server: a health check, the one REST endpoint
- * (`POST /api/transcribe`), the Socket.IO engine and the PWA. Chat and
+ * (`POST /api/transcribe`, with `GET` for its status), the Socket.IO engine and the PWA. Chat and
  * sessions travel over Socket.IO only, so `/api/chat` and `/api/sessions`
  * are deliberately 404.
  */
@@ -47,8 +47,10 @@ export function createRouter(options: RouterOptions) {
       return options.isReady() ? json(200, { status: "ok" }) : json(503, { status: "starting" });
     }
     if (path === "/api/transcribe") {
-      if (req.method !== "POST")
-        return json(405, { error: "Use POST.", code: "METHOD_NOT_ALLOWED" }, { allow: "POST" });
+      if (req.method === "GET") return json(200, await options.transcribeStatus(), { "cache-control": "no-store" });
+      if (req.method !== "POST") {
+        return json(405, { error: "Use GET or POST.", code: "METHOD_NOT_ALLOWED" }, { allow: "GET, POST" });
+      }
       return options.transcribe(req);
     }
     if (path.startsWith("/api/")) {
