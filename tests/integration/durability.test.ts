@@ -214,6 +214,32 @@ describe("idempotency and cancel", () => {
   });
 });
 
+describe("warm processes", () => {
+  test("an idle session's agent process is closed after the idle timeout and resumed by the next message", async () => {
+    const idleRunner = createFakeRunner();
+    const idle = await startTestServer({ runner: idleRunner, env: { POCKET_IDLE_TIMEOUT_MS: "1000" } });
+    try {
+      const client = await TestClient.connect(idle.url);
+      const session = await newSession(client);
+      for (const text of ["one", "two"]) {
+        const requestId = crypto.randomUUID();
+        client.socket.emit("chat:send", { message: text, sessionId: session.id, requestId });
+        await client.next("chat:response", (p) => p.requestId === requestId);
+      }
+      expect(idleRunner.starts).toHaveLength(1); // the second turn reused the warm process
+      await idleRunner.nextClose();
+      const requestId = crypto.randomUUID();
+      client.socket.emit("chat:send", { message: "three", sessionId: session.id, requestId });
+      await client.next("chat:response", (p) => p.requestId === requestId);
+      expect(idleRunner.starts).toHaveLength(2);
+      expect(idleRunner.starts[1]?.resumeSessionId).toBeString();
+      client.close();
+    } finally {
+      await idle.cleanup();
+    }
+  });
+});
+
 describe("restart", () => {
   test("a restart on the same data dir keeps sessions, history and seq, and marks running turns interrupted", async () => {
     const first = await startTestServer({ runner: createFakeRunner() });
