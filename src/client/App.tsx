@@ -1,48 +1,80 @@
-import { lazy, Suspense, useEffect, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
+import type { CreatablePermissionMode } from "./chatMachine.ts";
+import { ApprovalDock, loadApprovalCard } from "./components/ApprovalDock.tsx";
 import { Composer, type ComposerHandle } from "./components/Composer.tsx";
 import { ConnectionBanner } from "./components/ConnectionBanner.tsx";
 import { Conversation } from "./components/Conversation.tsx";
+import type { PairingActorRef } from "./components/PairingScreen.tsx";
 import { TopBar } from "./components/TopBar.tsx";
 import { UpdateBanner } from "./components/UpdateBanner.tsx";
-import { type ModelChoice, readModel, saveModel } from "./lib/preferences.ts";
+import { loadVoiceDetails, type RecorderActorRef } from "./components/Voice.tsx";
+import { type ModelChoice, readModel, readPermissionMode, saveModel, savePermissionMode } from "./lib/preferences.ts";
 import { followSystemTheme, readTheme, saveTheme, type ThemePreference } from "./lib/theme.ts";
 import type { Turn } from "./lib/turns.ts";
 import { ChatActorContext, type ChatActorRef, useChatActor, useChatSelector } from "./lib/useChat.ts";
+import { useSelector } from "./lib/useSelector.ts";
 
 // The sheets (Radix Dialog, toggle groups, the JSON viewer) are not needed for the first screen:
 // they load in their own chunk, fetched as soon as the browser is idle.
 const loadSessionsSheet = () => import("./components/SessionsSheet.tsx");
 const loadLogsSheet = () => import("./components/LogsSheet.tsx");
+const loadSettingsSheet = () => import("./components/SessionSettingsSheet.tsx");
 const SessionsSheet = lazy(() => loadSessionsSheet().then((m) => ({ default: m.SessionsSheet })));
 const LogsSheet = lazy(() => loadLogsSheet().then((m) => ({ default: m.LogsSheet })));
+const SessionSettingsSheet = lazy(() => loadSettingsSheet().then((m) => ({ default: m.SessionSettingsSheet })));
+// Only an unpaired device needs this.
+const PairingScreen = lazy(() => import("./components/PairingScreen.tsx").then((m) => ({ default: m.PairingScreen })));
 
 function prefetchSheets(): void {
   const prefetch = () => {
     void loadSessionsSheet();
     void loadLogsSheet();
+    void loadSettingsSheet();
+    void loadApprovalCard();
+    void loadVoiceDetails();
   };
   if (typeof requestIdleCallback === "function") requestIdleCallback(prefetch, { timeout: 2_000 });
   else setTimeout(prefetch, 500);
 }
 
-export function App({ actor }: { actor: ChatActorRef }) {
+export interface AppProps {
+  actor: ChatActorRef;
+  pairing: PairingActorRef;
+  recorder: RecorderActorRef;
+}
+
+export function App({ actor, pairing, recorder }: AppProps) {
   useEffect(prefetchSheets, []);
+  const unpaired = useSelector(pairing, (s) => s.matches("unpaired") || s.matches("pairing"));
   return (
     <ChatActorContext value={actor}>
-      <Shell />
+      {unpaired ? (
+        <Suspense fallback={null}>
+          <PairingScreen actor={pairing} />
+        </Suspense>
+      ) : (
+        <Shell recorder={recorder} />
+      )}
     </ChatActorContext>
   );
 }
 
-function Shell() {
+function prefersTouch(): boolean {
+  return typeof matchMedia === "function" && matchMedia("(pointer: coarse)").matches;
+}
+
+function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const actor = useChatActor();
   const [sessionsOpen, setSessionsOpen] = useState(false);
+  const [settingsFor, setSettingsFor] = useState<string | null>(null);
   const [model, setModel] = useState<ModelChoice>(readModel);
+  const [permissionMode, setPermissionMode] = useState<CreatablePermissionMode>(readPermissionMode);
   const [theme, setTheme] = useState<ThemePreference>(readTheme);
   const [logsTurn, setLogsTurn] = useState<Turn | null>(null);
   const composer = useRef<ComposerHandle>(null);
   const sessions = useChatSelector((s) => s.context.sessions);
   const sessionId = useChatSelector((s) => s.context.sessionId);
+  const connected = useChatSelector((s) => s.context.connection.status === "connected");
   const cwd = sessions.find((session) => session.id === sessionId)?.cwd;
 
   const themeRef = useRef(theme);
@@ -51,17 +83,32 @@ function Shell() {
 
   // Focus the composer when a session opens (not on touch devices: it would pop the keyboard up).
   useEffect(() => {
-    if (sessionId && !matchMedia("(pointer: coarse)").matches) composer.current?.focus();
+    if (sessionId && !prefersTouch()) composer.current?.focus();
   }, [sessionId]);
 
+  // Whether voice works here: asked once connected (the request needs the pairing cookie), and after each reconnect.
+  useEffect(() => {
+    if (connected) recorder.send({ type: "CHECK" });
+  }, [connected, recorder]);
+
   const createSession = () => {
-    actor.send({ type: "NEW_SESSION", model });
+    actor.send({ type: "NEW_SESSION", model, permissionMode });
     setSessionsOpen(false);
   };
 
+  const afterApprovals = useCallback(() => {
+    if (!prefersTouch()) composer.current?.focus();
+  }, []);
+
+  const closeSettings = useCallback(() => setSettingsFor(null), []);
+
   return (
     <div className="flex h-full flex-col">
-      <TopBar onOpenSessions={() => setSessionsOpen(true)} onNewSession={createSession} />
+      <TopBar
+        onOpenSessions={() => setSessionsOpen(true)}
+        onNewSession={createSession}
+        onOpenSettings={() => setSettingsFor(sessionId)}
+      />
       <UpdateBanner />
       <ConnectionBanner />
       <main className="flex min-h-0 flex-1 flex-col">
@@ -70,7 +117,8 @@ function Shell() {
           onShowLogs={setLogsTurn}
           onSuggest={(text) => composer.current?.insertAtCursor(text)}
         />
-        <Composer ref={composer} />
+        <ApprovalDock cwd={cwd} onAllAnswered={afterApprovals} />
+        <Composer ref={composer} recorder={recorder} />
       </main>
       <Suspense fallback={null}>
         <SessionsSheet
@@ -81,6 +129,15 @@ function Shell() {
             setModel(next);
             saveModel(next);
           }}
+          permissionMode={permissionMode}
+          onPermissionModeChange={(next) => {
+            setPermissionMode(next);
+            savePermissionMode(next);
+          }}
+          onOpenSettings={(id) => {
+            setSessionsOpen(false);
+            setSettingsFor(id);
+          }}
           onCreate={createSession}
           theme={theme}
           onThemeChange={(next) => {
@@ -88,6 +145,7 @@ function Shell() {
             saveTheme(next);
           }}
         />
+        <SessionSettingsSheet sessionId={settingsFor} onClose={closeSettings} />
         <LogsSheet logs={logsTurn?.logs ?? null} cwd={cwd} onClose={() => setLogsTurn(null)} />
       </Suspense>
     </div>

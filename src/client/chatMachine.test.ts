@@ -653,3 +653,202 @@ describe("reconnecting", () => {
     }
   });
 });
+
+describe("approvals", () => {
+  async function askedBash(extra: { suggestions?: unknown[] } = {}) {
+    const server = new FakeServer();
+    const session = server.addSession();
+    const h = start({ server });
+    await h.until(subscribedTo(session.id));
+    h.actor.send({ type: "SEND", message: "make a file" });
+    await h.until((s) => s.context.turns[0]?.status === "running");
+    const permissionId = server.askPermission(session.id, "Bash", { command: "touch a.txt" }, extra);
+    await h.until((s) => s.context.turns[0]?.permissions[0]?.status === "pending");
+    return { h, server, session, permissionId };
+  }
+
+  test("Allow sends permission:respond and settles on permission:resolved; the card's state is then cleared", async () => {
+    const { h, server, session, permissionId } = await askedBash();
+    h.actor.send({ type: "RESPOND_PERMISSION", permissionId, decision: "allow" });
+    expect(h.actor.getSnapshot().context.answers[permissionId]).toEqual({ status: "sending", decision: "allow" });
+    const snap = await h.until(
+      (s) => s.context.turns[0]?.permissions[0]?.status === "allow" && s.context.answers[permissionId] === undefined,
+    );
+    expect(snap.context.answerQueue).toEqual([]);
+    const [sent] = server.requests("permission:respond");
+    expect(sent).toMatchObject({ sessionId: session.id, permissionId, decision: "allow" });
+    expect(sent?.requestId).not.toBe(snap.context.turns[0]?.requestId);
+    expect(sent?.message).toBeUndefined();
+  });
+
+  test("Deny carries the reason, which the resolution keeps", async () => {
+    const { h, server, permissionId } = await askedBash();
+    h.actor.send({ type: "RESPOND_PERMISSION", permissionId, decision: "deny", message: "use a temp dir" });
+    const snap = await h.until((s) => s.context.turns[0]?.permissions[0]?.status === "deny");
+    expect(snap.context.turns[0]?.permissions[0]?.resolutionMessage).toBe("use a temp dir");
+    expect(server.requests("permission:respond")[0]).toMatchObject({ decision: "deny", message: "use a temp dir" });
+  });
+
+  test("AskUserQuestion answers travel with decision allow", async () => {
+    const { h, server, permissionId } = await askedBash();
+    h.actor.send({
+      type: "RESPOND_PERMISSION",
+      permissionId,
+      decision: "allow",
+      answers: { "Which database?": "Postgres" },
+    });
+    await h.until((s) => s.context.turns[0]?.permissions[0]?.status === "allow");
+    expect(server.requests("permission:respond")[0]?.answers).toEqual({ "Which database?": "Postgres" });
+  });
+
+  test("already answered on another device: PERMISSION_NOT_PENDING is kept on the answer, the card follows the resolution", async () => {
+    const { h, server, session, permissionId } = await askedBash({ suggestions: [{ type: "addRules" }] });
+    expect(h.actor.getSnapshot().context.turns[0]?.permissions[0]?.canAlwaysAllow).toBe(true);
+    server.muted.add("permission:respond");
+    h.actor.send({ type: "RESPOND_PERMISSION", permissionId, decision: "allow_always" });
+    await eventually(() => server.requests("permission:respond").length === 1);
+    // The other device wins.
+    server.resolvePermission(session.id, permissionId, "deny", "not from the phone");
+    let snap = await h.until((s) => s.context.answers[permissionId] === undefined);
+    expect(snap.context.turns[0]?.permissions[0]).toMatchObject({
+      status: "deny",
+      resolutionMessage: "not from the phone",
+    });
+
+    // A late answer to something no longer pending.
+    server.muted.delete("permission:respond");
+    h.actor.send({ type: "RESPOND_PERMISSION", permissionId, decision: "allow" });
+    snap = await h.until((s) => s.context.answers[permissionId]?.status === "failed");
+    const state = snap.context.answers[permissionId];
+    expect(state?.status === "failed" ? state.error.code : null).toBe("PERMISSION_NOT_PENDING");
+  });
+
+  test("a second tap while the answer is on its way sends nothing more", async () => {
+    const { h, server, permissionId } = await askedBash();
+    h.actor.send({ type: "RESPOND_PERMISSION", permissionId, decision: "allow" });
+    h.actor.send({ type: "RESPOND_PERMISSION", permissionId, decision: "deny" });
+    await h.until((s) => s.context.turns[0]?.permissions[0]?.status === "allow");
+    await tick(5);
+    expect(server.requests("permission:respond")).toHaveLength(1);
+  });
+
+  test("a request replayed on subscribe shows as pending; its resolution replayed later closes it", async () => {
+    const server = new FakeServer();
+    const session = server.addSession();
+    const other = server.addSession({ title: "other" });
+    const h = start({ server });
+    await h.until(subscribedTo(other.id));
+    // Another device started a turn that now waits for approval.
+    server.handle({
+      type: "chat:send",
+      payload: { sessionId: session.id, message: "deploy", requestId: crypto.randomUUID() },
+    });
+    const permissionId = server.askPermission(session.id, "Bash", { command: "./deploy.sh" });
+    await h.until((s) => s.context.sessions.find((x) => x.id === session.id)?.pendingPermissions === 1);
+    h.actor.send({ type: "SWITCH_SESSION", sessionId: session.id });
+    const snap = await h.until(subscribedTo(session.id));
+    expect(snap.context.turns[0]?.permissions[0]).toMatchObject({ permissionId, status: "pending" });
+  });
+});
+
+describe("session management", () => {
+  test("rename and settings go out as session:update; the broadcast session:updated updates the list", async () => {
+    const server = new FakeServer();
+    const session = server.addSession({ title: "Untitled" });
+    const h = start({ server });
+    await h.until(subscribedTo(session.id));
+    h.actor.send({ type: "UPDATE_SESSION", sessionId: session.id, patch: { title: "Fix the login bug" } });
+    h.actor.send({ type: "UPDATE_SESSION", sessionId: session.id, patch: { model: "opus" } });
+    h.actor.send({ type: "UPDATE_SESSION", sessionId: session.id, patch: { permissionMode: "acceptEdits" } });
+    const snap = await h.until(
+      (s) => s.context.sessionOps.length === 0 && s.context.sessions[0]?.permissionMode === "acceptEdits",
+    );
+    expect(snap.context.sessions[0]).toMatchObject({
+      title: "Fix the login bug",
+      model: "opus",
+      permissionMode: "acceptEdits",
+    });
+    const updates = server.requests("session:update");
+    expect(updates.map((u) => [u.title, u.model, u.permissionMode])).toEqual([
+      ["Fix the login bug", undefined, undefined],
+      [undefined, "opus", undefined],
+      [undefined, undefined, "acceptEdits"],
+    ]);
+    expect(new Set(updates.map((u) => u.requestId)).size).toBe(3);
+    expect(snap.context.sessionOpError).toBeNull();
+  });
+
+  test("bypass needs confirmBypass; the server refusing it leaves BYPASS_NOT_ALLOWED with its message", async () => {
+    const server = new FakeServer();
+    server.bypassAllowed = false;
+    const session = server.addSession();
+    const h = start({ server });
+    await h.until(subscribedTo(session.id));
+    h.actor.send({
+      type: "UPDATE_SESSION",
+      sessionId: session.id,
+      patch: { permissionMode: "bypassPermissions", confirmBypass: true },
+    });
+    let snap = await h.until((s) => s.context.sessionOpError !== null);
+    expect(snap.context.sessionOpError?.error.code).toBe("BYPASS_NOT_ALLOWED");
+    expect(snap.context.sessionOpError?.error.message).toContain("IS_SANDBOX=1");
+    expect(snap.context.sessionOpError?.op.sessionId).toBe(session.id);
+    expect(snap.context.sessions[0]?.permissionMode).toBe("default");
+    expect(server.requests("session:update")[0]?.confirmBypass).toBe(true);
+
+    h.actor.send({ type: "DISMISS_SESSION_ERROR" });
+    expect(h.actor.getSnapshot().context.sessionOpError).toBeNull();
+
+    // Without the confirmation the server's schema refuses it.
+    h.actor.send({ type: "UPDATE_SESSION", sessionId: session.id, patch: { permissionMode: "bypassPermissions" } });
+    snap = await h.until((s) => s.context.sessionOpError !== null);
+    expect(snap.context.sessionOpError?.error.code).toBe("INVALID_PAYLOAD");
+  });
+
+  test("deleting the open session: session:delete, then the other session opens", async () => {
+    const server = new FakeServer();
+    const other = server.addSession({ title: "other" });
+    const open = server.addSession({ title: "open" });
+    const h = start({ server });
+    await h.until(subscribedTo(open.id));
+    h.actor.send({ type: "DELETE_SESSION", sessionId: open.id });
+    const snap = await h.until((s) => subscribedTo(other.id)(s) && s.context.sessionOps.length === 0);
+    expect(snap.context.sessions.map((s) => s.id)).toEqual([other.id]);
+    expect(server.requests("session:delete")).toEqual([{ sessionId: open.id, requestId: expect.any(String) }]);
+    expect(snap.context.sessionOpError).toBeNull();
+  });
+
+  test("deleting the last session leaves the empty state", async () => {
+    const server = new FakeServer();
+    const only = server.addSession();
+    const h = start({ server });
+    await h.until(subscribedTo(only.id));
+    h.actor.send({ type: "DELETE_SESSION", sessionId: only.id });
+    const snap = await h.until((s) => s.context.sessions.length === 0 && isReady(s));
+    expect(snap.context.sessionId).toBeNull();
+    expect(snap.context.turns).toEqual([]);
+  });
+
+  test("deleting a session that is already gone counts as done", async () => {
+    const server = new FakeServer();
+    const keep = server.addSession({ title: "keep" });
+    const h = start({ server });
+    await h.until(subscribedTo(keep.id));
+    const ghost = crypto.randomUUID();
+    h.actor.send({ type: "DELETE_SESSION", sessionId: ghost });
+    const snap = await h.until(
+      (s) => s.context.sessionOps.length === 0 && server.requests("session:delete").length === 1,
+    );
+    expect(snap.context.sessionOpError).toBeNull();
+  });
+
+  test("a new session can start in another permission mode", async () => {
+    const server = new FakeServer();
+    const h = start({ server });
+    await h.until(isReady);
+    h.actor.send({ type: "NEW_SESSION", model: "haiku", permissionMode: "plan" });
+    const snap = await h.until((s) => s.context.subscribedSessionId !== null);
+    expect(server.requests("session:create")[0]).toMatchObject({ model: "haiku", permissionMode: "plan" });
+    expect(snap.context.sessions[0]?.permissionMode).toBe("plan");
+  });
+});

@@ -14,7 +14,15 @@
  */
 import { assign, fromCallback, fromPromise, setup } from "xstate";
 import { type ErrorCode, errorCodeMeaning, LIMITS } from "../shared/constants.ts";
-import type { ServerEventName, ServerMessage, ServerPayload, Session, SessionEvent } from "../shared/messages.ts";
+import type {
+  PermissionDecision,
+  PermissionMode,
+  ServerEventName,
+  ServerMessage,
+  ServerPayload,
+  Session,
+  SessionEvent,
+} from "../shared/messages.ts";
 import {
   type ClientError,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -78,6 +86,39 @@ export interface CancelRequest {
   targetRequestId: string;
 }
 
+/** The user's answer to a tool-permission request, on its way to the server. */
+export interface PermissionAnswer {
+  sessionId: string;
+  permissionId: string;
+  decision: PermissionDecision;
+  /** Deny: the reason the agent is told. */
+  message?: string;
+  /** AskUserQuestion: question text → chosen label(s), comma-separated for multi-select. */
+  answers?: Record<string, string>;
+}
+
+/** Where an answer stands, by permissionId (gone once the server confirmed it with `permission:resolved`). */
+export type AnswerState =
+  | { status: "sending"; decision: PermissionDecision }
+  | { status: "failed"; decision: PermissionDecision; error: ClientError };
+
+/** What `session:update` can change. */
+export interface SessionPatch {
+  title?: string;
+  model?: string;
+  permissionMode?: PermissionMode;
+  /** Must be true with `bypassPermissions`: the user confirmed it. */
+  confirmBypass?: boolean;
+}
+
+/** A change to a session (rename, settings, delete) waiting for its reply. */
+export type SessionOp =
+  | { kind: "update"; id: string; sessionId: string; patch: SessionPatch }
+  | { kind: "delete"; id: string; sessionId: string };
+
+/** Modes a new session may start in (skipping checks has to be turned on afterwards, with a confirmation). */
+export type CreatablePermissionMode = Exclude<PermissionMode, "bypassPermissions">;
+
 export interface ChatContext {
   socket: ChatSocket;
   storage: KeyValueStore | null;
@@ -103,6 +144,13 @@ export interface ChatContext {
   /** Messages not yet accepted by the server (or rejected by it), oldest first. */
   outbox: PendingSend[];
   cancels: CancelRequest[];
+  /** Permission answers not sent yet, oldest first (the first is in flight while responding). */
+  answerQueue: PermissionAnswer[];
+  answers: Record<string, AnswerState>;
+  /** Session changes not confirmed yet, oldest first (the first is in flight). */
+  sessionOps: SessionOp[];
+  /** The last session change the server refused (e.g. BYPASS_NOT_ALLOWED), for the settings sheet. */
+  sessionOpError: { op: SessionOp; error: ClientError } | null;
   /** Problems that belong to one turn but do not end it (e.g. a failed Stop), by its requestId. */
   turnNotes: Record<string, ClientError>;
   /** A problem that belongs to no message (a failed subscribe, create, history load…). */
@@ -124,7 +172,11 @@ export type ChatEvent =
   | { type: "DISCARD"; requestId: string }
   | { type: "CANCEL"; targetRequestId: string }
   | { type: "SWITCH_SESSION"; sessionId: string }
-  | { type: "NEW_SESSION"; model?: string; title?: string }
+  | { type: "NEW_SESSION"; model?: string; title?: string; permissionMode?: CreatablePermissionMode }
+  | ({ type: "RESPOND_PERMISSION" } & Omit<PermissionAnswer, "sessionId">)
+  | { type: "UPDATE_SESSION"; sessionId: string; patch: SessionPatch }
+  | { type: "DELETE_SESSION"; sessionId: string }
+  | { type: "DISMISS_SESSION_ERROR" }
   | { type: "RESUBSCRIBE" }
   | { type: "LOAD_EARLIER" }
   | { type: "REFRESH_SESSIONS" }
@@ -386,24 +438,26 @@ const listSessions = fromPromise<Session[], RequestInput>(async ({ input, signal
   return reply.sessions;
 });
 
-const createSession = fromPromise<Session, RequestInput & { model?: string; title?: string }>(
-  async ({ input, signal }) => {
-    const requestId = crypto.randomUUID();
-    const reply = await requestReply(input.socket, {
-      event: "session:create",
-      payload: {
-        requestId,
-        ...(input.model ? { model: input.model } : {}),
-        ...(input.title ? { title: input.title } : {}),
-      },
-      reply: "session:created",
-      timeoutMs: input.timeoutMs,
-      signal,
-    });
-    const { requestId: _requestId, ...session } = reply;
-    return session;
-  },
-);
+const createSession = fromPromise<
+  Session,
+  RequestInput & { model?: string; title?: string; permissionMode?: CreatablePermissionMode }
+>(async ({ input, signal }) => {
+  const requestId = crypto.randomUUID();
+  const reply = await requestReply(input.socket, {
+    event: "session:create",
+    payload: {
+      requestId,
+      ...(input.model ? { model: input.model } : {}),
+      ...(input.title ? { title: input.title } : {}),
+      ...(input.permissionMode ? { permissionMode: input.permissionMode } : {}),
+    },
+    reply: "session:created",
+    timeoutMs: input.timeoutMs,
+    signal,
+  });
+  const { requestId: _requestId, ...session } = reply;
+  return session;
+});
 
 const subscribeSession = fromPromise<
   ServerPayload<"session:subscribed">,
@@ -468,6 +522,51 @@ const cancelChat = fromPromise<string, RequestInput & { cancel: CancelRequest }>
   });
 });
 
+/** Settles when the server resolves the permission (`permission:resolved`, whoever answered), or on `permission:error`. */
+const respondPermission = fromPromise<string, RequestInput & { answer: PermissionAnswer }>(({ input, signal }) => {
+  const { sessionId, permissionId, decision, message, answers } = input.answer;
+  return socketRequest(input.socket, {
+    event: "permission:respond",
+    payload: {
+      sessionId,
+      permissionId,
+      decision,
+      requestId: crypto.randomUUID(),
+      ...(message ? { message } : {}),
+      ...(answers ? { answers } : {}),
+    },
+    watch: (w) =>
+      w.on("permission:resolved", (resolved) =>
+        resolved.permissionId === permissionId ? { ok: permissionId } : undefined,
+      ),
+    timeoutMs: input.timeoutMs,
+    signal,
+  });
+});
+
+/** `session:update` → `session:updated`, or `session:delete` → `session:deleted`, matched by requestId. */
+const changeSession = fromPromise<SessionOp, RequestInput & { op: SessionOp }>(async ({ input, signal }) => {
+  const { op } = input;
+  if (op.kind === "delete") {
+    await requestReply(input.socket, {
+      event: "session:delete",
+      payload: { sessionId: op.sessionId, requestId: op.id },
+      reply: "session:deleted",
+      timeoutMs: input.timeoutMs,
+      signal,
+    });
+    return op;
+  }
+  await requestReply(input.socket, {
+    event: "session:update",
+    payload: { sessionId: op.sessionId, requestId: op.id, ...op.patch },
+    reply: "session:updated",
+    timeoutMs: input.timeoutMs,
+    signal,
+  });
+  return op;
+});
+
 // ---------------------------------------------------------------------------
 // The machine
 // ---------------------------------------------------------------------------
@@ -512,6 +611,10 @@ function initialContext(input: ChatMachineInput): ChatContext {
     hasEarlier: false,
     outbox: [],
     cancels: [],
+    answerQueue: [],
+    answers: {},
+    sessionOps: [],
+    sessionOpError: null,
     turnNotes: {},
     notice: null,
     turns: [],
@@ -549,6 +652,8 @@ export const chatMachine = setup({
     loadHistory,
     sendChat,
     cancelChat,
+    respondPermission,
+    changeSession,
   },
   delays: {
     // Refused for too many attempts: wait the minute the server asks for.
@@ -564,6 +669,8 @@ export const chatMachine = setup({
     shouldPickSession: ({ context }) => context.sessionId === null && context.sessions.length > 0,
     hasSendable: ({ context }) => sendableItem(context) !== undefined,
     hasCancel: ({ context }) => context.cancels.length > 0,
+    hasAnswer: ({ context }) => context.answerQueue.length > 0,
+    hasSessionOp: ({ context }) => context.sessionOps.length > 0,
     needsSessionList: ({ context }) => context.needsSessionList,
     canLoadEarlier: ({ context }) =>
       context.hasEarlier && context.sessionId !== null && context.subscribedSessionId === context.sessionId,
@@ -640,6 +747,25 @@ export const chatMachine = setup({
       notice: context.notice,
     })),
     dismissNotice: assign({ notice: null }),
+    enqueueAnswer: assign(({ context, event }) => {
+      if (event.type !== "RESPOND_PERMISSION" || context.sessionId === null) return {};
+      const { type: _type, ...rest } = event;
+      const current = context.answers[event.permissionId];
+      if (current?.status === "sending") return {}; // one answer at a time per request
+      const answer: PermissionAnswer = { ...rest, sessionId: context.sessionId };
+      return {
+        answerQueue: [...context.answerQueue, answer],
+        answers: { ...context.answers, [event.permissionId]: { status: "sending", decision: event.decision } },
+      };
+    }),
+    enqueueSessionOp: assign(({ context, event }) => {
+      const id = crypto.randomUUID();
+      let op: SessionOp;
+      if (event.type === "UPDATE_SESSION") op = { kind: "update", id, sessionId: event.sessionId, patch: event.patch };
+      else if (event.type === "DELETE_SESSION") op = { kind: "delete", id, sessionId: event.sessionId };
+      else return {};
+      return { sessionOps: [...context.sessionOps, op], sessionOpError: null };
+    }),
     setStatus: assign(({ context }, params: { status: ConnectionStatus }) => ({
       connection: {
         ...context.connection,
@@ -666,6 +792,10 @@ export const chatMachine = setup({
     RETRY: { actions: "retrySend" },
     DISCARD: { actions: "discardSend" },
     DISMISS_NOTICE: { actions: "dismissNotice" },
+    RESPOND_PERMISSION: { actions: "enqueueAnswer" },
+    UPDATE_SESSION: { actions: "enqueueSessionOp" },
+    DELETE_SESSION: { actions: "enqueueSessionOp" },
+    DISMISS_SESSION_ERROR: { actions: assign({ sessionOpError: null }) },
   },
   initial: "connecting",
   states: {
@@ -772,6 +902,9 @@ export const chatMachine = setup({
                   timeoutMs: context.timeoutMs,
                   ...(event.type === "NEW_SESSION" && event.model ? { model: event.model } : {}),
                   ...(event.type === "NEW_SESSION" && event.title ? { title: event.title } : {}),
+                  ...(event.type === "NEW_SESSION" && event.permissionMode
+                    ? { permissionMode: event.permissionMode }
+                    : {}),
                 }),
                 onDone: {
                   target: "subscribing",
@@ -903,6 +1036,82 @@ export const chatMachine = setup({
                   },
                   { target: "idle" },
                 ],
+              },
+            },
+          },
+        },
+        permissions: {
+          initial: "idle",
+          states: {
+            idle: {
+              always: { guard: "hasAnswer", target: "responding" },
+            },
+            responding: {
+              invoke: {
+                src: "respondPermission",
+                input: ({ context }) => {
+                  const answer = context.answerQueue[0];
+                  if (!answer) throw new Error("responding without an answer");
+                  return { socket: context.socket, timeoutMs: context.timeoutMs, answer };
+                },
+                onDone: {
+                  target: "idle",
+                  actions: assign(({ context }) => {
+                    const [done, ...rest] = context.answerQueue;
+                    const answers = { ...context.answers };
+                    if (done) delete answers[done.permissionId];
+                    return { answerQueue: rest, answers };
+                  }),
+                },
+                onError: {
+                  target: "idle",
+                  actions: assign(({ context, event }) => {
+                    const [failed, ...rest] = context.answerQueue;
+                    if (!failed) return { answerQueue: rest };
+                    const error = toClientError(event.error);
+                    return {
+                      answerQueue: rest,
+                      answers: {
+                        ...context.answers,
+                        [failed.permissionId]: { status: "failed", decision: failed.decision, error },
+                      },
+                    };
+                  }),
+                },
+              },
+            },
+          },
+        },
+        sessionOps: {
+          initial: "idle",
+          states: {
+            idle: {
+              always: { guard: "hasSessionOp", target: "working" },
+            },
+            working: {
+              invoke: {
+                src: "changeSession",
+                input: ({ context }) => {
+                  const op = context.sessionOps[0];
+                  if (!op) throw new Error("no session change to make");
+                  return { socket: context.socket, timeoutMs: context.timeoutMs, op };
+                },
+                onDone: {
+                  target: "idle",
+                  actions: assign(({ context }) => ({ sessionOps: context.sessionOps.slice(1) })),
+                },
+                onError: {
+                  target: "idle",
+                  actions: assign(({ context, event }) => {
+                    const [op, ...rest] = context.sessionOps;
+                    const error = toClientError(event.error);
+                    // Deleting what is already gone (e.g. sent again after a reconnect) is done, not failed.
+                    if (op?.kind === "delete" && error.code === "SESSION_NOT_FOUND") {
+                      return { sessionOps: rest, sessions: context.sessions.filter((s) => s.id !== op.sessionId) };
+                    }
+                    return { sessionOps: rest, sessionOpError: op ? { op, error } : context.sessionOpError };
+                  }),
+                },
               },
             },
           },

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { test as base, expect, type Page, type WebSocket } from "@playwright/test";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BrowserContext, test as base, expect, type Page, type WebSocket } from "@playwright/test";
 
 /**
  * Worker-scoped real stack: the fake Anthropic API and the production server
@@ -10,7 +11,7 @@ import { test as base, expect, type Page, type WebSocket } from "@playwright/tes
  * its own temp dirs, cleaned up at the end. Tests script the fake API over
  * its control endpoint and read the page's real Socket.IO frames.
  */
-const root = resolve(__dirname, "../..");
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const bun = join(root, "node_modules/.bin/bun");
 export const E2E_TOKEN = "e2e-token-0123456789abcdef0123456789abcdef";
 
@@ -41,11 +42,50 @@ function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promis
   });
 }
 
-export const test = base.extend<{ frames: Frames }, { stack: Stack }>({
+/**
+ * Pairs a browser context the way a person does: opens the pairing URL, which sets the HttpOnly
+ * cookie and answers 303 → `/`. Done through the context's request client (it shares the cookie
+ * jar), so no page is loaded and no socket is opened as a side effect.
+ */
+export async function pairContext(context: BrowserContext, baseURL: string): Promise<void> {
+  const res = await context.request.get(`${baseURL}/?token=${E2E_TOKEN}`, { maxRedirects: 0 });
+  expect(res.status(), "pairing URL answers 303").toBe(303);
+  expect(res.headers().location).toBe("/");
+  const cookies = await context.cookies(baseURL);
+  expect(cookies.some((cookie) => cookie.name === "pocket_auth" && cookie.httpOnly)).toBe(true);
+}
+
+export interface TestFixtures {
+  /**
+   * Option: pair the context before the test (default true). `test.use({ paired: false })` gives
+   * an unpaired context and a blank `page` (for pairing tests).
+   */
+  paired: boolean;
+  /** The page's real Socket.IO frames (sent and received), recorded from the page's creation. */
+  frames: Frames;
+  /**
+   * A new, unpaired browser context with the project's settings (viewport, colour scheme…), closed
+   * after the test. Use it next to the paired `page` when a test needs both.
+   */
+  freshContext: () => Promise<BrowserContext>;
+}
+
+export interface WorkerFixtures {
+  /**
+   * Worker option: `test.use({ isolatedStack: true })` runs the file in its own worker, so it gets
+   * a stack of its own with an empty database (e.g. to see the first-run screen). Each project
+   * (phone, desktop) already has its own workers, hence its own stacks.
+   */
+  isolatedStack: boolean;
+  stack: Stack;
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  isolatedStack: [false, { scope: "worker", option: true }],
   stack: [
-    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
-    async ({}, use) => {
-      const temp = mkdtempSync(join(tmpdir(), "pocket-e2e-"));
+    async ({ isolatedStack }, use) => {
+      const prefix = isolatedStack ? "pocket-e2e-isolated-" : "pocket-e2e-";
+      const temp = mkdtempSync(join(tmpdir(), prefix));
       const api = spawn(bun, ["tests/fixtures/fakeAnthropic.ts", "--port", "0"], {
         cwd: root,
         stdio: ["ignore", "pipe", "inherit"],
@@ -115,30 +155,89 @@ export const test = base.extend<{ frames: Frames }, { stack: Stack }>({
     { scope: "worker" },
   ],
   baseURL: async ({ stack }, use) => use(stack.baseURL),
-  frames: async ({ page }, use) => use(new Frames(page)),
+  paired: [true, { option: true }],
+  context: async ({ context, paired, stack }, use) => {
+    if (paired) await pairContext(context, stack.baseURL);
+    await use(context);
+  },
+  // A paired page starts on the app (`/`), already connected; an unpaired one starts blank.
+  page: async ({ page, paired, frames }, use) => {
+    if (paired) {
+      await page.goto("/");
+      await frames.waitFor("received", "connection");
+    }
+    await use(page);
+  },
+  // Attached to the page before it navigates, so the first socket's frames are recorded too.
+  frames: async ({ context }, use) => {
+    const frames = new Frames();
+    const attach = (page: Page) => frames.attach(page);
+    for (const existing of context.pages()) attach(existing);
+    context.on("page", attach);
+    await use(frames);
+    context.off("page", attach);
+  },
+  freshContext: async (
+    { browser, baseURL, viewport, deviceScaleFactor, isMobile, hasTouch, userAgent, colorScheme, locale },
+    use,
+  ) => {
+    const made: BrowserContext[] = [];
+    await use(async () => {
+      const context = await browser.newContext({
+        baseURL,
+        viewport,
+        deviceScaleFactor,
+        isMobile,
+        hasTouch,
+        userAgent,
+        colorScheme,
+        locale,
+      });
+      made.push(context);
+      return context;
+    });
+    for (const context of made) await context.close();
+  },
 });
 export { expect };
 
-export type Frame = { direction: "sent" | "received"; event: string; payload: Record<string, unknown> };
+export type Frame = {
+  direction: "sent" | "received";
+  event: string;
+  payload: Record<string, unknown>;
+  /** When the page sent or received it (ms since the epoch, test-process clock). */
+  at: number;
+  /** Which Socket.IO websocket carried it: 1 for the first one opened, then 2… (reconnects, reloads). */
+  socket: number;
+};
 
 /** The page's real Socket.IO traffic, decoded from websocket frames (`42["event",{…}]`). */
 export class Frames {
   readonly all: Frame[] = [];
   private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
-  constructor(page: Page) {
+  /** How many Socket.IO websockets the pages opened so far (the newest one's number). */
+  sockets = 0;
+  /** Records the Socket.IO frames of `page` (the fixture attaches every page of the test's context). */
+  constructor(page?: Page) {
+    if (page) this.attach(page);
+  }
+
+  attach(page: Page): void {
     page.on("websocket", (ws: WebSocket) => {
       if (!ws.url().includes("/socket.io/")) return; // skip Bun's HMR socket in dev mode
-      ws.on("framesent", (f) => this.record("sent", f.payload));
-      ws.on("framereceived", (f) => this.record("received", f.payload));
+      this.sockets += 1;
+      const socket = this.sockets;
+      ws.on("framesent", (f) => this.record("sent", f.payload, socket));
+      ws.on("framereceived", (f) => this.record("received", f.payload, socket));
     });
   }
 
-  private record(direction: Frame["direction"], raw: string | Buffer) {
+  private record(direction: Frame["direction"], raw: string | Buffer, socket: number) {
     const text = typeof raw === "string" ? raw : raw.toString();
     const match = /^42(?:\/[^,]*,)?(\[.*\])$/s.exec(text);
     if (!match?.[1]) return;
     const [event, payload] = JSON.parse(match[1]) as [string, Record<string, unknown>];
-    const frame = { direction, event, payload };
+    const frame: Frame = { direction, event, payload, at: Date.now(), socket };
     this.all.push(frame);
     this.waiters = this.waiters.filter((w) => {
       if (!w.match(frame)) return true;
@@ -155,15 +254,26 @@ export class Frames {
     return this.all.filter((f) => f.direction === "received" && f.event === event).map((f) => f.payload);
   }
 
+  /** How many frames were recorded so far: pass it as `after` to `waitFor` to ignore older frames. */
+  mark(): number {
+    return this.all.length;
+  }
+
+  /** The frames of one turn (`requestId`) received so far, in arrival order. */
+  turn(requestId: unknown): Frame[] {
+    return this.all.filter((f) => f.direction === "received" && f.payload.requestId === requestId);
+  }
+
   /** Resolves with the first frame (already seen or future) that matches. */
   async waitFor(
     direction: Frame["direction"],
     event: string,
     where: (payload: Record<string, unknown>) => boolean = () => true,
     timeoutMs = 30_000,
+    after = 0,
   ): Promise<Record<string, unknown>> {
     const match = (f: Frame) => f.direction === direction && f.event === event && where(f.payload);
-    const seen = this.all.find(match);
+    const seen = this.all.slice(after).find(match);
     if (seen) return seen.payload;
     return new Promise((resolvePromise, reject) => {
       const timer = setTimeout(

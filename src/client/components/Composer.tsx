@@ -1,14 +1,36 @@
-import { type Ref, useCallback, useImperativeHandle, useLayoutEffect, useRef, useState } from "react";
+import {
+  type Ref,
+  Suspense,
+  useCallback,
+  useEffect,
+  useImperativeHandle,
+  useLayoutEffect,
+  useRef,
+  useState,
+} from "react";
 import { runningTurn } from "../lib/turns.ts";
 import { useChatActor, useChatSelector } from "../lib/useChat.ts";
-import { MicIcon, SendIcon, StopIcon } from "./icons.tsx";
+import { useSelector } from "../lib/useSelector.ts";
+import { joinDictation } from "../lib/voice.ts";
+import { SendIcon, StopIcon } from "./icons.tsx";
 import { Button } from "./ui/button.tsx";
-import { Tooltip } from "./ui/tooltip.tsx";
+import {
+  CancelVoiceButton,
+  isCapturing,
+  MicButton,
+  type RecorderActorRef,
+  RecordingStrip,
+  VoiceNotice,
+  voicePhase,
+} from "./Voice.tsx";
 
 /** What other parts of the app (e.g. voice dictation) can do with the composer. */
 export interface ComposerHandle {
-  /** Inserts text at the caret (replacing any selection), then focuses the field. */
-  insertAtCursor(text: string): void;
+  /**
+   * Inserts text at the caret (replacing any selection), then focuses the field.
+   * `spaced`: as a dictated phrase, with a space before it (and after it) where the words would touch.
+   */
+  insertAtCursor(text: string, options?: { spaced?: boolean }): void;
   focus(): void;
 }
 
@@ -20,17 +42,19 @@ function enterAddsLine(): boolean {
   return typeof matchMedia === "function" && matchMedia("(pointer: coarse)").matches;
 }
 
-export function Composer({ ref }: { ref?: Ref<ComposerHandle> }) {
+export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorder: RecorderActorRef }) {
   const actor = useChatActor();
   const turns = useChatSelector((s) => s.context.turns);
   const sessionId = useChatSelector((s) => s.context.sessionId);
   const connected = useChatSelector((s) => s.context.connection.status === "connected" && s.context.connection.online);
+  const phase = useSelector(recorder, voicePhase);
+  const capturing = isCapturing(phase);
   const [text, setText] = useState("");
   const field = useRef<HTMLTextAreaElement>(null);
 
   const running = runningTurn(turns);
   const empty = text.trim() === "";
-  const canSend = connected && sessionId !== null && !empty;
+  const canSend = connected && sessionId !== null && !empty && !capturing;
   const showStop = running !== undefined && empty;
 
   const resize = useCallback(() => {
@@ -45,31 +69,57 @@ export function Composer({ ref }: { ref?: Ref<ComposerHandle> }) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: resize whenever the text changes
   useLayoutEffect(resize, [text, resize]);
 
+  const insertAtCursor = useCallback((insert: string, options?: { spaced?: boolean }) => {
+    const el = field.current;
+    if (!el) {
+      setText((current) =>
+        options?.spaced ? joinDictation(current, current.length, current.length, insert).value : current + insert,
+      );
+      return;
+    }
+    const start = el.selectionStart ?? el.value.length;
+    const end = el.selectionEnd ?? el.value.length;
+    let next: string;
+    let caret: number;
+    if (options?.spaced) {
+      ({ value: next, caret } = joinDictation(el.value, start, end, insert));
+    } else {
+      next = el.value.slice(0, start) + insert + el.value.slice(end);
+      caret = start + insert.length;
+    }
+    setText(next);
+    requestAnimationFrame(() => {
+      el.focus();
+      el.setSelectionRange(caret, caret);
+    });
+  }, []);
+
   useImperativeHandle(
     ref,
     () => ({
-      insertAtCursor(insert: string) {
-        const el = field.current;
-        if (!el) {
-          setText((current) => current + insert);
-          return;
-        }
-        const start = el.selectionStart ?? el.value.length;
-        const end = el.selectionEnd ?? el.value.length;
-        const next = el.value.slice(0, start) + insert + el.value.slice(end);
-        setText(next);
-        const caret = start + insert.length;
-        requestAnimationFrame(() => {
-          el.focus();
-          el.setSelectionRange(caret, caret);
-        });
-      },
+      insertAtCursor,
       focus() {
         field.current?.focus();
       },
     }),
-    [],
+    [insertAtCursor],
   );
+
+  // Dictated text goes in at the caret (never sent by itself); focus comes back to the field.
+  useEffect(() => {
+    const subscription = recorder.on("transcript", (event) => insertAtCursor(event.text, { spaced: true }));
+    return () => subscription.unsubscribe();
+  }, [recorder, insertAtCursor]);
+
+  // Escape drops a recording (or the transcription on its way), like the Cancel button.
+  useEffect(() => {
+    if (!capturing) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape" && !event.defaultPrevented) recorder.send({ type: "CANCEL" });
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [capturing, recorder]);
 
   const send = () => {
     if (!canSend) return;
@@ -90,40 +140,46 @@ export function Composer({ ref }: { ref?: Ref<ComposerHandle> }) {
         send();
       }}
     >
+      {phase === "error" ? (
+        <Suspense fallback={null}>
+          <VoiceNotice recorder={recorder} />
+        </Suspense>
+      ) : null}
       <div className="mx-auto flex w-full max-w-3xl items-end gap-1.5">
-        <Tooltip content="Voice dictation coming soon">
-          <Button
-            variant="ghost"
-            size="icon"
-            aria-label="Record voice"
-            aria-disabled="true"
-            className="rounded-full text-muted-foreground aria-disabled:cursor-not-allowed aria-disabled:opacity-100 [&_svg]:opacity-70"
-            onClick={(event) => event.preventDefault()}
-          >
-            <MicIcon />
-          </Button>
-        </Tooltip>
-        <textarea
-          ref={field}
-          aria-label="Message"
-          rows={1}
-          value={text}
-          placeholder={sessionId ? "Message Claude Code…" : "Start a session to send messages"}
-          disabled={sessionId === null}
-          enterKeyHint={enterAddsLine() ? "enter" : "send"}
-          autoComplete="off"
-          spellCheck
-          onChange={(event) => setText(event.target.value)}
-          onKeyDown={(event) => {
-            if (event.key !== "Enter" || event.shiftKey || event.nativeEvent.isComposing) return;
-            if (enterAddsLine()) return;
-            event.preventDefault();
-            send();
-          }}
-          className="max-h-[200px] min-h-12 flex-1 resize-none overflow-y-hidden rounded-3xl border border-input bg-card px-4 py-3 text-base leading-6 placeholder:text-muted-foreground focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none disabled:opacity-60"
-          style={{ height: MIN_HEIGHT }}
-        />
-        {showStop ? (
+        <MicButton recorder={recorder} disabled={sessionId === null} />
+        <div className="relative min-w-0 flex-1">
+          <textarea
+            ref={field}
+            aria-label="Message"
+            rows={1}
+            value={text}
+            placeholder={sessionId ? "Message Claude Code…" : "Start a session to send messages"}
+            disabled={sessionId === null}
+            enterKeyHint={enterAddsLine() ? "enter" : "send"}
+            autoComplete="off"
+            spellCheck
+            onChange={(event) => setText(event.target.value)}
+            onKeyDown={(event) => {
+              if (event.key !== "Enter" || event.shiftKey || event.nativeEvent.isComposing) return;
+              if (enterAddsLine()) return;
+              event.preventDefault();
+              send();
+            }}
+            className={`block max-h-[200px] min-h-12 w-full resize-none overflow-y-hidden rounded-3xl border border-input bg-card px-4 py-3 text-base leading-6 placeholder:text-muted-foreground focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none disabled:opacity-60 ${capturing ? "invisible" : ""}`}
+            style={{ height: MIN_HEIGHT }}
+          />
+          {/* While dictating the strip covers the field, which stays in place (invisible) with its caret. */}
+          {capturing ? (
+            <Suspense
+              fallback={<div className="absolute inset-0 rounded-3xl border border-input bg-card" aria-hidden="true" />}
+            >
+              <RecordingStrip recorder={recorder} />
+            </Suspense>
+          ) : null}
+        </div>
+        {capturing ? (
+          <CancelVoiceButton recorder={recorder} />
+        ) : showStop ? (
           <Button
             type="button"
             variant="destructive"

@@ -1,13 +1,15 @@
-import { useMemo } from "react";
+import { useId, useMemo } from "react";
 import type { Session } from "../../shared/messages.ts";
-import { describeConnection } from "../chatMachine.ts";
+import { type CreatablePermissionMode, describeConnection } from "../chatMachine.ts";
 import { cn } from "../lib/cn.ts";
+import { CREATABLE_MODES, isCreatableMode } from "../lib/permissionModes.ts";
 import { MODELS, type ModelChoice } from "../lib/preferences.ts";
 import type { ThemePreference } from "../lib/theme.ts";
 import { relativeAge } from "../lib/time.ts";
 import { useChatActor, useChatSelector } from "../lib/useChat.ts";
 import { useNow } from "../lib/useNow.ts";
-import { MonitorIcon, MoonIcon, PlusIcon, SunIcon } from "./icons.tsx";
+import { ChevronDownIcon, MonitorIcon, MoonIcon, MoreIcon, PlusIcon, SunIcon } from "./icons.tsx";
+import { NeedsApprovalBadge } from "./NeedsApprovalBadge.tsx";
 import { StatusDot } from "./StatusDot.tsx";
 import { Button } from "./ui/button.tsx";
 import { Sheet, SheetContent } from "./ui/sheet.tsx";
@@ -18,6 +20,10 @@ export interface SessionsSheetProps {
   onOpenChange: (open: boolean) => void;
   model: ModelChoice;
   onModelChange: (model: ModelChoice) => void;
+  permissionMode: CreatablePermissionMode;
+  onPermissionModeChange: (mode: CreatablePermissionMode) => void;
+  /** Opens the settings (rename, model, permissions, delete) of one session. */
+  onOpenSettings: (sessionId: string) => void;
   onCreate: () => void;
   theme: ThemePreference;
   onThemeChange: (theme: ThemePreference) => void;
@@ -54,6 +60,8 @@ const MODEL_OPTIONS = MODELS.map((model) => ({ value: model, label: model[0]?.to
 
 export function SessionsSheet(props: SessionsSheetProps) {
   const { open, onOpenChange, model, onModelChange, onCreate, theme, onThemeChange } = props;
+  const { permissionMode, onPermissionModeChange, onOpenSettings } = props;
+  const modeFieldId = useId();
   const actor = useChatActor();
   const sessions = useChatSelector((s) => s.context.sessions);
   const currentId = useChatSelector((s) => s.context.sessionId);
@@ -89,6 +97,28 @@ export function SessionsSheet(props: SessionsSheetProps) {
               New session
             </h2>
             <Segmented label="Model" value={model} options={MODEL_OPTIONS} onChange={onModelChange} />
+            <div className="space-y-1">
+              <label htmlFor={modeFieldId} className="text-muted-foreground text-xs">
+                Permissions
+              </label>
+              <div className="relative">
+                <select
+                  id={modeFieldId}
+                  value={permissionMode}
+                  onChange={(event) => {
+                    if (isCreatableMode(event.target.value)) onPermissionModeChange(event.target.value);
+                  }}
+                  className="h-11 w-full appearance-none rounded-xl border border-input bg-card pr-9 pl-3 text-[15px] focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none"
+                >
+                  {CREATABLE_MODES.map((mode) => (
+                    <option key={mode.value} value={mode.value}>
+                      {mode.label}
+                    </option>
+                  ))}
+                </select>
+                <ChevronDownIcon className="pointer-events-none absolute top-3 right-3 size-5 text-muted-foreground" />
+              </div>
+            </div>
             <Button className="w-full" onClick={onCreate} disabled={!connected || creating}>
               <PlusIcon />
               {creating ? "Creating…" : `Create ${model} session`}
@@ -111,16 +141,18 @@ export function SessionsSheet(props: SessionsSheetProps) {
                 {sorted.map((session) => {
                   const current = session.id === currentId;
                   return (
-                    <li key={session.id}>
+                    <li
+                      key={session.id}
+                      className={cn(
+                        "flex items-center rounded-xl transition-colors",
+                        current ? "bg-accent text-accent-foreground" : "hover:bg-muted",
+                      )}
+                    >
                       <button
                         type="button"
                         aria-current={current ? "true" : undefined}
                         onClick={() => select(session)}
-                        className={cn(
-                          "flex w-full items-center gap-3 rounded-xl px-3 py-2.5 text-left transition-colors",
-                          "hover:bg-muted focus-visible:outline-2 focus-visible:outline-ring",
-                          current && "bg-accent text-accent-foreground hover:bg-accent",
-                        )}
+                        className="flex min-w-0 flex-1 items-center gap-3 rounded-xl py-2.5 pl-3 text-left focus-visible:outline-2 focus-visible:outline-ring"
                       >
                         <span className="min-w-0 flex-1">
                           <span className="block truncate font-medium text-[15px]">{session.title || "Untitled"}</span>
@@ -132,10 +164,10 @@ export function SessionsSheet(props: SessionsSheetProps) {
                           >
                             {session.model} · {relativeAge(session.updatedAt, now)}
                             {session.queued > 0 ? ` · ${session.queued} queued` : ""}
-                            {session.pendingPermissions > 0 ? " · needs approval" : ""}
                           </span>
+                          {session.pendingPermissions > 0 ? <NeedsApprovalBadge className="mt-1" /> : null}
                         </span>
-                        {session.status === "running" ? (
+                        {session.status === "running" && session.pendingPermissions === 0 ? (
                           <span className="inline-flex items-center gap-1 font-medium text-xs">
                             <span
                               aria-hidden="true"
@@ -145,6 +177,15 @@ export function SessionsSheet(props: SessionsSheetProps) {
                           </span>
                         ) : null}
                       </button>
+                      <Button
+                        variant="ghost"
+                        size="icon"
+                        className="shrink-0 hover:bg-transparent"
+                        aria-label={`Settings for ${session.title || "Untitled"}`}
+                        onClick={() => onOpenSettings(session.id)}
+                      >
+                        <MoreIcon />
+                      </Button>
                     </li>
                   );
                 })}

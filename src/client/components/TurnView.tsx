@@ -1,12 +1,14 @@
 import { summarizeTool } from "../lib/activity.ts";
+import { resolutionText } from "../lib/approval.ts";
+import { cn } from "../lib/cn.ts";
 import { Markdown } from "../lib/markdown.tsx";
 import type { ClientError } from "../lib/request.ts";
 import { formatDuration } from "../lib/time.ts";
-import type { Turn } from "../lib/turns.ts";
+import type { Turn, TurnPermission } from "../lib/turns.ts";
 import { useChatActor } from "../lib/useChat.ts";
 import { Activity } from "./Activity.tsx";
 import { ErrorBox } from "./ErrorBox.tsx";
-import { ClockIcon, SpinnerIcon } from "./icons.tsx";
+import { CheckIcon, ClockIcon, ShieldIcon, SpinnerIcon, XIcon } from "./icons.tsx";
 import { Button } from "./ui/button.tsx";
 
 export interface TurnViewProps {
@@ -21,6 +23,42 @@ function Thinking({ label }: { label: string }) {
     <p className="inline-flex items-center gap-2 text-muted-foreground text-sm">
       <SpinnerIcon className="size-4" />
       {label}
+    </p>
+  );
+}
+
+/**
+ * A permission request where it happened in the turn: while pending it points at the card pinned above the
+ * composer; once resolved (here or on another device) it is the one-line result.
+ */
+function PermissionLine({ permission, cwd }: { permission: TurnPermission; cwd?: string }) {
+  const tool = summarizeTool(permission.toolName, permission.input, { cwd, maxLength: 80 });
+  const pending = permission.status === "pending";
+  const allowed = permission.status === "allow" || permission.status === "allow_always";
+  const Icon = pending ? ShieldIcon : allowed ? CheckIcon : XIcon;
+  return (
+    <p
+      data-permission={permission.permissionId}
+      data-permission-status={permission.status}
+      className={cn(
+        "flex items-start gap-2 rounded-xl border px-3 py-2 text-sm",
+        pending ? "border-warning/50 bg-warning-surface text-warning" : "bg-muted/60 text-muted-foreground",
+      )}
+    >
+      <Icon className={cn("mt-0.5 size-4 shrink-0", allowed && "text-success")} />
+      <span className="min-w-0 flex-1 break-words">
+        <span className={cn("font-medium", !pending && "text-foreground")}>
+          {pending ? "Waiting for your approval below" : resolutionText(permission)}
+        </span>
+        {pending ? null : (
+          <>
+            <span aria-hidden="true"> · </span>
+            <span className="break-all font-mono text-[12.5px]">
+              {tool.label} {tool.detail}
+            </span>
+          </>
+        )}
+      </span>
     </p>
   );
 }
@@ -88,24 +126,9 @@ export function TurnView({ turn, cwd, note, onShowLogs }: TurnViewProps) {
           {running || (turn.status === "error" && logsCount > 0 && !hasReply) ? (
             <Activity logs={turn.logs} cwd={cwd} running={running} />
           ) : null}
-          {turn.permissions
-            .filter((permission) => permission.status === "pending")
-            .map((permission) => {
-              const tool = summarizeTool(permission.toolName, permission.input, { cwd });
-              return (
-                <div
-                  key={permission.permissionId}
-                  className="rounded-xl border border-warning/40 bg-warning-surface px-3 py-2.5 text-sm text-warning"
-                  data-permission={permission.permissionId}
-                >
-                  <p className="font-medium">{permission.title ?? `Claude wants to use ${permission.toolName}`}</p>
-                  <p className="break-all font-mono text-[12.5px]">
-                    {tool.label} {tool.detail}
-                  </p>
-                  <p className="text-xs opacity-90">Waiting for approval on the server.</p>
-                </div>
-              );
-            })}
+          {turn.permissions.map((permission) => (
+            <PermissionLine key={permission.permissionId} permission={permission} cwd={cwd} />
+          ))}
           {hasReply ? <Markdown source={turn.text} className="text-[15px]" /> : null}
           {running ? <Thinking label={hasReply ? "Writing…" : logsCount ? "Working…" : "Thinking…"} /> : null}
           {turn.status === "error" && turn.error ? (

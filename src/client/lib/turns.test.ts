@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { SessionEvent } from "../../shared/messages.ts";
-import { deriveTurns, hasSeq, mergeEvents, runningTurn } from "./turns.ts";
+import { deriveTurns, hasSeq, mergeEvents, pendingPermissions, runningTurn } from "./turns.ts";
 
 const sessionId = crypto.randomUUID();
 const a = crypto.randomUUID();
@@ -94,8 +94,21 @@ describe("deriveTurns", () => {
       },
     ]);
     expect(turns[0]?.permissions).toEqual([
-      { permissionId, toolName: "Write", input: { file_path: "/x" }, title: null, status: "pending" },
+      {
+        permissionId,
+        toolName: "Write",
+        input: { file_path: "/x" },
+        title: null,
+        description: null,
+        decisionReason: null,
+        blockedPath: null,
+        canAlwaysAllow: false,
+        status: "pending",
+        resolutionMessage: null,
+        seq: 3,
+      },
     ]);
+    expect(pendingPermissions(turns).map((p) => p.permissionId)).toEqual([permissionId]);
     const resolved = deriveTurns([
       queued(1, a, "go"),
       {
@@ -105,6 +118,51 @@ describe("deriveTurns", () => {
       { type: "permission:resolved", payload: { sessionId, seq: 4, requestId: a, permissionId, decision: "allow" } },
     ]);
     expect(resolved[0]?.permissions[0]?.status).toBe("allow");
+    expect(pendingPermissions(resolved)).toEqual([]);
+  });
+
+  test("a request keeps the CLI's details; a denial keeps its reason; a pending one on an ended turn is not pending", () => {
+    const permissionId = crypto.randomUUID();
+    const request: SessionEvent = {
+      type: "permission:request",
+      payload: {
+        sessionId,
+        seq: 2,
+        requestId: a,
+        permissionId,
+        toolName: "Bash",
+        input: { command: "rm -rf build" },
+        title: "Claude wants to run rm -rf build",
+        description: "Remove the build folder",
+        decisionReason: "rm is not allowed by default",
+        blockedPath: "/work/build",
+        suggestions: [{ type: "addRules" }],
+      },
+    };
+    const [turn] = deriveTurns([queued(1, a, "clean"), request]);
+    expect(turn?.status).toBe("running");
+    expect(turn?.permissions[0]).toMatchObject({
+      title: "Claude wants to run rm -rf build",
+      description: "Remove the build folder",
+      decisionReason: "rm is not allowed by default",
+      blockedPath: "/work/build",
+      canAlwaysAllow: true,
+    });
+    const denied = deriveTurns([
+      queued(1, a, "clean"),
+      request,
+      {
+        type: "permission:resolved",
+        payload: { sessionId, seq: 3, requestId: a, permissionId, decision: "deny", message: "not now" },
+      },
+    ]);
+    expect(denied[0]?.permissions[0]).toMatchObject({ status: "deny", resolutionMessage: "not now" });
+    const ended = deriveTurns([
+      queued(1, a, "clean"),
+      request,
+      { type: "chat:error", payload: { sessionId, seq: 3, requestId: a, code: "AGENT_CRASHED", message: "x" } },
+    ]);
+    expect(pendingPermissions(ended)).toEqual([]);
   });
 
   test("a turn whose chat:queued is not loaded has no message", () => {

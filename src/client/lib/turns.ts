@@ -23,8 +23,18 @@ export interface TurnPermission {
   permissionId: string;
   toolName: string;
   input: Record<string, unknown>;
+  /** Claude Code's own sentence for the ask, e.g. "Claude wants to edit foo.ts". */
   title: string | null;
+  description: string | null;
+  decisionReason: string | null;
+  blockedPath: string | null;
+  /** The CLI offered rules to remember ("Always allow" is possible). */
+  canAlwaysAllow: boolean;
   status: "pending" | PermissionResolved["decision"];
+  /** The reason given with the resolution (a denial's reason, why it was cancelled). */
+  resolutionMessage: string | null;
+  /** Seq of the `permission:request` event. */
+  seq: number;
 }
 
 export interface Turn {
@@ -166,14 +176,31 @@ export function deriveTurns(events: readonly SessionEvent[], pending: readonly P
       }
       case "permission:request": {
         const turn = turnFor(event.payload.requestId, event.payload.seq);
-        const { permissionId, toolName, input, title } = event.payload;
-        turn.permissions.push({ permissionId, toolName, input, title: title ?? null, status: "pending" });
+        const p = event.payload;
+        if (turn.status === "queued") turn.status = "running";
+        if (turn.permissions.some((existing) => existing.permissionId === p.permissionId)) break;
+        turn.permissions.push({
+          permissionId: p.permissionId,
+          toolName: p.toolName,
+          input: p.input,
+          title: p.title ?? null,
+          description: p.description ?? null,
+          decisionReason: p.decisionReason ?? null,
+          blockedPath: p.blockedPath ?? null,
+          canAlwaysAllow: p.suggestions.length > 0,
+          status: "pending",
+          resolutionMessage: null,
+          seq: p.seq,
+        });
         break;
       }
       case "permission:resolved": {
         const turn = turnFor(event.payload.requestId, event.payload.seq);
         const asked = turn.permissions.find((p) => p.permissionId === event.payload.permissionId);
-        if (asked) asked.status = event.payload.decision;
+        if (asked) {
+          asked.status = event.payload.decision;
+          asked.resolutionMessage = event.payload.message ?? null;
+        }
         break;
       }
       default: {
@@ -195,6 +222,16 @@ export function deriveTurns(events: readonly SessionEvent[], pending: readonly P
     order.push(turn);
   }
   return order;
+}
+
+/** Approvals still waiting for an answer, oldest first (only on turns that have not ended). */
+export function pendingPermissions(turns: readonly Turn[]): TurnPermission[] {
+  const pending: TurnPermission[] = [];
+  for (const turn of turns) {
+    if (turn.status === "done" || turn.status === "error") continue;
+    for (const permission of turn.permissions) if (permission.status === "pending") pending.push(permission);
+  }
+  return pending;
 }
 
 /** The turn the agent is working on now, if any. */

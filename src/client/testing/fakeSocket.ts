@@ -66,6 +66,8 @@ export class FakeServer {
   reachable = true;
   /** When set, the handshake is refused with this code (like the auth middleware). */
   refuse: ErrorCode | null = null;
+  /** Whether `session:update` may switch a session to bypassPermissions (the real server needs IS_SANDBOX as root). */
+  bypassAllowed = true;
   autoReply: string | null;
   readonly serverVersion: string;
   private clock = Date.parse("2026-01-01T00:00:00.000Z");
@@ -158,8 +160,12 @@ export class FakeServer {
         });
         return;
       case "session:create": {
-        const { requestId, model, title } = message.payload;
-        const session = this.addSession({ model: model ?? "sonnet", title: title ?? "New session" });
+        const { requestId, model, title, permissionMode } = message.payload;
+        const session = this.addSession({
+          model: model ?? "sonnet",
+          title: title ?? "New session",
+          permissionMode: permissionMode ?? "default",
+        });
         this.rooms.add(session.id);
         this.emit("session:created", { ...session, requestId });
         return;
@@ -243,6 +249,16 @@ export class FakeServer {
           this.fail("session:update", "SESSION_NOT_FOUND", "no such session", requestId, sessionId);
           return;
         }
+        if (permissionMode === "bypassPermissions" && !this.bypassAllowed) {
+          this.fail(
+            "session:update",
+            "BYPASS_NOT_ALLOWED",
+            "Claude Code refuses to skip permission checks when run as root unless IS_SANDBOX=1 is set on the server.",
+            requestId,
+            sessionId,
+          );
+          return;
+        }
         state.session = {
           ...state.session,
           ...(title ? { title } : {}),
@@ -263,18 +279,14 @@ export class FakeServer {
         return;
       }
       case "permission:respond": {
-        const { sessionId, permissionId, decision, requestId } = message.payload;
+        const { sessionId, permissionId, decision, requestId, message: reason } = message.payload;
         const state = this.sessions.get(sessionId);
         const turn = state?.running;
-        if (!state || !turn || !state.pendingPermissions.delete(permissionId)) {
+        if (!state || !turn || !state.pendingPermissions.has(permissionId)) {
           this.fail("permission:respond", "PERMISSION_NOT_PENDING", errorCodeMeaning.PERMISSION_NOT_PENDING, requestId);
           return;
         }
-        this.record(state, {
-          type: "permission:resolved",
-          payload: { ...this.base(state), requestId: turn.requestId, permissionId, decision },
-        });
-        this.update(state, { pendingPermissions: state.pendingPermissions.size });
+        this.resolvePermission(sessionId, permissionId, decision, decision === "deny" ? reason : undefined);
         return;
       }
       default: {
@@ -308,7 +320,12 @@ export class FakeServer {
   }
 
   /** The running turn asks to use a tool; returns the permissionId. */
-  askPermission(sessionId: string, toolName: string, input: Record<string, unknown>): string {
+  askPermission(
+    sessionId: string,
+    toolName: string,
+    input: Record<string, unknown>,
+    extra: { title?: string; description?: string; suggestions?: unknown[] } = {},
+  ): string {
     const state = this.must(sessionId);
     const turn = state.running;
     if (!turn) throw new Error("no running turn");
@@ -316,10 +333,42 @@ export class FakeServer {
     state.pendingPermissions.add(permissionId);
     this.record(state, {
       type: "permission:request",
-      payload: { ...this.base(state), requestId: turn.requestId, permissionId, toolName, input, suggestions: [] },
+      payload: {
+        ...this.base(state),
+        requestId: turn.requestId,
+        permissionId,
+        toolName,
+        input,
+        ...(extra.title ? { title: extra.title } : {}),
+        ...(extra.description ? { description: extra.description } : {}),
+        suggestions: extra.suggestions ?? [],
+      },
     });
     this.update(state, { pendingPermissions: state.pendingPermissions.size });
     return permissionId;
+  }
+
+  /** Resolves a pending permission (as an answer from this or any other device, or a cancellation would). */
+  resolvePermission(
+    sessionId: string,
+    permissionId: string,
+    decision: "allow" | "deny" | "allow_always" | "cancelled",
+    message?: string,
+  ): void {
+    const state = this.must(sessionId);
+    const turn = state.running;
+    if (!turn || !state.pendingPermissions.delete(permissionId)) throw new Error("not pending");
+    this.record(state, {
+      type: "permission:resolved",
+      payload: {
+        ...this.base(state),
+        requestId: turn.requestId,
+        permissionId,
+        decision,
+        ...(message ? { message } : {}),
+      },
+    });
+    this.update(state, { pendingPermissions: state.pendingPermissions.size });
   }
 
   finish(sessionId: string, response?: string): void {

@@ -25,21 +25,20 @@ export interface ButtonProps extends ComponentProps<"button"> {
   size?: ButtonSize;
 }
 
+/** The button look, for elements that must stay what they are (e.g. Radix's own Action/Cancel buttons). */
+export function buttonClasses(variant: ButtonVariant = "default", size: ButtonSize = "default", className?: string) {
+  return cn(
+    "inline-flex shrink-0 select-none items-center justify-center gap-2 whitespace-nowrap rounded-xl font-medium transition-colors",
+    "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring",
+    "disabled:pointer-events-none disabled:opacity-50 aria-disabled:opacity-50",
+    "[&_svg]:pointer-events-none [&_svg]:size-5 [&_svg]:shrink-0",
+    variants[variant],
+    sizes[size],
+    className,
+  );
+}
+
 /** 44 px touch targets by default (`size="sm"` for dense places). */
 export function Button({ variant = "default", size = "default", className, type = "button", ...props }: ButtonProps) {
-  return (
-    <button
-      type={type}
-      className={cn(
-        "inline-flex shrink-0 select-none items-center justify-center gap-2 whitespace-nowrap rounded-xl font-medium transition-colors",
-        "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring",
-        "disabled:pointer-events-none disabled:opacity-50 aria-disabled:opacity-50",
-        "[&_svg]:pointer-events-none [&_svg]:size-5 [&_svg]:shrink-0",
-        variants[variant],
-        sizes[size],
-        className,
-      )}
-      {...props}
-    />
-  );
+  return <button type={type} className={buttonClasses(variant, size, className)} {...props} />;
 }

@@ -1,0 +1,206 @@
+import { describe, expect, test } from "bun:test";
+import {
+  allAnswered,
+  answersFor,
+  describeApproval,
+  diffLines,
+  fieldsOf,
+  parseQuestions,
+  resolutionText,
+} from "./approval.ts";
+import type { TurnPermission } from "./turns.ts";
+
+function permission(toolName: string, input: Record<string, unknown>, extra: Partial<TurnPermission> = {}) {
+  const p: TurnPermission = {
+    permissionId: crypto.randomUUID(),
+    toolName,
+    input,
+    title: null,
+    description: null,
+    decisionReason: null,
+    blockedPath: null,
+    canAlwaysAllow: false,
+    status: "pending",
+    resolutionMessage: null,
+    seq: 1,
+    ...extra,
+  };
+  return p;
+}
+
+describe("describeApproval", () => {
+  test("Bash: the command and its description; the CLI's title is the heading", () => {
+    const view = describeApproval(
+      permission(
+        "Bash",
+        { command: "touch e2e-approved.txt", description: "Create the file" },
+        { title: "Claude wants to run touch e2e-approved.txt" },
+      ),
+    );
+    expect(view.heading).toBe("Claude wants to run touch e2e-approved.txt");
+    expect(view.summary).toBe("Bash touch e2e-approved.txt");
+    expect(view.body).toEqual({ kind: "bash", command: "touch e2e-approved.txt", description: "Create the file" });
+    expect(describeApproval(permission("Bash", { command: "ls" })).heading).toBe("Run a command");
+  });
+
+  test("Edit: the path relative to the session's folder and a compact diff", () => {
+    const view = describeApproval(
+      permission("Edit", {
+        file_path: "/work/project/src/a.ts",
+        old_string: "const a = 1;\nconst b = 2;\nconst c = 3;\n",
+        new_string: "const a = 1;\nconst b = 20;\nconst c = 3;\n",
+      }),
+      "/work/project",
+    );
+    expect(view.heading).toBe("Edit a file");
+    expect(view.body).toEqual({
+      kind: "edit",
+      path: "src/a.ts",
+      hunks: [
+        [
+          { kind: "same", text: "const a = 1;" },
+          { kind: "del", text: "const b = 2;" },
+          { kind: "add", text: "const b = 20;" },
+          { kind: "same", text: "const c = 3;" },
+        ],
+      ],
+    });
+  });
+
+  test("MultiEdit: one hunk per edit", () => {
+    const view = describeApproval(
+      permission("MultiEdit", {
+        file_path: "/x/y.md",
+        edits: [
+          { old_string: "a", new_string: "b" },
+          { old_string: "c", new_string: "" },
+        ],
+      }),
+    );
+    expect(view.body.kind === "edit" ? view.body.hunks : null).toEqual([
+      [
+        { kind: "del", text: "a" },
+        { kind: "add", text: "b" },
+      ],
+      [{ kind: "del", text: "c" }],
+    ]);
+  });
+
+  test("Write: the new content as lines", () => {
+    const view = describeApproval(permission("Write", { file_path: "/p/notes.txt", content: "one\ntwo\n" }), "/p");
+    expect(view.body).toEqual({ kind: "write", path: "notes.txt", lines: ["one", "two"] });
+  });
+
+  test("other tools: readable key/value fields; the reason the CLI gave", () => {
+    const view = describeApproval(
+      permission(
+        "WebFetch",
+        { url: "https://example.com", prompt: "Summarise it", options: { depth: 2 } },
+        { decisionReason: "Not in the allow list", blockedPath: "/etc/hosts" },
+      ),
+    );
+    expect(view.heading).toBe("Fetch a web page");
+    expect(view.reason).toBe("Not in the allow list · Path: /etc/hosts");
+    expect(view.body).toEqual({
+      kind: "fields",
+      fields: [
+        { key: "url", value: "https://example.com", block: false },
+        { key: "prompt", value: "Summarise it", block: false },
+        { key: "options", value: '{\n  "depth": 2\n}', block: true },
+      ],
+    });
+    expect(describeApproval(permission("mcp__github__create_issue", { title: "x" })).heading).toBe(
+      "Use github: create_issue",
+    );
+  });
+
+  test("AskUserQuestion becomes its questions; malformed ones fall back to fields", () => {
+    const input = {
+      questions: [
+        {
+          question: "Which database?",
+          header: "Database",
+          options: [{ label: "Postgres", description: "Relational" }, { label: "SQLite" }],
+          multiSelect: false,
+        },
+        { question: "Which extras?", options: [{ label: "Auth" }, { label: "Billing" }], multiSelect: true },
+        { nope: true },
+      ],
+    };
+    const view = describeApproval(permission("AskUserQuestion", input));
+    expect(view.heading).toBe("Claude has a question");
+    expect(view.body.kind).toBe("question");
+    expect(parseQuestions(input)).toEqual([
+      {
+        question: "Which database?",
+        header: "Database",
+        options: [
+          { label: "Postgres", description: "Relational" },
+          { label: "SQLite", description: null },
+        ],
+        multiSelect: false,
+      },
+      {
+        question: "Which extras?",
+        header: null,
+        options: [
+          { label: "Auth", description: null },
+          { label: "Billing", description: null },
+        ],
+        multiSelect: true,
+      },
+    ]);
+    expect(describeApproval(permission("AskUserQuestion", { questions: "?" })).body.kind).toBe("fields");
+  });
+});
+
+describe("answers", () => {
+  const questions = parseQuestions({
+    questions: [
+      { question: "Which database?", options: [{ label: "Postgres" }, { label: "SQLite" }] },
+      { question: "Which extras?", options: [{ label: "Auth" }, { label: "Billing" }], multiSelect: true },
+    ],
+  });
+
+  test("one label per question; multi-select labels comma-separated in the options' order", () => {
+    const chosen = { "Which database?": ["SQLite"], "Which extras?": ["Billing", "Auth"] };
+    expect(answersFor(questions, chosen)).toEqual({ "Which database?": "SQLite", "Which extras?": "Auth, Billing" });
+    expect(allAnswered(questions, chosen)).toBe(true);
+    expect(allAnswered(questions, { "Which database?": ["SQLite"] })).toBe(false);
+    expect(allAnswered([], {})).toBe(false);
+  });
+});
+
+describe("diffLines", () => {
+  test("an insertion into an empty file, a deletion to nothing", () => {
+    expect(diffLines("", "a\nb")).toEqual([
+      { kind: "add", text: "a" },
+      { kind: "add", text: "b" },
+    ]);
+    expect(diffLines("a\n", "")).toEqual([{ kind: "del", text: "a" }]);
+  });
+
+  test("identical texts give only context", () => {
+    expect(diffLines("a\nb\nc", "a\nb\nc", 1)).toEqual([]);
+  });
+});
+
+describe("resolutionText", () => {
+  test.each([
+    ["allow", null, "Bash", "Allowed"],
+    ["allow", null, "AskUserQuestion", "Answered"],
+    ["allow_always", null, "Bash", "Always allowed"],
+    ["deny", "use a temp dir", "Bash", "Denied: use a temp dir"],
+    ["deny", null, "Bash", "Denied"],
+    ["cancelled", "The message was stopped.", "Bash", "Cancelled"],
+  ] as const)("%s (%s)", (status, resolutionMessage, toolName, text) => {
+    expect(resolutionText({ status, resolutionMessage, toolName })).toBe(text);
+  });
+});
+
+test("fieldsOf shows paths relative to the folder", () => {
+  expect(fieldsOf({ notebook_path: "/p/a.ipynb", cell: 3 }, "/p")).toEqual([
+    { key: "notebook path", value: "a.ipynb", block: false },
+    { key: "cell", value: "3", block: false },
+  ]);
+});

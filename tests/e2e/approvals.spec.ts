@@ -1,0 +1,209 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { expect, type Frames, pairContext, test } from "./fixtures.ts";
+import { createSession, sendMessage } from "./support/app.ts";
+
+/**
+ * Tool approvals with the real Claude Code CLI: the fake Anthropic API makes
+ * the model ask for a Bash command, the CLI asks permission, the server sends
+ * `permission:request`, the card appears above the composer, and the answer
+ * goes back as `permission:respond` → `permission:resolved`.
+ */
+
+const TURN_MS = 45_000;
+
+/** The model runs `command` with Bash, then (after the tool result) says `done`. */
+function scriptBash(command: string, done: string) {
+  return [
+    {
+      kind: "message",
+      blocks: [{ type: "tool_use", name: "Bash", input: { command, description: "Create the marker file" } }],
+    },
+    { kind: "message", blocks: [{ type: "text", text: done }] },
+  ];
+}
+
+async function askForBash(page: import("@playwright/test").Page, frames: Frames, prompt: string) {
+  const sessionId = await createSession(page, frames);
+  const sent = await sendMessage(page, frames, prompt);
+  const request = await frames.waitFor(
+    "received",
+    "permission:request",
+    (p) => p.requestId === sent.requestId,
+    TURN_MS,
+  );
+  return { sessionId, sent, request };
+}
+
+test("Allow: the card shows the command, Allow answers it, the command runs", async ({ page, frames, stack }) => {
+  const prompt = `make a file ${crypto.randomUUID().slice(0, 8)}`;
+  await stack.script(scriptBash("touch e2e-approved.txt", "Created e2e-approved.txt."), prompt);
+  const { sessionId, sent, request } = await askForBash(page, frames, prompt);
+  expect(request).toMatchObject({ sessionId, toolName: "Bash", input: { command: "touch e2e-approved.txt" } });
+  expect(typeof request.permissionId).toBe("string");
+
+  const card = page.getByRole("region", { name: /touch e2e-approved\.txt|Run a command/ });
+  await expect(card).toBeVisible();
+  await expect(card.locator("code")).toHaveText("touch e2e-approved.txt");
+  await expect(card).toContainText("Create the marker file");
+  await expect(page.getByRole("banner")).toContainText("Needs approval");
+  // The turn shows where it stopped.
+  await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText("Waiting for your approval");
+
+  // The card is pinned above the composer, fully on screen at 375×667.
+  const box = await card.boundingBox();
+  const composer = await page.getByRole("textbox", { name: "Message" }).boundingBox();
+  const viewport = page.viewportSize();
+  expect(box && composer && viewport).toBeTruthy();
+  if (box && composer && viewport) {
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(composer.y);
+  }
+  const phone = viewport?.width === 375;
+  await page.screenshot({
+    path: phone ? "docs/screenshots/approval-card-phone.png" : test.info().outputPath("approval-card.png"),
+  });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await expect(page.locator("html")).toHaveClass(/dark/);
+  await page.screenshot({ path: test.info().outputPath("approval-card-dark.png") });
+
+  await card.getByRole("button", { name: "Allow", exact: true }).click();
+  const respond = await frames.waitFor("sent", "permission:respond", (p) => p.permissionId === request.permissionId);
+  expect(respond).toMatchObject({ sessionId, permissionId: request.permissionId, decision: "allow" });
+  expect(respond.requestId).toEqual(expect.any(String));
+  expect(respond.message).toBeUndefined();
+  const resolved = await frames.waitFor(
+    "received",
+    "permission:resolved",
+    (p) => p.permissionId === request.permissionId,
+  );
+  expect(resolved).toMatchObject({ decision: "allow", requestId: sent.requestId, sessionId });
+
+  // The card collapses to its one-line result; the turn finishes; the command really ran.
+  await expect(card).toHaveCount(0);
+  await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText("Allowed");
+  await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_MS);
+  await expect(page.getByText("Created e2e-approved.txt.")).toBeVisible();
+  expect(existsSync(join(stack.workdir, "e2e-approved.txt"))).toBe(true);
+  await expect(page.getByRole("banner")).not.toContainText("Needs approval");
+});
+
+test("Deny with a reason: the agent is told, nothing runs", async ({ page, frames, stack }) => {
+  const prompt = `make another file ${crypto.randomUUID().slice(0, 8)}`;
+  await stack.script(scriptBash("touch e2e-denied.txt", "Understood, I left it alone."), prompt);
+  const { sessionId, sent, request } = await askForBash(page, frames, prompt);
+
+  const card = page.getByRole("region", { name: /touch e2e-denied\.txt|Run a command/ });
+  await card.getByRole("button", { name: "Deny" }).click();
+  const reason = card.getByRole("textbox", { name: /Reason/ });
+  await expect(reason).toBeFocused();
+  // Back returns to the buttons without answering.
+  await card.getByRole("button", { name: "Back" }).click();
+  await expect(card.getByRole("button", { name: "Deny" })).toBeFocused();
+  expect(frames.sent("permission:respond")).toEqual([]);
+
+  await card.getByRole("button", { name: "Deny" }).click();
+  await reason.fill("Use a temporary folder instead");
+  await card.getByRole("button", { name: "Confirm deny" }).click();
+
+  const respond = await frames.waitFor("sent", "permission:respond", (p) => p.permissionId === request.permissionId);
+  expect(respond).toMatchObject({
+    sessionId,
+    permissionId: request.permissionId,
+    decision: "deny",
+    message: "Use a temporary folder instead",
+  });
+  const resolved = await frames.waitFor(
+    "received",
+    "permission:resolved",
+    (p) => p.permissionId === request.permissionId,
+  );
+  expect(resolved).toMatchObject({ decision: "deny", message: "Use a temporary folder instead" });
+
+  await expect(card).toHaveCount(0);
+  await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText(
+    "Denied: Use a temporary folder instead",
+  );
+  await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_MS);
+  expect(existsSync(join(stack.workdir, "e2e-denied.txt"))).toBe(false);
+});
+
+test("answered on another device: this one's card collapses too", async ({ page, frames, stack, freshContext }) => {
+  const prompt = `make a shared file ${crypto.randomUUID().slice(0, 8)}`;
+  await stack.script(scriptBash("touch e2e-elsewhere.txt", "Done elsewhere."), prompt);
+  const { sessionId, request } = await askForBash(page, frames, prompt);
+  const card = page.getByRole("region", { name: /touch e2e-elsewhere\.txt|Run a command/ });
+  await expect(card).toBeVisible();
+
+  // A second device, paired, opens the same session and allows it.
+  const other = await freshContext();
+  await pairContext(other, stack.baseURL);
+  await other.addInitScript((id) => localStorage.setItem("pocket-agent:last-session", id), sessionId);
+  const otherPage = await other.newPage();
+  await otherPage.goto("/");
+  const otherCard = otherPage.getByRole("region", { name: /touch e2e-elsewhere\.txt|Run a command/ });
+  await otherCard.getByRole("button", { name: "Allow", exact: true }).click();
+
+  await frames.waitFor("received", "permission:resolved", (p) => p.permissionId === request.permissionId);
+  await expect(card).toHaveCount(0);
+  await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText("Allowed");
+  expect(frames.sent("permission:respond")).toEqual([]);
+});
+
+test("AskUserQuestion: the choices are the card; choosing answers with decision allow and answers", async ({
+  page,
+  frames,
+  stack,
+}) => {
+  const prompt = `set up a database ${crypto.randomUUID().slice(0, 8)}`;
+  const question = "Which database should I use?";
+  await stack.script(
+    [
+      {
+        kind: "message",
+        blocks: [
+          {
+            type: "tool_use",
+            name: "AskUserQuestion",
+            input: {
+              questions: [
+                {
+                  question,
+                  header: "Database",
+                  multiSelect: false,
+                  options: [
+                    { label: "Postgres", description: "A server, for production" },
+                    { label: "SQLite", description: "A file, for local work" },
+                  ],
+                },
+              ],
+            },
+          },
+        ],
+      },
+      { kind: "message", blocks: [{ type: "text", text: "SQLite it is." }] },
+    ],
+    prompt,
+  );
+  const sessionId = await createSession(page, frames);
+  const sent = await sendMessage(page, frames, prompt);
+  const request = await frames.waitFor(
+    "received",
+    "permission:request",
+    (p) => p.requestId === sent.requestId,
+    TURN_MS,
+  );
+  expect(request.toolName).toBe("AskUserQuestion");
+
+  const card = page.getByRole("region", { name: /question/i });
+  await expect(card.getByRole("group", { name: /Which database should I use\?/ })).toBeVisible();
+  await expect(card.getByRole("button", { name: "Send answer" })).toBeDisabled();
+  await card.getByRole("radio", { name: /SQLite/ }).check();
+  await card.getByRole("button", { name: "Send answer" }).click();
+
+  const respond = await frames.waitFor("sent", "permission:respond", (p) => p.permissionId === request.permissionId);
+  expect(respond).toMatchObject({ sessionId, decision: "allow", answers: { [question]: "SQLite" } });
+  await frames.waitFor("received", "permission:resolved", (p) => p.permissionId === request.permissionId);
+  await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText("Answered");
+  await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_MS);
+});
