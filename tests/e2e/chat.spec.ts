@@ -1,0 +1,202 @@
+import { expect, test } from "./fixtures.ts";
+import {
+  conversation,
+  expectStrictlyIncreasing,
+  marker,
+  newSession,
+  SESSION_EVENTS,
+  sendMessage,
+  seqs,
+  TURN_TIMEOUT_MS,
+  turnDone,
+  UUID_V4,
+} from "./helpers.ts";
+
+test.describe("chat", () => {
+  test("a message goes out as chat:send and its turn comes back correlated by requestId", async ({ page, frames }) => {
+    const sessionId = await newSession(page, frames);
+    const text = marker("hello");
+
+    const sent = await sendMessage(page, frames, text);
+    expect(sent.requestId).toMatch(UUID_V4);
+    expect(sent.sessionId).toBe(sessionId);
+    expect(sent.message).toBe(text);
+    const requestId = sent.requestId;
+
+    const response = await turnDone(frames, requestId);
+    expect(response.response).toBe(`Echo: ${text}`);
+    await expect(conversation(page).getByText(`Echo: ${text}`)).toBeVisible();
+
+    // Every numbered event of the turn: same requestId and session, strictly increasing seq.
+    const turn = frames.turn(requestId).filter((f) => SESSION_EVENTS.has(f.event));
+    const events = turn.map((f) => f.event);
+    expect(events[0]).toBe("chat:queued");
+    expect(events[1]).toBe("chat:started");
+    expect(events.at(-1)).toBe("chat:response");
+    expect(events).toContain("chat:delta");
+    expect(events).toContain("log");
+    expect(events.filter((e) => e === "chat:response")).toHaveLength(1);
+    expect(events).not.toContain("chat:error");
+    for (const frame of turn) {
+      expect(frame.payload.sessionId, frame.event).toBe(sessionId);
+      expect(Number.isInteger(frame.payload.seq), frame.event).toBe(true);
+    }
+    expectStrictlyIncreasing(seqs(turn));
+    expect(turn[0]?.payload.message).toBe(text);
+
+    // The deltas spell the reply; the response carries this turn's logs.
+    const deltas = turn.filter((f) => f.event === "chat:delta").map((f) => f.payload.text);
+    expect(deltas.join("")).toBe(`Echo: ${text}`);
+    const logs = turn.filter((f) => f.event === "log").map((f) => f.payload.data);
+    expect(response.logs).toEqual(logs);
+
+    // Nothing answered with an error anywhere in this test.
+    expect(frames.received("chat:error")).toHaveLength(0);
+    expect(frames.received("session:error")).toHaveLength(0);
+  });
+
+  test("markdown replies render safely: code scrolls in its block, links open a new tab, HTML stays text", async ({
+    page,
+    frames,
+    stack,
+  }) => {
+    await newSession(page, frames);
+    const prompt = marker("markdown");
+    const longLine = `const veryLongLine = "${"x".repeat(400)}";`;
+    const markdown = [
+      "# Release notes",
+      "",
+      "- first item",
+      "- second item",
+      "",
+      "```ts",
+      longLine,
+      "```",
+      "",
+      "Run `npm test` and read [the docs](https://example.com/docs).",
+      "",
+      'Raw: <img src=x onerror="window.__pwned = 1"> and <script>window.__pwned = 2</script>',
+    ].join("\n");
+    await stack.script([{ kind: "message", blocks: [{ type: "text", text: markdown }] }], prompt);
+
+    const sent = await sendMessage(page, frames, prompt);
+    const response = await turnDone(frames, sent.requestId);
+    expect(response.response).toBe(markdown);
+
+    const log = conversation(page);
+    const turn = log.locator(`[data-turn="${sent.requestId}"]`);
+    await expect(turn.getByRole("heading", { name: "Release notes" })).toBeVisible();
+    await expect(turn.getByRole("listitem")).toHaveText(["first item", "second item"]);
+    await expect(turn.locator("code", { hasText: "npm test" })).toBeVisible();
+
+    // The code block scrolls sideways inside itself; the page does not.
+    const pre = turn.locator("pre");
+    await expect(pre).toContainText("veryLongLine");
+    const block = await pre.evaluate((el) => ({
+      scrollWidth: el.scrollWidth,
+      clientWidth: el.clientWidth,
+      overflowX: getComputedStyle(el).overflowX,
+    }));
+    expect(block.scrollWidth).toBeGreaterThan(block.clientWidth);
+    expect(["auto", "scroll"]).toContain(block.overflowX);
+    const pageWidth = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+    }));
+    expect(pageWidth.scrollWidth).toBeLessThanOrEqual(pageWidth.clientWidth);
+    await pre.evaluate((el) => {
+      el.scrollLeft = 200;
+    });
+    expect(await pre.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
+    expect(await page.evaluate(() => window.scrollX)).toBe(0);
+
+    const link = turn.getByRole("link", { name: "the docs" });
+    await expect(link).toHaveAttribute("href", "https://example.com/docs");
+    await expect(link).toHaveAttribute("target", "_blank");
+    await expect(link).toHaveAttribute("rel", /\bnoopener\b/);
+
+    // HTML in the reply is text: no element, no script ran.
+    await expect(turn).toContainText('<img src=x onerror="window.__pwned = 1">');
+    await expect(turn).toContainText("<script>window.__pwned = 2</script>");
+    await expect(log.locator("img")).toHaveCount(0);
+    await expect(log.locator("script")).toHaveCount(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  });
+
+  test("live activity shows the running command, then the logs sheet opens with collapsible JSON", async ({
+    page,
+    frames,
+    stack,
+  }) => {
+    await newSession(page, frames);
+    const prompt = marker("activity");
+    const command = `echo ${marker("activity-cmd")}`;
+    const reply = `Listed everything for ${prompt}. ${"All good. ".repeat(12)}`;
+    await stack.script(
+      [
+        { kind: "message", blocks: [{ type: "tool_use", name: "Bash", input: { command, description: "Print it" } }] },
+        // Slow enough (≈2.5 s) to see the turn while it runs.
+        { kind: "message", blocks: [{ type: "text", text: reply, chunkChars: 4, delayMs: 60 }] },
+      ],
+      prompt,
+    );
+
+    const sent = await sendMessage(page, frames, prompt);
+    const turn = conversation(page).locator(`[data-turn="${sent.requestId}"]`);
+
+    // While it runs: the activity line names the command, and the turn is busy.
+    await frames.waitFor(
+      "received",
+      "log",
+      (p) => p.requestId === sent.requestId && String(p.data).includes('"tool_use"'),
+      TURN_TIMEOUT_MS,
+    );
+    await expect(turn.locator("[aria-busy=true]")).toBeVisible();
+    await expect(turn.locator("[aria-busy=true]").getByText(command)).toBeVisible();
+    await expect(turn.getByText("Bash", { exact: true })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Stop" })).toBeVisible();
+
+    const response = await turnDone(frames, sent.requestId);
+    expect(response.response).toContain(`Listed everything for ${prompt}.`);
+    await expect(turn.getByText(`Listed everything for ${prompt}.`)).toBeVisible();
+    await expect(turn.locator("[aria-busy=true]")).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
+
+    // "N logs · view" opens the turn's logs, one collapsible entry per log event.
+    const logCount = (response.logs as unknown[]).length;
+    expect(logCount).toBeGreaterThan(1);
+    const view = turn.getByRole("button", { name: `${logCount} logs · view` });
+    await expect(view).toBeVisible();
+    await view.click();
+    const sheet = page.getByRole("dialog", { name: "Agent logs" });
+    await expect(sheet).toBeVisible();
+    await expect(sheet.getByText(`${logCount} messages from this reply`)).toBeVisible();
+    const entries = sheet.locator("ol > li > details");
+    await expect(entries).toHaveCount(logCount);
+
+    // The tool call's entry: closed at first; a tap opens it as readable JSON, nested levels fold.
+    const toolEntry = entries.filter({ hasText: command }).first();
+    await expect(toolEntry).not.toHaveAttribute("open");
+    await toolEntry.locator("summary").first().click();
+    await expect(toolEntry).toHaveAttribute("open");
+    const tree = toolEntry.locator("details").first();
+    await expect(tree).toHaveAttribute("open");
+    await expect(tree.getByText("type:").first()).toBeVisible();
+    const commandValue = tree.getByText(`"${command}"`);
+    // Deep levels start folded: unfold the path down to the command (message → content → 0 → input).
+    const closedOnPath = tree.locator("details:not([open])", { hasText: command });
+    expect(await closedOnPath.count()).toBeGreaterThan(0);
+    await expect(commandValue).toBeHidden();
+    for (let depth = 0; depth < 8 && (await closedOnPath.count()) > 0; depth++) {
+      await closedOnPath.first().locator("summary").first().click();
+    }
+    await expect(commandValue).toBeVisible();
+    // And fold again from the top.
+    await tree.locator("summary").first().click();
+    await expect(tree).not.toHaveAttribute("open");
+    await expect(commandValue).toBeHidden();
+
+    await page.keyboard.press("Escape");
+    await expect(sheet).toBeHidden();
+  });
+});

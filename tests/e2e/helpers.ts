@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import type { Locator, Page } from "@playwright/test";
+import { expect, type Frame, type Frames } from "./fixtures.ts";
+
+/** A version-4 UUID as `crypto.randomUUID()` makes it. */
+export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** The stored, numbered events of a turn (they carry `seq`). */
+export const SESSION_EVENTS = new Set([
+  "chat:queued",
+  "chat:started",
+  "chat:delta",
+  "log",
+  "chat:response",
+  "chat:error",
+  "permission:request",
+  "permission:resolved",
+]);
+
+/** The real CLI answers in 1–2 s on this machine; leave plenty of room on 2 busy cores. */
+export const TURN_TIMEOUT_MS = 45_000;
+
+/** A short unique marker, so that each test's prompts and replies are its own. */
+export function marker(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Creates a session with the top bar's "New session" button and waits until the app has
+ * subscribed to it: `session:create` → `session:created` (same requestId) → `session:subscribe`
+ * → `session:subscribed` (same requestId). Returns the new session's id.
+ */
+export async function newSession(page: Page, frames: Frames): Promise<string> {
+  const mark = frames.mark();
+  await page.getByRole("button", { name: "New session" }).click();
+  return awaitCreated(page, frames, mark);
+}
+
+/** The frames of a session creation started after `mark`; resolves once the app subscribed to it. */
+export async function awaitCreated(page: Page, frames: Frames, mark: number): Promise<string> {
+  const create = await frames.waitFor("sent", "session:create", () => true, 30_000, mark);
+  expect(create.requestId).toMatch(UUID_V4);
+  const created = await frames.waitFor("received", "session:created", (p) => p.requestId === create.requestId);
+  const sessionId = created.id;
+  expect(typeof sessionId).toBe("string");
+  const subscribe = await frames.waitFor("sent", "session:subscribe", (p) => p.sessionId === sessionId, 30_000, mark);
+  await frames.waitFor("received", "session:subscribed", (p) => p.requestId === subscribe.requestId);
+  await expect(page.getByRole("textbox", { name: "Message" })).toBeEnabled();
+  return sessionId as string;
+}
+
+/** Types `text` in the composer and presses Send; returns the `chat:send` frame's payload. */
+export async function sendMessage(page: Page, frames: Frames, text: string): Promise<Record<string, unknown>> {
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill(text);
+  await page.getByRole("button", { name: "Send" }).click();
+  const sent = await frames.waitFor("sent", "chat:send", (p) => p.message === text);
+  await expect(box).toHaveValue("");
+  return sent;
+}
+
+/** Waits for the end of a turn (`chat:response`) and returns its payload. */
+export function turnDone(frames: Frames, requestId: unknown): Promise<Record<string, unknown>> {
+  return frames.waitFor("received", "chat:response", (p) => p.requestId === requestId, TURN_TIMEOUT_MS);
+}
+
+/** Seqs of the numbered events among `frames`, in arrival order. */
+export function seqs(frames: readonly Frame[]): number[] {
+  return frames.filter((f) => SESSION_EVENTS.has(f.event)).map((f) => f.payload.seq as number);
+}
+
+/** Asserts `values` is strictly increasing. */
+export function expectStrictlyIncreasing(values: readonly number[]): void {
+  for (let i = 1; i < values.length; i++) {
+    expect(values[i], `seq #${i} (${values.join(",")})`).toBeGreaterThan(values[i - 1] as number);
+  }
+}
+
+/** The page's conversation (`role=log`, "Conversation"). */
+export function conversation(page: Page) {
+  return page.getByRole("log", { name: "Conversation" });
+}
+
+/** Occurrences of `needle` in the conversation's text (hidden text included: stricter than what is seen). */
+export async function occurrences(page: Page, needle: string): Promise<number> {
+  const text = (await conversation(page).textContent()) ?? "";
+  return text.split(needle).length - 1;
+}
+
+/** A session's row (the button that opens it) in the sessions sheet, by the session's title. */
+export function sessionRow(sheet: Locator, title: string): Locator {
+  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return sheet.getByRole("button", { name: new RegExp(`^${escaped}`) });
+}

@@ -1,0 +1,132 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Page, TestInfo } from "@playwright/test";
+import { expect, test } from "./fixtures.ts";
+import { conversation, newSession, sendMessage, sessionRow, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
+
+/**
+ * The screenshots in docs/screenshots/, `<screen>-<phone|desktop>-<light|dark>.png`, taken from the
+ * real app on a stack of its own (the first-run screen needs an empty database).
+ */
+const OUT = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+const SCHEMES = ["light", "dark"] as const;
+
+test.use({ isolatedStack: true });
+test.describe.configure({ mode: "serial", timeout: 150_000 });
+
+async function shoot(page: Page, testInfo: TestInfo, screen: string, check?: () => Promise<void>): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  for (const scheme of SCHEMES) {
+    await page.emulateMedia({ colorScheme: scheme });
+    // The app follows the system theme ("System" is the default choice).
+    await expect(page.locator("html")).toHaveClass(scheme === "dark" ? /\bdark\b/ : /^(?!.*\bdark\b)/);
+    await check?.();
+    const path = join(OUT, `${screen}-${testInfo.project.name}-${scheme}.png`);
+    await page.screenshot({ path, animations: "disabled", caret: "hide" });
+    await testInfo.attach(`${screen}-${scheme}`, { path, contentType: "image/png" });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+test("empty state (first run, no session yet)", async ({ page }, testInfo) => {
+  await expect(page.getByRole("heading", { name: "Start a session" })).toBeVisible();
+  await shoot(page, testInfo, "empty");
+});
+
+test("conversation, logs, live activity and sessions", async ({ page, frames, stack }, testInfo) => {
+  // Something for the agent to look at.
+  writeFileSync(
+    join(stack.workdir, "package.json"),
+    `${JSON.stringify({ name: "shop-api", version: "2.3.0", scripts: { test: "vitest run" } }, null, 2)}\n`,
+  );
+  writeFileSync(join(stack.workdir, "README.md"), "# shop-api\n\nOrders and payments service.\n");
+  const listFiles = {
+    kind: "message",
+    blocks: [{ type: "tool_use", name: "Bash", input: { command: "ls -la", description: "List files" } }],
+  };
+  const readPackage = {
+    kind: "message",
+    blocks: [{ type: "tool_use", name: "Read", input: { file_path: join(stack.workdir, "package.json") } }],
+  };
+
+  // An earlier session, so the sessions sheet has more than the current ones.
+  const earlier = "Summarise the open TODOs in src/server";
+  await newSession(page, frames);
+  await stack.script(
+    [
+      {
+        kind: "message",
+        blocks: [{ type: "text", text: "There are **3** open TODOs, all in `src/server/orders.ts`." }],
+      },
+    ],
+    earlier,
+  );
+  await turnDone(frames, (await sendMessage(page, frames, earlier)).requestId);
+
+  // A finished turn: two tool calls, then a Markdown reply.
+  await newSession(page, frames);
+  const prompt = "Run the tests and summarise any failures";
+  const reply = [
+    "## Test run",
+    "",
+    "**41 passed, 2 failed** in `vitest run` (3.8 s).",
+    "",
+    "- `orders.test.ts` › *refund after partial shipment*: expected `status` to be `refunded`",
+    "- `checkout.test.ts` › *applies coupon once*: timed out after 5000 ms",
+    "",
+    "The coupon failure comes from the missing `await`:",
+    "",
+    "```ts",
+    "const total = applyCoupon(cart, code); // returns a Promise<number>, so total is never a number",
+    "```",
+    "",
+    "Want me to fix both? See [the vitest docs](https://vitest.dev/guide/) for `--retry`.",
+  ].join("\n");
+  await stack.script([listFiles, readPackage, { kind: "message", blocks: [{ type: "text", text: reply }] }], prompt);
+  const sent = await sendMessage(page, frames, prompt);
+  await turnDone(frames, sent.requestId);
+  const turn = conversation(page).locator(`[data-turn="${sent.requestId}"]`);
+  await expect(turn.getByRole("heading", { name: "Test run" })).toBeVisible();
+  const logsButton = turn.getByRole("button", { name: /\d+ logs · view/ });
+  await expect(logsButton).toBeVisible();
+  await shoot(page, testInfo, "conversation");
+
+  // The logs sheet, with the Read call opened.
+  await logsButton.click();
+  const logs = page.getByRole("dialog", { name: "Agent logs" });
+  await expect(logs).toBeVisible();
+  const readEntry = logs.locator("ol > li > details").filter({ hasText: "Read: package.json" }).first();
+  await readEntry.locator("summary").first().click();
+  await expect(readEntry).toHaveAttribute("open");
+  await shoot(page, testInfo, "logs");
+  await page.keyboard.press("Escape");
+  await expect(logs).toBeHidden();
+
+  // Working: two tool calls done, the model still thinking (its next answer never comes: a hung API call).
+  await newSession(page, frames);
+  const working = "Fix both failures and run the tests again";
+  await stack.script([listFiles, readPackage, { kind: "hang" }], working);
+  const pending = await sendMessage(page, frames, working);
+  const running = conversation(page).locator(`[data-turn="${pending.requestId}"] [aria-busy=true]`);
+  await expect(running.getByText("ls -la")).toBeVisible({ timeout: TURN_TIMEOUT_MS });
+  await expect(running.getByText("package.json")).toBeVisible({ timeout: TURN_TIMEOUT_MS });
+  // Both steps finished (no spinner left on a step); the turn is still busy.
+  await expect(running.locator("li svg.animate-spin")).toHaveCount(0, { timeout: TURN_TIMEOUT_MS });
+  await shoot(page, testInfo, "activity");
+
+  // The sessions sheet: the working session on top, the others below.
+  await page.getByRole("button", { name: "Sessions" }).click();
+  const sessions = page.getByRole("dialog", { name: "Sessions" });
+  await expect(sessionRow(sessions, working)).toHaveAttribute("aria-current", "true");
+  await expect(sessionRow(sessions, working)).toContainText("Working");
+  await expect(sessionRow(sessions, prompt)).toBeVisible();
+  await expect(sessionRow(sessions, earlier)).toBeVisible();
+  await shoot(page, testInfo, "sessions");
+  await page.keyboard.press("Escape");
+
+  // Leave nothing running.
+  await page.getByRole("button", { name: "Stop" }).click();
+  const stopped = await frames.waitFor("received", "chat:error", (p) => p.requestId === pending.requestId);
+  expect(stopped.code).toBe("CANCELLED");
+});
