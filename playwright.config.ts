@@ -1,20 +1,11 @@
 import { defineConfig, devices } from "@playwright/test";
+import { CHROMIUM_PATH, chromiumArgs } from "./tests/e2e/support/chromium.ts";
 
 /**
  * E2E: Debian's Chromium (never a downloaded browser) against the real server,
  * the real Claude Code CLI and the fake Anthropic API, each started by the
  * worker fixture in tests/e2e/fixtures.ts.
  */
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -26,7 +17,7 @@ export default defineConfig({
   retries: 0,
   reporter: [["list"]],
   use: {
-    launchOptions: { executablePath: "/usr/bin/chromium", args: chromiumArgs },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: chromiumArgs },
     trace: "retain-on-failure",
   },
   projects: [

@@ -1,4 +1,5 @@
 import { createSession } from "./support/app.ts";
+import { CHROMIUM_PATH, chromiumArgs } from "./support/chromium.ts";
 import { expect, test, VOICE_WAV } from "./support/voiceStack.ts";
 
 /**
@@ -9,16 +10,9 @@ import { expect, test, VOICE_WAV } from "./support/voiceStack.ts";
  */
 test.use({
   launchOptions: {
-    executablePath: "/usr/bin/chromium",
+    executablePath: CHROMIUM_PATH,
     args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
+      ...chromiumArgs,
       "--use-fake-ui-for-media-stream",
       "--use-fake-device-for-media-stream",
       `--use-file-for-fake-audio-capture=${VOICE_WAV}%noloop`,

@@ -89,7 +89,7 @@ export type OriginVerdict = "absent" | "allowed" | "forbidden";
 
 /**
  * `absent`: no Origin header (not a browser page, judge by token);
- * `allowed`: same origin or explicitly allowed; `forbidden`: any other page,
+ * `allowed`: same origin or explicitly allowed; `forbidden`: every other page,
  * including the opaque origin `null` (sandboxed frames, `file:` pages).
  */
 export function judgeOrigin(

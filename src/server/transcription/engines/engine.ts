@@ -12,7 +12,7 @@ export interface SttTranscribeOptions {
 /**
  * One speech-to-text backend. `transcribe` reads a 16 kHz mono s16le WAV and
  * resolves with the trimmed text; it throws `SttEngineError` for a failure the
- * user should see, and lets an abort surface as any error once `signal` is
+ * user should see, and lets an abort surface as whatever error the aborted call throws once `signal` is
  * aborted (the caller tells timeout from cancel by the signal).
  */
 export interface SttEngine {
