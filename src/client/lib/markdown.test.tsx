@@ -80,10 +80,16 @@ describe("links", () => {
 });
 
 describe("blocks", () => {
-  test("headings are demoted below the page's own", () => {
+  test("headings start below the page's h1 and never skip a level", () => {
     expect(html("# Title\n## Sub")).toBe(
-      '<div class="md"><h3 class="md-h md-h1">Title</h3><h4 class="md-h md-h2">Sub</h4></div>',
+      '<div class="md"><h2 class="md-h md-h1">Title</h2><h3 class="md-h md-h2">Sub</h3></div>',
     );
+    // The agent's `##` then `####`: h2 then h3, whatever levels the message uses.
+    expect(html("## Result\n#### Detail\n## Next")).toBe(
+      '<div class="md"><h2 class="md-h md-h2">Result</h2><h3 class="md-h md-h4">Detail</h3><h2 class="md-h md-h2">Next</h2></div>',
+    );
+    // Headings inside a quote or a list take part in the same order.
+    expect(html("### Top\n> ###### Quoted")).toContain('<blockquote><h3 class="md-h md-h6">Quoted</h3></blockquote>');
   });
 
   test("fenced code keeps its text and scrolls horizontally", () => {

@@ -504,12 +504,34 @@ function inline(text: string): ReactNode[] {
   return renderInline(parseInline(text));
 }
 
-function renderBlocks(blocks: readonly Block[]): ReactNode[] {
+type HeadingTag = "h2" | "h3" | "h4" | "h5" | "h6";
+const HEADING_TAGS: readonly HeadingTag[] = ["h2", "h3", "h4", "h5", "h6"];
+
+function collectHeadingLevels(blocks: readonly Block[], into: Set<number>): Set<number> {
+  for (const block of blocks) {
+    if (block.type === "heading") into.add(block.level);
+    else if (block.type === "quote") collectHeadingLevels(block.blocks, into);
+    else if (block.type === "list") for (const item of block.items) collectHeadingLevels(item.blocks, into);
+  }
+  return into;
+}
+
+/**
+ * A message sits under the page's h1, and the agent's `##`/`####` rarely start at `#` or go one step
+ * at a time. Screen-reader users navigate by heading level, so the levels a message uses become
+ * h2, h3, … in order: a message never skips a level and never competes with the page title.
+ */
+function headingTagsFor(blocks: readonly Block[]): Map<number, HeadingTag> {
+  const levels = [...collectHeadingLevels(blocks, new Set())].sort((a, b) => a - b);
+  return new Map(levels.map((level, rank) => [level, HEADING_TAGS[Math.min(rank, HEADING_TAGS.length - 1)] ?? "h6"]));
+}
+
+function renderBlocks(blocks: readonly Block[], headings: Map<number, HeadingTag>): ReactNode[] {
   return blocks.map((block, index) => {
     const key = index;
     switch (block.type) {
       case "heading": {
-        const Tag = `h${Math.min(6, block.level + 2)}` as "h3" | "h4" | "h5" | "h6";
+        const Tag = headings.get(block.level) ?? "h6";
         return (
           <Tag key={key} className={`md-h md-h${block.level}`}>
             {inline(block.text)}
@@ -529,7 +551,7 @@ function renderBlocks(blocks: readonly Block[]): ReactNode[] {
           </div>
         );
       case "quote":
-        return <blockquote key={key}>{renderBlocks(block.blocks)}</blockquote>;
+        return <blockquote key={key}>{renderBlocks(block.blocks, headings)}</blockquote>;
       case "list": {
         const items = block.items.map((item, itemIndex) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: list items have no identity beyond their position
@@ -537,7 +559,7 @@ function renderBlocks(blocks: readonly Block[]): ReactNode[] {
             {item.checked === null ? null : (
               <input type="checkbox" checked={item.checked} disabled aria-label={item.checked ? "done" : "not done"} />
             )}
-            {renderBlocks(item.blocks)}
+            {renderBlocks(item.blocks, headings)}
           </li>
         ));
         return block.ordered ? (
@@ -591,5 +613,6 @@ function renderBlocks(blocks: readonly Block[]): ReactNode[] {
 
 /** Renders Markdown source as React elements (never as HTML). */
 export const Markdown = memo(function Markdown({ source, className }: { source: string; className?: string }) {
-  return <div className={className ? `md ${className}` : "md"}>{renderBlocks(parseBlocks(source))}</div>;
+  const blocks = parseBlocks(source);
+  return <div className={className ? `md ${className}` : "md"}>{renderBlocks(blocks, headingTagsFor(blocks))}</div>;
 });
