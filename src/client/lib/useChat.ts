@@ -1,7 +1,8 @@
 /** React access to the chat machine actor: a context plus a selector hook over useSyncExternalStore. */
-import { createContext, useCallback, useContext, useSyncExternalStore } from "react";
+import { createContext, useContext, useSyncExternalStore } from "react";
 import type { ActorRefFrom, SnapshotFrom } from "xstate";
 import type { chatMachine } from "../chatMachine.ts";
+import { frameBatchedSnapshots, type SnapshotStore } from "./frameBatched.ts";
 
 export type ChatActorRef = ActorRefFrom<typeof chatMachine>;
 export type ChatSnapshot = SnapshotFrom<typeof chatMachine>;
@@ -14,16 +15,25 @@ export function useChatActor(): ChatActorRef {
   return actor;
 }
 
-/** Re-renders when the selected value changes. Selectors must return stable values (context fields, primitives). */
+// One store per actor, shared by every component, so a frame renders one consistent snapshot.
+const stores = new WeakMap<ChatActorRef, SnapshotStore<ChatSnapshot>>();
+
+function storeFor(actor: ChatActorRef): SnapshotStore<ChatSnapshot> {
+  let store = stores.get(actor);
+  if (!store) {
+    store = frameBatchedSnapshots(actor);
+    stores.set(actor, store);
+  }
+  return store;
+}
+
+/**
+ * Re-renders when the selected value changes, at most once per animation frame (see frameBatched.ts).
+ * Selectors must return stable values (context fields, primitives). Event handlers that need the
+ * very latest state read `actor.getSnapshot()`.
+ */
 export function useChatSelector<T>(selector: (snapshot: ChatSnapshot) => T): T {
-  const actor = useChatActor();
-  const subscribe = useCallback(
-    (onChange: () => void) => {
-      const subscription = actor.subscribe({ next: onChange, error: onChange });
-      return () => subscription.unsubscribe();
-    },
-    [actor],
-  );
-  const read = () => selector(actor.getSnapshot());
-  return useSyncExternalStore(subscribe, read, read);
+  const store = storeFor(useChatActor());
+  const read = () => selector(store.getSnapshot());
+  return useSyncExternalStore(store.subscribe, read, read);
 }
