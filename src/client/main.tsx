@@ -1,11 +1,11 @@
-import { StrictMode } from "react";
+import { StrictMode, startTransition } from "react";
 import { createRoot } from "react-dom/client";
 import { createActor } from "xstate";
 import { App } from "./App.tsx";
 import { chatMachine } from "./chatMachine.ts";
 import { browserVoiceDeps } from "./lib/browserVoice.ts";
 import { readPairingParams } from "./lib/pairing.ts";
-import { registerServiceWorker } from "./lib/serviceWorker.ts";
+import { registerServiceWorkerWhenIdle } from "./lib/serviceWorker.ts";
 import { trackVisualViewport } from "./lib/viewport.ts";
 import { bridgeChatToPairing, pairingMachine } from "./pairingMachine.ts";
 import { recorderMachine } from "./recorderMachine.ts";
@@ -26,12 +26,34 @@ recorder.start();
 
 trackVisualViewport();
 
-const root = document.getElementById("root");
-if (!root) throw new Error("#root missing from index.html");
-createRoot(root).render(
-  <StrictMode>
-    <App actor={actor} pairing={pairing} recorder={recorder} />
-  </StrictMode>,
-);
+const found = document.getElementById("root");
+if (!found) throw new Error("#root missing from index.html");
+const root: HTMLElement = found;
+function mount(): void {
+  // A transition: the first render yields to the browser every few milliseconds instead of holding
+  // the main thread, and the static shell from index.html stays on screen until it commits.
+  startTransition(() => {
+    createRoot(root).render(
+      <StrictMode>
+        <App actor={actor} pairing={pairing} recorder={recorder} />
+      </StrictMode>,
+    );
+  });
+}
+// The built index.html carries the first screen as static HTML (src/client/shell.tsx): let the
+// browser paint it before React starts. The socket is already connecting meanwhile.
+// A hidden page gets no frame: the timer mounts it anyway.
+if (root.firstElementChild?.hasAttribute("data-static-shell")) {
+  let mounted = false;
+  const mountOnce = () => {
+    if (mounted) return;
+    mounted = true;
+    mount();
+  };
+  requestAnimationFrame(() => setTimeout(mountOnce, 0));
+  setTimeout(mountOnce, 200);
+} else {
+  mount();
+}
 
-if (process.env.NODE_ENV === "production") void registerServiceWorker();
+if (process.env.NODE_ENV === "production") registerServiceWorkerWhenIdle();

@@ -153,7 +153,7 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
             aria-label="Message"
             rows={1}
             value={text}
-            placeholder={sessionId ? "Message Claude Code…" : "Start a session to send messages"}
+            placeholder={sessionId ? "Message Claude Code…" : "Start a session first"}
             disabled={sessionId === null}
             enterKeyHint={enterAddsLine() ? "enter" : "send"}
             autoComplete="off"
@@ -165,8 +165,7 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
               event.preventDefault();
               send();
             }}
-            className={`block max-h-[200px] min-h-12 w-full resize-none overflow-y-hidden rounded-3xl border border-input bg-card px-4 py-3 text-base leading-6 placeholder:text-muted-foreground focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none disabled:opacity-60 ${capturing ? "invisible" : ""}`}
-            style={{ height: MIN_HEIGHT }}
+            className={`block h-12 max-h-[200px] min-h-12 w-full resize-none overflow-y-hidden rounded-3xl border border-input bg-card px-4 py-3 text-base leading-6 placeholder:text-muted-foreground focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none disabled:opacity-60 ${capturing ? "invisible" : ""}`}
           />
           {/* While dictating the strip covers the field, which stays in place (invisible) with its caret. */}
           {capturing ? (
