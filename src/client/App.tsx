@@ -15,7 +15,8 @@ import { ChatActorContext, type ChatActorRef, useChatActor, useChatSelector } fr
 import { useSelector } from "./lib/useSelector.ts";
 
 // The sheets (Radix Dialog, toggle groups, the JSON viewer) are not needed for the first screen:
-// they load in their own chunk, fetched as soon as the browser is idle.
+// they load in their own chunks, fetched on the user's first touch or key press (before the click that
+// opens one lands), not during start-up, where evaluating them would compete with the first render.
 const loadSessionsSheet = () => import("./components/SessionsSheet.tsx");
 const loadLogsSheet = () => import("./components/LogsSheet.tsx");
 const loadSettingsSheet = () => import("./components/SessionSettingsSheet.tsx");
@@ -25,16 +26,22 @@ const SessionSettingsSheet = lazy(() => loadSettingsSheet().then((m) => ({ defau
 // Only an unpaired device needs this.
 const PairingScreen = lazy(() => import("./components/PairingScreen.tsx").then((m) => ({ default: m.PairingScreen })));
 
-function prefetchSheets(): void {
+const FIRST_INTERACTION = ["pointerdown", "keydown", "focusin"] as const;
+
+function prefetchSheets(): () => void {
   const prefetch = () => {
+    stop();
     void loadSessionsSheet();
     void loadLogsSheet();
     void loadSettingsSheet();
     void loadApprovalCard();
     void loadVoiceDetails();
   };
-  if (typeof requestIdleCallback === "function") requestIdleCallback(prefetch, { timeout: 2_000 });
-  else setTimeout(prefetch, 500);
+  const stop = () => {
+    for (const type of FIRST_INTERACTION) document.removeEventListener(type, prefetch, true);
+  };
+  for (const type of FIRST_INTERACTION) document.addEventListener(type, prefetch, { capture: true, passive: true });
+  return stop;
 }
 
 export interface AppProps {
@@ -59,6 +66,13 @@ export function App({ actor, pairing, recorder }: AppProps) {
   );
 }
 
+/** False until `value` is true once, then true for good. */
+function useOnceTrue(value: boolean): boolean {
+  const [seen, setSeen] = useState(value);
+  if (value && !seen) setSeen(true);
+  return seen || value;
+}
+
 function prefersTouch(): boolean {
   return typeof matchMedia === "function" && matchMedia("(pointer: coarse)").matches;
 }
@@ -72,6 +86,10 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const [theme, setTheme] = useState<ThemePreference>(readTheme);
   const [logsTurn, setLogsTurn] = useState<Turn | null>(null);
   const composer = useRef<ComposerHandle>(null);
+  // A sheet's code loads when it is first opened (and stays mounted, so it can animate closed).
+  const sessionsSheetUsed = useOnceTrue(sessionsOpen);
+  const settingsSheetUsed = useOnceTrue(settingsFor !== null);
+  const logsSheetUsed = useOnceTrue(logsTurn !== null);
   const sessions = useChatSelector((s) => s.context.sessions);
   const sessionId = useChatSelector((s) => s.context.sessionId);
   const connected = useChatSelector((s) => s.context.connection.status === "connected");
@@ -121,32 +139,34 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
         <Composer ref={composer} recorder={recorder} />
       </main>
       <Suspense fallback={null}>
-        <SessionsSheet
-          open={sessionsOpen}
-          onOpenChange={setSessionsOpen}
-          model={model}
-          onModelChange={(next) => {
-            setModel(next);
-            saveModel(next);
-          }}
-          permissionMode={permissionMode}
-          onPermissionModeChange={(next) => {
-            setPermissionMode(next);
-            savePermissionMode(next);
-          }}
-          onOpenSettings={(id) => {
-            setSessionsOpen(false);
-            setSettingsFor(id);
-          }}
-          onCreate={createSession}
-          theme={theme}
-          onThemeChange={(next) => {
-            setTheme(next);
-            saveTheme(next);
-          }}
-        />
-        <SessionSettingsSheet sessionId={settingsFor} onClose={closeSettings} />
-        <LogsSheet logs={logsTurn?.logs ?? null} cwd={cwd} onClose={() => setLogsTurn(null)} />
+        {sessionsSheetUsed ? (
+          <SessionsSheet
+            open={sessionsOpen}
+            onOpenChange={setSessionsOpen}
+            model={model}
+            onModelChange={(next) => {
+              setModel(next);
+              saveModel(next);
+            }}
+            permissionMode={permissionMode}
+            onPermissionModeChange={(next) => {
+              setPermissionMode(next);
+              savePermissionMode(next);
+            }}
+            onOpenSettings={(id) => {
+              setSessionsOpen(false);
+              setSettingsFor(id);
+            }}
+            onCreate={createSession}
+            theme={theme}
+            onThemeChange={(next) => {
+              setTheme(next);
+              saveTheme(next);
+            }}
+          />
+        ) : null}
+        {settingsSheetUsed ? <SessionSettingsSheet sessionId={settingsFor} onClose={closeSettings} /> : null}
+        {logsSheetUsed ? <LogsSheet logs={logsTurn?.logs ?? null} cwd={cwd} onClose={() => setLogsTurn(null)} /> : null}
       </Suspense>
     </div>
   );

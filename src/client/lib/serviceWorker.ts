@@ -33,6 +33,20 @@ export function applyUpdate(): void {
   waiting.postMessage({ type: "SKIP_WAITING" });
 }
 
+/**
+ * Registers the worker once the page has loaded and the browser is idle: installing it downloads
+ * the whole app shell again (for offline use), which must not compete with the first screen.
+ */
+export function registerServiceWorkerWhenIdle(): void {
+  if (!("serviceWorker" in navigator)) return;
+  const register = () => {
+    if (typeof requestIdleCallback === "function") requestIdleCallback(() => void registerServiceWorker());
+    else setTimeout(() => void registerServiceWorker(), 1_000);
+  };
+  if (document.readyState === "complete") register();
+  else addEventListener("load", register, { once: true });
+}
+
 export async function registerServiceWorker(): Promise<void> {
   if (!("serviceWorker" in navigator)) return;
   navigator.serviceWorker.addEventListener("controllerchange", () => {
