@@ -1,12 +1,38 @@
+import { useEffect, useState } from "react";
 import { useChatActor, useChatSelector } from "../lib/useChat.ts";
 import { WifiOffIcon } from "./icons.tsx";
 import { Button } from "./ui/button.tsx";
+
+/**
+ * How long the first connection may take before the banner says so. Until then the top bar's
+ * "Connecting…" is enough: a banner that comes and goes on every launch would push the
+ * conversation down and back up.
+ */
+const FIRST_CONNECT_GRACE_MS = 2_000;
+
+/** True once `active` has held for `delayMs`. */
+function useHeldFor(active: boolean, delayMs: number): boolean {
+  const [held, setHeld] = useState(false);
+  useEffect(() => {
+    if (!active) {
+      setHeld(false);
+      return;
+    }
+    const timer = setTimeout(() => setHeld(true), delayMs);
+    return () => clearTimeout(timer);
+  }, [active, delayMs]);
+  return active && held;
+}
 
 /** Explains a missing connection in place of a browser error page, with a way to retry now. */
 export function ConnectionBanner() {
   const actor = useChatActor();
   const connection = useChatSelector((s) => s.context.connection);
+  const firstConnect =
+    connection.online && connection.status === "connecting" && connection.attempts === 0 && !connection.errorCode;
+  const slowFirstConnect = useHeldFor(firstConnect, FIRST_CONNECT_GRACE_MS);
   if (connection.status === "connected" && connection.online) return null;
+  if (firstConnect && !slowFirstConnect) return null;
 
   let title: string;
   let detail: string | null = null;

@@ -16,10 +16,22 @@ function parse(data: string, cwd: string | undefined): ParsedLog {
     // Not JSON: shown as text.
   }
   const items = summarizeLog(data, { cwd, maxLength: 90 });
-  const kind =
-    value && typeof value === "object" && "type" in value && typeof value.type === "string" ? value.type : "text";
-  const title = items.length ? items.map((item) => `${item.label}: ${item.detail}`).join(" · ") : kind;
+  const title = items.length ? items.map((item) => `${item.label}: ${item.detail}`).join(" · ") : kindOf(value);
   return { title, value };
+}
+
+/** "command_lifecycle" → "Command lifecycle". */
+function humanize(name: string): string {
+  const words = name.replaceAll(/[_-]+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** A readable name for a log the summaries do not cover: its type and subtype, in words. */
+function kindOf(value: unknown): string {
+  if (!value || typeof value !== "object") return "Text";
+  const { type, subtype } = value as { type?: unknown; subtype?: unknown };
+  const parts = [type, subtype].filter((part): part is string => typeof part === "string" && part !== "");
+  return parts.length ? parts.map(humanize).join(" · ") : "Log";
 }
 
 export interface LogsSheetProps {
