@@ -5,7 +5,7 @@
  *   - first run: an empty database (the "Start a session" screen);
  *   - conversation: a session whose reply has a tool call and Markdown (the app opens it on load).
  * Performance, accessibility and best practices, median of LIGHTHOUSE_RUNS runs each (default 3).
- * LIGHTHOUSE_REPORTS=<dir> keeps every run's JSON report there.
+ * LIGHTHOUSE_REPORTS=<dir> keeps every run's JSON report and its trace there.
  * Targets: ≥ 0.95 each. Also the first-screen JS size from dist/build-info.json.
  *
  * Lighthouse runs on Node (it is not tested on Bun): `node node_modules/lighthouse/cli/index.js`.
@@ -111,6 +111,7 @@ function lighthouseArgs(url: string, outputPath: string, headersPath: string): s
     `--extra-headers=${headersPath}`,
     "--max-wait-for-load=45000",
     "--quiet",
+    ...(process.env.LIGHTHOUSE_REPORTS ? ["--save-assets"] : []),
   ];
 }
 
@@ -138,6 +139,9 @@ async function lighthouse(url: string, headersPath: string, workDir: string): Pr
   if (keep) {
     mkdirSync(keep, { recursive: true });
     copyFileSync(output, join(keep, basename(output)));
+    // --save-assets writes the trace beside the report: `<name>-0.trace.json`.
+    const trace = output.replace(/\.json$/, "-0.trace.json");
+    if (existsSync(trace)) copyFileSync(trace, join(keep, basename(trace)));
   }
   const scores = Object.fromEntries(CATEGORIES.map((c) => [c, report.categories[c]?.score ?? 0])) as Record<
     Category,
