@@ -133,6 +133,7 @@ export async function startServer({
       await io.close();
       await service.shutdown();
       await server.stop(true);
+      await transcription.close();
       db.close();
     },
   };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { AudioDecodeError, analyseWav, ffmpegNormaliseArgs } from "./audio.ts";
+import { AudioDecodeError, analyseWav, ffmpegNormaliseArgs, ffmpegPipeArgs, patchWavSizes } from "./audio.ts";
 
 /** A 16-bit PCM WAV of `samples`, optionally with extra chunks before `data`. */
 function wav(samples: number[], options: { sampleRate?: number; channels?: number; extra?: Uint8Array } = {}) {
@@ -86,4 +86,30 @@ test("the ffmpeg command decodes from a file, to 16 kHz mono s16le WAV, capped i
   expect(args.join(" ")).toBe(
     "ffmpeg -nostdin -hide_banner -loglevel error -y -i /tmp/x/upload -vn -ac 1 -ar 16000 -c:a pcm_s16le -fflags +bitexact -t 601.000 -f wav /tmp/x/audio.wav",
   );
+});
+
+test("the warm ffmpeg's command reads stdin and writes the same WAV to stdout", () => {
+  expect(ffmpegPipeArgs("ffmpeg", 601).join(" ")).toBe(
+    "ffmpeg -hide_banner -loglevel error -i pipe:0 -vn -ac 1 -ar 16000 -c:a pcm_s16le -fflags +bitexact -t 601.000 -f wav pipe:1",
+  );
+});
+
+describe("patchWavSizes", () => {
+  test("fills in the RIFF and data sizes ffmpeg leaves at 0xFFFFFFFF in a pipe", () => {
+    const bytes = wav([1000, -1000, 1000]);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(4, 0xffffffff, true);
+    view.setUint32(40, 0xffffffff, true);
+    expect(patchWavSizes(bytes)).toBe(bytes);
+    expect(view.getUint32(4, true)).toBe(bytes.byteLength - 8);
+    expect(view.getUint32(40, true)).toBe(6);
+    expect(analyseWav(bytes).frames).toBe(3);
+  });
+
+  test("refuses a header that is not the canonical 44 bytes", () => {
+    expect(patchWavSizes(wav([1, 2], { extra: listChunk("ISFTLavf") }))).toBeNull();
+    expect(patchWavSizes(wav([]).subarray(0, 40))).toBeNull();
+    expect(patchWavSizes(new Uint8Array(64))).toBeNull();
+    expect(patchWavSizes(wav([]))).not.toBeNull(); // 0 s of audio is still a valid file
+  });
 });

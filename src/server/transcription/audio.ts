@@ -1,8 +1,10 @@
 /**
  * Audio normalisation and measurement. Every upload, whatever its container or
- * claimed MIME type, is decoded by ffmpeg from a file (a piped m4a with its
- * index at the end decodes to 0 s with exit code 0) into 16 kHz mono s16le
- * WAV, then measured here from its samples.
+ * claimed MIME type, is decoded by ffmpeg into 16 kHz mono s16le WAV, then
+ * measured here from its samples. Streamable containers go through a
+ * pre-started ffmpeg's stdin (`warmDecoder.ts`); everything else is decoded
+ * from a file: a piped m4a with its index (`moov`) after the media decodes to
+ * 0 s with exit code 0.
  */
 import { ProcessStartError, runProcess, tail } from "./process.ts";
 
@@ -33,6 +35,23 @@ export function ffmpegNormaliseArgs(ffmpegBin: string, input: string, output: st
     "-y",
     "-i",
     input,
+    ...wavOutputArgs(capSeconds),
+    output,
+  ];
+}
+
+/**
+ * The same decode from stdin to stdout, for a process started before its
+ * input exists. ffmpeg cannot seek back in a pipe to fill in the WAV sizes
+ * (it leaves 0xFFFFFFFF): `patchWavSizes` does that. ffmpeg turns off its
+ * keyboard commands by itself when its input is `pipe:`.
+ */
+export function ffmpegPipeArgs(ffmpegBin: string, capSeconds: number): string[] {
+  return [ffmpegBin, "-hide_banner", "-loglevel", "error", "-i", "pipe:0", ...wavOutputArgs(capSeconds), "pipe:1"];
+}
+
+function wavOutputArgs(capSeconds: number): string[] {
+  return [
     "-vn",
     "-ac",
     "1",
@@ -46,8 +65,31 @@ export function ffmpegNormaliseArgs(ffmpegBin: string, input: string, output: st
     capSeconds.toFixed(3),
     "-f",
     "wav",
-    output,
   ];
+}
+
+/** The canonical header `-fflags +bitexact` gives: RIFF, WAVE, a 16-byte `fmt ` chunk, then `data`. */
+export const WAV_HEADER_BYTES = 44;
+
+/**
+ * Fills in the RIFF and `data` sizes of a WAV written to a pipe, in place.
+ * Returns null unless the header is the canonical 44 bytes with `data` at
+ * offset 36: pocketsphinx skips exactly 44 bytes of any WAV it reads.
+ */
+export function patchWavSizes(wav: Uint8Array): Uint8Array | null {
+  if (wav.byteLength < WAV_HEADER_BYTES) return null;
+  const view = new DataView(wav.buffer, wav.byteOffset, wav.byteLength);
+  const ascii = (offset: number) => String.fromCharCode(...wav.subarray(offset, offset + 4));
+  const canonical =
+    ascii(0) === "RIFF" &&
+    ascii(8) === "WAVE" &&
+    ascii(12) === "fmt " &&
+    view.getUint32(16, true) === 16 &&
+    ascii(36) === "data";
+  if (!canonical || wav.byteLength - 8 > 0xffff_ffff) return null;
+  view.setUint32(4, wav.byteLength - 8, true);
+  view.setUint32(40, wav.byteLength - WAV_HEADER_BYTES, true);
+  return wav;
 }
 
 /** Decodes `input` into `output`; throws `AudioDecodeError` or `DecoderMissingError`. */

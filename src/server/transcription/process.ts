@@ -23,6 +23,23 @@ export class ProcessAbortedError extends Error {
 
 const KILL_GRACE_MS = 2_000;
 
+/**
+ * Stops `proc` when `signal` aborts: SIGTERM, then SIGKILL after a grace
+ * period. Call the returned function once the process has exited.
+ */
+export function stopOnAbort(proc: { kill(signal: NodeJS.Signals): void }, signal: AbortSignal): () => void {
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const onAbort = () => {
+    proc.kill("SIGTERM");
+    killTimer = setTimeout(() => proc.kill("SIGKILL"), KILL_GRACE_MS);
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  return () => {
+    signal.removeEventListener("abort", onAbort);
+    clearTimeout(killTimer);
+  };
+}
+
 export async function runProcess(cmd: string[], signal: AbortSignal): Promise<ProcessResult> {
   if (signal.aborted) throw new ProcessAbortedError(`${cmd[0]} was not started: aborted`);
   let proc: ReturnType<typeof spawn>;
@@ -31,12 +48,7 @@ export async function runProcess(cmd: string[], signal: AbortSignal): Promise<Pr
   } catch (error) {
     throw new ProcessStartError(`could not start ${cmd[0]}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  let killTimer: ReturnType<typeof setTimeout> | undefined;
-  const onAbort = () => {
-    proc.kill("SIGTERM");
-    killTimer = setTimeout(() => proc.kill("SIGKILL"), KILL_GRACE_MS);
-  };
-  signal.addEventListener("abort", onAbort, { once: true });
+  const stopWatching = stopOnAbort(proc, signal);
   try {
     const [stdout, stderr, exitCode] = await Promise.all([
       new Response(proc.stdout).text(),
@@ -46,8 +58,7 @@ export async function runProcess(cmd: string[], signal: AbortSignal): Promise<Pr
     if (signal.aborted) throw new ProcessAbortedError(`${cmd[0]} was stopped: aborted`);
     return { exitCode, stdout, stderr };
   } finally {
-    signal.removeEventListener("abort", onAbort);
-    clearTimeout(killTimer);
+    stopWatching();
   }
 }
 

@@ -20,7 +20,7 @@ import {
   waitFor,
   writeScript,
 } from "./testSupport.ts";
-import { createTranscribeHandler } from "./transcribeHandler.ts";
+import { createTranscribeHandler, type TranscribeHandler } from "./transcribeHandler.ts";
 import { type TranscribeErrorCode, TranscribeErrorResponse, TranscribeResponse, TranscriptionStatus } from "./types.ts";
 
 let root: string;
@@ -30,6 +30,14 @@ let tempDir: string;
 /** The service's log lines, kept out of the test output and checked for what must not be logged. */
 const logs: string[] = [];
 let restoreLogSink: () => void = () => {};
+/** Every handler made here; each test's are closed after it (their idle warm ffmpeg killed). */
+const handlers: TranscribeHandler[] = [];
+
+function newHandler(...args: Parameters<typeof createTranscribeHandler>): TranscribeHandler {
+  const handler = createTranscribeHandler(...args);
+  handlers.push(handler);
+  return handler;
+}
 
 beforeAll(async () => {
   setLogLevel("info"); // the log assertions below need info lines, whatever POCKET_LOG_LEVEL says
@@ -41,6 +49,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterEach(async () => {
+  await Promise.all(handlers.splice(0).map((handler) => handler.close()));
   expect(await listDir(tempDir)).toEqual([]);
 });
 
@@ -61,7 +70,7 @@ async function expectError(response: Response, status: number, code: TranscribeE
 describe("pocketsphinx with a grammar transcribes every format exactly", () => {
   for (const format of CLIP_FORMATS) {
     test(format, async () => {
-      const handler = createTranscribeHandler(await testConfig(tempDir, pocketsphinxEnv()));
+      const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
       for (const phrase of clips.phrases) {
         const response = await handler.handle(
           uploadRequest(await fileBlob(phrase[format], `audio/${format}`), { filename: `clip.${format}` }),
@@ -81,7 +90,7 @@ describe("pocketsphinx with a grammar transcribes every format exactly", () => {
   }
 
   test("ignores the client's MIME type and file name", async () => {
-    const handler = createTranscribeHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
     const phrase = clips.phrases[0];
     if (!phrase) throw new Error("no fixture phrase");
     const response = await handler.handle(
@@ -92,7 +101,7 @@ describe("pocketsphinx with a grammar transcribes every format exactly", () => {
   }, 30_000);
 
   test("logs timings but never the transcript", async () => {
-    const handler = createTranscribeHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
     const phrase = clips.phrases[2];
     if (!phrase) throw new Error("no fixture phrase");
     logs.length = 0;
@@ -104,7 +113,7 @@ describe("pocketsphinx with a grammar transcribes every format exactly", () => {
   }, 30_000);
 
   test("status reports the engine and idle slots", async () => {
-    const handler = createTranscribeHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
     const phrase = clips.phrases[0];
     if (!phrase) throw new Error("no fixture phrase");
     expect((await handler.handle(uploadRequest(await fileBlob(phrase.webm)))).status).toBe(200);
@@ -120,9 +129,109 @@ describe("pocketsphinx with a grammar transcribes every format exactly", () => {
   }, 30_000);
 });
 
+describe("the warm ffmpeg decoder", () => {
+  function alive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** One request; its status, transcript and which decoder its log line names. */
+  async function transcribeOnce(handler: TranscribeHandler, path: string) {
+    logs.length = 0;
+    const response = await handler.handle(uploadRequest(await fileBlob(path)));
+    const line = logs.find((l) => l.includes("[transcription] transcribed")) ?? "";
+    const decoder = /"decoder":"(\w+)"/.exec(line)?.[1];
+    const text = response.status === 200 ? TranscribeResponse.parse(await response.json()).text : null;
+    return { status: response.status, text, decoder };
+  }
+
+  for (const format of ["webm", "mp4"] as const) {
+    test(`${format}: the pipe gives the same transcript as the file path`, async () => {
+      const warm = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
+      const cold = newHandler(await testConfig(tempDir, pocketsphinxEnv()), { warmDecoder: false });
+      expect(cold.warmDecoderPid()).toBeNull();
+      for (const phrase of clips.phrases) {
+        const piped = await transcribeOnce(warm, phrase[format]);
+        const filed = await transcribeOnce(cold, phrase[format]);
+        expect(piped).toEqual({ status: 200, text: phrase.text, decoder: "pipe" });
+        expect(filed).toEqual({ status: 200, text: phrase.text, decoder: "file" });
+      }
+    }, 60_000);
+  }
+
+  test("an m4a with its index at the end goes to the file path, leaving the warm process idle", async () => {
+    const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    await handler.check(); // finds the engine, which starts the warm ffmpeg
+    const phrase = clips.phrases[1];
+    if (!phrase) throw new Error("no fixture phrase");
+    const idle = handler.warmDecoderPid();
+    expect(idle).not.toBeNull();
+    expect(await transcribeOnce(handler, phrase.m4a)).toEqual({ status: 200, text: phrase.text, decoder: "file" });
+    expect(handler.warmDecoderPid()).toBe(idle);
+  }, 30_000);
+
+  test("two requests in a row each get a fresh process; close leaves no ffmpeg behind", async () => {
+    const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    await handler.check(); // finds the engine, which starts the warm ffmpeg
+    const [first, second] = clips.phrases;
+    if (!first || !second) throw new Error("no fixture phrase");
+    const pids = [handler.warmDecoderPid() ?? 0];
+    for (const phrase of [first, second]) {
+      expect(await transcribeOnce(handler, phrase.webm)).toEqual({ status: 200, text: phrase.text, decoder: "pipe" });
+      pids.push(handler.warmDecoderPid() ?? 0);
+    }
+    expect(new Set(pids).size).toBe(3);
+    expect(pids.map(alive)).toEqual([false, false, true]);
+    await handler.close();
+    expect(alive(pids[2] ?? 0)).toBe(false);
+    expect(handler.warmDecoderPid()).toBeNull();
+  }, 30_000);
+
+  test("undecodable input is 422 AUDIO_UNDECODABLE through the pipe, as through the file", async () => {
+    const warm = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    const cold = newHandler(await testConfig(tempDir, pocketsphinxEnv()), { warmDecoder: false });
+    // A WebM signature followed by text: routed to the pipe, where ffmpeg fails on it.
+    const junk = new Blob([new Uint8Array([0x1a, 0x45, 0xdf, 0xa3]), "and then nothing but text"]);
+    await warm.check();
+    const idle = warm.warmDecoderPid();
+    const piped = await expectError(await warm.handle(uploadRequest(junk)), 422, "AUDIO_UNDECODABLE");
+    expect(warm.warmDecoderPid()).not.toBe(idle); // the warm process was used
+    const filed = await expectError(await cold.handle(uploadRequest(junk)), 422, "AUDIO_UNDECODABLE");
+    expect(piped).toBe(filed);
+    expect(piped).not.toContain("pipe:");
+  }, 30_000);
+
+  test("a decode slower than its timeout stops the warm process → 422", async () => {
+    const dir = await mkdtemp(join(root, "slow-ffmpeg-"));
+    const stub = await writeScript(join(dir, "ffmpeg"), "exec sleep 30");
+    const handler = newHandler(
+      await testConfig(tempDir, pocketsphinxEnv(), (c) => {
+        c.ffmpegBin = stub;
+        c.limits.decodeTimeoutMs = 300;
+      }),
+    );
+    await handler.check();
+    const pid = handler.warmDecoderPid() ?? 0;
+    expect(alive(pid)).toBe(true);
+    const phrase = clips.phrases[0];
+    if (!phrase) throw new Error("no fixture phrase");
+    const message = await expectError(
+      await handler.handle(uploadRequest(await fileBlob(phrase.webm))),
+      422,
+      "AUDIO_UNDECODABLE",
+    );
+    expect(message).toContain("longer than 0.3 s");
+    expect(alive(pid)).toBe(false);
+  }, 30_000);
+});
+
 describe("bad uploads", () => {
   test("no `audio` field → 400", async () => {
-    const handler = createTranscribeHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
     const form = new FormData();
     form.append("file", new Blob(["abc"]), "a.webm");
     await expectError(
@@ -134,7 +243,7 @@ describe("bad uploads", () => {
   });
 
   test("not multipart → 400, not POST → 405", async () => {
-    const handler = createTranscribeHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
     const json = new Request(TRANSCRIBE_URL, {
       method: "POST",
       body: JSON.stringify({ audio: "AAAA" }),
@@ -153,18 +262,18 @@ describe("bad uploads", () => {
   });
 
   test("an invalid optional field → 400", async () => {
-    const handler = createTranscribeHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
     const request = uploadRequest(await fileBlob(clips.silence), { fields: { language: "English please" } });
     await expectError(await handler.handle(request), 400, "INVALID_REQUEST");
   });
 
   test("an empty file → 400 AUDIO_EMPTY", async () => {
-    const handler = createTranscribeHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
     await expectError(await handler.handle(uploadRequest(new Blob([]))), 400, "AUDIO_EMPTY");
   });
 
   test("a text file → 422 AUDIO_UNDECODABLE", async () => {
-    const handler = createTranscribeHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
     const message = await expectError(
       await handler.handle(uploadRequest(await fileBlob(clips.text, "audio/webm"), { filename: "voice.webm" })),
       422,
@@ -174,25 +283,21 @@ describe("bad uploads", () => {
   });
 
   test("silence → 422 AUDIO_SILENT, and so does 0 s of audio", async () => {
-    const handler = createTranscribeHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
     await expectError(await handler.handle(uploadRequest(await fileBlob(clips.silence))), 422, "AUDIO_SILENT");
     const zero = await handler.handle(uploadRequest(await fileBlob(clips.zeroLength), { filename: "zero.wav" }));
     expect(await expectError(zero, 422, "AUDIO_SILENT")).toContain("0 s");
   });
 
   test("longer than the duration limit → 413 AUDIO_TOO_LONG", async () => {
-    const handler = createTranscribeHandler(
-      await testConfig(tempDir, { ...pocketsphinxEnv(), POCKET_STT_MAX_SECONDS: "1" }),
-    );
+    const handler = newHandler(await testConfig(tempDir, { ...pocketsphinxEnv(), POCKET_STT_MAX_SECONDS: "1" }));
     const phrase = clips.phrases[1];
     if (!phrase) throw new Error("no fixture phrase");
     await expectError(await handler.handle(uploadRequest(await fileBlob(phrase.webm))), 413, "AUDIO_TOO_LONG");
   });
 
   test("a file over the byte limit → 413 AUDIO_TOO_LARGE", async () => {
-    const handler = createTranscribeHandler(
-      await testConfig(tempDir, { ...pocketsphinxEnv(), POCKET_STT_MAX_BYTES: "4000" }),
-    );
+    const handler = newHandler(await testConfig(tempDir, { ...pocketsphinxEnv(), POCKET_STT_MAX_BYTES: "4000" }));
     const phrase = clips.phrases[0];
     if (!phrase) throw new Error("no fixture phrase");
     const wav = await fileBlob(phrase.wav);
@@ -201,9 +306,7 @@ describe("bad uploads", () => {
   });
 
   test("a body without Content-Length is cut off once it passes the limit → 413", async () => {
-    const handler = createTranscribeHandler(
-      await testConfig(tempDir, { ...pocketsphinxEnv(), POCKET_STT_MAX_BYTES: "4000" }),
-    );
+    const handler = newHandler(await testConfig(tempDir, { ...pocketsphinxEnv(), POCKET_STT_MAX_BYTES: "4000" }));
     const chunk = new Uint8Array(16 * 1024);
     const total = 4 * 1024 * 1024;
     let pulled = 0;
@@ -224,7 +327,7 @@ describe("bad uploads", () => {
   });
 
   test("the default 25 MB limit is enforced from Content-Length before the body is read", async () => {
-    const handler = createTranscribeHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
     expect(handler.status().maxBytes).toBe(25 * 1024 * 1024);
     let read = false;
     const body = new ReadableStream<Uint8Array>(
@@ -270,7 +373,7 @@ describe("server-side failures", () => {
     const config = await testConfig(tempDir, {}, (c) => {
       c.pocketsphinx.bin = join(root, "missing", "pocketsphinx_continuous");
     });
-    const handler = createTranscribeHandler(config);
+    const handler = newHandler(config);
     const message = await expectError(
       await handler.handle(uploadRequest(await fileBlob(clips.silence))),
       503,
@@ -286,10 +389,13 @@ describe("server-side failures", () => {
       expect(message).toContain(hint);
     }
     expect(handler.status()).toMatchObject({ engine: null, checked: true, setupHint: message });
+    // Without an engine there is nothing to decode for: no ffmpeg is kept waiting.
+    await handler.check();
+    expect(handler.warmDecoderPid()).toBeNull();
   });
 
   test("a named engine that is not set up → 503 NO_ENGINE naming it", async () => {
-    const handler = createTranscribeHandler(await testConfig(tempDir, { POCKET_STT: "whisper" }));
+    const handler = newHandler(await testConfig(tempDir, { POCKET_STT: "whisper" }));
     const message = await expectError(
       await handler.handle(uploadRequest(await fileBlob(clips.silence))),
       503,
@@ -303,16 +409,14 @@ describe("server-side failures", () => {
     const config = await testConfig(tempDir, pocketsphinxEnv(), (c) => {
       c.ffmpegBin = join(root, "missing", "ffmpeg");
     });
-    const handler = createTranscribeHandler(config);
+    const handler = newHandler(config);
     await expectError(await handler.handle(uploadRequest(await fileBlob(clips.silence))), 503, "DECODER_MISSING");
   });
 
   test("a pocketsphinx failure → 502 ENGINE_FAILED with its reason", async () => {
     const grammar = join(root, "readme.jsgf");
     await writeFile(grammar, "#JSGF V1.0;\ngrammar g;\npublic <c> = open the readme file;\n");
-    const handler = createTranscribeHandler(
-      await testConfig(tempDir, { POCKET_STT: "pocketsphinx", POCKET_STT_GRAMMAR: grammar }),
-    );
+    const handler = newHandler(await testConfig(tempDir, { POCKET_STT: "pocketsphinx", POCKET_STT_GRAMMAR: grammar }));
     const phrase = clips.phrases[0];
     if (!phrase) throw new Error("no fixture phrase");
     const message = await expectError(
@@ -329,7 +433,7 @@ describe("server-side failures", () => {
     const model = join(dir, "model.bin");
     await writeFile(model, "not a real model");
     const stub = await writeScript(join(dir, "whisper-cli"), `echo $$ > '${pidFile}'\nexec sleep 30`);
-    const handler = createTranscribeHandler(
+    const handler = newHandler(
       await testConfig(tempDir, {
         POCKET_STT: "whisper",
         POCKET_WHISPER_BIN: stub,
@@ -386,10 +490,9 @@ describe("concurrency", () => {
 
   test("one runs, one waits, the next is refused with 503 BUSY", async () => {
     const gated = gatedEngine();
-    const handler = createTranscribeHandler(
-      await testConfig(tempDir, { POCKET_STT_CONCURRENCY: "1", POCKET_STT_QUEUE: "1" }),
-      { engines: [gated.engine] },
-    );
+    const handler = newHandler(await testConfig(tempDir, { POCKET_STT_CONCURRENCY: "1", POCKET_STT_QUEUE: "1" }), {
+      engines: [gated.engine],
+    });
     const phrase = clips.phrases[0];
     if (!phrase) throw new Error("no fixture phrase");
     const audio = await fileBlob(phrase.webm);
@@ -418,10 +521,9 @@ describe("concurrency", () => {
 
   test("a client that goes away while queued leaves the queue (499 CANCELLED)", async () => {
     const gated = gatedEngine();
-    const handler = createTranscribeHandler(
-      await testConfig(tempDir, { POCKET_STT_CONCURRENCY: "1", POCKET_STT_QUEUE: "1" }),
-      { engines: [gated.engine] },
-    );
+    const handler = newHandler(await testConfig(tempDir, { POCKET_STT_CONCURRENCY: "1", POCKET_STT_QUEUE: "1" }), {
+      engines: [gated.engine],
+    });
     const phrase = clips.phrases[0];
     if (!phrase) throw new Error("no fixture phrase");
     const audio = await fileBlob(phrase.webm);

@@ -2,10 +2,11 @@
  * `POST /api/transcribe`: one multipart `audio` file in, `{ text, engine,
  * engineMs, totalMs, overheadMs, audioMs }` out. Mounted by the HTTP router
  * after auth. Each request gets its own temp folder (removed on every path);
- * the upload is decoded by ffmpeg into 16 kHz mono WAV, checked for length and
- * silence, and handed to the configured engine under a concurrency limit and a
- * timeout. Failures answer `{ error, code }` with a code from
- * `TranscribeErrorCode`.
+ * the upload is decoded by ffmpeg into 16 kHz mono WAV (through a pre-started
+ * ffmpeg when its container streams, `warmDecoder.ts`; from a temp file
+ * otherwise), checked for length and silence, and handed to the configured
+ * engine under a concurrency limit and a timeout. Failures answer
+ * `{ error, code }` with a code from `TranscribeErrorCode`.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -26,6 +27,7 @@ import {
   transcribeErrorMeaning,
   transcribeErrorStatus,
 } from "./types.ts";
+import { createWarmDecoder, pipeDecodable, type WarmDecoder } from "./warmDecoder.ts";
 
 const log = createLogger("transcription");
 
@@ -39,11 +41,21 @@ export interface TranscribeHandler {
   status(): TranscriptionStatus;
   /** Looks for an engine again (a few file lookups), then reports `status()`: for the client's mic button. */
   check(): Promise<TranscriptionStatus>;
+  /** The idle warm ffmpeg's pid, null when none is ready or it is turned off (tests, benchmarks). */
+  warmDecoderPid(): number | null;
+  /** Stops the idle warm ffmpeg (server shutdown). Requests still running finish on their own. */
+  close(): Promise<void>;
 }
 
 export interface TranscribeHandlerOptions {
   /** Replaces the engines built from the config (tests). `config.mode` still selects among them. */
   engines?: SttEngine[];
+  /**
+   * Keep one ffmpeg started and decode streamable uploads through its stdin
+   * (default true). False: every upload is decoded from a temp file by an
+   * ffmpeg started for it (tests, the benchmark's baseline).
+   */
+  warmDecoder?: boolean;
 }
 
 /** The largest request body the handler accepts; give Bun.serve a `maxRequestBodySize` at least this big. */
@@ -71,6 +83,9 @@ export function createTranscribeHandler(
   const engines = options.engines ?? createEngines(config);
   const limiter = new Limiter(config.limits.maxConcurrent, config.limits.maxQueue);
   const { limits } = config;
+  const capSeconds = limits.maxDurationSec + 1;
+  const warm: WarmDecoder | null =
+    options.warmDecoder === false ? null : createWarmDecoder({ ffmpegBin: config.ffmpegBin, capSeconds });
   let current: SttEngine | null = null;
   let checked = false;
 
@@ -78,6 +93,8 @@ export function createTranscribeHandler(
   async function findEngine(): Promise<SttEngine | null> {
     current = await selectEngine(config.mode, engines);
     checked = true;
+    // The warm ffmpeg only earns its memory (~47 MB) when there is an engine to transcribe with.
+    if (current) warm?.refill();
     return current;
   }
   findEngine().then(
@@ -135,12 +152,11 @@ export function createTranscribeHandler(
     let dir: string | undefined;
     try {
       dir = await mkdtemp(join(config.tempDir, "pocket-stt-"));
-      const input = join(dir, "upload");
       const wavPath = join(dir, "audio.wav");
-      await Bun.write(input, audio);
+      const upload = await audio.bytes();
 
       const decodeStarted = performance.now();
-      const stats = await decode(input, wavPath, req.signal);
+      const { stats, decoder } = await decode(upload, dir, wavPath, req.signal);
       const decodeMs = performance.now() - decodeStarted;
 
       const engineStarted = performance.now();
@@ -162,23 +178,45 @@ export function createTranscribeHandler(
         audioMs: result.audioMs,
         chars: text.length,
         waitMs: round(waitMs),
+        decoder,
         decodeMs: round(decodeMs),
         engineMs: result.engineMs,
         totalMs: result.totalMs,
       });
       return result;
     } finally {
+      // The next warm ffmpeg starts now, not while this request's engine runs:
+      // its ~120 ms of start-up CPU would slow the engine on a 2-core machine.
+      // Before release(), so a queued request finds it.
+      warm?.refill();
       release();
       if (dir) await removeDir(dir);
     }
   }
 
-  /** ffmpeg → WAV → measured; throws the AUDIO_* failures. */
-  async function decode(input: string, wavPath: string, clientSignal: AbortSignal): Promise<WavStats> {
+  /**
+   * ffmpeg → WAV at `wavPath` → measured; throws the AUDIO_* failures. The
+   * warm ffmpeg's stdin when the container streams and a warm process is
+   * ready, else ffmpeg on the upload written to a file in `dir`.
+   */
+  async function decode(
+    upload: Uint8Array,
+    dir: string,
+    wavPath: string,
+    clientSignal: AbortSignal,
+  ): Promise<{ stats: WavStats; decoder: "pipe" | "file" }> {
     const timeout = AbortSignal.timeout(limits.decodeTimeoutMs);
     const signal = AbortSignal.any([clientSignal, timeout]);
+    let piped: Uint8Array | null = null;
     try {
-      await normaliseAudio(config.ffmpegBin, input, wavPath, { signal, capSeconds: limits.maxDurationSec + 1 });
+      if (warm && pipeDecodable(upload)) piped = await warm.decode(upload, signal);
+      if (piped) {
+        await Bun.write(wavPath, piped);
+      } else {
+        const input = join(dir, "upload");
+        await Bun.write(input, upload);
+        await normaliseAudio(config.ffmpegBin, input, wavPath, { signal, capSeconds });
+      }
     } catch (error) {
       if (clientSignal.aborted) throw new TranscribeFailure("CANCELLED");
       if (timeout.aborted) {
@@ -189,9 +227,13 @@ export function createTranscribeHandler(
       }
       throw error;
     }
-    const wav = Bun.file(wavPath);
-    if (!(await wav.exists())) throw new TranscribeFailure("AUDIO_UNDECODABLE", "ffmpeg produced no audio.");
-    const stats = analyseWav(await wav.bytes());
+    let wav = piped;
+    if (!wav) {
+      const file = Bun.file(wavPath);
+      if (!(await file.exists())) throw new TranscribeFailure("AUDIO_UNDECODABLE", "ffmpeg produced no audio.");
+      wav = await file.bytes();
+    }
+    const stats = analyseWav(wav);
     if (stats.frames === 0) throw new TranscribeFailure("AUDIO_SILENT", "The recording contains no audio (0 s).");
     if (stats.durationMs > limits.maxDurationSec * 1000) {
       throw new TranscribeFailure(
@@ -205,7 +247,7 @@ export function createTranscribeHandler(
         `Nothing was heard in the recording (peak ${formatDb(stats.peakDbfs)}, RMS ${formatDb(stats.rmsDbfs)}).`,
       );
     }
-    return stats;
+    return { stats, decoder: piped ? "pipe" : "file" };
   }
 
   async function runEngine(
@@ -254,6 +296,10 @@ export function createTranscribeHandler(
     async check(): Promise<TranscriptionStatus> {
       await findEngine();
       return this.status();
+    },
+    warmDecoderPid: () => warm?.idlePid ?? null,
+    close: async () => {
+      await warm?.close();
     },
     status(): TranscriptionStatus {
       return {

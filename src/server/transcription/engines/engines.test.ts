@@ -12,7 +12,7 @@ import { setLogSink } from "../../logger.ts";
 import { normaliseAudio } from "../audio.ts";
 import { parseTranscriptionConfig } from "../config.ts";
 import { fileBlob, listDir, testConfig, uploadRequest, writeScript } from "../testSupport.ts";
-import { createTranscribeHandler } from "../transcribeHandler.ts";
+import { createTranscribeHandler, type TranscribeHandler } from "../transcribeHandler.ts";
 import { TranscribeErrorResponse, TranscribeResponse } from "../types.ts";
 import { createEngines, SttEngineError, selectEngine, transcriptionsEndpoint } from "./index.ts";
 import { createOpenAiEngine } from "./openai.ts";
@@ -38,7 +38,17 @@ beforeAll(async () => {
   await normaliseAudio("ffmpeg", clip, wav, { signal: new AbortController().signal, capSeconds: 60 });
 }, 60_000);
 
+/** Handlers made by a test, closed after it (each keeps a warm ffmpeg). */
+const handlers: TranscribeHandler[] = [];
+
+function newHandler(...args: Parameters<typeof createTranscribeHandler>): TranscribeHandler {
+  const handler = createTranscribeHandler(...args);
+  handlers.push(handler);
+  return handler;
+}
+
 afterEach(async () => {
+  await Promise.all(handlers.splice(0).map((handler) => handler.close()));
   expect(await listDir(tempDir).catch(() => [])).toEqual([]);
 });
 
@@ -87,7 +97,7 @@ describe("openai", () => {
         POCKET_STT_MODEL: "whisper-large-v3",
         POCKET_STT_LANGUAGE: "en",
       });
-      const handler = createTranscribeHandler(config);
+      const handler = newHandler(config);
       const response = await handler.handle(uploadRequest(await fileBlob(clip, "audio/webm;codecs=opus")));
       expect(response.status).toBe(200);
       const body = TranscribeResponse.parse(await response.json());
@@ -117,7 +127,7 @@ describe("openai", () => {
   test("request fields override the configured language and add a prompt; no key, no header", async () => {
     const api = fakeApi(() => Response.json({ text: "hallo" }));
     try {
-      const handler = createTranscribeHandler(
+      const handler = newHandler(
         await testConfig(tempDir, { POCKET_STT: "openai", POCKET_STT_URL: api.url, POCKET_STT_LANGUAGE: "en" }),
       );
       const response = await handler.handle(
@@ -142,9 +152,7 @@ describe("openai", () => {
       ),
     );
     try {
-      const handler = createTranscribeHandler(
-        await testConfig(tempDir, { POCKET_STT_URL: api.url, POCKET_STT_KEY: "sk-wrong" }),
-      );
+      const handler = newHandler(await testConfig(tempDir, { POCKET_STT_URL: api.url, POCKET_STT_KEY: "sk-wrong" }));
       const response = await handler.handle(uploadRequest(await fileBlob(clip)));
       expect(response.status).toBe(502);
       const body = TranscribeErrorResponse.parse(await response.json());
@@ -185,7 +193,7 @@ echo ""
 echo " Run the tests."
 echo " [BLANK_AUDIO]"
 echo "  And commit."`);
-    const handler = createTranscribeHandler(
+    const handler = newHandler(
       await testConfig(tempDir, { POCKET_WHISPER_MODEL: stub.model, POCKET_WHISPER_BIN: stub.bin }),
     );
     const response = await handler.handle(uploadRequest(await fileBlob(clip), { fields: { prompt: "git" } }));
