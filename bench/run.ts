@@ -13,9 +13,9 @@ const benches: Record<string, () => Promise<string>> = {
       "### transcribe-overhead (5 s clip, pocketsphinx; overhead = total − engine)",
       "",
       result.header,
-      result.row,
+      result.rows,
       "",
-      `Server overhead: **${result.overhead.median.toFixed(1)} ms median** (target ≤ 150 ms); ffmpeg alone ${result.decode.median.toFixed(1)} ms.`,
+      `Server overhead with the warm ffmpeg: **${result.overhead.median.toFixed(1)} ms median** (target ≤ 150 ms; ffmpeg step ${result.decode.median.toFixed(1)} ms), against ${result.baseline.overhead.median.toFixed(1)} ms on the file path. Engine start-up: ${result.engineStart.median.toFixed(1)} ms of ${result.engine.median.toFixed(1)} ms. Load average ${result.load.before.toFixed(1)} → ${result.load.after.toFixed(1)}.`,
     ].join("\n");
   },
 };
