@@ -4,6 +4,8 @@
  * Chromium. Two pages:
  *   - first run: an empty database (the "Start a session" screen);
  *   - conversation: a session whose reply has a tool call and Markdown (the app opens it on load).
+ *   - baseline: the first screen as static HTML and CSS only (dist/index.html without its script),
+ *     served as plain files: the floor this machine and Chromium set for a page of this size.
  * Performance, accessibility and best practices, median of LIGHTHOUSE_RUNS runs each (default 3).
  * LIGHTHOUSE_REPORTS=<dir> keeps every run's JSON report and its trace there.
  * Targets: ≥ 0.95 each. Also the first-screen JS size from dist/build-info.json.
@@ -204,6 +206,27 @@ async function measure(name: string, url: string, headersPath: string, workDir: 
   return { name, runs, score, metric, failing, lcpElement: runs.at(-1)?.lcpElement ?? "?" };
 }
 
+/** dist/index.html without its module script, and its stylesheet, from a bare Bun.serve. */
+function serveStaticFirstScreen(distDir: string): { url: string; stop: () => void } {
+  const html = readFileSync(join(distDir, "index.html"), "utf8");
+  const withoutScript = html.replace(/<script type="module"[^>]*><\/script>/, "");
+  if (withoutScript === html) throw new Error("dist/index.html has no module script to leave out");
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const path = new URL(req.url).pathname;
+      if (path === "/") return new Response(withoutScript, { headers: { "content-type": "text/html; charset=utf-8" } });
+      if (/^\/[\w.-]+\.(css|svg|png)$/.test(path)) {
+        const file = Bun.file(join(distDir, path));
+        return file.size ? new Response(file) : new Response("not found", { status: 404 });
+      }
+      return new Response("not found", { status: 404 });
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}/`, stop: () => server.stop(true) };
+}
+
 const MARKDOWN_REPLY = [
   "## Test run",
   "",
@@ -271,7 +294,17 @@ export async function run(): Promise<string> {
 
     const conversation = await measure("conversation", `${url}/`, headersPath, temp);
 
-    const pages = [firstRun, conversation];
+    // Baseline: the same first screen as HTML and CSS only (no JavaScript), served as plain files.
+    // What Lighthouse scores here is the floor this machine and Chromium set for any page this size.
+    const staticOnly = serveStaticFirstScreen(join(ROOT, "dist"));
+    let baseline: Awaited<ReturnType<typeof measure>>;
+    try {
+      baseline = await measure("baseline: static first screen, no JS", staticOnly.url, headersPath, temp);
+    } finally {
+      staticOnly.stop();
+    }
+
+    const pages = [firstRun, conversation, baseline];
     const fmt = (n: number) => n.toFixed(2);
     const ok = (n: number) => (n >= TARGET ? "✅" : "❌");
     const rows = pages.map(
