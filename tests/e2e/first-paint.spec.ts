@@ -1,0 +1,44 @@
+import { expect, test } from "./fixtures.ts";
+
+/**
+ * The first screen is static HTML in dist/index.html (src/client/shell.tsx, decision 009): it is on
+ * screen before the app's script has even arrived, nobody can press its buttons, and React takes
+ * over from it.
+ */
+
+// Requests a service worker answers never reach page.route.
+test.use({ serviceWorkers: "block" });
+
+test("the first screen paints before the app's script runs; the app then replaces it", async ({ page, frames }) => {
+  let releaseScripts = () => {};
+  const scriptsReleased = new Promise<void>((resolve) => {
+    releaseScripts = resolve;
+  });
+  let heldScripts = 0;
+  await page.route(/\/chunk-[\w-]+\.js$/, async (route) => {
+    heldScripts += 1;
+    await scriptsReleased;
+    await route.continue();
+  });
+  const framesBefore = frames.all.length;
+  const socketsBefore = frames.sockets;
+
+  // Module scripts hold back `load`: wait only for the document.
+  await page.reload({ waitUntil: "commit" });
+  const shell = page.locator("[data-static-shell]");
+  await expect(shell.getByRole("heading", { name: "Pocket Agent", includeHidden: true })).toBeVisible();
+  await expect(shell.getByRole("textbox", { name: "Message", includeHidden: true })).toBeVisible();
+  await expect.poll(() => heldScripts).toBeGreaterThan(0);
+  // Inert and hidden from assistive technology while it cannot do anything.
+  await expect(shell).toHaveAttribute("inert", "");
+  await expect(shell).toHaveAttribute("aria-hidden", "true");
+  await expect(page.getByRole("button", { name: "Sessions" })).toHaveCount(0);
+  expect(frames.sockets).toBe(socketsBefore);
+
+  releaseScripts();
+  await frames.waitFor("received", "connection", () => true, 30_000, framesBefore);
+  await expect(shell).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Sessions" })).toBeEnabled();
+  await expect(page.getByRole("log", { name: "Conversation" })).toBeVisible();
+  expect(frames.sockets).toBe(socketsBefore + 1);
+});
