@@ -32,7 +32,7 @@ import { analyseWav, normaliseAudio } from "../src/server/transcription/audio.ts
 import { parseTranscriptionConfig } from "../src/server/transcription/config.ts";
 import { createPocketsphinxEngine } from "../src/server/transcription/engines/pocketsphinx.ts";
 import { createTranscribeHandler, type TranscribeHandler } from "../src/server/transcription/transcribeHandler.ts";
-import { TranscribeResponse } from "../src/server/transcription/types.ts";
+import { TranscribeResponse } from "../src/shared/transcription.ts";
 import { makeSpeechClip, requireTools, writeGrammar } from "../tests/fixtures/audio/makeClips.ts";
 
 const PHRASES = ["open the settings file", "show the git status"] as const;

@@ -1,9 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import type {
-  TranscribeErrorCode as ServerErrorCode,
-  TranscribeResponse as ServerResponse,
-  TranscriptionStatus as ServerStatus,
-} from "../../server/transcription/types.ts";
 import {
   fileNameFor,
   formatElapsed,
@@ -11,20 +6,9 @@ import {
   parseTranscribeAnswer,
   parseVoiceStatus,
   pickMimeType,
-  type TranscribeErrorCode,
-  type TranscribeResult,
   type VoiceError,
-  type VoiceStatus,
 } from "./voice.ts";
 import { describeVoiceError } from "./voiceMessages.ts";
-
-// Compile-time: the client's view of the wire contract stays in step with the server's.
-const statusFits = (s: ServerStatus): VoiceStatus => s;
-const resultFits = (r: ServerResponse): TranscribeResult => r;
-const codeFits = (c: ServerErrorCode): TranscribeErrorCode => c;
-void statusFits;
-void resultFits;
-void codeFits;
 
 describe("pickMimeType", () => {
   test("Opus in WebM first, MP4 for iOS Safari, else the default", () => {

@@ -4,50 +4,33 @@
  * negotiation, the messages the user reads for each failure, and how the text
  * joins what is already typed.
  *
- * The server's own definitions are in src/server/transcription/types.ts (zod,
- * not for the bundle); voice.test.ts checks these types stay assignable.
+ * The wire types come from src/shared/transcription.ts as types only: its
+ * Zod schemas are the server's and stay out of the bundle.
  */
+import type {
+  TranscribeErrorCode as EndpointErrorCode,
+  SttEngineName,
+  SttMode,
+  TranscribeResponse,
+  TranscriptionStatus,
+} from "../../shared/transcription.ts";
 
-export type SttEngineName = "whisper" | "openai" | "pocketsphinx";
+export type { SttEngineName };
+
+const STT_MODES: readonly string[] = ["auto", "whisper", "openai", "pocketsphinx"] satisfies SttMode[];
+const isSttMode = (value: unknown): value is SttMode => typeof value === "string" && STT_MODES.includes(value);
 
 /** `GET /api/transcribe`: whether voice works on this server (the fields the client uses). */
-export interface VoiceStatus {
-  mode: string;
-  /** null: no engine is set up; `setupHint` says how. */
-  engine: SttEngineName | null;
-  checked: boolean;
-  setupHint?: string;
-  maxBytes: number;
-  maxDurationSec: number;
-}
+export type VoiceStatus = Pick<
+  TranscriptionStatus,
+  "mode" | "engine" | "checked" | "setupHint" | "maxBytes" | "maxDurationSec"
+>;
 
 /** `POST /api/transcribe` 200. */
-export interface TranscribeResult {
-  text: string;
-  engine: SttEngineName;
-  engineMs: number;
-  totalMs: number;
-  overheadMs: number;
-  audioMs: number;
-}
+export type TranscribeResult = TranscribeResponse;
 
-/** The server's error codes for `POST /api/transcribe` (plus the auth layer's). */
-export type TranscribeErrorCode =
-  | "INVALID_REQUEST"
-  | "AUDIO_EMPTY"
-  | "AUDIO_TOO_LARGE"
-  | "AUDIO_TOO_LONG"
-  | "AUDIO_UNDECODABLE"
-  | "AUDIO_SILENT"
-  | "BUSY"
-  | "NO_ENGINE"
-  | "DECODER_MISSING"
-  | "ENGINE_FAILED"
-  | "ENGINE_TIMEOUT"
-  | "CANCELLED"
-  | "INTERNAL_ERROR"
-  | "UNAUTHORIZED"
-  | "RATE_LIMITED";
+/** The endpoint's error codes, plus the auth layer's in front of it. */
+export type TranscribeErrorCode = EndpointErrorCode | "UNAUTHORIZED" | "RATE_LIMITED";
 
 /** What a transcription request came back with. */
 export type TranscribeOutcome =
@@ -111,7 +94,7 @@ export function parseVoiceStatus(body: unknown): VoiceStatus | null {
   if (engine !== null && engine !== "whisper" && engine !== "openai" && engine !== "pocketsphinx") return null;
   if (typeof b.maxBytes !== "number" || typeof b.maxDurationSec !== "number") return null;
   return {
-    mode: typeof b.mode === "string" ? b.mode : "auto",
+    mode: isSttMode(b.mode) ? b.mode : "auto",
     engine,
     checked: b.checked === true,
     ...(typeof b.setupHint === "string" ? { setupHint: b.setupHint } : {}),

@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { z } from "zod";
-import { SttMode, TranscribeLanguage } from "./types.ts";
+import { SttMode, TranscribeLanguage } from "../../shared/transcription.ts";
 
 /** Where Debian's `pocketsphinx-en-us` puts its model. */
 export const POCKETSPHINX_EN_US = {

@@ -8,6 +8,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLIP_FORMATS, type Clips, makeClips, requireTools } from "../../../tests/fixtures/audio/makeClips.ts";
+import {
+  type TranscribeErrorCode,
+  TranscribeErrorResponse,
+  TranscribeResponse,
+  TranscriptionStatus,
+} from "../../shared/transcription.ts";
 import { setLogLevel, setLogSink } from "../logger.ts";
 import type { SttEngine } from "./engines/index.ts";
 import {
@@ -21,7 +27,6 @@ import {
   writeScript,
 } from "./testSupport.ts";
 import { createTranscribeHandler, type TranscribeHandler } from "./transcribeHandler.ts";
-import { type TranscribeErrorCode, TranscribeErrorResponse, TranscribeResponse, TranscriptionStatus } from "./types.ts";
 
 let root: string;
 let clips: Clips;

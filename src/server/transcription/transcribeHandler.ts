@@ -11,11 +11,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { z } from "zod";
-import { createLogger } from "../logger.ts";
-import { AudioDecodeError, analyseWav, DecoderMissingError, normaliseAudio, type WavStats } from "./audio.ts";
-import type { TranscriptionConfig } from "./config.ts";
-import { createEngines, noEngineMessage, type SttEngine, SttEngineError, selectEngine } from "./engines/index.ts";
-import { Limiter, LimiterAbortedError, LimiterFullError } from "./limiter.ts";
 import {
   TRANSCRIBE_FIELDS,
   type TranscribeErrorCode,
@@ -26,7 +21,12 @@ import {
   type TranscriptionStatus,
   transcribeErrorMeaning,
   transcribeErrorStatus,
-} from "./types.ts";
+} from "../../shared/transcription.ts";
+import { createLogger } from "../logger.ts";
+import { AudioDecodeError, analyseWav, DecoderMissingError, normaliseAudio, type WavStats } from "./audio.ts";
+import type { TranscriptionConfig } from "./config.ts";
+import { createEngines, noEngineMessage, type SttEngine, SttEngineError, selectEngine } from "./engines/index.ts";
+import { Limiter, LimiterAbortedError, LimiterFullError } from "./limiter.ts";
 import { createWarmDecoder, pipeDecodable, type WarmDecoder } from "./warmDecoder.ts";
 
 const log = createLogger("transcription");

@@ -1,4 +1,4 @@
-import type { SttEngineName } from "../types.ts";
+import type { SttEngineName } from "../../../shared/transcription.ts";
 
 export interface SttTranscribeOptions {
   /** Aborted on the engine timeout or when the client goes away; the engine must stop promptly. */

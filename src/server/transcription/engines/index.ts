@@ -1,5 +1,5 @@
+import type { SttMode } from "../../../shared/transcription.ts";
 import type { TranscriptionConfig } from "../config.ts";
-import type { SttMode } from "../types.ts";
 import type { SttEngine } from "./engine.ts";
 import { createOpenAiEngine } from "./openai.ts";
 import { createPocketsphinxEngine } from "./pocketsphinx.ts";

@@ -1,7 +1,8 @@
 /**
- * The wire contract of `POST /api/transcribe`: request limits, the closed set
- * of error codes, and the JSON bodies it answers with. Kept free of server
- * code so it can move to `src/shared` unchanged.
+ * The wire contract of `GET/POST /api/transcribe`, the one REST endpoint: the
+ * multipart fields, the closed set of error codes, and the JSON bodies it
+ * answers with. The server validates with these schemas; the client imports
+ * only their types (`import type`), so Zod stays out of its bundle.
  */
 import { z } from "zod";
 
