@@ -79,6 +79,14 @@ describe("links", () => {
   });
 });
 
+describe("inline code", () => {
+  test("a short span stays on one line; a long one may wrap", () => {
+    expect(html("pass `--retry` now")).toContain('<code class="md-code-inline nowrap">--retry</code>');
+    const long = "src/server/transcription/warmDecoder.ts";
+    expect(html(`see \`${long}\``)).toContain(`<code class="md-code-inline">${long}</code>`);
+  });
+});
+
 describe("blocks", () => {
   test("headings start below the page's h1 and never skip a level", () => {
     expect(html("# Title\n## Sub")).toBe(
@@ -149,7 +157,7 @@ describe("blocks", () => {
 describe("inline", () => {
   test("emphasis, strong, strike and code", () => {
     expect(html("**bold** *it* _it2_ ~~gone~~ `co*de*`")).toBe(
-      '<div class="md"><p><strong>bold</strong> <em>it</em> <em>it2</em> <del>gone</del> <code class="md-code-inline">co*de*</code></p></div>',
+      '<div class="md"><p><strong>bold</strong> <em>it</em> <em>it2</em> <del>gone</del> <code class="md-code-inline nowrap">co*de*</code></p></div>',
     );
   });
 

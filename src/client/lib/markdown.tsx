@@ -466,6 +466,9 @@ export function parseInline(text: string, depth = 0): Inline[] {
 // Rendering
 // ---------------------------------------------------------------------------
 
+/** Inline code up to this many characters never wraps (it fits a 320 px line in 13 px mono). */
+const SHORT_INLINE_CODE = 24;
+
 function renderInline(nodes: readonly Inline[]): ReactNode[] {
   return nodes.map((node, index) => {
     const key = index;
@@ -476,7 +479,12 @@ function renderInline(nodes: readonly Inline[]): ReactNode[] {
         return <br key={key} />;
       case "code":
         return (
-          <code key={key} className="md-code-inline">
+          // A short span (`--retry`, a file name) stays on one line: broken at its hyphen it reads as
+          // two things. A long one may wrap anywhere rather than overflow a phone's line.
+          <code
+            key={key}
+            className={node.text.length <= SHORT_INLINE_CODE ? "md-code-inline nowrap" : "md-code-inline"}
+          >
             {node.text}
           </code>
         );
