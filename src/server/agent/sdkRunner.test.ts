@@ -13,6 +13,7 @@ import {
   reply,
   startFakeAnthropic,
 } from "../../../tests/fixtures/fakeAnthropic.ts";
+import { isAlive } from "../../../tests/fixtures/processes.ts";
 import { setLogLevel } from "../logger.ts";
 import { classifyFailure, createSdkRunner, type SdkAgentProcess, type SdkRunnerOptions } from "./sdkRunner.ts";
 import type { AgentTurnEvent, TurnOutcome } from "./types.ts";
@@ -417,7 +418,7 @@ describe("createSdkRunner", () => {
       await agent.close();
 
       expect(agent.alive).toBe(false);
-      expect(pid === undefined ? false : isRunning(pid)).toBe(false);
+      expect(pid === undefined ? false : isAlive(pid)).toBe(false);
       expect(failure(await agent.runTurn("again", () => {})).code).toBe("INTERNAL_ERROR");
       await agent.close(); // idempotent
     },
@@ -440,12 +441,3 @@ describe("createSdkRunner", () => {
     TIMEOUT,
   );
 });
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

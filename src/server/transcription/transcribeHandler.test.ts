@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLIP_FORMATS, type Clips, makeClips, requireTools } from "../../../tests/fixtures/audio/makeClips.ts";
+import { isAlive } from "../../../tests/fixtures/processes.ts";
 import {
   type TranscribeErrorCode,
   TranscribeErrorResponse,
@@ -135,15 +136,6 @@ describe("pocketsphinx with a grammar transcribes every format exactly", () => {
 });
 
 describe("the warm ffmpeg decoder", () => {
-  function alive(pid: number): boolean {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   /** One request; its status, transcript and which decoder its log line names. */
   async function transcribeOnce(handler: TranscribeHandler, path: string) {
     logs.length = 0;
@@ -190,9 +182,9 @@ describe("the warm ffmpeg decoder", () => {
       pids.push(handler.warmDecoderPid() ?? 0);
     }
     expect(new Set(pids).size).toBe(3);
-    expect(pids.map(alive)).toEqual([false, false, true]);
+    expect(pids.map(isAlive)).toEqual([false, false, true]);
     await handler.close();
-    expect(alive(pids[2] ?? 0)).toBe(false);
+    expect(isAlive(pids[2] ?? 0)).toBe(false);
     expect(handler.warmDecoderPid()).toBeNull();
   }, 30_000);
 
@@ -221,7 +213,7 @@ describe("the warm ffmpeg decoder", () => {
     );
     await handler.check();
     const pid = handler.warmDecoderPid() ?? 0;
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     const phrase = clips.phrases[0];
     if (!phrase) throw new Error("no fixture phrase");
     const message = await expectError(
@@ -230,7 +222,7 @@ describe("the warm ffmpeg decoder", () => {
       "AUDIO_UNDECODABLE",
     );
     expect(message).toContain("longer than 0.3 s");
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
   }, 30_000);
 });
 

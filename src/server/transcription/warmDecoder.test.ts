@@ -9,6 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeSpeechClip, requireTools } from "../../../tests/fixtures/audio/makeClips.ts";
+import { isAlive } from "../../../tests/fixtures/processes.ts";
 import { setLogSink } from "../logger.ts";
 import { AudioDecodeError, analyseWav, normaliseAudio } from "./audio.ts";
 import { ProcessAbortedError } from "./process.ts";
@@ -123,15 +124,6 @@ function decoder(ffmpegBin = "ffmpeg"): WarmDecoder {
   return made;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The WAV the file path writes for `input`. */
 async function fileWav(input: string): Promise<Uint8Array> {
   const out = join(root, `${Bun.hash(input)}.wav`);
@@ -182,7 +174,7 @@ describe("the warm ffmpeg", () => {
     expect(first).not.toBeNull();
     expect(await warm.decode(upload, signal)).not.toBeNull();
     expect(warm.idlePid).toBeNull(); // taken; the next one waits for refill()
-    expect(alive(first ?? 0)).toBe(false); // used, exited and reaped
+    expect(isAlive(first ?? 0)).toBe(false); // used, exited and reaped
     expect(await warm.decode(upload, signal)).toBeNull(); // none ready: the caller decodes from a file
     warm.refill();
     const second = warm.idlePid;
@@ -194,10 +186,10 @@ describe("the warm ffmpeg", () => {
     warm.refill();
     const third = warm.idlePid ?? 0;
     expect(third).not.toBe(second);
-    expect(alive(third)).toBe(true);
+    expect(isAlive(third)).toBe(true);
 
     await warm.close();
-    expect(alive(third)).toBe(false);
+    expect(isAlive(third)).toBe(false);
     expect(warm.idlePid).toBeNull();
     warm.refill();
     expect(warm.idlePid).toBeNull(); // closed: no more processes
@@ -259,16 +251,16 @@ describe("the warm ffmpeg", () => {
     const stub = await writeScript(join(root, "slow-ffmpeg"), "exec sleep 30");
     const warm = decoder(stub);
     const pid = warm.idlePid ?? 0;
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     const abort = new AbortController();
     const decoding = warm.decode(await Bun.file(webm).bytes(), abort.signal);
     abort.abort();
     expect(await decoding.catch((e: unknown) => e)).toBeInstanceOf(ProcessAbortedError);
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     warm.refill();
     const next = warm.idlePid ?? 0;
-    expect(alive(next)).toBe(true);
+    expect(isAlive(next)).toBe(true);
     await warm.close();
-    expect(alive(next)).toBe(false);
+    expect(isAlive(next)).toBe(false);
   }, 30_000);
 });
