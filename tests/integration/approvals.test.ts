@@ -3,10 +3,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createSdkRunner } from "../../src/server/agent/sdkRunner.ts";
 import { setLogLevel } from "../../src/server/logger.ts";
-import type { PermissionMode } from "../../src/shared/messages.ts";
 import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
 import { type FakeAnthropic, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
-import { startTestServer, TestClient, type TestServer } from "../fixtures/testServer.ts";
+import { startTestServer, type TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
 /**
  * Approvals on the phone, with the real Claude Code CLI: its `canUseTool`
@@ -17,7 +16,7 @@ const TIMEOUT = 60_000;
 let api: FakeAnthropic;
 let agentEnv: AgentEnv;
 let server: TestServer;
-const clients: TestClient[] = [];
+const clients = new TestClients(() => server.url);
 
 beforeAll(async () => {
   setLogLevel("error");
@@ -32,7 +31,7 @@ beforeEach(async () => {
   });
 });
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await server.cleanup();
   agentEnv.cleanup();
 });
@@ -40,24 +39,6 @@ afterAll(async () => {
   await api.close();
   setLogLevel("info");
 });
-
-async function connect(): Promise<TestClient> {
-  const client = await TestClient.connect(server.url);
-  clients.push(client);
-  return client;
-}
-
-async function newSession(client: TestClient, permissionMode?: Exclude<PermissionMode, "bypassPermissions">) {
-  const requestId = crypto.randomUUID();
-  client.socket.emit("session:create", { requestId, model: "haiku", ...(permissionMode ? { permissionMode } : {}) });
-  return client.next("session:created", (p) => p.requestId === requestId);
-}
-
-function send(client: TestClient, sessionId: string, message: string): string {
-  const requestId = crypto.randomUUID();
-  client.socket.emit("chat:send", { message, sessionId, requestId });
-  return requestId;
-}
 
 function respond(
   client: TestClient,
@@ -93,9 +74,9 @@ describe("permission requests", () => {
     "allow runs the tool: the request reaches the client, the answer resolves it, the file exists",
     async () => {
       scriptWrite("make a file", "allowed.txt");
-      const client = await connect();
-      const session = await newSession(client);
-      const requestId = send(client, session.id, "make a file");
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const requestId = client.send(session.id, "make a file");
       const ask = await client.next("permission:request", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
       expect(ask.toolName).toBe("Bash");
       expect(ask.input.command).toBe("echo x > allowed.txt");
@@ -132,9 +113,9 @@ describe("permission requests", () => {
     "deny does not run it; the agent is told why and the turn still ends with a response",
     async () => {
       scriptWrite("make a file", "denied.txt");
-      const client = await connect();
-      const session = await newSession(client);
-      const requestId = send(client, session.id, "make a file");
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const requestId = client.send(session.id, "make a file");
       const ask = await client.next("permission:request", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
       respond(client, session.id, ask.permissionId, "deny", "not in this folder");
       const response = await client.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
@@ -157,14 +138,14 @@ describe("permission requests", () => {
           reply().text("Finished."),
         );
       }
-      const client = await connect();
-      const session = await newSession(client);
-      const first = send(client, session.id, "write twice");
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const first = client.send(session.id, "write twice");
       const ask = await client.next("permission:request", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
       expect(ask.suggestions.length).toBeGreaterThan(0);
       respond(client, session.id, ask.permissionId, "allow_always");
       await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
-      const second = send(client, session.id, "write twice");
+      const second = client.send(session.id, "write twice");
       await client.next("chat:response", (p) => p.requestId === second, { timeoutMs: TIMEOUT });
       expect(client.all("permission:request").filter((p) => p.requestId === second)).toHaveLength(0);
       // "For this session" only: nothing was written to the project's settings.
@@ -177,12 +158,12 @@ describe("permission requests", () => {
     "a device that subscribes later gets the pending request, answers it, and the first device sees it resolved",
     async () => {
       scriptWrite("make a file", "late.txt");
-      const phone = await connect();
-      const session = await newSession(phone);
-      const requestId = send(phone, session.id, "make a file");
+      const phone = await clients.connect();
+      const session = await phone.createSession({ model: "haiku" });
+      const requestId = phone.send(session.id, "make a file");
       const ask = await phone.next("permission:request", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
 
-      const laptop = await connect();
+      const laptop = await clients.connect();
       const sub = crypto.randomUUID();
       laptop.socket.emit("session:subscribe", { sessionId: session.id, requestId: sub });
       await laptop.next("session:subscribed", (p) => p.requestId === sub);
@@ -204,9 +185,9 @@ describe("permission requests", () => {
     "cancel while a request is pending resolves it as cancelled and ends the turn with CANCELLED",
     async () => {
       scriptWrite("make a file", "cancelled.txt");
-      const client = await connect();
-      const session = await newSession(client);
-      const requestId = send(client, session.id, "make a file");
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const requestId = client.send(session.id, "make a file");
       const ask = await client.next("permission:request", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
       client.socket.emit("chat:cancel", {
         sessionId: session.id,
@@ -220,7 +201,7 @@ describe("permission requests", () => {
         "CANCELLED",
       );
       expect(existsSync(join(agentEnv.cwd, "cancelled.txt"))).toBe(false);
-      const next = send(client, session.id, "still there?");
+      const next = client.send(session.id, "still there?");
       await client.next("chat:response", (p) => p.requestId === next, { timeoutMs: TIMEOUT });
     },
     TIMEOUT,
@@ -231,26 +212,26 @@ describe("permission modes", () => {
   test(
     "acceptEdits writes files without asking; default asks for the same edit",
     async () => {
-      const client = await connect();
-      const edits = await newSession(client, "acceptEdits");
+      const client = await clients.connect();
+      const edits = await client.createSession({ model: "haiku", permissionMode: "acceptEdits" });
       expect(edits.permissionMode).toBe("acceptEdits");
       api.when(
         "write notes",
         reply().tool("Write", { file_path: join(agentEnv.cwd, "notes.md"), content: "hi\n" }),
         reply().text("Wrote."),
       );
-      const r = send(client, edits.id, "write notes");
+      const r = client.send(edits.id, "write notes");
       await client.next("chat:response", (p) => p.requestId === r, { timeoutMs: TIMEOUT });
       expect(client.all("permission:request").filter((p) => p.requestId === r)).toHaveLength(0);
       expect(readFileSync(join(agentEnv.cwd, "notes.md"), "utf8")).toBe("hi\n");
 
-      const asking = await newSession(client);
+      const asking = await client.createSession({ model: "haiku" });
       api.when(
         "write more",
         reply().tool("Write", { file_path: join(agentEnv.cwd, "more.md"), content: "x\n" }),
         reply().text("Wrote."),
       );
-      const r2 = send(client, asking.id, "write more");
+      const r2 = client.send(asking.id, "write more");
       const ask = await client.next("permission:request", (p) => p.requestId === r2, { timeoutMs: TIMEOUT });
       expect(ask.toolName).toBe("Write");
       respond(client, asking.id, ask.permissionId, "deny");
@@ -263,10 +244,10 @@ describe("permission modes", () => {
   test(
     "plan mode does not run the tool; the mode can be changed later, and bypass is guarded",
     async () => {
-      const client = await connect();
-      const session = await newSession(client, "plan");
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku", permissionMode: "plan" });
       scriptWrite("plan a file", "planned.txt");
-      const r = send(client, session.id, "plan a file");
+      const r = client.send(session.id, "plan a file");
       await client.next("chat:response", (p) => p.requestId === r, { timeoutMs: TIMEOUT });
       expect(existsSync(join(agentEnv.cwd, "planned.txt"))).toBe(false);
 
@@ -301,10 +282,10 @@ describe("session management", () => {
   test(
     "rename and change model over the socket; the next turn uses the new model; delete removes everything",
     async () => {
-      const client = await connect();
-      const other = await connect();
-      const session = await newSession(client);
-      const r1 = send(client, session.id, "hello");
+      const client = await clients.connect();
+      const other = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const r1 = client.send(session.id, "hello");
       await client.next("chat:response", (p) => p.requestId === r1, { timeoutMs: TIMEOUT });
 
       const rename = crypto.randomUUID();
@@ -318,7 +299,7 @@ describe("session management", () => {
       expect(updated.session).toMatchObject({ title: "Refactor auth", model: "opus" });
       await other.next("session:updated", (p) => p.requestId === rename, { from: 0 });
 
-      const r2 = send(client, session.id, "which model");
+      const r2 = client.send(session.id, "which model");
       await client.next("chat:response", (p) => p.requestId === r2, { timeoutMs: TIMEOUT });
       const request = api.log.findLast((r) => r.userText === "which model");
       expect(String(request?.body.model)).toContain("opus");

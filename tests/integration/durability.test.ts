@@ -1,23 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { createFakeRunner, type FakeRunner } from "../fixtures/fakeAgentRunner.ts";
-import { startTestServer, TestClient, type TestServer } from "../fixtures/testServer.ts";
+import { startTestServer, TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
 /** Numbered events, subscribe/replay, idempotency, cancel and restart, with the in-process fake agent. */
 let server: TestServer;
 let runner: FakeRunner;
-const clients: TestClient[] = [];
-
-async function connect(): Promise<TestClient> {
-  const client = await TestClient.connect(server.url);
-  clients.push(client);
-  return client;
-}
-
-async function newSession(client: TestClient) {
-  const requestId = crypto.randomUUID();
-  client.socket.emit("session:create", { requestId });
-  return client.next("session:created", (p) => p.requestId === requestId);
-}
+const clients = new TestClients(() => server.url);
 
 async function subscribe(client: TestClient, sessionId: string, afterSeq?: number) {
   const requestId = crypto.randomUUID();
@@ -42,7 +30,7 @@ beforeAll(async () => {
   server = await startTestServer({ runner });
 });
 afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
 });
 afterAll(async () => {
   await server.cleanup();
@@ -50,8 +38,8 @@ afterAll(async () => {
 
 describe("subscribe and replay", () => {
   test("replays every stored event after afterSeq in order, then session:subscribed with lastSeq", async () => {
-    const writer = await connect();
-    const session = await newSession(writer);
+    const writer = await clients.connect();
+    const session = await writer.createSession();
     for (const text of ["one", "two"]) {
       const requestId = crypto.randomUUID();
       writer.socket.emit("chat:send", { message: text, sessionId: session.id, requestId });
@@ -60,7 +48,7 @@ describe("subscribe and replay", () => {
     const live = seqsOf(writer.received, session.id);
     expect(live).toEqual(live.map((_, i) => i + 1));
 
-    const reader = await connect();
+    const reader = await clients.connect();
     const all = await subscribe(reader, session.id, 0);
     expect(seqsOf(all.replayed, session.id)).toEqual(live);
     expect(all.done.lastSeq).toBe(live.at(-1) ?? -1);
@@ -78,8 +66,8 @@ describe("subscribe and replay", () => {
   });
 
   test("a socket dropped mid-turn catches up from its last seq: the rest exactly once, no gap", async () => {
-    const phone = await connect();
-    const session = await newSession(phone);
+    const phone = await clients.connect();
+    const session = await phone.createSession();
     let release!: () => void;
     runner.script({ gate: new Promise<void>((r) => (release = r)), deltas: ["part 1 ", "part 2"] });
     const requestId = crypto.randomUUID();
@@ -89,11 +77,11 @@ describe("subscribe and replay", () => {
     phone.close(); // the phone locks
 
     release(); // the turn goes on without anyone watching
-    const watcher = await connect();
+    const watcher = await clients.connect();
     await subscribe(watcher, session.id, 0);
     await watcher.next("chat:response", (p) => p.requestId === requestId, { from: 0 });
 
-    const back = await connect(); // the phone wakes with a new socket
+    const back = await clients.connect(); // the phone wakes with a new socket
     const { replayed } = await subscribe(back, session.id, held.at(-1));
     const rest = seqsOf(replayed, session.id);
     expect(rest[0]).toBe((held.at(-1) ?? 0) + 1);
@@ -102,9 +90,9 @@ describe("subscribe and replay", () => {
   });
 
   test("two clients on one session see the same events", async () => {
-    const phone = await connect();
-    const session = await newSession(phone);
-    const laptop = await connect();
+    const phone = await clients.connect();
+    const session = await phone.createSession();
+    const laptop = await clients.connect();
     await subscribe(laptop, session.id, 0);
     const requestId = crypto.randomUUID();
     phone.socket.emit("chat:send", { message: "both", sessionId: session.id, requestId });
@@ -114,8 +102,8 @@ describe("subscribe and replay", () => {
   });
 
   test("session:history pages backwards", async () => {
-    const client = await connect();
-    const session = await newSession(client);
+    const client = await clients.connect();
+    const session = await client.createSession();
     const requestId = crypto.randomUUID();
     client.socket.emit("chat:send", { message: "page me", sessionId: session.id, requestId });
     const response = await client.next("chat:response", (p) => p.requestId === requestId);
@@ -134,8 +122,8 @@ describe("subscribe and replay", () => {
 
 describe("idempotency and cancel", () => {
   test("the same requestId sent twice runs the turn once", async () => {
-    const client = await connect();
-    const session = await newSession(client);
+    const client = await clients.connect();
+    const session = await client.createSession();
     const requestId = crypto.randomUUID();
     const before = runner.prompts.length;
     client.socket.emit("chat:send", { message: "only once", sessionId: session.id, requestId });
@@ -162,8 +150,8 @@ describe("idempotency and cancel", () => {
   });
 
   test("cancel stops the running turn with CANCELLED and drops a queued one", async () => {
-    const client = await connect();
-    const session = await newSession(client);
+    const client = await clients.connect();
+    const session = await client.createSession();
     runner.script({ gate: new Promise<void>(() => {}) });
     const running = crypto.randomUUID();
     const queued = crypto.randomUUID();
@@ -196,8 +184,8 @@ describe("idempotency and cancel", () => {
   });
 
   test("a crashed agent ends the turn with AGENT_CRASHED and the next message resumes", async () => {
-    const client = await connect();
-    const session = await newSession(client);
+    const client = await clients.connect();
+    const session = await client.createSession();
     const first = crypto.randomUUID();
     client.socket.emit("chat:send", { message: "hello", sessionId: session.id, requestId: first });
     await client.next("chat:response", (p) => p.requestId === first);
@@ -220,7 +208,7 @@ describe("warm processes", () => {
     const idle = await startTestServer({ runner: idleRunner, env: { POCKET_IDLE_TIMEOUT_MS: "1000" } });
     try {
       const client = await TestClient.connect(idle.url);
-      const session = await newSession(client);
+      const session = await client.createSession();
       for (const text of ["one", "two"]) {
         const requestId = crypto.randomUUID();
         client.socket.emit("chat:send", { message: text, sessionId: session.id, requestId });
@@ -246,7 +234,7 @@ describe("restart", () => {
     const fakeRunner = createFakeRunner();
     try {
       let client = await TestClient.connect(first.url);
-      const session = await newSession(client);
+      const session = await client.createSession();
       const done = crypto.randomUUID();
       client.socket.emit("chat:send", { message: "remember me", sessionId: session.id, requestId: done });
       const response = await client.next("chat:response", (p) => p.requestId === done);

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { NIL_REQUEST_ID, Session } from "../../src/shared/messages.ts";
 import { createFakeRunner, type FakeRunner } from "../fixtures/fakeAgentRunner.ts";
-import { startTestServer, TestClient, type TestServer } from "../fixtures/testServer.ts";
+import { startTestServer, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
 /**
  * The protocol through a real socket.io-client and a real server (SQLite,
@@ -10,26 +10,14 @@ import { startTestServer, TestClient, type TestServer } from "../fixtures/testSe
  */
 let server: TestServer;
 let runner: FakeRunner;
-const clients: TestClient[] = [];
-
-async function connect(): Promise<TestClient> {
-  const client = await TestClient.connect(server.url);
-  clients.push(client);
-  return client;
-}
-
-async function createSession(client: TestClient, model = "haiku") {
-  const requestId = crypto.randomUUID();
-  client.socket.emit("session:create", { requestId, model });
-  return client.next("session:created", (p) => p.requestId === requestId);
-}
+const clients = new TestClients(() => server.url);
 
 beforeAll(async () => {
   runner = createFakeRunner();
   server = await startTestServer({ runner });
 });
 afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
 });
 afterAll(async () => {
   await server.cleanup();
@@ -37,7 +25,7 @@ afterAll(async () => {
 
 describe("connection", () => {
   test("sends `connection` with status and the session list on connect", async () => {
-    const client = await connect();
+    const client = await clients.connect();
     const frame = client.all("connection")[0];
     expect(frame?.status).toBe("connected");
     expect(Array.isArray(frame?.sessions)).toBe(true);
@@ -46,8 +34,8 @@ describe("connection", () => {
 
 describe("session:create / session:list", () => {
   test("creates a session and echoes the requestId", async () => {
-    const client = await connect();
-    const created = await createSession(client, "opus");
+    const client = await clients.connect();
+    const created = await client.createSession({ model: "opus" });
     expect(Session.safeParse(created).success).toBe(true);
     expect(created.model).toBe("opus");
     expect(created.cwd).toBe(server.workdir);
@@ -60,7 +48,7 @@ describe("session:create / session:list", () => {
   });
 
   test("concurrent requests are answered with their own requestIds", async () => {
-    const client = await connect();
+    const client = await clients.connect();
     const ids = Array.from({ length: 10 }, () => crypto.randomUUID());
     for (const requestId of ids) client.socket.emit("session:list", { requestId });
     const answers = await Promise.all(
@@ -70,7 +58,7 @@ describe("session:create / session:list", () => {
   });
 
   test("rejects a bad model and a workdir outside the allowed roots with session:error", async () => {
-    const client = await connect();
+    const client = await clients.connect();
     const badModel = crypto.randomUUID();
     client.socket.emit("session:create", { requestId: badModel, model: "gpt-4; rm -rf /" });
     const e1 = await client.next("session:error", (p) => p.requestId === badModel);
@@ -112,7 +100,7 @@ describe("validation", () => {
   ];
   for (const [event, payload, errorEvent] of cases) {
     test(`${event} ${JSON.stringify(payload).slice(0, 60)} → ${errorEvent} INVALID_PAYLOAD`, async () => {
-      const client = await connect();
+      const client = await clients.connect();
       (client.socket.emit.bind(client.socket) as (e: string, p: unknown) => void)(event, payload);
       const error = await client.next(errorEvent);
       expect(error.code).toBe("INVALID_PAYLOAD");
@@ -122,7 +110,7 @@ describe("validation", () => {
   }
 
   test("non-object payloads, missing payloads and unknown events get typed errors; the server stays up", async () => {
-    const client = await connect();
+    const client = await clients.connect();
     const emit = client.socket.emit.bind(client.socket) as (e: string, ...p: unknown[]) => void;
     emit("chat:send", "just a string");
     expect((await client.next("chat:error")).code).toBe("INVALID_PAYLOAD");
@@ -138,7 +126,7 @@ describe("validation", () => {
   });
 
   test("an unknown session gets chat:error / session:error SESSION_NOT_FOUND", async () => {
-    const client = await connect();
+    const client = await clients.connect();
     const requestId = crypto.randomUUID();
     const sessionId = crypto.randomUUID();
     client.socket.emit("chat:send", { message: "hello", sessionId, requestId });
@@ -151,8 +139,8 @@ describe("validation", () => {
 
 describe("chat", () => {
   test("a turn: queued, started, deltas, logs, response, all numbered and correlated", async () => {
-    const client = await connect();
-    const session = await createSession(client);
+    const client = await clients.connect();
+    const session = await client.createSession({ model: "haiku" });
     const requestId = crypto.randomUUID();
     client.socket.emit("chat:send", { message: "hello there", sessionId: session.id, requestId });
     const response = await client.next("chat:response", (p) => p.requestId === requestId);
@@ -187,8 +175,8 @@ describe("chat", () => {
   });
 
   test("a second message sent while the first runs is queued and runs after it, in order", async () => {
-    const client = await connect();
-    const session = await createSession(client);
+    const client = await clients.connect();
+    const session = await client.createSession({ model: "haiku" });
     let release!: () => void;
     runner.script({ gate: new Promise<void>((r) => (release = r)), deltas: ["first done"] });
     const first = crypto.randomUUID();
@@ -212,17 +200,17 @@ describe("chat", () => {
   });
 
   test("turns in different sessions run in parallel and never mix", async () => {
-    const client = await connect();
-    const a = await createSession(client);
-    const b = await createSession(client);
+    const client = await clients.connect();
+    const a = await client.createSession({ model: "haiku" });
+    const b = await client.createSession({ model: "haiku" });
     let releaseA!: () => void;
     runner.script({ gate: new Promise<void>((r) => (releaseA = r)), deltas: ["from A"] });
     const ra = crypto.randomUUID();
     const rb = crypto.randomUUID();
-    const watcherA = await connect();
+    const watcherA = await clients.connect();
     watcherA.socket.emit("session:subscribe", { sessionId: a.id, requestId: crypto.randomUUID(), afterSeq: 0 });
     await watcherA.next("session:subscribed");
-    const watcherB = await connect();
+    const watcherB = await clients.connect();
     watcherB.socket.emit("session:subscribe", { sessionId: b.id, requestId: crypto.randomUUID(), afterSeq: 0 });
     await watcherB.next("session:subscribed");
 
@@ -244,8 +232,8 @@ describe("chat", () => {
   });
 
   test("an agent failure becomes chat:error with its code and message", async () => {
-    const client = await connect();
-    const session = await createSession(client);
+    const client = await clients.connect();
+    const session = await client.createSession({ model: "haiku" });
     runner.script({ fail: { code: "API_OVERLOADED", message: "API Error: 529 Overloaded" } });
     const requestId = crypto.randomUUID();
     client.socket.emit("chat:send", { message: "x", sessionId: session.id, requestId });

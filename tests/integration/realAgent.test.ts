@@ -5,7 +5,7 @@ import { createSdkRunner } from "../../src/server/agent/sdkRunner.ts";
 import { setLogLevel } from "../../src/server/logger.ts";
 import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
 import { type FakeAnthropic, httpError, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
-import { startTestServer, TestClient, type TestServer } from "../fixtures/testServer.ts";
+import { startTestServer, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
 /**
  * Every protocol event once more, end to end through the real stack: a
@@ -17,30 +17,12 @@ let api: FakeAnthropic;
 let agentEnv: AgentEnv;
 let server: TestServer;
 let pids: number[];
-const clients: TestClient[] = [];
+const clients = new TestClients(() => server.url);
 
 async function start(dataDir?: string, workdir?: string) {
   pids = [];
   const runner = createSdkRunner({ maxTurns: 4, env: agentEnv.env, onSpawn: (pid) => pids.push(pid) });
   return startTestServer({ runner, dataDir, workdir: workdir ?? agentEnv.cwd });
-}
-
-async function connect(): Promise<TestClient> {
-  const client = await TestClient.connect(server.url);
-  clients.push(client);
-  return client;
-}
-
-async function newSession(client: TestClient) {
-  const requestId = crypto.randomUUID();
-  client.socket.emit("session:create", { requestId, model: "haiku" });
-  return client.next("session:created", (p) => p.requestId === requestId);
-}
-
-function send(client: TestClient, sessionId: string, message: string): string {
-  const requestId = crypto.randomUUID();
-  client.socket.emit("chat:send", { message, sessionId, requestId });
-  return requestId;
 }
 
 beforeAll(async () => {
@@ -53,7 +35,7 @@ beforeEach(async () => {
   server = await start();
 });
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await server.cleanup();
   agentEnv.cleanup();
 });
@@ -67,9 +49,9 @@ describe("real Claude Code CLI through the server", () => {
     "a turn: the CLI's answer with the matching requestId, streamed deltas and its logs",
     async () => {
       api.when("say hello", reply().text("Hello from the real CLI, streamed in pieces."));
-      const client = await connect();
-      const session = await newSession(client);
-      const requestId = send(client, session.id, "please say hello");
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const requestId = client.send(session.id, "please say hello");
       const response = await client.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
       expect(response.response).toBe("Hello from the real CLI, streamed in pieces.");
       expect(response.sessionId).toBe(session.id);
@@ -101,10 +83,10 @@ describe("real Claude Code CLI through the server", () => {
         reply().tool("Bash", { command: "echo tool-ran", description: "Print a marker" }),
         reply().text("Listed."),
       );
-      const client = await connect();
-      const session = await newSession(client);
-      const first = send(client, session.id, "list files please");
-      const second = send(client, session.id, "and then echo");
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const first = client.send(session.id, "list files please");
+      const second = client.send(session.id, "and then echo");
       const r1 = await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
       const r2 = await client.next("chat:response", (p) => p.requestId === second, { timeoutMs: TIMEOUT });
       expect(r1.response).toBe("Listed.");
@@ -124,9 +106,9 @@ describe("real Claude Code CLI through the server", () => {
     "an API error becomes chat:error API_ERROR with the CLI's message",
     async () => {
       api.enqueue(httpError(500, "boom"));
-      const client = await connect();
-      const session = await newSession(client);
-      const requestId = send(client, session.id, "fail please");
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const requestId = client.send(session.id, "fail please");
       const error = await client.next("chat:error", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
       expect(error.code).toBe("API_ERROR");
       expect(error.message).toContain("500");
@@ -139,9 +121,9 @@ describe("real Claude Code CLI through the server", () => {
     "cancel mid-stream ends the turn with CANCELLED, and the next message works",
     async () => {
       api.when("write an essay", reply().textSlow("word ".repeat(400), { chunkChars: 5, delayMs: 20 }));
-      const client = await connect();
-      const session = await newSession(client);
-      const requestId = send(client, session.id, "write an essay");
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const requestId = client.send(session.id, "write an essay");
       await client.next("chat:delta", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
       client.socket.emit("chat:cancel", {
         sessionId: session.id,
@@ -150,7 +132,7 @@ describe("real Claude Code CLI through the server", () => {
       });
       const error = await client.next("chat:error", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
       expect(error.code).toBe("CANCELLED");
-      const next = send(client, session.id, "are you there");
+      const next = client.send(session.id, "are you there");
       expect((await client.next("chat:response", (p) => p.requestId === next, { timeoutMs: TIMEOUT })).response).toBe(
         "Echo: are you there",
       );
@@ -162,17 +144,17 @@ describe("real Claude Code CLI through the server", () => {
     "the CLI killed mid-turn: AGENT_CRASHED, then the next message resumes the conversation",
     async () => {
       api.when("long job", reply().textSlow("x".repeat(2000), { chunkChars: 2, delayMs: 20 }));
-      const client = await connect();
-      const session = await newSession(client);
-      const warm = send(client, session.id, "remember the word pineapple");
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const warm = client.send(session.id, "remember the word pineapple");
       await client.next("chat:response", (p) => p.requestId === warm, { timeoutMs: TIMEOUT });
-      const doomed = send(client, session.id, "long job");
+      const doomed = client.send(session.id, "long job");
       await client.next("chat:delta", (p) => p.requestId === doomed, { timeoutMs: TIMEOUT });
       process.kill(pids[0] ?? -1, "SIGKILL");
       const error = await client.next("chat:error", (p) => p.requestId === doomed, { timeoutMs: TIMEOUT });
       expect(error.code).toBe("AGENT_CRASHED");
 
-      const after = send(client, session.id, "what was the word");
+      const after = client.send(session.id, "what was the word");
       await client.next("chat:response", (p) => p.requestId === after, { timeoutMs: TIMEOUT });
       expect(pids).toHaveLength(2);
       const resumed = api.log.findLast((r) => r.userText === "what was the word");
@@ -184,17 +166,17 @@ describe("real Claude Code CLI through the server", () => {
   test(
     "a restart on the same data dir lists the session and resumes the CLI conversation",
     async () => {
-      const client = await connect();
-      const session = await newSession(client);
-      const first = send(client, session.id, "my name is Ada");
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const first = client.send(session.id, "my name is Ada");
       const r1 = await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
       client.close();
       await server.stop();
 
       server = await start(server.dataDir, server.workdir);
-      const again = await connect();
+      const again = await clients.connect();
       expect(again.all("connection")[0]?.sessions.map((s) => s.id)).toContain(session.id);
-      const second = send(again, session.id, "what is my name");
+      const second = again.send(session.id, "what is my name");
       const r2 = await again.next("chat:response", (p) => p.requestId === second, { timeoutMs: TIMEOUT });
       expect(r2.seq).toBeGreaterThan(r1.seq);
       const request = api.log.findLast((r) => r.userText === "what is my name");
