@@ -11,7 +11,13 @@ import { loadVoiceDetails, type RecorderActorRef } from "./components/Voice.tsx"
 import { type ModelChoice, readModel, readPermissionMode, saveModel, savePermissionMode } from "./lib/preferences.ts";
 import { followSystemTheme, readTheme, saveTheme, type ThemePreference } from "./lib/theme.ts";
 import type { Turn } from "./lib/turns.ts";
-import { ChatActorContext, type ChatActorRef, useChatActor, useChatSelector } from "./lib/useChat.ts";
+import {
+  ChatActorContext,
+  type ChatActorRef,
+  releaseChatSnapshots,
+  useChatActor,
+  useChatSelector,
+} from "./lib/useChat.ts";
 import { useSelector } from "./lib/useSelector.ts";
 
 // The sheets (Radix Dialog, toggle groups, the JSON viewer) are not needed for the first screen:
@@ -52,6 +58,8 @@ export interface AppProps {
 
 export function App({ actor, pairing, recorder }: AppProps) {
   useEffect(prefetchSheets, []);
+  // After the first commit (children's effects run first, so every view is subscribed by now).
+  useEffect(() => releaseChatSnapshots(actor), [actor]);
   const unpaired = useSelector(pairing, (s) => s.matches("unpaired") || s.matches("pairing"));
   return (
     <ChatActorContext value={actor}>

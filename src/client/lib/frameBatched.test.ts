@@ -25,7 +25,7 @@ describe("frameBatchedSnapshots", () => {
   test("a burst of events becomes one change, with the latest snapshot", () => {
     const actor = createActor(counter).start();
     const { frames, pending, tick } = manualFrames();
-    const store = frameBatchedSnapshots(actor, frames);
+    const store = frameBatchedSnapshots(actor, { frames });
     let changes = 0;
     store.subscribe(() => changes++);
 
@@ -42,7 +42,7 @@ describe("frameBatchedSnapshots", () => {
   test("the next event after a frame asks for a new frame", () => {
     const actor = createActor(counter).start();
     const { frames, pending, tick } = manualFrames();
-    const store = frameBatchedSnapshots(actor, frames);
+    const store = frameBatchedSnapshots(actor, { frames });
     actor.send({ type: "INC" });
     tick();
     actor.send({ type: "INC" });
@@ -54,7 +54,7 @@ describe("frameBatchedSnapshots", () => {
   test("listeners hear nothing when the snapshot did not change", () => {
     const actor = createActor(counter).start();
     const { frames, tick } = manualFrames();
-    const store = frameBatchedSnapshots(actor, frames);
+    const store = frameBatchedSnapshots(actor, { frames });
     let changes = 0;
     const unsubscribe = store.subscribe(() => changes++);
     actor.send({ type: "NOOP" });
@@ -65,6 +65,26 @@ describe("frameBatchedSnapshots", () => {
     tick();
     expect(changes).toBe(0);
     expect(store.getSnapshot().context.count).toBe(1);
+  });
+
+  test("a held store keeps its snapshot until released, then shows the latest in one frame", () => {
+    const actor = createActor(counter).start();
+    const { frames, pending, tick } = manualFrames();
+    const store = frameBatchedSnapshots(actor, { frames, held: true });
+    let changes = 0;
+    store.subscribe(() => changes++);
+    actor.send({ type: "INC" });
+    actor.send({ type: "INC" });
+    expect(pending).toHaveLength(0);
+    expect(store.getSnapshot().context.count).toBe(0);
+
+    store.release();
+    expect(pending).toHaveLength(1);
+    tick();
+    expect(changes).toBe(1);
+    expect(store.getSnapshot().context.count).toBe(2);
+    store.release(); // once is enough
+    expect(pending).toHaveLength(0);
   });
 
   test("the browser scheduler falls back to a timer when no frame comes (hidden page)", async () => {

@@ -35,14 +35,28 @@ export const browserFrames: FrameScheduler = {
 export interface SnapshotStore<S> {
   getSnapshot(): S;
   subscribe(onChange: () => void): () => void;
+  /** Lets a held store (`held: true`) move again; what it held back is shown in the next frame. */
+  release(): void;
+}
+
+export interface FrameBatchedOptions {
+  frames?: FrameScheduler;
+  /**
+   * Start held: the snapshot stays where it is until `release()`. The app's first render is a
+   * transition, sliced over several frames; a snapshot that moved meanwhile would make React
+   * throw that work away and render everything again in one blocking pass.
+   */
+  held?: boolean;
 }
 
 export function frameBatchedSnapshots<A extends AnyActorRef>(
   actor: A,
-  frames: FrameScheduler = browserFrames,
+  { frames = browserFrames, held = false }: FrameBatchedOptions = {},
 ): SnapshotStore<SnapshotFrom<A>> {
   let snapshot: SnapshotFrom<A> = actor.getSnapshot();
   let scheduled = false;
+  let holding = held;
+  let pending = false;
   const listeners = new Set<() => void>();
 
   const flush = () => {
@@ -53,6 +67,10 @@ export function frameBatchedSnapshots<A extends AnyActorRef>(
     for (const listener of [...listeners]) listener();
   };
   const schedule = () => {
+    if (holding) {
+      pending = true;
+      return;
+    }
     if (scheduled) return;
     scheduled = true;
     frames.request(flush);
@@ -65,6 +83,12 @@ export function frameBatchedSnapshots<A extends AnyActorRef>(
     subscribe(onChange) {
       listeners.add(onChange);
       return () => listeners.delete(onChange);
+    },
+    release() {
+      if (!holding) return;
+      holding = false;
+      if (pending || actor.getSnapshot() !== snapshot) schedule();
+      pending = false;
     },
   };
 }

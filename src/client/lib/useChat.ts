@@ -21,10 +21,16 @@ const stores = new WeakMap<ChatActorRef, SnapshotStore<ChatSnapshot>>();
 function storeFor(actor: ChatActorRef): SnapshotStore<ChatSnapshot> {
   let store = stores.get(actor);
   if (!store) {
-    store = frameBatchedSnapshots(actor);
+    // Held until the first commit (useReleaseChatSnapshots): see FrameBatchedOptions.held.
+    store = frameBatchedSnapshots(actor, { held: true });
     stores.set(actor, store);
   }
   return store;
+}
+
+/** For the app's root, in an effect: once the first render has committed, chat state flows to the view. */
+export function releaseChatSnapshots(actor: ChatActorRef): void {
+  storeFor(actor).release();
 }
 
 /**
