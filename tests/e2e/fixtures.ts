@@ -77,13 +77,17 @@ export interface WorkerFixtures {
    * (phone, desktop) already has its own workers, hence its own stacks.
    */
   isolatedStack: boolean;
+  /** Extra environment for the worker's server (a spec's own fixtures override it, e.g. the voice engine). */
+  serverEnv: Record<string, string>;
   stack: Stack;
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   isolatedStack: [false, { scope: "worker", option: true }],
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
+  serverEnv: [async ({}, use) => use({}), { scope: "worker" }],
   stack: [
-    async ({ isolatedStack }, use) => {
+    async ({ isolatedStack, serverEnv }, use) => {
       const prefix = isolatedStack ? "pocket-e2e-isolated-" : "pocket-e2e-";
       const temp = mkdtempSync(join(tmpdir(), prefix));
       const api = spawn(bun, ["tests/fixtures/fakeAnthropic.ts", "--port", "0"], {
@@ -114,6 +118,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         CLAUDE_CONFIG_DIR: join(temp, "claude"),
         CLAUDE_CODE_MAX_RETRIES: "0",
         TMPDIR: join(temp, "tmp"),
+        ...serverEnv,
       };
       const stack: Stack = {
         baseURL: "",

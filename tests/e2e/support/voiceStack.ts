@@ -10,11 +10,9 @@ import { test as base } from "../fixtures.ts";
  * pocketsphinx and a JSGF grammar of the fixture phrases (exact transcripts of
  * espeak-ng speech), and a speech clip for Chromium's fake microphone.
  *
- * fixtures.ts builds the server's environment from `process.env` when the
- * worker's stack starts, so `voiceFixtures` (an automatic worker fixture, set
- * up first: the `stack` override below lists it before the original `stack`)
- * puts POCKET_STT and POCKET_STT_GRAMMAR there first. The voice spec runs in a
- * worker of its own (its `launchOptions` differ), so no other spec sees them.
+ * The worker's server gets POCKET_STT and POCKET_STT_GRAMMAR through the
+ * `serverEnv` fixture, overridden here; the voice spec runs in a worker of its
+ * own (its `launchOptions` differ), so no other spec's server has them.
  */
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const bun = join(root, "node_modules/.bin/bun");
@@ -46,18 +44,13 @@ export const test = base.extend<Record<never, never>, { voiceFixtures: VoiceFixt
         wav: string;
       };
       if (wav !== VOICE_WAV) throw new Error(`clip at ${wav}, expected ${VOICE_WAV}`);
-      process.env.POCKET_STT = "pocketsphinx";
-      process.env.POCKET_STT_GRAMMAR = grammar;
       await use({ grammar, wav, phrase: VOICE_PHRASE });
       rmSync(VOICE_DIR, { recursive: true, force: true });
     },
-    { scope: "worker", auto: true },
+    { scope: "worker" },
   ],
-  stack: [
-    async ({ voiceFixtures, stack }, use) => {
-      if (!voiceFixtures.grammar) throw new Error("voice fixtures missing");
-      await use(stack);
-    },
+  serverEnv: [
+    async ({ voiceFixtures }, use) => use({ POCKET_STT: "pocketsphinx", POCKET_STT_GRAMMAR: voiceFixtures.grammar }),
     { scope: "worker" },
   ],
 });
