@@ -97,6 +97,8 @@ export const SessionUpdate = z
 export const SessionDelete = z.object({ sessionId: SessionId, requestId: RequestId });
 export const PermissionDecision = z.enum(["allow", "deny", "allow_always"]);
 export type PermissionDecision = z.infer<typeof PermissionDecision>;
+/** AskUserQuestion's answers: question text → chosen label(s), comma-separated for multi-select. */
+export const PermissionAnswers = z.record(z.string().max(1_000), z.string().max(2_000));
 export const PermissionRespond = z.object({
   sessionId: SessionId,
   permissionId: z.uuid(),
@@ -107,7 +109,7 @@ export const PermissionRespond = z.object({
     .max(LIMITS.titleChars * 10)
     .optional(),
   /** AskUserQuestion: question text → chosen label(s), comma-separated for multi-select. */
-  answers: z.record(z.string().max(1_000), z.string().max(2_000)).optional(),
+  answers: PermissionAnswers.optional(),
   requestId: RequestId,
 });
 export const SessionSubscribe = z.object({
@@ -179,6 +181,8 @@ export const PermissionResolved = SessionEventBase.extend({
   permissionId: z.uuid(),
   decision: z.enum(["allow", "deny", "allow_always", "cancelled"]),
   message: z.string().optional(),
+  /** AskUserQuestion answered: what was chosen, so every device shows the same answer. */
+  answers: PermissionAnswers.optional(),
 });
 /** Turn failures carry `sessionId` and `seq`; rejected requests carry neither `seq` nor always `sessionId`. */
 export const ChatError = ErrorPayload.extend({ seq: Seq.optional() });

@@ -203,7 +203,13 @@ test("AskUserQuestion: the choices are the card; choosing answers with decision 
 
   const respond = await frames.waitFor("sent", "permission:respond", (p) => p.permissionId === request.permissionId);
   expect(respond).toMatchObject({ sessionId, decision: "allow", answers: { [question]: "SQLite" } });
-  await frames.waitFor("received", "permission:resolved", (p) => p.permissionId === request.permissionId);
-  await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText("Answered");
+  const resolved = await frames.waitFor(
+    "received",
+    "permission:resolved",
+    (p) => p.permissionId === request.permissionId,
+  );
+  // Every device learns what was chosen, not only that the question was answered.
+  expect(resolved).toMatchObject({ decision: "allow", answers: { [question]: "SQLite" } });
+  await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText("Answered: SQLite");
   await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_MS);
 });

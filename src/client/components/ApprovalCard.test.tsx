@@ -15,6 +15,7 @@ function permission(toolName: string, input: Record<string, unknown>, extra: Par
     canAlwaysAllow: false,
     status: "pending",
     resolutionMessage: null,
+    answers: null,
     seq: 3,
     ...extra,
   };

@@ -22,6 +22,7 @@ function permission(toolName: string, input: Record<string, unknown>, extra: Par
     canAlwaysAllow: false,
     status: "pending",
     resolutionMessage: null,
+    answers: null,
     seq: 1,
     ...extra,
   };
@@ -195,6 +196,15 @@ describe("resolutionText", () => {
     ["cancelled", "The message was stopped.", "Bash", "Cancelled"],
   ] as const)("%s (%s)", (status, resolutionMessage, toolName, text) => {
     expect(resolutionText({ status, resolutionMessage, toolName })).toBe(text);
+  });
+
+  test("an answered question says what was chosen, whichever device chose it", () => {
+    const answered = { status: "allow", resolutionMessage: null, toolName: "AskUserQuestion" } as const;
+    expect(resolutionText({ ...answered, answers: { "Which database?": "SQLite" } })).toBe("Answered: SQLite");
+    expect(
+      resolutionText({ ...answered, answers: { "Which database?": "SQLite", "Which ORM?": "none, raw SQL" } }),
+    ).toBe("Answered: SQLite; none, raw SQL");
+    expect(resolutionText({ ...answered, answers: {} })).toBe("Answered");
   });
 });
 

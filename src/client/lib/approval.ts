@@ -191,12 +191,19 @@ export function describeApproval(permission: TurnPermission, cwd?: string): Appr
   return { heading, summary, body, reason };
 }
 
-/** The resolved card's one line: "Allowed", "Denied: reason", "Always allowed", "Cancelled". */
-export function resolutionText(permission: Pick<TurnPermission, "status" | "resolutionMessage" | "toolName">): string {
+/** The resolved card's one line: "Allowed", "Answered: SQLite", "Denied: reason", "Always allowed", "Cancelled". */
+export function resolutionText(
+  permission: Pick<TurnPermission, "status" | "resolutionMessage" | "toolName"> & {
+    answers?: TurnPermission["answers"];
+  },
+): string {
   const reason = permission.resolutionMessage?.trim();
   switch (permission.status) {
-    case "allow":
-      return permission.toolName === "AskUserQuestion" ? "Answered" : "Allowed";
+    case "allow": {
+      if (permission.toolName !== "AskUserQuestion") return "Allowed";
+      const chosen = Object.values(permission.answers ?? {}).filter((label) => label.trim() !== "");
+      return chosen.length ? `Answered: ${oneLine(chosen.join("; "), 200)}` : "Answered";
+    }
     case "allow_always":
       return "Always allowed";
     case "deny":

@@ -105,6 +105,7 @@ describe("deriveTurns", () => {
         canAlwaysAllow: false,
         status: "pending",
         resolutionMessage: null,
+        answers: null,
         seq: 3,
       },
     ]);
@@ -118,7 +119,28 @@ describe("deriveTurns", () => {
       { type: "permission:resolved", payload: { sessionId, seq: 4, requestId: a, permissionId, decision: "allow" } },
     ]);
     expect(resolved[0]?.permissions[0]?.status).toBe("allow");
+    expect(resolved[0]?.permissions[0]?.answers).toBeNull();
     expect(pendingPermissions(resolved)).toEqual([]);
+    const answered = deriveTurns([
+      queued(1, a, "go"),
+      {
+        type: "permission:request",
+        payload: {
+          sessionId,
+          seq: 3,
+          requestId: a,
+          permissionId,
+          toolName: "AskUserQuestion",
+          input: {},
+          suggestions: [],
+        },
+      },
+      {
+        type: "permission:resolved",
+        payload: { sessionId, seq: 4, requestId: a, permissionId, decision: "allow", answers: { "Which?": "SQLite" } },
+      },
+    ]);
+    expect(answered[0]?.permissions[0]?.answers).toEqual({ "Which?": "SQLite" });
   });
 
   test("a request keeps the CLI's details; a denial keeps its reason; a pending one on an ended turn is not pending", () => {

@@ -33,6 +33,8 @@ export interface TurnPermission {
   status: "pending" | PermissionResolved["decision"];
   /** The reason given with the resolution (a denial's reason, why it was cancelled). */
   resolutionMessage: string | null;
+  /** AskUserQuestion: what was chosen (question → label(s)), on whichever device answered. */
+  answers: Record<string, string> | null;
   /** Seq of the `permission:request` event. */
   seq: number;
 }
@@ -190,6 +192,7 @@ export function deriveTurns(events: readonly SessionEvent[], pending: readonly P
           canAlwaysAllow: p.suggestions.length > 0,
           status: "pending",
           resolutionMessage: null,
+          answers: null,
           seq: p.seq,
         });
         break;
@@ -200,6 +203,7 @@ export function deriveTurns(events: readonly SessionEvent[], pending: readonly P
         if (asked) {
           asked.status = event.payload.decision;
           asked.resolutionMessage = event.payload.message ?? null;
+          asked.answers = event.payload.answers ?? null;
         }
         break;
       }

@@ -230,7 +230,9 @@ export class SessionService {
               ? { updatedPermissions: forThisSession(pending.ask.suggestions) }
               : {}),
           };
-    this.resolvePermission(input.sessionId, input.permissionId, input.decision, input.message, answer);
+    // The answers reach the agent only with an allow, so only then do they go to the other devices.
+    const answers = input.decision === "deny" ? undefined : input.answers;
+    this.resolvePermission(input.sessionId, input.permissionId, input.decision, input.message, answer, answers);
   }
 
   update(input: UpdateSessionInput, requestId?: string): Session {
@@ -375,6 +377,7 @@ export class SessionService {
     decision: PermissionDecision | "cancelled",
     message?: string,
     answer?: PermissionAnswer,
+    answers?: Record<string, string>,
   ): void {
     const runtime = this.runtimes.get(sessionId);
     const pending = runtime?.pending.get(permissionId);
@@ -385,6 +388,7 @@ export class SessionService {
       permissionId,
       decision,
       ...(message ? { message } : {}),
+      ...(answers ? { answers } : {}),
     });
     pending.resolve(answer ?? { behavior: "deny", message: message ?? "Cancelled." });
     this.announce(sessionId);
