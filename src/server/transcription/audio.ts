@@ -132,6 +132,20 @@ export function toDbfs(level: number): number {
   return level > 0 ? 20 * Math.log10(level) : Number.NEGATIVE_INFINITY;
 }
 
+/** The samples of a WAV file: the body of its `data` chunk (to the end if its size is unset). */
+export function wavSamples(bytes: Uint8Array): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const ascii = (offset: number) => String.fromCharCode(...bytes.subarray(offset, offset + 4));
+  if (bytes.byteLength < 12 || ascii(0) !== "RIFF" || ascii(8) !== "WAVE") throw new AudioDecodeError("not a WAV file");
+  let offset = 12;
+  while (offset + 8 <= bytes.byteLength) {
+    const length = Math.min(view.getUint32(offset + 4, true), bytes.byteLength - offset - 8);
+    if (ascii(offset) === "data") return bytes.subarray(offset + 8, offset + 8 + length);
+    offset += 8 + length + (length % 2);
+  }
+  throw new AudioDecodeError("WAV file without a data chunk");
+}
+
 /**
  * Reads a 16-bit PCM WAV (any chunk layout) and measures it. Throws
  * `AudioDecodeError` if the bytes are not such a file.

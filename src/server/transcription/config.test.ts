@@ -17,6 +17,7 @@ describe("parseTranscriptionConfig", () => {
     });
     expect(config.pocketsphinx.bin).toBe("pocketsphinx_continuous");
     expect(config.pocketsphinx.grammar).toBeUndefined();
+    expect(config.keepWarm).toBe(true);
   });
 
   test("reads every variable; blank counts as unset", () => {
@@ -34,6 +35,7 @@ describe("parseTranscriptionConfig", () => {
       POCKET_STT_TIMEOUT_MS: "500",
       POCKET_STT_CONCURRENCY: "2",
       POCKET_STT_QUEUE: "0",
+      POCKET_STT_KEEP_WARM: " Off ",
     });
     expect(config.mode).toBe("openai");
     expect(config.whisper).toEqual({ model: "/models/ggml-base.en.bin", bin: "/opt/whisper/whisper-cli" });
@@ -47,6 +49,7 @@ describe("parseTranscriptionConfig", () => {
       maxConcurrent: 2,
       maxQueue: 0,
     });
+    expect(config.keepWarm).toBe(false);
   });
 
   test("a bad value names its variable", () => {
@@ -58,5 +61,6 @@ describe("parseTranscriptionConfig", () => {
     expect(bad({ POCKET_STT_CONCURRENCY: "0" })).toThrow("POCKET_STT_CONCURRENCY");
     expect(bad({ POCKET_STT_MAX_BYTES: "lots" })).toThrow("POCKET_STT_MAX_BYTES");
     expect(bad({ POCKET_STT_LANGUAGE: "english" })).toThrow("POCKET_STT_LANGUAGE");
+    expect(bad({ POCKET_STT_KEEP_WARM: "sometimes" })).toThrow("POCKET_STT_KEEP_WARM");
   });
 });

@@ -160,6 +160,22 @@ describe("the warm ffmpeg decoder", () => {
     }, 60_000);
   }
 
+  test("the engine is warm too; with POCKET_STT_KEEP_WARM=0 nothing is kept started", async () => {
+    const warm = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
+    await warm.check();
+    expect(warm.warmDecoderPid()).not.toBeNull();
+    expect(warm.warmEnginePid()).not.toBeNull();
+    const phrase = clips.phrases[0];
+    if (!phrase) throw new Error("no fixture phrase");
+    expect(await transcribeOnce(warm, phrase.webm)).toEqual({ status: 200, text: phrase.text, decoder: "pipe" });
+
+    const cold = newHandler(await testConfig(tempDir, { ...pocketsphinxEnv(), POCKET_STT_KEEP_WARM: "0" }));
+    await cold.check();
+    expect(cold.warmDecoderPid()).toBeNull();
+    expect(cold.warmEnginePid()).toBeNull();
+    expect(await transcribeOnce(cold, phrase.webm)).toEqual({ status: 200, text: phrase.text, decoder: "file" });
+  }, 30_000);
+
   test("an m4a with its index at the end goes to the file path, leaving the warm process idle", async () => {
     const handler = newHandler(await testConfig(tempDir, pocketsphinxEnv()));
     await handler.check(); // finds the engine, which starts the warm ffmpeg

@@ -43,6 +43,8 @@ export interface TranscribeHandler {
   check(): Promise<TranscriptionStatus>;
   /** The idle warm ffmpeg's pid, null when none is ready or it is turned off (tests, benchmarks). */
   warmDecoderPid(): number | null;
+  /** The selected engine's idle warm process (its watchdog shell's pid), when it keeps one. */
+  warmEnginePid(): number | null;
   /** Stops the idle warm ffmpeg (server shutdown). Requests still running finish on their own. */
   close(): Promise<void>;
 }
@@ -52,10 +54,15 @@ export interface TranscribeHandlerOptions {
   engines?: SttEngine[];
   /**
    * Keep one ffmpeg started and decode streamable uploads through its stdin
-   * (default true). False: every upload is decoded from a temp file by an
+   * (default: `config.keepWarm`). False: every upload is decoded from a temp file by an
    * ffmpeg started for it (tests, the benchmark's baseline).
    */
   warmDecoder?: boolean;
+  /**
+   * Let an engine whose start-up is the slow part keep a process ready (default: `config.keepWarm`;
+   * pocketsphinx does). False: a process per recording (tests, the benchmark's baseline).
+   */
+  warmEngine?: boolean;
 }
 
 /** The largest request body the handler accepts; give Bun.serve a `maxRequestBodySize` at least this big. */
@@ -80,12 +87,13 @@ export function createTranscribeHandler(
   config: TranscriptionConfig,
   options: TranscribeHandlerOptions = {},
 ): TranscribeHandler {
-  const engines = options.engines ?? createEngines(config);
+  const engines = options.engines ?? createEngines(config, { warm: options.warmEngine ?? config.keepWarm });
   const limiter = new Limiter(config.limits.maxConcurrent, config.limits.maxQueue);
   const { limits } = config;
   const capSeconds = limits.maxDurationSec + 1;
-  const warm: WarmDecoder | null =
-    options.warmDecoder === false ? null : createWarmDecoder({ ffmpegBin: config.ffmpegBin, capSeconds });
+  const warm: WarmDecoder | null = !(options.warmDecoder ?? config.keepWarm)
+    ? null
+    : createWarmDecoder({ ffmpegBin: config.ffmpegBin, capSeconds });
   let current: SttEngine | null = null;
   let checked = false;
 
@@ -93,8 +101,11 @@ export function createTranscribeHandler(
   async function findEngine(): Promise<SttEngine | null> {
     current = await selectEngine(config.mode, engines);
     checked = true;
-    // The warm ffmpeg only earns its memory (~47 MB) when there is an engine to transcribe with.
-    if (current) warm?.refill();
+    // The warm ffmpeg (~47 MB) and a warm engine only earn their memory when there is an engine.
+    if (current) {
+      warm?.refill();
+      current.warmUp?.();
+    }
     return current;
   }
   findEngine().then(
@@ -298,8 +309,10 @@ export function createTranscribeHandler(
       return this.status();
     },
     warmDecoderPid: () => warm?.idlePid ?? null,
+    warmEnginePid: () => current?.warmPid ?? null,
     close: async () => {
       await warm?.close();
+      for (const engine of engines) await engine.close?.();
     },
     status(): TranscriptionStatus {
       return {

@@ -22,6 +22,15 @@ export interface SttEngine {
   transcribe(wavPath: string, options: SttTranscribeOptions): Promise<string>;
   /** How to set this engine up, for the NO_ENGINE message. */
   readonly setupHint: string;
+  /**
+   * For engines whose process start is the slow part: start one now, ready for the next
+   * `transcribe` (called once the engine is selected; it keeps one ready after each use).
+   */
+  warmUp?(): void;
+  /** The idle warm process's pid, null when none is ready (tests, benchmarks). */
+  readonly warmPid?: number | null;
+  /** Stops the idle warm process (server shutdown). */
+  close?(): Promise<void>;
 }
 
 /** The engine ran and failed; the message is shown to the user (no secrets, no temp paths). */

@@ -4,15 +4,17 @@
  * normalised WAV, and the `auto` selection order.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeSpeechClip, requireTools, writeGrammar } from "../../../../tests/fixtures/audio/makeClips.ts";
+import { isAlive } from "../../../../tests/fixtures/processes.ts";
 import { TranscribeErrorResponse, TranscribeResponse } from "../../../shared/transcription.ts";
 import { setLogSink } from "../../logger.ts";
 import { normaliseAudio } from "../audio.ts";
 import { parseTranscriptionConfig } from "../config.ts";
-import { fileBlob, listDir, testConfig, uploadRequest, writeScript } from "../testSupport.ts";
+import { fileBlob, listDir, testConfig, uploadRequest, waitFor, writeScript } from "../testSupport.ts";
 import { createTranscribeHandler, type TranscribeHandler } from "../transcribeHandler.ts";
 import { createEngines, SttEngineError, selectEngine, transcriptionsEndpoint } from "./index.ts";
 import { createOpenAiEngine } from "./openai.ts";
@@ -259,7 +261,74 @@ describe("pocketsphinx", () => {
     expect(await engine.available()).toBe(true);
     expect(await engine.transcribe(wav, { signal: noSignal() })).toBe("run the tests");
   }, 30_000);
+
+  test("keeps a recogniser started: same text, a fresh one after each use, none left after close", async () => {
+    requireTools(["pocketsphinx_continuous"]);
+    const grammar = join(root, "g-warm.jsgf");
+    await writeGrammar(grammar, ["run the tests", "open the settings file", "show the git status"]);
+    const config = await testConfig(join(root, "warm-tmp"), {
+      POCKET_STT: "pocketsphinx",
+      POCKET_STT_GRAMMAR: grammar,
+    });
+    const engine = createPocketsphinxEngine(config);
+    try {
+      expect(engine.warmPid).toBeNull(); // nothing runs before the engine is chosen
+      engine.warmUp?.();
+      const first = engine.warmPid ?? 0;
+      expect(isAlive(first)).toBe(true);
+      // Right away (the model is still loading): the samples wait for the recogniser.
+      expect(await engine.transcribe(wav, { signal: noSignal() })).toBe("run the tests");
+      expect(isAlive(first)).toBe(false);
+      const second = engine.warmPid ?? 0;
+      expect(second).not.toBe(first);
+      expect(isAlive(second)).toBe(true);
+      expect(await engine.transcribe(wav, { signal: noSignal() })).toBe("run the tests");
+      expect(engine.warmPid).not.toBe(second);
+    } finally {
+      await engine.close?.();
+    }
+    expect(engine.warmPid).toBeNull();
+    expect(await listDir(config.tempDir)).toEqual([]);
+    await waitFor(() => commandLinesWith(config.tempDir).length === 0, "no process left using the FIFO");
+  }, 60_000);
+
+  test("a server that dies leaves no recogniser behind", async () => {
+    requireTools(["pocketsphinx_continuous"]);
+    const dir = await mkdtemp(join(root, "dying-server-"));
+    const server = Bun.spawn([process.execPath, "tests/fixtures/audio/warmPocketsphinx.ts", dir], {
+      stdout: "pipe",
+      stderr: "inherit",
+    });
+    const reader = server.stdout.getReader();
+    let out = "";
+    while (!out.includes("READY")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the child exited: ${out}`);
+      out += new TextDecoder().decode(value);
+    }
+    await waitFor(
+      () => commandLinesWith(dir).some((line) => line.startsWith("pocketsphinx_continuous")),
+      "the recogniser",
+    );
+    server.kill("SIGKILL");
+    await server.exited;
+    await waitFor(() => commandLinesWith(dir).length === 0, "the recogniser to be stopped by its watchdog", 10_000);
+  }, 30_000);
 });
+
+/** The command lines (arguments joined by spaces) of the processes that mention `text`. */
+function commandLinesWith(text: string): string[] {
+  const lines: string[] = [];
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const line = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+      if (line.includes(text)) lines.push(line);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return lines;
+}
 
 describe("engine selection", () => {
   test("auto takes whisper, then openai, then pocketsphinx", async () => {

@@ -9,8 +9,9 @@ export { type SttEngine, SttEngineError, type SttTranscribeOptions } from "./eng
 export { transcriptionsEndpoint } from "./openai.ts";
 
 /** Every engine, in the order `auto` tries them. */
-export function createEngines(config: TranscriptionConfig): SttEngine[] {
-  return [createWhisperEngine(config), createOpenAiEngine(config), createPocketsphinxEngine(config)];
+/** `warm: false`: engines start a process per recording (tests, the benchmark's baseline). */
+export function createEngines(config: TranscriptionConfig, options: { warm?: boolean } = {}): SttEngine[] {
+  return [createWhisperEngine(config), createOpenAiEngine(config), createPocketsphinxEngine(config, options)];
 }
 
 /** `auto`: the first available engine; a named mode: that engine if available. Null when none is. */
