@@ -15,7 +15,7 @@ const benches: Record<string, () => Promise<string>> = {
       result.header,
       result.rows,
       "",
-      `Server overhead with the warm ffmpeg: **${result.overhead.median.toFixed(1)} ms median** (target ≤ 150 ms; ffmpeg step ${result.decode.median.toFixed(1)} ms), against ${result.baseline.overhead.median.toFixed(1)} ms on the file path. Engine start-up: ${result.engineStart.median.toFixed(1)} ms of ${result.engine.median.toFixed(1)} ms. Load average ${result.load.before.toFixed(1)} → ${result.load.after.toFixed(1)}.`,
+      `Server overhead, warm: **${result.overhead.median.toFixed(1)} ms median** (target ≤ 150 ms; ffmpeg step ${result.decode.median.toFixed(1)} ms), against ${result.baseline.overhead.median.toFixed(1)} ms cold. Engine time warm ${result.engine.median.toFixed(1)} ms against ${result.baseline.engine.median.toFixed(1)} ms cold (a cold start alone: ${result.engineStart.median.toFixed(1)} ms). Total ${result.total.median.toFixed(1)} ms against ${result.baseline.total.median.toFixed(1)} ms. Load average ${result.load.before.toFixed(1)} → ${result.load.after.toFixed(1)}.`,
     ].join("\n");
   },
 };

@@ -3,21 +3,21 @@
  * clip (espeak-ng) through `handle()` N times with pocketsphinx and a JSGF
  * grammar, on two handlers side by side, alternating:
  *
- * - warm ffmpeg: the server's default, decoding through a pre-started
- *   ffmpeg's stdin (`warmDecoder.ts`);
- * - file path (baseline): `warmDecoder: false`, an ffmpeg started per request
- *   on the upload written to a temp file (the path before the warm decoder,
- *   and still the path for an MP4 with its index at the end).
+ * - warm: the server's default, decoding through a pre-started ffmpeg's stdin
+ *   (`warmDecoder.ts`) and recognising in a pocketsphinx started ahead with
+ *   its model loaded (`engines/pocketsphinx.ts`, decision 010);
+ * - cold (baseline): `warmDecoder: false, warmEngine: false`, an ffmpeg started
+ *   per request on the upload written to a temp file (still the path for an
+ *   MP4 with its index at the end) and a pocketsphinx started per request.
  *
  * Each run checks from the service's log line that the request took the
  * expected path. Before each step the bench waits until the warm handler's
- * idle ffmpeg is blocked on its stdin, as it is when a person records the
- * next message seconds later; the replacement process's start-up during a
- * warm request (it overlaps that request's decode and engine) is measured.
+ * idle ffmpeg and pocketsphinx are ready (blocked on their input), as they
+ * are when a person records the next message seconds later.
  *
- * Also measured, interleaved: the bare engine on the already-normalised WAV,
- * and "engine start", the engine on a 0.3 s clip (process start + model load,
- * almost no audio), i.e. how much of "engine time" is start-up.
+ * Also measured, interleaved: the bare (cold) engine on the already-normalised
+ * WAV, and "engine start", the cold engine on a 0.3 s clip (process start +
+ * model load, almost no audio): what the warm engine pays ahead of time.
  *
  *   bun bench/transcribe-overhead.ts [N]
  *
@@ -84,24 +84,40 @@ function summarise(values: number[]): Summary {
 
 const fmt = (n: number) => n.toFixed(1);
 
+/** Linux: what `pid` is blocked in (`/proc/<pid>/wchan`); null without /proc or the process. */
+async function blockedIn(pid: number): Promise<string | null> {
+  try {
+    return await Bun.file(`/proc/${pid}/wchan`).text();
+  } catch {
+    return null;
+  }
+}
+
+/** Linux: the children of `pid` (the warm engine's recogniser runs under a watchdog shell). */
+async function childrenOf(pid: number): Promise<number[]> {
+  try {
+    return (await Bun.file(`/proc/${pid}/task/${pid}/children`).text()).trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Resolves once the warm handler's idle ffmpeg is blocked reading its stdin
- * (Linux: `/proc/<pid>/wchan` names a read), so no process start is running
- * in the background. Gives up quietly after `timeoutMs` or without /proc.
+ * and its pocketsphinx has loaded its model and is blocked opening its FIFO,
+ * so no process start is running in the background. Gives up quietly after
+ * `timeoutMs` or without /proc.
  */
 async function warmProcessReady(handler: TranscribeHandler, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
-    const pid = handler.warmDecoderPid();
-    if (pid !== null) {
-      let wchan: string;
-      try {
-        wchan = await Bun.file(`/proc/${pid}/wchan`).text();
-      } catch {
-        return;
-      }
-      if (/read/.test(wchan)) return;
-    }
+    const decoderPid = handler.warmDecoderPid();
+    const enginePid = handler.warmEnginePid();
+    const decoder = decoderPid === null ? null : await blockedIn(decoderPid);
+    const engine = enginePid === null ? [] : await Promise.all((await childrenOf(enginePid)).map(blockedIn));
+    const decoderReady = decoder !== null && /read/.test(decoder);
+    const engineReady = engine.some((wchan) => wchan?.includes("wait_for_partner"));
+    if (decoderReady && engineReady) return;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -126,7 +142,7 @@ export async function run(runs = 20): Promise<BenchResult> {
     const config = parseTranscriptionConfig({ POCKET_STT: "pocketsphinx", POCKET_STT_GRAMMAR: grammar });
     config.tempDir = tempDir;
     const warm = createTranscribeHandler(config);
-    const cold = createTranscribeHandler(config, { warmDecoder: false });
+    const cold = createTranscribeHandler(config, { warmDecoder: false, warmEngine: false });
     handlers.push(warm, cold);
     const upload = new Blob([await Bun.file(clip).arrayBuffer()], { type: "audio/webm;codecs=opus" });
     const expected = PHRASES.join(" ");
@@ -153,7 +169,7 @@ export async function run(runs = 20): Promise<BenchResult> {
     await normaliseAudio(config.ffmpegBin, clip, wav, { signal, capSeconds: 60 });
     await normaliseAudio(config.ffmpegBin, clip, shortWav, { signal, capSeconds: SHORT_CLIP_SECONDS });
     const audioMs = analyseWav(await Bun.file(wav).bytes()).durationMs;
-    const engine = createPocketsphinxEngine(config);
+    const engine = createPocketsphinxEngine(config, { warm: false });
     const timeEngine = async (path: string) => {
       const started = performance.now();
       const text = await engine.transcribe(path, { signal });
@@ -200,8 +216,8 @@ export async function run(runs = 20): Promise<BenchResult> {
       const row = `| ${clipLabel}, ${label} | ${runs} | ${fmt(total.median)} | ${fmt(total.p95)} | ${fmt(engineTimes.median)} | ${fmt(engineTimes.p95)} | ${fmt(overhead.median)} | ${fmt(overhead.p95)} | ${fmt(decode.median)} | ${fmt(bareEngine.median)} | ${fmt(bareEngine.p95)} | ${fmt(engineStart.median)} |`;
       return { total, engine: engineTimes, overhead, decode, row };
     };
-    const warmPath = path("warm ffmpeg (pipe)", warmRuns);
-    const baseline = path("file path (baseline)", coldRuns);
+    const warmPath = path("warm ffmpeg + warm pocketsphinx", warmRuns);
+    const baseline = path("cold: file path + engine per request (baseline)", coldRuns);
     const header = [
       "| clip | N | total median | total p95 | engine median | engine p95 | overhead median | overhead p95 | of which ffmpeg median | bare engine median | bare engine p95 | engine start |",
       "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
