@@ -130,11 +130,24 @@ describe("connecting", () => {
     expect(h.storage.getItem(LAST_SESSION_KEY)).toBe(real.id);
   });
 
-  test("no sessions: ready with nothing selected", async () => {
+  test("no sessions: ready with nothing selected, once the (empty) list has come", async () => {
     const h = start();
-    const snap = await h.until(isReady);
+    expect(h.actor.getSnapshot().context.sessionsKnown).toBe(false);
+    const snap = await h.until((s) => isReady(s) && s.context.sessionsKnown);
     expect(snap.context.sessionId).toBeNull();
     expect(snap.context.turns).toEqual([]);
+  });
+
+  test("with sessions, no snapshot ever says there are none (the first-run screen must not flash)", async () => {
+    const server = new FakeServer();
+    const session = server.addSession();
+    const h = start({ server });
+    const claimsNone: Snapshot[] = [];
+    h.actor.subscribe((s) => {
+      if (s.context.sessionsKnown && s.context.sessions.length === 0) claimsNone.push(s);
+    });
+    await h.until(subscribedTo(session.id));
+    expect(claimsNone).toEqual([]);
   });
 });
 

@@ -131,6 +131,8 @@ export interface ChatContext {
   /** Set when the socket was already connected when we attached (the `connection` greeting was missed). */
   needsSessionList: boolean;
   sessions: Session[];
+  /** False until the server has sent the session list once: before that, no session is not "no sessions". */
+  sessionsKnown: boolean;
   /** The session on screen (persisted as the last one used). */
   sessionId: string | null;
   /** The session whose room this socket has joined since it last connected. */
@@ -268,11 +270,12 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "connection":
       return {
         sessions: message.payload.sessions,
+        sessionsKnown: true,
         needsSessionList: false,
         connection: { ...context.connection, serverVersion: message.payload.serverVersion },
       };
     case "session:list":
-      return { sessions: message.payload.sessions, needsSessionList: false };
+      return { sessions: message.payload.sessions, sessionsKnown: true, needsSessionList: false };
     case "session:created": {
       const { requestId: _requestId, ...session } = message.payload;
       return { sessions: upsertSession(context.sessions, session) };
@@ -604,6 +607,7 @@ function initialContext(input: ChatMachineInput): ChatContext {
     },
     needsSessionList: false,
     sessions: [],
+    sessionsKnown: false,
     sessionId: readLastSession(storage),
     subscribedSessionId: null,
     events: [],
@@ -1026,7 +1030,11 @@ export const chatMachine = setup({
                 input: ({ context }) => ({ socket: context.socket, timeoutMs: context.timeoutMs }),
                 onDone: {
                   target: "idle",
-                  actions: assign(({ event }) => ({ sessions: event.output, needsSessionList: false })),
+                  actions: assign(({ event }) => ({
+                    sessions: event.output,
+                    sessionsKnown: true,
+                    needsSessionList: false,
+                  })),
                 },
                 onError: [
                   {

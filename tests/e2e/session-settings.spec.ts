@@ -46,7 +46,8 @@ test("model and permission mode; bypass needs a confirmation and is sent with co
   expect(model).toEqual({ sessionId, model: "opus", requestId: expect.any(String) });
   await frames.waitFor("received", "session:updated", (p) => p.requestId === model.requestId);
 
-  await sheet.getByRole("radio", { name: /Auto-accept file edits/ }).check();
+  // The radio follows the server's answer, so it turns on after session:updated, not on the click.
+  await sheet.getByRole("radio", { name: /Auto-accept file edits/ }).click();
   const mode = await frames.waitFor("sent", "session:update", (p) => p.permissionMode === "acceptEdits");
   expect(mode).toEqual({ sessionId, permissionMode: "acceptEdits", requestId: expect.any(String) });
   await frames.waitFor("received", "session:updated", (p) => p.requestId === mode.requestId);

@@ -35,6 +35,7 @@ export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationPro
   const turnNotes = useChatSelector((s) => s.context.turnNotes);
   const connected = useChatSelector((s) => s.context.connection.status === "connected");
   const ready = useChatSelector((s) => s.matches({ connected: { session: "ready" } }));
+  const sessionsKnown = useChatSelector((s) => s.context.sessionsKnown);
   const creating = useChatSelector((s) => s.matches({ connected: { session: "creating" } }));
   const session = sessions.find((item) => item.id === sessionId);
 
@@ -86,7 +87,8 @@ export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationPro
 
   let empty: ReactNode = null;
   if (turns.length === 0) {
-    if (!sessionId && connected && ready && sessions.length === 0) {
+    // Only once the list has come: a device with sessions must not flash the first-run screen.
+    if (!sessionId && connected && ready && sessionsKnown && sessions.length === 0) {
       empty = (
         <div className="mx-auto mt-[12vh] max-w-sm space-y-4 px-4 text-center">
           <div className="mx-auto flex size-14 items-center justify-center rounded-2xl bg-accent text-accent-foreground">
