@@ -1,26 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { renderToStaticMarkup } from "react-dom/server";
-import type { TurnPermission } from "../lib/turns.ts";
+import { testPermission } from "../testing/permission.ts";
 import { ApprovalCard, type ApprovalCardProps } from "./ApprovalCard.tsx";
-
-function permission(toolName: string, input: Record<string, unknown>, extra: Partial<TurnPermission> = {}) {
-  const p: TurnPermission = {
-    permissionId: "6f1c1a8e-3b1f-4c43-9d0e-1c2b3a4d5e6f",
-    toolName,
-    input,
-    title: null,
-    description: null,
-    decisionReason: null,
-    blockedPath: null,
-    canAlwaysAllow: false,
-    status: "pending",
-    resolutionMessage: null,
-    answers: null,
-    seq: 3,
-    ...extra,
-  };
-  return p;
-}
 
 const render = (props: Partial<ApprovalCardProps> & Pick<ApprovalCardProps, "permission">) =>
   renderToStaticMarkup(<ApprovalCard offline={false} onRespond={() => {}} {...props} />);
@@ -32,7 +13,7 @@ const buttons = (html: string) =>
 describe("ApprovalCard", () => {
   test("a region named by its heading; Bash shows the command; Always allow only with suggestions", () => {
     const html = render({
-      permission: permission(
+      permission: testPermission(
         "Bash",
         { command: "rm -rf build", description: "Clean" },
         { title: "Claude wants to run rm" },
@@ -44,13 +25,17 @@ describe("ApprovalCard", () => {
     expect(html).toContain("Clean");
     expect(buttons(html)).toEqual(["Allow", "Deny"]);
 
-    const always = render({ permission: permission("Bash", { command: "ls" }, { canAlwaysAllow: true }) });
+    const always = render({ permission: testPermission("Bash", { command: "ls" }, { canAlwaysAllow: true }) });
     expect(buttons(always)).toEqual(["Allow", "Deny", "Always allow"]);
   });
 
   test("Edit: the path and red/green lines, each announced as removed or added", () => {
     const html = render({
-      permission: permission("Edit", { file_path: "/p/src/a.ts", old_string: "let a = 1;", new_string: "let a = 2;" }),
+      permission: testPermission("Edit", {
+        file_path: "/p/src/a.ts",
+        old_string: "let a = 1;",
+        new_string: "let a = 2;",
+      }),
       cwd: "/p",
     });
     expect(html).toContain("src/a.ts");
@@ -60,14 +45,14 @@ describe("ApprovalCard", () => {
 
   test("Write: long content is cut with Show all", () => {
     const content = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join("\n");
-    const html = render({ permission: permission("Write", { file_path: "/p/long.txt", content }) });
+    const html = render({ permission: testPermission("Write", { file_path: "/p/long.txt", content }) });
     expect(html).toContain("line 12");
     expect(html).not.toContain("line 13<");
     expect(html).toContain("Show all (30 lines)");
   });
 
   test("other tools: the input as key/value fields", () => {
-    const html = render({ permission: permission("WebFetch", { url: "https://example.com", prompt: "Sum up" }) });
+    const html = render({ permission: testPermission("WebFetch", { url: "https://example.com", prompt: "Sum up" }) });
     expect(html).toContain("<dt");
     expect(html).toContain(">url</dt>");
     expect(html).toContain("https://example.com");
@@ -75,7 +60,7 @@ describe("ApprovalCard", () => {
 
   test("AskUserQuestion: radio choices, a disabled Send answer until chosen, and Decline", () => {
     const html = render({
-      permission: permission("AskUserQuestion", {
+      permission: testPermission("AskUserQuestion", {
         questions: [
           {
             question: "Which one?",
@@ -94,12 +79,12 @@ describe("ApprovalCard", () => {
 
   test("sending disables the buttons; a refused answer explains itself; offline says so", () => {
     const sending = render({
-      permission: permission("Bash", { command: "ls" }),
+      permission: testPermission("Bash", { command: "ls" }),
       answer: { status: "sending", decision: "allow" },
     });
     expect(sending.match(/disabled=""/g)?.length).toBe(2);
     const late = render({
-      permission: permission("Bash", { command: "ls" }),
+      permission: testPermission("Bash", { command: "ls" }),
       answer: {
         status: "failed",
         decision: "allow",
@@ -108,7 +93,7 @@ describe("ApprovalCard", () => {
     });
     expect(late).toContain('role="alert"');
     expect(late).toContain("already answered on another device");
-    expect(render({ permission: permission("Bash", { command: "ls" }), offline: true })).toContain(
+    expect(render({ permission: testPermission("Bash", { command: "ls" }), offline: true })).toContain(
       "Reconnect to answer.",
     );
   });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { testPermission } from "../testing/permission.ts";
 import {
   allAnswered,
   answersFor,
@@ -8,31 +9,11 @@ import {
   parseQuestions,
   resolutionText,
 } from "./approval.ts";
-import type { TurnPermission } from "./turns.ts";
-
-function permission(toolName: string, input: Record<string, unknown>, extra: Partial<TurnPermission> = {}) {
-  const p: TurnPermission = {
-    permissionId: crypto.randomUUID(),
-    toolName,
-    input,
-    title: null,
-    description: null,
-    decisionReason: null,
-    blockedPath: null,
-    canAlwaysAllow: false,
-    status: "pending",
-    resolutionMessage: null,
-    answers: null,
-    seq: 1,
-    ...extra,
-  };
-  return p;
-}
 
 describe("describeApproval", () => {
   test("Bash: the command and its description; the CLI's title is the heading", () => {
     const view = describeApproval(
-      permission(
+      testPermission(
         "Bash",
         { command: "touch e2e-approved.txt", description: "Create the file" },
         { title: "Claude wants to run touch e2e-approved.txt" },
@@ -41,12 +22,12 @@ describe("describeApproval", () => {
     expect(view.heading).toBe("Claude wants to run touch e2e-approved.txt");
     expect(view.summary).toBe("Bash touch e2e-approved.txt");
     expect(view.body).toEqual({ kind: "bash", command: "touch e2e-approved.txt", description: "Create the file" });
-    expect(describeApproval(permission("Bash", { command: "ls" })).heading).toBe("Run a command");
+    expect(describeApproval(testPermission("Bash", { command: "ls" })).heading).toBe("Run a command");
   });
 
   test("Edit: the path relative to the session's folder and a compact diff", () => {
     const view = describeApproval(
-      permission("Edit", {
+      testPermission("Edit", {
         file_path: "/work/project/src/a.ts",
         old_string: "const a = 1;\nconst b = 2;\nconst c = 3;\n",
         new_string: "const a = 1;\nconst b = 20;\nconst c = 3;\n",
@@ -70,7 +51,7 @@ describe("describeApproval", () => {
 
   test("MultiEdit: one hunk per edit", () => {
     const view = describeApproval(
-      permission("MultiEdit", {
+      testPermission("MultiEdit", {
         file_path: "/x/y.md",
         edits: [
           { old_string: "a", new_string: "b" },
@@ -88,13 +69,13 @@ describe("describeApproval", () => {
   });
 
   test("Write: the new content as lines", () => {
-    const view = describeApproval(permission("Write", { file_path: "/p/notes.txt", content: "one\ntwo\n" }), "/p");
+    const view = describeApproval(testPermission("Write", { file_path: "/p/notes.txt", content: "one\ntwo\n" }), "/p");
     expect(view.body).toEqual({ kind: "write", path: "notes.txt", lines: ["one", "two"] });
   });
 
   test("other tools: readable key/value fields; the reason the CLI gave", () => {
     const view = describeApproval(
-      permission(
+      testPermission(
         "WebFetch",
         { url: "https://example.com", prompt: "Summarise it", options: { depth: 2 } },
         { decisionReason: "Not in the allow list", blockedPath: "/etc/hosts" },
@@ -110,7 +91,7 @@ describe("describeApproval", () => {
         { key: "options", value: '{\n  "depth": 2\n}', block: true },
       ],
     });
-    expect(describeApproval(permission("mcp__github__create_issue", { title: "x" })).heading).toBe(
+    expect(describeApproval(testPermission("mcp__github__create_issue", { title: "x" })).heading).toBe(
       "Use github: create_issue",
     );
   });
@@ -128,7 +109,7 @@ describe("describeApproval", () => {
         { nope: true },
       ],
     };
-    const view = describeApproval(permission("AskUserQuestion", input));
+    const view = describeApproval(testPermission("AskUserQuestion", input));
     expect(view.heading).toBe("Claude has a question");
     expect(view.body.kind).toBe("question");
     expect(parseQuestions(input)).toEqual([
@@ -151,7 +132,7 @@ describe("describeApproval", () => {
         multiSelect: true,
       },
     ]);
-    expect(describeApproval(permission("AskUserQuestion", { questions: "?" })).body.kind).toBe("fields");
+    expect(describeApproval(testPermission("AskUserQuestion", { questions: "?" })).body.kind).toBe("fields");
   });
 });
 
