@@ -6,6 +6,7 @@ import { chatMachine } from "./chatMachine.ts";
 import { browserVoiceDeps } from "./lib/browserVoice.ts";
 import { readPairingParams } from "./lib/pairing.ts";
 import { registerServiceWorkerWhenIdle } from "./lib/serviceWorker.ts";
+import { STATIC_SHELL_ATTRIBUTE } from "./lib/staticShell.ts";
 import { trackVisualViewport } from "./lib/viewport.ts";
 import { bridgeChatToPairing, pairingMachine } from "./pairingMachine.ts";
 import { recorderMachine } from "./recorderMachine.ts";
@@ -43,7 +44,7 @@ function mount(): void {
 // The built index.html carries the first screen as static HTML (src/client/shell.tsx): let the
 // browser paint it before React starts. The socket is already connecting meanwhile.
 // A hidden page gets no frame: the timer mounts it anyway.
-if (root.firstElementChild?.hasAttribute("data-static-shell")) {
+if (root.firstElementChild?.hasAttribute(STATIC_SHELL_ATTRIBUTE)) {
   let mounted = false;
   const mountOnce = () => {
     if (mounted) return;

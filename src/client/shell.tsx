@@ -12,6 +12,7 @@ import { createActor } from "xstate";
 import { App } from "./App.tsx";
 import { chatMachine } from "./chatMachine.ts";
 import { browserVoiceDeps } from "./lib/browserVoice.ts";
+import { STATIC_SHELL_ATTRIBUTE } from "./lib/staticShell.ts";
 import { pairingMachine } from "./pairingMachine.ts";
 import { recorderMachine } from "./recorderMachine.ts";
 import type { ChatSocket } from "./socket.ts";
@@ -26,7 +27,7 @@ const idleSocket: ChatSocket = {
   disconnect: () => undefined,
 };
 
-export const SHELL_ATTRIBUTES = 'data-static-shell="" inert="" aria-hidden="true" class="contents"';
+const SHELL_ATTRIBUTES = `${STATIC_SHELL_ATTRIBUTE}="" inert="" aria-hidden="true" class="contents"`;
 
 export function renderStaticShell(): string {
   const actor = createActor(chatMachine, { input: { socket: idleSocket, storage: null, environment: null } });
