@@ -1,3 +1,4 @@
+import { STATIC_SHELL_ATTRIBUTE } from "../../src/client/lib/staticShell.ts";
 import { expect, test } from "./fixtures.ts";
 
 /**
@@ -25,7 +26,7 @@ test("the first screen paints before the app's script runs; the app then replace
 
   // Module scripts hold back `load`: wait only for the document.
   await page.reload({ waitUntil: "commit" });
-  const shell = page.locator("[data-static-shell]");
+  const shell = page.locator(`[${STATIC_SHELL_ATTRIBUTE}]`);
   await expect(shell.getByRole("heading", { name: "Pocket Agent", includeHidden: true })).toBeVisible();
   await expect(shell.getByRole("textbox", { name: "Message", includeHidden: true })).toBeVisible();
   await expect.poll(() => heldScripts).toBeGreaterThan(0);
