@@ -18,6 +18,7 @@ import {
   useChatActor,
   useChatSelector,
 } from "./lib/useChat.ts";
+import { isPointerCoarse } from "./lib/usePointer.ts";
 import { useSelector } from "./lib/useSelector.ts";
 
 // The sheets (Radix Dialog, toggle groups, the JSON viewer) are not needed for the first screen:
@@ -81,10 +82,6 @@ function useOnceTrue(value: boolean): boolean {
   return seen || value;
 }
 
-function prefersTouch(): boolean {
-  return typeof matchMedia === "function" && matchMedia("(pointer: coarse)").matches;
-}
-
 function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const actor = useChatActor();
   const [sessionsOpen, setSessionsOpen] = useState(false);
@@ -109,7 +106,7 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
 
   // Focus the composer when a session opens (not on touch devices: it would pop the keyboard up).
   useEffect(() => {
-    if (sessionId && !prefersTouch()) composer.current?.focus();
+    if (sessionId && !isPointerCoarse()) composer.current?.focus();
   }, [sessionId]);
 
   // Whether voice works here: asked once connected (the request needs the pairing cookie), and after each reconnect.
@@ -123,7 +120,7 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   };
 
   const afterApprovals = useCallback(() => {
-    if (!prefersTouch()) composer.current?.focus();
+    if (!isPointerCoarse()) composer.current?.focus();
   }, []);
 
   const closeSettings = useCallback(() => setSettingsFor(null), []);

@@ -10,6 +10,7 @@ import {
 } from "react";
 import { runningTurn } from "../lib/turns.ts";
 import { useChatActor, useChatSelector } from "../lib/useChat.ts";
+import { usePointerCoarse } from "../lib/usePointer.ts";
 import { useSelector } from "../lib/useSelector.ts";
 import { joinDictation } from "../lib/voice.ts";
 import { SendIcon, StopIcon } from "./icons.tsx";
@@ -37,11 +38,6 @@ export interface ComposerHandle {
 const MIN_HEIGHT = 48;
 const MAX_HEIGHT = 200;
 
-/** On phones and tablets Enter adds a line (there is a Send button); with a mouse/keyboard Enter sends. */
-function enterAddsLine(): boolean {
-  return typeof matchMedia === "function" && matchMedia("(pointer: coarse)").matches;
-}
-
 export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorder: RecorderActorRef }) {
   const actor = useChatActor();
   const turns = useChatSelector((s) => s.context.turns);
@@ -50,6 +46,8 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
   const phase = useSelector(recorder, voicePhase);
   const capturing = isCapturing(phase);
   const [text, setText] = useState("");
+  // On phones and tablets Enter adds a line (there is a Send button); with a mouse/keyboard Enter sends.
+  const enterAddsLine = usePointerCoarse();
   const field = useRef<HTMLTextAreaElement>(null);
 
   const running = runningTurn(turns);
@@ -155,13 +153,13 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
             value={text}
             placeholder={sessionId ? "Message Claude Code…" : "Start a session first"}
             disabled={sessionId === null}
-            enterKeyHint={enterAddsLine() ? "enter" : "send"}
+            enterKeyHint={enterAddsLine ? "enter" : "send"}
             autoComplete="off"
             spellCheck
             onChange={(event) => setText(event.target.value)}
             onKeyDown={(event) => {
               if (event.key !== "Enter" || event.shiftKey || event.nativeEvent.isComposing) return;
-              if (enterAddsLine()) return;
+              if (enterAddsLine) return;
               event.preventDefault();
               send();
             }}
