@@ -3,6 +3,7 @@ import { createContext, useContext, useSyncExternalStore } from "react";
 import type { ActorRefFrom, SnapshotFrom } from "xstate";
 import type { chatMachine } from "../chatMachine.ts";
 import { frameBatchedSnapshots, type SnapshotStore } from "./frameBatched.ts";
+import { shellSnapshot } from "./staticShell.ts";
 
 export type ChatActorRef = ActorRefFrom<typeof chatMachine>;
 export type ChatSnapshot = SnapshotFrom<typeof chatMachine>;
@@ -39,7 +40,10 @@ export function releaseChatSnapshots(actor: ChatActorRef): void {
  * very latest state read `actor.getSnapshot()`.
  */
 export function useChatSelector<T>(selector: (snapshot: ChatSnapshot) => T): T {
-  const store = storeFor(useChatActor());
+  const actor = useChatActor();
+  const store = storeFor(actor);
   const read = () => selector(store.getSnapshot());
-  return useSyncExternalStore(store.subscribe, read, read);
+  // Hydration (and the build's render) see the state the static shell was rendered from.
+  const readShell = () => selector(shellSnapshot(actor));
+  return useSyncExternalStore(store.subscribe, read, readShell);
 }

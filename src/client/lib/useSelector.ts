@@ -1,6 +1,7 @@
 /** Re-renders when the selected part of an actor's snapshot changes (selectors must return stable values). */
 import { useCallback, useSyncExternalStore } from "react";
 import type { AnyActorRef, SnapshotFrom } from "xstate";
+import { shellSnapshot } from "./staticShell.ts";
 
 export function useSelector<A extends AnyActorRef, T>(actor: A, selector: (snapshot: SnapshotFrom<A>) => T): T {
   const subscribe = useCallback(
@@ -11,5 +12,7 @@ export function useSelector<A extends AnyActorRef, T>(actor: A, selector: (snaps
     [actor],
   );
   const read = () => selector(actor.getSnapshot());
-  return useSyncExternalStore(subscribe, read, read);
+  // Hydration (and the build's render) see the state the static shell was rendered from.
+  const readShell = () => selector(shellSnapshot(actor));
+  return useSyncExternalStore(subscribe, read, readShell);
 }
