@@ -2,15 +2,15 @@ import { STATIC_SHELL_ATTRIBUTE } from "../../src/client/lib/staticShell.ts";
 import { expect, test } from "./fixtures.ts";
 
 /**
- * The first screen is static HTML in dist/index.html (src/client/shell.tsx, decision 009): it is on
- * screen before the app's script has even arrived, nobody can press its buttons, and React takes
- * over from it.
+ * The first screen is static HTML in dist/index.html (src/client/shell.tsx, decisions 009 and 011):
+ * it is on screen before the app's script has even arrived, nobody can press its buttons, and React
+ * hydrates it: the app keeps the very elements the browser painted.
  */
 
 // Requests a service worker answers never reach page.route.
 test.use({ serviceWorkers: "block" });
 
-test("the first screen paints before the app's script runs; the app then replaces it", async ({ page, frames }) => {
+test("the first screen paints before the app's script runs; the app then adopts it", async ({ page, frames }) => {
   let releaseScripts = () => {};
   const scriptsReleased = new Promise<void>((resolve) => {
     releaseScripts = resolve;
@@ -21,12 +21,17 @@ test("the first screen paints before the app's script runs; the app then replace
     await scriptsReleased;
     await route.continue();
   });
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(message.text());
+  });
+  page.on("pageerror", (error) => problems.push(error.message));
   const framesBefore = frames.all.length;
   const socketsBefore = frames.sockets;
 
   // Module scripts hold back `load`: wait only for the document.
   await page.reload({ waitUntil: "commit" });
-  const shell = page.locator(`[${STATIC_SHELL_ATTRIBUTE}]`);
+  const shell = page.locator(`#root[${STATIC_SHELL_ATTRIBUTE}]`);
   await expect(shell.getByRole("heading", { name: "Pocket Agent", includeHidden: true })).toBeVisible();
   await expect(shell.getByRole("textbox", { name: "Message", includeHidden: true })).toBeVisible();
   await expect.poll(() => heldScripts).toBeGreaterThan(0);
@@ -35,11 +40,19 @@ test("the first screen paints before the app's script runs; the app then replace
   await expect(shell).toHaveAttribute("aria-hidden", "true");
   await expect(page.getByRole("button", { name: "Sessions" })).toHaveCount(0);
   expect(frames.sockets).toBe(socketsBefore);
+  const shellField = await shell.getByRole("textbox", { name: "Message", includeHidden: true }).elementHandle();
 
   releaseScripts();
   await frames.waitFor("received", "connection", () => true, 30_000, framesBefore);
   await expect(shell).toHaveCount(0);
+  const root = page.locator("#root");
+  await expect(root).not.toHaveAttribute("inert");
+  await expect(root).not.toHaveAttribute("aria-hidden");
   await expect(page.getByRole("button", { name: "Sessions" })).toBeEnabled();
   await expect(page.getByRole("log", { name: "Conversation" })).toBeVisible();
+  // Hydrated, not replaced: the field on screen is the element the static HTML created.
+  const field = page.getByRole("textbox", { name: "Message" });
+  expect(await field.evaluate((element, original) => element === original, shellField)).toBe(true);
+  expect(problems).toEqual([]);
   expect(frames.sockets).toBe(socketsBefore + 1);
 });
