@@ -5,7 +5,8 @@
  *   - first run: an empty database (the "Start a session" screen);
  *   - conversation: a session whose reply has a tool call and Markdown (the app opens it on load).
  *   - baseline: the first screen as static HTML and CSS only (dist/index.html without its script),
- *     served as plain files: the floor this machine and Chromium set for a page of this size.
+ *     served with the app's compression and security headers: the floor this machine and
+ *     Chromium set for this page before any JavaScript runs.
  * Performance, accessibility and best practices, median of LIGHTHOUSE_RUNS runs each (default 3).
  * LIGHTHOUSE_REPORTS=<dir> keeps every run's JSON report and its trace there.
  * Targets: ≥ 0.95 each. Also the first-screen JS size from dist/build-info.json.
@@ -21,6 +22,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { basename, join, relative, resolve } from "node:path";
 import { type Subprocess, spawn } from "bun";
+import { inlineScriptHashes, securityHeaders } from "../src/server/auth/headers.ts";
 import { makeAgentEnv } from "../tests/fixtures/agentEnv.ts";
 import { startFakeAnthropic } from "../tests/fixtures/fakeAnthropic.ts";
 import { TestClient } from "../tests/fixtures/testServer.ts";
@@ -206,22 +208,45 @@ async function measure(name: string, url: string, headersPath: string, workDir: 
   return { name, runs, score, metric, failing, lcpElement: runs.at(-1)?.lcpElement ?? "?" };
 }
 
-/** dist/index.html without its module script, and its stylesheet, from a bare Bun.serve. */
+/**
+ * dist/index.html without its module script, with its stylesheet and icons, from a bare Bun.serve
+ * that answers like the app's server does (gzip, the same security headers): the page differs
+ * from the app's first screen only by having no JavaScript.
+ */
 function serveStaticFirstScreen(distDir: string): { url: string; stop: () => void } {
   const html = readFileSync(join(distDir, "index.html"), "utf8");
   const withoutScript = html.replace(/<script type="module"[^>]*><\/script>/, "");
   if (withoutScript === html) throw new Error("dist/index.html has no module script to leave out");
+  const headers = securityHeaders({ https: false, scriptHashes: inlineScriptHashes(withoutScript) });
+  const answer = (req: Request, body: Uint8Array<ArrayBuffer> | string, type: string) => {
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    const gzip = req.headers.get("accept-encoding")?.includes("gzip");
+    return new Response(gzip ? Bun.gzipSync(bytes) : bytes, {
+      headers: [
+        ...headers,
+        ["content-type", type],
+        ...(gzip ? [["content-encoding", "gzip"] as [string, string]] : []),
+      ],
+    });
+  };
+  const types: Record<string, string> = {
+    css: "text/css",
+    svg: "image/svg+xml",
+    png: "image/png",
+    webmanifest: "application/manifest+json",
+  };
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     fetch(req) {
       const path = new URL(req.url).pathname;
-      if (path === "/") return new Response(withoutScript, { headers: { "content-type": "text/html; charset=utf-8" } });
-      if (/^\/[\w.-]+\.(css|svg|png)$/.test(path)) {
-        const file = Bun.file(join(distDir, path));
-        return file.size ? new Response(file) : new Response("not found", { status: 404 });
-      }
-      return new Response("not found", { status: 404 });
+      if (path === "/") return answer(req, withoutScript, "text/html; charset=utf-8");
+      const ext = /^\/[\w./-]+\.(\w+)$/.exec(path)?.[1];
+      const type = ext ? types[ext] : undefined;
+      const file = join(distDir, path);
+      if (type && !path.includes("..") && existsSync(file))
+        return answer(req, new Uint8Array(readFileSync(file)), type);
+      return new Response("not found", { status: 404, headers });
     },
   });
   return { url: `http://127.0.0.1:${server.port}/`, stop: () => server.stop(true) };
@@ -294,7 +319,7 @@ export async function run(): Promise<string> {
 
     const conversation = await measure("conversation", `${url}/`, headersPath, temp);
 
-    // Baseline: the same first screen as HTML and CSS only (no JavaScript), served as plain files.
+    // Baseline: the same first screen as HTML and CSS only (no JavaScript), served like the app serves it.
     // What Lighthouse scores here is the floor this machine and Chromium set for any page this size.
     const staticOnly = serveStaticFirstScreen(join(ROOT, "dist"));
     let baseline: Awaited<ReturnType<typeof measure>>;
