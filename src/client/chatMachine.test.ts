@@ -443,6 +443,39 @@ describe("dedupe and history", () => {
     expect(h.actor.getSnapshot().context.events).toEqual([]);
   });
 
+  test("a subscription's replay reaches the machine in one step, never one event at a time", async () => {
+    const server = new FakeServer();
+    const session = server.addSession();
+    const state = server.sessions.get(session.id);
+    if (!state) throw new Error("no state");
+    const requestId = crypto.randomUUID();
+    for (let n = 0; n < 50; n++) {
+      const seq = state.session.lastSeq + 1;
+      state.session = { ...state.session, lastSeq: seq };
+      state.events.push(
+        n === 0
+          ? { type: "chat:queued", payload: { sessionId: session.id, seq, requestId, message: "hi", at: server.now() } }
+          : { type: "chat:delta", payload: { sessionId: session.id, seq, requestId, text: "." } },
+      );
+    }
+    const storage = new MemoryStorage();
+    storage.setItem(LAST_SESSION_KEY, session.id);
+    const h = start({ server, storage });
+    const heldCounts: number[] = [];
+    h.actor.subscribe((snapshot) => {
+      const count = snapshot.context.events.length;
+      if (heldCounts.at(-1) !== count) heldCounts.push(count);
+    });
+    const snap = await h.until(subscribedTo(session.id));
+    expect(heldCounts).toEqual([0, 50]);
+    expect(snap.context.turns.at(-1)?.text).toBe(".".repeat(49));
+
+    // Live events after the replay are not held.
+    server.emit("chat:delta", { sessionId: session.id, seq: 51, requestId, text: "!" });
+    const live = await h.until((s) => s.context.events.length === 51);
+    expect(live.context.turns.at(-1)?.text).toBe(`${".".repeat(49)}!`);
+  });
+
   test("only the recent tail is replayed on open; Load earlier pages back with session:history", async () => {
     const server = new FakeServer();
     const session = server.addSession();

@@ -12,7 +12,7 @@
  * `connected` runs parallel regions: session (routing / subscribing / creating /
  * ready), outbox (idle / sending), history, sessionList and cancel.
  */
-import { assign, fromCallback, fromPromise, setup } from "xstate";
+import { assign, fromCallback, fromPromise, sendTo, setup } from "xstate";
 import { type ErrorCode, errorCodeMeaning, LIMITS } from "../shared/constants.ts";
 import type {
   PermissionDecision,
@@ -163,6 +163,8 @@ export interface ChatContext {
 
 export type ChatEvent =
   | { type: "SERVER"; message: ServerMessage }
+  /** A subscription's replayed session events, applied in one step (see `socketEvents`). */
+  | { type: "SERVER.REPLAY"; messages: ServerMessage[] }
   | { type: "SOCKET.CONNECTED"; missedGreeting: boolean }
   | { type: "SOCKET.DISCONNECTED"; reason: string; willReconnect: boolean }
   | { type: "SOCKET.CONNECT_ERROR"; message: string; code: ErrorCode | null; willRetry: boolean }
@@ -349,10 +351,45 @@ function forwardServerEvent<K extends ServerEventName>(
   return () => socket.off(name, listener);
 }
 
-/** Forwards every socket event to the machine, then connects (listeners first, so nothing is missed). */
-const socketEvents = fromCallback<ChatEvent, { socket: ChatSocket }>(({ input, sendBack }) => {
+/** What the machine tells `socketEvents` while it subscribes to a session. */
+export type SocketEventsCommand = { type: "REPLAY.HOLD" } | { type: "REPLAY.RELEASE" };
+
+/**
+ * Forwards every socket event to the machine, then connects (listeners first, so nothing is missed).
+ *
+ * While a subscription is under way (`REPLAY.HOLD` … `REPLAY.RELEASE`) the session events the server
+ * replays are held and reach the machine as one `SERVER.REPLAY`: opening a conversation of hundreds
+ * of events is one step instead of hundreds, each of which rebuilt the turns (a long task on a
+ * phone). Anything else that arrives, above all the `session:subscribed` that ends the replay,
+ * first lets the held events through, so the machine still sees everything in the server's order.
+ */
+const socketEvents = fromCallback<SocketEventsCommand, { socket: ChatSocket }>(({ input, sendBack, receive }) => {
   const { socket } = input;
-  const send = (event: ChatEvent) => sendBack(event);
+  let held: ServerMessage[] | null = null;
+  const letThrough = () => {
+    if (held?.length) sendBack({ type: "SERVER.REPLAY", messages: held } satisfies ChatEvent);
+    if (held) held = [];
+  };
+  const send = (event: ChatEvent) => {
+    if (held && event.type === "SERVER" && asSessionEvent(event.message)) {
+      held.push(event.message);
+      return;
+    }
+    letThrough();
+    if (
+      event.type === "SERVER" &&
+      (event.message.type === "session:subscribed" || event.message.type === "session:error")
+    )
+      held = null;
+    sendBack(event);
+  };
+  receive((command) => {
+    if (command.type === "REPLAY.HOLD") held ??= [];
+    else {
+      letThrough();
+      held = null;
+    }
+  });
   const cleanups: Array<() => void> = [];
   const names = Object.keys(serverMessageBuilders) as ServerEventName[];
   for (const name of names) {
@@ -684,6 +721,14 @@ export const chatMachine = setup({
     receive: assign(({ context, event }) =>
       event.type === "SERVER" ? applyServerMessage(context, event.message) : {},
     ),
+    receiveReplay: assign(({ context, event }) =>
+      event.type === "SERVER.REPLAY"
+        ? withSessionEvents(
+            context,
+            event.messages.flatMap((message) => asSessionEvent(message) ?? []),
+          )
+        : {},
+    ),
     reconnectNow: ({ context }) => reconnectNow(context.socket),
     /** The socket looks connected but did not answer: drop it and connect again. */
     forceReconnect: ({ context }) => {
@@ -787,6 +832,7 @@ export const chatMachine = setup({
   ],
   on: {
     SERVER: { actions: "receive" },
+    "SERVER.REPLAY": { actions: "receiveReplay" },
     "SOCKET.DISCONNECTED": [
       { guard: "willReconnect", target: ".reconnecting", actions: "noteDisconnect" },
       { target: ".disconnected", actions: "noteDisconnect" },
@@ -863,6 +909,8 @@ export const chatMachine = setup({
               always: [{ guard: "hasSession", target: "subscribing" }, { target: "ready" }],
             },
             subscribing: {
+              entry: sendTo("socketEvents", { type: "REPLAY.HOLD" }),
+              exit: sendTo("socketEvents", { type: "REPLAY.RELEASE" }),
               invoke: {
                 src: "subscribeSession",
                 input: ({ context }) => ({
