@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { type ReactNode, useDeferredValue, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { Turn } from "../lib/turns.ts";
 import { useChatActor, useChatSelector } from "../lib/useChat.ts";
 import { ErrorBox } from "./ErrorBox.tsx";
@@ -22,7 +22,10 @@ const NEAR_BOTTOM_PX = 96;
 
 export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationProps) {
   const actor = useChatActor();
-  const turns = useChatSelector((s) => s.context.turns);
+  // The conversation renders as a transition: sliced and interruptible, so opening a long one (its
+  // replay arrives at once) does not block taps for the whole render. Live text still lands within
+  // a frame or two, and the rest of the screen (composer, top bar) updates at once.
+  const turns = useDeferredValue(useChatSelector((s) => s.context.turns));
   const sessionId = useChatSelector((s) => s.context.sessionId);
   const sessions = useChatSelector((s) => s.context.sessions);
   const subscribed = useChatSelector(
