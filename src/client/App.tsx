@@ -33,7 +33,8 @@ const SessionSettingsSheet = lazy(() => loadSettingsSheet().then((m) => ({ defau
 // Only an unpaired device needs this.
 const PairingScreen = lazy(() => import("./components/PairingScreen.tsx").then((m) => ({ default: m.PairingScreen })));
 
-const FIRST_INTERACTION = ["pointerdown", "keydown", "focusin"] as const;
+// Not focusin: the app focuses the composer itself when a session opens, and that is no user yet.
+const FIRST_INTERACTION = ["pointerdown", "keydown"] as const;
 
 function prefetchSheets(): () => void {
   const prefetch = () => {
