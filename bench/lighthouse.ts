@@ -7,7 +7,8 @@
  *   - baseline: the first screen as static HTML and CSS only (dist/index.html without its script),
  *     served with the app's compression and security headers: the floor this machine and
  *     Chromium set for this page before any JavaScript runs.
- * Performance, accessibility and best practices, median of LIGHTHOUSE_RUNS runs each (default 3).
+ * Performance, accessibility and best practices, median of LIGHTHOUSE_RUNS runs each (default 3), the
+ * pages taken in turn round by round, so that the machine's load moves all of them alike.
  * LIGHTHOUSE_REPORTS=<dir> keeps every run's JSON report and its trace there.
  * Targets: ≥ 0.95 each. Also the first-screen JS size from dist/build-info.json.
  *
@@ -185,20 +186,27 @@ async function lighthouse(url: string, headersPath: string, workDir: string): Pr
   };
 }
 
-async function measure(name: string, url: string, headersPath: string, workDir: string) {
-  const runs: LighthouseRun[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    // Lighthouse sometimes loses the trace on a loaded machine (NO_NAVSTART, NO_FCP): try that run again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        runs.push(await lighthouse(url, headersPath, workDir));
-        break;
-      } catch (error) {
-        if (attempt >= 3) throw error;
-        console.error(`lighthouse run failed (attempt ${attempt}), retrying: ${(error as Error).message.trim()}`);
-      }
+interface Page {
+  name: string;
+  url: string;
+  runs: LighthouseRun[];
+}
+
+/** One Lighthouse run of `page`, kept in `page.runs`. */
+async function measureOnce(page: Page, headersPath: string, workDir: string): Promise<void> {
+  // Lighthouse sometimes loses the trace on a loaded machine (NO_NAVSTART, NO_FCP): try that run again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      page.runs.push(await lighthouse(page.url, headersPath, workDir));
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      console.error(`lighthouse run failed (attempt ${attempt}), retrying: ${(error as Error).message.trim()}`);
     }
   }
+}
+
+function summarise({ name, runs }: Page) {
   const score = (c: Category) => median(runs.map((r) => r.scores[c]));
   const metric = (m: keyof LighthouseRun["metrics"]) => median(runs.map((r) => r.metrics[m]));
   // Each failing audit once, with its lowest score over the runs.
@@ -267,24 +275,26 @@ const MARKDOWN_REPLY = [
   "See [the vitest docs](https://vitest.dev/guide/).",
 ].join("\n");
 
-export async function run(): Promise<string> {
-  const build = await ensureBuild();
-  const api = await startFakeAnthropic();
-  const agent = makeAgentEnv(api.url);
-  const temp = mkdtempSync(join(tmpdir(), "pocket-lighthouse-"));
-  const dataDir = join(temp, "data");
-  mkdirSync(dataDir);
+interface AppServer {
+  url: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+/** The production server (dist/) on its own empty data dir. */
+async function startServer(agentEnv: Record<string, string>, cwd: string, dataDir: string): Promise<AppServer> {
+  mkdirSync(dataDir, { recursive: true });
   const token = randomBytes(32).toString("hex");
   const server = spawn([process.execPath, "src/server/main.ts"], {
     cwd: ROOT,
     env: {
       ...process.env,
-      ...agent.env,
+      ...agentEnv,
       NODE_ENV: "production",
       HOST: "127.0.0.1",
       PORT: "0",
       POCKET_DATA_DIR: dataDir,
-      POCKET_WORKDIR: agent.cwd,
+      POCKET_WORKDIR: cwd,
       POCKET_TOKEN: token,
       POCKET_DEFAULT_MODEL: "haiku",
       POCKET_MAX_TURNS: "4",
@@ -294,15 +304,37 @@ export async function run(): Promise<string> {
     stdout: "pipe",
     stderr: "inherit",
   });
+  const stop = async () => {
+    server.kill("SIGTERM");
+    await server.exited;
+  };
   try {
     const url = (await waitForLine(server, /on (https?:\/\/\S+)/))[1] ?? "";
-    const headersPath = join(temp, "headers.json");
-    writeFileSync(headersPath, JSON.stringify({ Cookie: await pairingCookie(url, token) }));
+    return { url, token, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
 
-    const firstRun = await measure("first run (no session)", `${url}/`, headersPath, temp);
+export async function run(): Promise<string> {
+  const build = await ensureBuild();
+  const api = await startFakeAnthropic();
+  const agent = makeAgentEnv(api.url);
+  const temp = mkdtempSync(join(tmpdir(), "pocket-lighthouse-"));
+  const servers: AppServer[] = [];
+  // Baseline: the same first screen as HTML and CSS only (no JavaScript), served like the app serves it.
+  // What Lighthouse scores here is the floor this machine and Chromium set for this page.
+  const staticOnly = serveStaticFirstScreen(join(ROOT, "dist"));
+  try {
+    // Two servers: one stays empty (the first-run screen), the other holds a conversation.
+    const empty = await startServer(agent.env, agent.cwd, join(temp, "empty"));
+    servers.push(empty);
+    const busy = await startServer(agent.env, agent.cwd, join(temp, "conversation"));
+    servers.push(busy);
 
     // A conversation to open: one turn with a tool call and a Markdown reply.
-    const client = await TestClient.connect(url, { token });
+    const client = await TestClient.connect(busy.url, { token: busy.token });
     const createId = crypto.randomUUID();
     client.socket.emit("session:create", { requestId: createId, model: "haiku" });
     const session = await client.next("session:created", (p) => p.requestId === createId);
@@ -317,19 +349,22 @@ export async function run(): Promise<string> {
     await client.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: 60_000 });
     client.socket.disconnect();
 
-    const conversation = await measure("conversation", `${url}/`, headersPath, temp);
+    // Both servers' pairing cookies go with every request; each server ignores the other's.
+    const cookies = [await pairingCookie(empty.url, empty.token), await pairingCookie(busy.url, busy.token)];
+    const headersPath = join(temp, "headers.json");
+    writeFileSync(headersPath, JSON.stringify({ Cookie: cookies.join("; ") }));
 
-    // Baseline: the same first screen as HTML and CSS only (no JavaScript), served like the app serves it.
-    // What Lighthouse scores here is the floor this machine and Chromium set for any page this size.
-    const staticOnly = serveStaticFirstScreen(join(ROOT, "dist"));
-    let baseline: Awaited<ReturnType<typeof measure>>;
-    try {
-      baseline = await measure("baseline: static first screen, no JS", staticOnly.url, headersPath, temp);
-    } finally {
-      staticOnly.stop();
+    const measured: Page[] = [
+      { name: "first run (no session)", url: `${empty.url}/`, runs: [] },
+      { name: "conversation", url: `${busy.url}/`, runs: [] },
+      { name: "baseline: static first screen, no JS", url: staticOnly.url, runs: [] },
+    ];
+    // Round by round, so a change in the machine's load hits every page alike.
+    for (let round = 0; round < RUNS; round++) {
+      for (const page of measured) await measureOnce(page, headersPath, temp);
     }
 
-    const pages = [firstRun, conversation, baseline];
+    const pages = measured.map(summarise);
     const fmt = (n: number) => n.toFixed(2);
     const ok = (n: number) => (n >= TARGET ? "✅" : "❌");
     const rows = pages.map(
@@ -365,8 +400,8 @@ export async function run(): Promise<string> {
       `Command: \`${command}\`, against \`bun src/server/main.ts\` (NODE_ENV=production, ${relative(ROOT, join(ROOT, "dist"))}/).`,
     ].join("\n");
   } finally {
-    server.kill("SIGTERM");
-    await server.exited;
+    staticOnly.stop();
+    for (const server of servers) await server.stop();
     await api.close();
     agent.cleanup();
     rmSync(temp, { recursive: true, force: true });
