@@ -33,7 +33,8 @@ export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationPro
   );
   const hasEarlier = useChatSelector((s) => s.context.hasEarlier);
   const loadingEarlier = useChatSelector((s) => s.matches({ connected: { history: "loading" } }));
-  const firstSeq = useChatSelector((s) => s.context.events[0]?.payload.seq ?? 0);
+  // Deferred with the turns, so both change in the same render (the scroll anchor needs them together).
+  const firstSeq = useDeferredValue(useChatSelector((s) => s.context.events[0]?.payload.seq ?? 0));
   const notice = useChatSelector((s) => s.context.notice);
   const turnNotes = useChatSelector((s) => s.context.turnNotes);
   const connected = useChatSelector((s) => s.context.connection.status === "connected");
@@ -63,7 +64,12 @@ export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationPro
       el.scrollTop = el.scrollHeight - anchor.current.height + anchor.current.top;
       anchor.current = null;
     } else if (stick.current) {
-      el.scrollTop = el.scrollHeight;
+      // In the next frame, before it paints: reading scrollHeight here would lay out the new content
+      // inside this commit's task, one long task instead of two short ones on a phone.
+      const frame = requestAnimationFrame(() => {
+        el.scrollTop = el.scrollHeight;
+      });
+      return () => cancelAnimationFrame(frame);
     }
   }, [turns, firstSeq]);
 
