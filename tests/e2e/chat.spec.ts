@@ -55,6 +55,31 @@ test.describe("chat", () => {
     expect(frames.received("session:error")).toHaveLength(0);
   });
 
+  test("the conversation follows the newest text, and opens at its end after a reload", async ({ page, frames }) => {
+    await newSession(page, frames);
+    const log = conversation(page);
+    const distanceFromEnd = () => log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+    const overflows = () => log.evaluate((el) => el.scrollHeight > el.clientHeight * 2);
+
+    // Taller than the screen: paragraphs in the message, and again in its echo.
+    const paragraphs = Array.from({ length: 30 }, (_, i) => `paragraph ${i + 1}`).join("\n\n");
+    const first = await sendMessage(page, frames, `${marker("long")}\n\n${paragraphs}`);
+    await turnDone(frames, String(first.requestId));
+    await expect(log.getByText("paragraph 30")).toHaveCount(2);
+    expect(await overflows()).toBe(true);
+    await expect.poll(distanceFromEnd).toBeLessThan(2);
+
+    const second = await sendMessage(page, frames, marker("after"));
+    await turnDone(frames, String(second.requestId));
+    await expect(log.getByText(`Echo: ${second.message}`)).toBeVisible();
+    await expect.poll(distanceFromEnd).toBeLessThan(2);
+
+    // A reload replays the session (one step) and renders it: it opens at its newest message.
+    await page.reload();
+    await expect(log.getByText(`Echo: ${second.message}`)).toBeVisible();
+    await expect.poll(distanceFromEnd).toBeLessThan(2);
+  });
+
   test("markdown replies render safely: code scrolls in its block, links open a new tab, HTML stays text", async ({
     page,
     frames,
