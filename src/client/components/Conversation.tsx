@@ -19,14 +19,21 @@ export interface ConversationProps {
 }
 
 const NEAR_BOTTOM_PX = 96;
+const NO_TURNS: Turn[] = [];
 
 export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationProps) {
   const actor = useChatActor();
   // The conversation renders as a transition: sliced and interruptible, so opening a long one (its
   // replay arrives at once) does not block taps for the whole render. Live text still lands within
   // a frame or two, and the rest of the screen (composer, top bar) updates at once.
-  const turns = useDeferredValue(useChatSelector((s) => s.context.turns));
+  const liveTurns = useChatSelector((s) => s.context.turns);
+  const renderedTurns = useDeferredValue(liveTurns);
   const sessionId = useChatSelector((s) => s.context.sessionId);
+  // Right after a switch the deferred turns are still the previous session's: show none of them.
+  const renderedSessionId = useDeferredValue(sessionId);
+  const turns = renderedSessionId === sessionId ? renderedTurns : NO_TURNS;
+  // Newer turns are still rendering (a replay may have just arrived): an empty state now would flash.
+  const catchingUp = renderedTurns !== liveTurns;
   const sessions = useChatSelector((s) => s.context.sessions);
   const subscribed = useChatSelector(
     (s) => s.context.subscribedSessionId !== null && s.context.subscribedSessionId === s.context.sessionId,
@@ -95,7 +102,7 @@ export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationPro
   };
 
   let empty: ReactNode = null;
-  if (turns.length === 0) {
+  if (turns.length === 0 && !catchingUp) {
     // Only once the list has come: a device with sessions must not flash the first-run screen.
     if (!sessionId && connected && ready && sessionsKnown && sessions.length === 0) {
       empty = (
