@@ -74,10 +74,23 @@ test.describe("chat", () => {
     await expect(log.getByText(`Echo: ${second.message}`)).toBeVisible();
     await expect.poll(distanceFromEnd).toBeLessThan(2);
 
-    // A reload replays the session (one step) and renders it: it opens at its newest message.
+    // A reload replays the session (one step) and renders it: it opens at its newest message, and
+    // no empty state shows meanwhile (not even for a frame while the replay renders).
+    await page.addInitScript(() => {
+      const seen = new Set<string>();
+      Object.assign(window, { emptyStatesSeen: seen });
+      new MutationObserver(() => {
+        const text = document.body?.textContent ?? "";
+        for (const title of ["Nothing here yet", "Start a session"]) if (text.includes(title)) seen.add(title);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
     await page.reload();
     await expect(log.getByText(`Echo: ${second.message}`)).toBeVisible();
     await expect.poll(distanceFromEnd).toBeLessThan(2);
+    const emptyStatesSeen = await page.evaluate(() => [
+      ...(window as unknown as { emptyStatesSeen: Set<string> }).emptyStatesSeen,
+    ]);
+    expect(emptyStatesSeen).toEqual([]);
   });
 
   test("markdown replies render safely: code scrolls in its block, links open a new tab, HTML stays text", async ({
