@@ -93,6 +93,46 @@ test.describe("chat", () => {
     expect(emptyStatesSeen).toEqual([]);
   });
 
+  test("Load earlier pages older turns in with session:history, and what was on screen stays put", async ({
+    page,
+    frames,
+  }) => {
+    const sessionId = await newSession(page, frames);
+    const log = conversation(page);
+    // A first turn of well over the replay tail (300 events): its echo streams in ~8-character deltas.
+    const paragraphs = Array.from({ length: 60 }, (_, i) => `paragraph ${i + 1} of the long first message`).join(
+      "\n\n",
+    );
+    const long = await sendMessage(page, frames, `${marker("long")}\n\n${paragraphs}`);
+    await turnDone(frames, String(long.requestId));
+    // A second turn taller than the screen, so that what is on screen has a place to keep.
+    const second = Array.from({ length: 30 }, (_, i) => `second message, paragraph ${i + 1}`).join("\n\n");
+    const secondTurn = await sendMessage(page, frames, `${marker("second")}\n\n${second}`);
+    await turnDone(frames, String(secondTurn.requestId));
+
+    // Reopened, only the tail is replayed: the second turn, with older turns behind "Load earlier".
+    await page.reload();
+    const lastLine = log.getByText("second message, paragraph 30", { exact: true }).last();
+    await expect(lastLine).toBeInViewport();
+    await expect(log.getByText("paragraph 60 of the long first message")).toHaveCount(0);
+    const loadEarlier = log.getByRole("button", { name: "Load earlier" });
+    await loadEarlier.scrollIntoViewIfNeeded();
+    await expect(loadEarlier).toBeVisible();
+    const before = await lastLine.boundingBox();
+
+    const mark = frames.mark();
+    await loadEarlier.click();
+    const request = await frames.waitFor("sent", "session:history", (p) => p.sessionId === sessionId, 5_000, mark);
+    const page1 = await frames.waitFor("received", "session:history", (p) => p.requestId === request.requestId);
+    expect((page1.events as unknown[]).length).toBeGreaterThan(0);
+    // A page holds the newest older events: the end of the long echo (its message is further back).
+    await expect(log.getByText("paragraph 60 of the long first message").first()).toBeAttached();
+    // The older turn went in above: the text that was on screen did not move.
+    await expect
+      .poll(async () => Math.abs(((await lastLine.boundingBox())?.y ?? 0) - (before?.y ?? -1)))
+      .toBeLessThan(2);
+  });
+
   test("markdown replies render safely: code scrolls in its block, links open a new tab, HTML stays text", async ({
     page,
     frames,
