@@ -164,7 +164,7 @@ export interface ChatContext {
 export type ChatEvent =
   | { type: "SERVER"; message: ServerMessage }
   /** A subscription's replayed session events, applied in one step (see `socketEvents`). */
-  | { type: "SERVER.REPLAY"; messages: ServerMessage[] }
+  | { type: "SERVER.REPLAY"; events: SessionEvent[] }
   | { type: "SOCKET.CONNECTED"; missedGreeting: boolean }
   | { type: "SOCKET.DISCONNECTED"; reason: string; willReconnect: boolean }
   | { type: "SOCKET.CONNECT_ERROR"; message: string; code: ErrorCode | null; willRetry: boolean }
@@ -365,14 +365,15 @@ export type SocketEventsCommand = { type: "REPLAY.HOLD" } | { type: "REPLAY.RELE
  */
 const socketEvents = fromCallback<SocketEventsCommand, { socket: ChatSocket }>(({ input, sendBack, receive }) => {
   const { socket } = input;
-  let held: ServerMessage[] | null = null;
+  let held: SessionEvent[] | null = null;
   const letThrough = () => {
-    if (held?.length) sendBack({ type: "SERVER.REPLAY", messages: held } satisfies ChatEvent);
+    if (held?.length) sendBack({ type: "SERVER.REPLAY", events: held } satisfies ChatEvent);
     if (held) held = [];
   };
   const send = (event: ChatEvent) => {
-    if (held && event.type === "SERVER" && asSessionEvent(event.message)) {
-      held.push(event.message);
+    const sessionEvent = held && event.type === "SERVER" ? asSessionEvent(event.message) : null;
+    if (held && sessionEvent) {
+      held.push(sessionEvent);
       return;
     }
     letThrough();
@@ -722,12 +723,7 @@ export const chatMachine = setup({
       event.type === "SERVER" ? applyServerMessage(context, event.message) : {},
     ),
     receiveReplay: assign(({ context, event }) =>
-      event.type === "SERVER.REPLAY"
-        ? withSessionEvents(
-            context,
-            event.messages.flatMap((message) => asSessionEvent(message) ?? []),
-          )
-        : {},
+      event.type === "SERVER.REPLAY" ? withSessionEvents(context, event.events) : {},
     ),
     reconnectNow: ({ context }) => reconnectNow(context.socket),
     /** The socket looks connected but did not answer: drop it and connect again. */
