@@ -52,14 +52,16 @@ export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationPro
 
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  const lastScrollTop = useRef(0);
   const anchor = useRef<{ height: number; top: number } | null>(null);
-  const [atBottom, setAtBottom] = useState(true);
+  const [following, setFollowing] = useState(true);
 
   // A different session starts at its newest message.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the session changes
   useEffect(() => {
     stick.current = true;
-    setAtBottom(true);
+    lastScrollTop.current = 0;
+    setFollowing(true);
   }, [sessionId]);
 
   // Keep the view pinned to the newest text while the user is at the bottom; keep it still when older events are prepended.
@@ -84,8 +86,13 @@ export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationPro
     const el = scroller.current;
     if (!el) return;
     const near = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
-    stick.current = near;
-    setAtBottom(near);
+    // Only the reader scrolling up stops the view following the newest text. A scroll down (the
+    // view's own pin, "Jump to latest") must not: by the time its event comes, more text may have
+    // arrived below it (a burst on a busy phone), and the view would stop following for good.
+    const movedUp = el.scrollTop < lastScrollTop.current;
+    lastScrollTop.current = el.scrollTop;
+    stick.current = near || (stick.current && !movedUp);
+    setFollowing(stick.current);
   };
 
   const loadEarlier = () => {
@@ -207,7 +214,7 @@ export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationPro
           ))}
         </div>
       </div>
-      {!atBottom && turns.length > 0 ? (
+      {!following && turns.length > 0 ? (
         <Button
           variant="secondary"
           size="icon-sm"
