@@ -72,7 +72,7 @@ export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationPro
     if (anchor.current) {
       el.scrollTop = el.scrollHeight - anchor.current.height + anchor.current.top;
       anchor.current = null;
-    } else if (stick.current) {
+    } else if (stick.current && turns.length > 0) {
       // In the next frame, before it paints: reading scrollHeight here would lay out the new content
       // inside this commit's task, one long task instead of two short ones on a phone.
       const frame = requestAnimationFrame(() => {
