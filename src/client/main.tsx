@@ -17,40 +17,42 @@ import { createSocket } from "./socket.ts";
 const { linkFailed, cleanUrl } = readPairingParams(location.href);
 if (cleanUrl !== null) history.replaceState(history.state, "", cleanUrl);
 
-/** Runs `step` once, however many times the returned function is called. */
-function once(step: () => void): () => void {
-  let done = false;
+/** Runs `step` once, however many times the returned function is called, and keeps its result. */
+function once<T>(step: () => T): () => T {
+  let result: { value: T } | null = null;
   return () => {
-    if (done) return;
-    done = true;
-    step();
+    result ??= { value: step() };
+    return result.value;
   };
 }
 
 // Start-up is cut into short tasks (on a phone one long task delays the first tap): this module's
-// own evaluation starts the connection, the other machines start in the next task, and React
-// hydrates after the first frame.
+// own evaluation starts the connection, the other machines are created and started in the next
+// task (creating an actor computes its initial state), and React hydrates after the first frame.
 const socket = createSocket();
 const actor = createActor(chatMachine, { input: { socket } });
-const pairing = createActor(pairingMachine, { input: { fetch: (input, init) => fetch(input, init), linkFailed } });
-const recorder = createActor(recorderMachine, { input: { deps: browserVoiceDeps } });
 actor.start();
 const startTheRest = once(() => {
+  const pairing = createActor(pairingMachine, { input: { fetch: (input, init) => fetch(input, init), linkFailed } });
+  const recorder = createActor(recorderMachine, { input: { deps: browserVoiceDeps } });
   pairing.start();
   bridgeChatToPairing(actor, pairing);
   recorder.start();
   trackVisualViewport();
+  return { pairing, recorder };
 });
 setTimeout(startTheRest, 0);
 
 const found = document.getElementById("root");
 if (!found) throw new Error("#root missing from index.html");
 const root: HTMLElement = found;
-const app = (
-  <StrictMode>
-    <App actor={actor} pairing={pairing} recorder={recorder} />
-  </StrictMode>
-);
+function app({ pairing, recorder }: ReturnType<typeof startTheRest>): ReactNode {
+  return (
+    <StrictMode>
+      <App actor={actor} pairing={pairing} recorder={recorder} />
+    </StrictMode>
+  );
+}
 
 /** Lifts `inert` from the static shell in the commit that hands it to React, before it paints. */
 function ShellAdopted({ children }: { children: ReactNode }) {
@@ -63,7 +65,7 @@ function ShellAdopted({ children }: { children: ReactNode }) {
 }
 
 function hydrateShell(): void {
-  startTheRest();
+  const { pairing, recorder } = startTheRest();
   const standIns = createShellActors();
   renderLikeTheShell(actor, standIns.actor);
   renderLikeTheShell(pairing, standIns.pairing);
@@ -72,7 +74,7 @@ function hydrateShell(): void {
   // main thread. It keeps the shell's elements, so nothing is laid out or painted again. Should it
   // not match (a bug), React renders the app from scratch in their place and reports it.
   startTransition(() => {
-    hydrateRoot(root, <ShellAdopted>{app}</ShellAdopted>, {
+    hydrateRoot(root, <ShellAdopted>{app({ pairing, recorder })}</ShellAdopted>, {
       onRecoverableError: (error) => console.error("pocket-agent: the static shell did not hydrate", error),
     });
   });
@@ -87,8 +89,8 @@ if (root.hasAttribute(STATIC_SHELL_ATTRIBUTE)) {
   setTimeout(hydrateOnce, 200);
 } else {
   // The development server's index.html has no static shell.
-  startTheRest();
-  startTransition(() => createRoot(root).render(app));
+  const started = startTheRest();
+  startTransition(() => createRoot(root).render(app(started)));
 }
 
 if (process.env.NODE_ENV === "production") registerServiceWorkerWhenIdle();
