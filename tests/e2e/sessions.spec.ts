@@ -34,6 +34,26 @@ async function switchTo(page: Page, frames: Frames, sessionId: string, title: st
   await expect(page.getByRole("heading", { level: 1 })).toContainText(title);
 }
 
+/**
+ * From now on, records every moment (each DOM change, as it is about to paint) in which the top bar
+ * names the session titled `title` while the conversation shows `foreign`: another session's text.
+ */
+async function watchForForeignText(page: Page, title: string, foreign: string): Promise<() => Promise<string[]>> {
+  await page.evaluate(
+    ([title, foreign]) => {
+      const seen: string[] = [];
+      Object.assign(window, { foreignTextSeen: seen });
+      new MutationObserver(() => {
+        const heading = document.querySelector("h1")?.textContent ?? "";
+        const log = document.querySelector('[role="log"]')?.textContent ?? "";
+        if (heading.includes(title) && log.includes(foreign)) seen.push(heading);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    },
+    [title, foreign] as const,
+  );
+  return () => page.evaluate(() => (window as unknown as { foreignTextSeen: string[] }).foreignTextSeen);
+}
+
 test.describe("sessions", () => {
   test("create sessions from the top bar and the sessions sheet, switch by tap: each shows only its own messages", async ({
     page,
@@ -83,10 +103,13 @@ test.describe("sessions", () => {
     await page.keyboard.press("Escape");
     await expect(sheet).toBeHidden();
 
-    // Switch to A: its history is replayed from the server, and only its own.
+    // Switch to A: its history is replayed from the server, and only its own. B's messages are
+    // gone from the moment the top bar names A, not even left for a frame while A's replay renders.
+    const foreignTextSeen = await watchForForeignText(page, alpha, bravo);
     await switchTo(page, frames, sessionA, alpha);
     await expect(conversation(page).getByText(`Echo: ${alpha}`)).toBeVisible();
     await expect(conversation(page)).not.toContainText(bravo);
+    expect(await foreignTextSeen()).toEqual([]);
     // Messages now go to A.
     const alpha2 = marker("alpha-again");
     await exchange(page, frames, alpha2);
