@@ -1,12 +1,9 @@
 /**
  * bench/lighthouse: Lighthouse 13 (mobile emulation, simulated throttling) against the production
  * server (built client from dist/, real Claude Code CLI on the fake Anthropic API) in Debian's
- * Chromium. Two pages:
- *   - first run: an empty database (the "Start a session" screen);
- *   - conversation: a session whose reply has a tool call and Markdown (the app opens it on load).
- *   - baseline: the first screen as static HTML and CSS only (dist/index.html without its script),
- *     served with the app's compression and security headers: the floor this machine and
- *     Chromium set for this page before any JavaScript runs.
+ * Chromium. Three pages (bench/pages.ts): the first run (an empty database), a conversation (the
+ * app opens it on load), and the baseline: the same first screen as static HTML and CSS only,
+ * served like the app serves it: the floor this machine and Chromium set before any JavaScript.
  * Performance, accessibility and best practices, median of LIGHTHOUSE_RUNS runs each (default 3), the
  * pages taken in turn round by round (in a rotating order), so that the machine's load moves all of
  * them alike.
@@ -22,14 +19,10 @@
 import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join, relative, resolve } from "node:path";
-import { type Subprocess, spawn } from "bun";
-import { inlineScriptHashes, securityHeaders } from "../src/server/auth/headers.ts";
-import { makeAgentEnv } from "../tests/fixtures/agentEnv.ts";
-import { startFakeAnthropic } from "../tests/fixtures/fakeAnthropic.ts";
-import { TestClient } from "../tests/fixtures/testServer.ts";
+import { basename, join, relative } from "node:path";
+import { spawn } from "bun";
+import { ensureBuild, ROOT, startBenchPages } from "./pages.ts";
 
-const ROOT = resolve(import.meta.dir, "..");
 const RUNS = Math.max(1, Number(process.env.LIGHTHOUSE_RUNS ?? 3));
 const CHROME_PATH = process.env.CHROME_PATH ?? "/usr/bin/chromium";
 const CHROME_FLAGS = [
@@ -58,51 +51,10 @@ interface LighthouseRun {
   benchmarkIndex: number;
 }
 
-interface BuildInfo {
-  version: string;
-  firstScreen: string[];
-  firstScreenBytes: number;
-  firstScreenGzip: number;
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-async function ensureBuild(): Promise<BuildInfo> {
-  const infoPath = join(ROOT, "dist/build-info.json");
-  if (!existsSync(infoPath)) {
-    const build = spawn([process.execPath, "scripts/build.ts"], { cwd: ROOT, stdout: "ignore", stderr: "inherit" });
-    if ((await build.exited) !== 0) throw new Error("client build failed");
-  }
-  return JSON.parse(readFileSync(infoPath, "utf8")) as BuildInfo;
-}
-
-/** Reads `child`'s stdout until `pattern` matches. */
-async function waitForLine(child: Subprocess<"ignore", "pipe", "inherit">, pattern: RegExp): Promise<RegExpExecArray> {
-  const reader = child.stdout.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const match = pattern.exec(buffer);
-    if (match) {
-      reader.releaseLock();
-      return match;
-    }
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited before it was ready:\n${buffer}`);
-    buffer += decoder.decode(value);
-  }
-}
-
-/** Opens the pairing URL like a browser would and returns the cookie it sets (`name=value`). */
-async function pairingCookie(baseUrl: string, token: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/?token=${token}`, { redirect: "manual" });
-  const cookie = res.headers.get("set-cookie")?.split(";")[0];
-  if (res.status !== 303 || !cookie) throw new Error(`pairing failed: ${res.status}`);
-  return cookie;
 }
 
 function lighthouseArgs(url: string, outputPath: string, headersPath: string): string[] {
@@ -217,148 +169,19 @@ function summarise({ name, runs }: Page) {
   return { name, runs, score, metric, failing, lcpElement: runs.at(-1)?.lcpElement ?? "?" };
 }
 
-/**
- * dist/index.html without its module script, with its stylesheet and icons, from a bare Bun.serve
- * that answers like the app's server does (gzip, the same security headers): the page differs
- * from the app's first screen only by having no JavaScript.
- */
-function serveStaticFirstScreen(distDir: string): { url: string; stop: () => void } {
-  const html = readFileSync(join(distDir, "index.html"), "utf8");
-  const withoutScript = html.replace(/<script type="module"[^>]*><\/script>/, "");
-  if (withoutScript === html) throw new Error("dist/index.html has no module script to leave out");
-  const headers = securityHeaders({ https: false, scriptHashes: inlineScriptHashes(withoutScript) });
-  const answer = (req: Request, body: Uint8Array<ArrayBuffer> | string, type: string) => {
-    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-    const gzip = req.headers.get("accept-encoding")?.includes("gzip");
-    return new Response(gzip ? Bun.gzipSync(bytes) : bytes, {
-      headers: [
-        ...headers,
-        ["content-type", type],
-        ...(gzip ? [["content-encoding", "gzip"] as [string, string]] : []),
-      ],
-    });
-  };
-  const types: Record<string, string> = {
-    css: "text/css",
-    svg: "image/svg+xml",
-    png: "image/png",
-    webmanifest: "application/manifest+json",
-  };
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      const path = new URL(req.url).pathname;
-      if (path === "/") return answer(req, withoutScript, "text/html; charset=utf-8");
-      const ext = /^\/[\w./-]+\.(\w+)$/.exec(path)?.[1];
-      const type = ext ? types[ext] : undefined;
-      const file = join(distDir, path);
-      if (type && !path.includes("..") && existsSync(file))
-        return answer(req, new Uint8Array(readFileSync(file)), type);
-      return new Response("not found", { status: 404, headers });
-    },
-  });
-  return { url: `http://127.0.0.1:${server.port}/`, stop: () => server.stop(true) };
-}
-
-const MARKDOWN_REPLY = [
-  "## Test run",
-  "",
-  "**41 passed, 2 failed** in `vitest run`.",
-  "",
-  "- `orders.test.ts`: expected `status` to be `refunded`",
-  "- `checkout.test.ts`: timed out after 5000 ms",
-  "",
-  "```ts",
-  "const total = applyCoupon(cart, code); // returns a Promise<number>, so total is never a number",
-  "```",
-  "",
-  "See [the vitest docs](https://vitest.dev/guide/).",
-].join("\n");
-
-interface AppServer {
-  url: string;
-  token: string;
-  stop(): Promise<void>;
-}
-
-/** The production server (dist/) on its own empty data dir. */
-async function startServer(agentEnv: Record<string, string>, cwd: string, dataDir: string): Promise<AppServer> {
-  mkdirSync(dataDir, { recursive: true });
-  const token = randomBytes(32).toString("hex");
-  const server = spawn([process.execPath, "src/server/main.ts"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...agentEnv,
-      NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      POCKET_DATA_DIR: dataDir,
-      POCKET_WORKDIR: cwd,
-      POCKET_TOKEN: token,
-      POCKET_DEFAULT_MODEL: "haiku",
-      POCKET_MAX_TURNS: "4",
-      POCKET_LOG_LEVEL: "warn",
-    },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const stop = async () => {
-    server.kill("SIGTERM");
-    await server.exited;
-  };
-  try {
-    const url = (await waitForLine(server, /on (https?:\/\/\S+)/))[1] ?? "";
-    return { url, token, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
 export async function run(): Promise<string> {
   const build = await ensureBuild();
-  const api = await startFakeAnthropic();
-  const agent = makeAgentEnv(api.url);
   const temp = mkdtempSync(join(tmpdir(), "pocket-lighthouse-"));
-  const servers: AppServer[] = [];
-  // Baseline: the same first screen as HTML and CSS only (no JavaScript), served like the app serves it.
-  // What Lighthouse scores here is the floor this machine and Chromium set for this page.
-  const staticOnly = serveStaticFirstScreen(join(ROOT, "dist"));
+  const pages = await startBenchPages();
   try {
-    // Two servers: one stays empty (the first-run screen), the other holds a conversation.
-    const empty = await startServer(agent.env, agent.cwd, join(temp, "empty"));
-    servers.push(empty);
-    const busy = await startServer(agent.env, agent.cwd, join(temp, "conversation"));
-    servers.push(busy);
-
-    // A conversation to open: one turn with a tool call and a Markdown reply.
-    const client = await TestClient.connect(busy.url, { token: busy.token });
-    const createId = crypto.randomUUID();
-    client.socket.emit("session:create", { requestId: createId, model: "haiku" });
-    const session = await client.next("session:created", (p) => p.requestId === createId);
-    const prompt = "Run the tests and summarise any failures";
-    api.when(
-      prompt,
-      { kind: "message", blocks: [{ type: "tool_use", name: "Bash", input: { command: "ls", description: "List" } }] },
-      { kind: "message", blocks: [{ type: "text", text: MARKDOWN_REPLY }] },
-    );
-    const requestId = crypto.randomUUID();
-    client.socket.emit("chat:send", { message: prompt, sessionId: session.id, requestId });
-    await client.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: 60_000 });
-    client.socket.disconnect();
-
     // Both servers' pairing cookies go with every request; each server ignores the other's.
-    const cookies = [await pairingCookie(empty.url, empty.token), await pairingCookie(busy.url, busy.token)];
     const headersPath = join(temp, "headers.json");
-    writeFileSync(headersPath, JSON.stringify({ Cookie: cookies.join("; ") }));
+    writeFileSync(headersPath, JSON.stringify({ Cookie: pages.cookies.join("; ") }));
 
     const measured: Page[] = [
-      { name: "first run (no session)", url: `${empty.url}/`, runs: [] },
-      { name: "conversation", url: `${busy.url}/`, runs: [] },
-      { name: "baseline: static first screen, no JS", url: staticOnly.url, runs: [] },
+      { name: "first run (no session)", url: pages.firstRun, runs: [] },
+      { name: "conversation", url: pages.conversation, runs: [] },
+      { name: "baseline: static first screen, no JS", url: pages.baseline, runs: [] },
     ];
     // Round by round, so a change in the machine's load hits every page alike, and in an order that
     // rotates, so no page always runs first: comparing two builds here, whichever ran first in each
@@ -370,10 +193,10 @@ export async function run(): Promise<string> {
       }
     }
 
-    const pages = measured.map(summarise);
+    const summaries = measured.map(summarise);
     const fmt = (n: number) => n.toFixed(2);
     const ok = (n: number) => (n >= TARGET ? "✅" : "❌");
-    const rows = pages.map(
+    const rows = summaries.map(
       (p) =>
         `| ${p.name} | ${CATEGORIES.map((c) => `${fmt(p.score(c))} ${ok(p.score(c))}`).join(" | ")} | ${Math.round(p.metric("fcp"))} | ${Math.round(p.metric("lcp"))} | ${Math.round(p.metric("tbt"))} | ${p.metric("cls").toFixed(3)} |`,
     );
@@ -393,23 +216,20 @@ export async function run(): Promise<string> {
       "| --- | --- | --- | --- | --- | --- | --- | --- |",
       ...rows,
       "",
-      `Lighthouse benchmarkIndex of this machine during the runs: ${pages.flatMap((p) => p.runs.map((r) => Math.round(r.benchmarkIndex))).join(", ")} (CPU slowdown 4× is applied on top).`,
+      `Lighthouse benchmarkIndex of this machine during the runs: ${summaries.flatMap((p) => p.runs.map((r) => Math.round(r.benchmarkIndex))).join(", ")} (CPU slowdown 4× is applied on top).`,
       "",
-      `Per run (perf/a11y/bp): ${pages.map((p) => `${p.name}: ${p.runs.map((r) => CATEGORIES.map((c) => fmt(r.scores[c])).join("/")).join(", ")}`).join("; ")}.`,
+      `Per run (perf/a11y/bp): ${summaries.map((p) => `${p.name}: ${p.runs.map((r) => CATEGORIES.map((c) => fmt(r.scores[c])).join("/")).join(", ")}`).join("; ")}.`,
       "",
-      `LCP element: ${pages.map((p) => `${p.name}: \`${p.lcpElement.replaceAll("`", "'")}\``).join("; ")}.`,
+      `LCP element: ${summaries.map((p) => `${p.name}: \`${p.lcpElement.replaceAll("`", "'")}\``).join("; ")}.`,
       "",
-      `Audits below 0.9 in any run (lowest score): ${pages.map((p) => `${p.name}: ${p.failing.length ? p.failing.join(", ") : "none"}`).join("; ")}.`,
+      `Audits below 0.9 in any run (lowest score): ${summaries.map((p) => `${p.name}: ${p.failing.length ? p.failing.join(", ") : "none"}`).join("; ")}.`,
       "",
       `First-screen JS (dist/build-info.json, build ${build.version}): ${build.firstScreen.join(", ")} = ${kb(build.firstScreenBytes)}, **${kb(build.firstScreenGzip)} gzip** (budget 150 KB).`,
       "",
       `Command: \`${command}\`, against \`bun src/server/main.ts\` (NODE_ENV=production, ${relative(ROOT, join(ROOT, "dist"))}/).`,
     ].join("\n");
   } finally {
-    staticOnly.stop();
-    for (const server of servers) await server.stop();
-    await api.close();
-    agent.cleanup();
+    await pages.stop();
     rmSync(temp, { recursive: true, force: true });
   }
 }

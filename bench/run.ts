@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<string>> = {
   "protocol-throughput": async () => (await import("./protocol-throughput.ts")).run(),
   replay: async () => (await import("./replay.ts")).run(),
   lighthouse: async () => (await import("./lighthouse.ts")).run(),
+  startup: async () => (await import("./startup.ts")).run(),
   "transcribe-overhead": async () => {
     const result = await (await import("./transcribe-overhead.ts")).run();
     return [
