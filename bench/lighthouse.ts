@@ -21,6 +21,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { spawn } from "bun";
+import { median } from "./lib.ts";
 import { ensureBuild, ROOT, startBenchPages } from "./pages.ts";
 
 const RUNS = Math.max(1, Number(process.env.LIGHTHOUSE_RUNS ?? 3));
@@ -49,12 +50,6 @@ interface LighthouseRun {
   failing: [string, number][];
   /** Lighthouse's CPU benchmark of this machine (higher is faster; it varies with the load). */
   benchmarkIndex: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 function lighthouseArgs(url: string, outputPath: string, headersPath: string): string[] {

@@ -17,6 +17,7 @@
  */
 import { join } from "node:path";
 import { type Browser, chromium } from "playwright-core";
+import { median } from "./lib.ts";
 import { ensureBuild, startBenchPages } from "./pages.ts";
 
 const RUNS = Math.max(1, Number(process.env.STARTUP_RUNS ?? 7));
@@ -117,12 +118,6 @@ async function traceLoad(browser: Browser, url: string, cookies: string[]): Prom
   } finally {
     await context.close();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 export async function run(): Promise<string> {
