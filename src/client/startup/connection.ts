@@ -1,0 +1,17 @@
+/**
+ * Start-up, stage 1: the connection. Evaluating this chunk defines the chat machine (XState and
+ * Socket.IO's code run for the first time here); `connect()` creates the socket and the chat actor
+ * and starts connecting. main.tsx runs the two in separate tasks.
+ */
+import { type ActorRefFrom, createActor } from "xstate";
+import { chatMachine } from "../chatMachine.ts";
+import { createSocket } from "../socket.ts";
+
+export type ChatActor = ActorRefFrom<typeof chatMachine>;
+
+export function connect(): ChatActor {
+  const socket = createSocket();
+  const actor = createActor(chatMachine, { input: { socket } });
+  actor.start();
+  return actor;
+}

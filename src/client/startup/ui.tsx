@@ -1,0 +1,86 @@
+/**
+ * Start-up, stage 2: the interface. Evaluating this chunk runs React's and the app's components'
+ * code for the first time; `startUi()` creates the pairing and voice machines and hands the static
+ * first screen to React after the next frame.
+ */
+import { type ReactNode, StrictMode, startTransition, useLayoutEffect } from "react";
+import { createRoot, hydrateRoot } from "react-dom/client";
+import { createActor } from "xstate";
+import { App } from "../App.tsx";
+import { browserVoiceDeps } from "../lib/browserVoice.ts";
+import { registerServiceWorkerWhenIdle } from "../lib/serviceWorker.ts";
+import { renderLikeTheShell, STATIC_SHELL_ATTRIBUTE } from "../lib/staticShell.ts";
+import { trackVisualViewport } from "../lib/viewport.ts";
+import { bridgeChatToPairing, pairingMachine } from "../pairingMachine.ts";
+import { recorderMachine } from "../recorderMachine.ts";
+import { createShellActors } from "../shellActors.ts";
+import type { ChatActor } from "./connection.ts";
+
+export interface UiOptions {
+  /** The page was opened from a pairing link the server refused (`?pair=failed`). */
+  linkFailed: boolean;
+}
+
+/** Runs `step` once, however many times the returned function is called. */
+function once(step: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    step();
+  };
+}
+
+/** Lifts `inert` from the static shell in the commit that hands it to React, before it paints. */
+function ShellAdopted({ root, children }: { root: HTMLElement; children: ReactNode }) {
+  useLayoutEffect(() => {
+    root.removeAttribute(STATIC_SHELL_ATTRIBUTE);
+    root.removeAttribute("inert");
+    root.removeAttribute("aria-hidden");
+  }, [root]);
+  return children;
+}
+
+export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
+  const root = document.getElementById("root");
+  if (!root) throw new Error("#root missing from index.html");
+
+  const pairing = createActor(pairingMachine, { input: { fetch: (input, init) => fetch(input, init), linkFailed } });
+  const recorder = createActor(recorderMachine, { input: { deps: browserVoiceDeps } });
+  pairing.start();
+  bridgeChatToPairing(chat, pairing);
+  recorder.start();
+  trackVisualViewport();
+
+  const app = (
+    <StrictMode>
+      <App actor={chat} pairing={pairing} recorder={recorder} />
+    </StrictMode>
+  );
+
+  if (root.hasAttribute(STATIC_SHELL_ATTRIBUTE)) {
+    // The built index.html carries the first screen as static HTML (src/client/shell.tsx): React
+    // adopts it after the browser has painted it. A hidden page gets no frame: the timer hydrates it anyway.
+    const hydrate = once(() => {
+      const standIns = createShellActors();
+      renderLikeTheShell(chat, standIns.actor);
+      renderLikeTheShell(pairing, standIns.pairing);
+      renderLikeTheShell(recorder, standIns.recorder);
+      // A transition: hydration yields to the browser every few milliseconds instead of holding the
+      // main thread. It keeps the shell's elements, so nothing is laid out or painted again. Should it
+      // not match (a bug), React renders the app from scratch in their place and reports it.
+      startTransition(() => {
+        hydrateRoot(root, <ShellAdopted root={root}>{app}</ShellAdopted>, {
+          onRecoverableError: (error) => console.error("pocket-agent: the static shell did not hydrate", error),
+        });
+      });
+    });
+    requestAnimationFrame(() => setTimeout(hydrate, 0));
+    setTimeout(hydrate, 200);
+  } else {
+    // The development server's index.html has no static shell.
+    startTransition(() => createRoot(root).render(app));
+  }
+
+  if (process.env.NODE_ENV === "production") registerServiceWorkerWhenIdle();
+}
