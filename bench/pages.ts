@@ -70,7 +70,9 @@ async function pairingCookie(baseUrl: string, token: string): Promise<string> {
  */
 function serveStaticFirstScreen(distDir: string): { url: string; stop: () => void } {
   const html = readFileSync(join(distDir, "index.html"), "utf8");
-  const withoutScript = html.replace(/<script type="module"[^>]*><\/script>/, "");
+  const withoutScript = html
+    .replace(/<script type="module"[^>]*><\/script>/, "")
+    .replaceAll(/<link rel="modulepreload"[^>]*>/g, "");
   if (withoutScript === html) throw new Error("dist/index.html has no module script to leave out");
   const headers = securityHeaders({ https: false, scriptHashes: inlineScriptHashes(withoutScript) });
   const answer = (req: Request, body: Uint8Array<ArrayBuffer> | string, type: string) => {
