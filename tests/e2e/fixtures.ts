@@ -212,15 +212,18 @@ export type Frame = {
   payload: Record<string, unknown>;
   /** When the page sent or received it (ms since the epoch, test-process clock). */
   at: number;
-  /** Which Socket.IO websocket carried it: 1 for the first one opened, then 2… (reconnects, reloads). */
+  /** Which Socket.IO connection carried it: 1 for the first one opened, then 2… (reconnects, reloads). */
   socket: number;
 };
 
-/** The page's real Socket.IO traffic, decoded from websocket frames (`42["event",{…}]`). */
+/**
+ * The page's real Socket.IO traffic, decoded from websocket frames (`42["event",{…}]`), or from
+ * long-polling requests when Socket.IO fell back to them.
+ */
 export class Frames {
   readonly all: Frame[] = [];
   private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
-  /** How many Socket.IO websockets the pages opened so far (the newest one's number). */
+  /** How many Socket.IO connections the pages opened so far (the newest one's number). */
   sockets = 0;
   /** Records the Socket.IO frames of `page` (the fixture attaches every page of the test's context). */
   constructor(page?: Page) {
@@ -235,6 +238,38 @@ export class Frames {
       ws.on("framesent", (f) => this.record("sent", f.payload, socket));
       ws.on("framereceived", (f) => this.record("received", f.payload, socket));
     });
+    // Socket.IO falls back to long-polling when its websocket attempt fails (a reconnect that races
+    // the server's restart can) and keeps that transport for the connection's life. The packets are
+    // the same, several to a request body, separated by U+001E.
+    page.on("requestfinished", async (request) => {
+      const url = new URL(request.url());
+      if (!url.pathname.startsWith("/socket.io/") || url.searchParams.get("transport") !== "polling") return;
+      if (request.method() === "POST") {
+        this.recordPolling("sent", request.postData() ?? "", url.searchParams.get("sid"));
+        return;
+      }
+      const body = await (await request.response())?.text().catch(() => "");
+      this.recordPolling("received", body ?? "", url.searchParams.get("sid"));
+    });
+  }
+
+  /** Polling sessions by engine.io sid, each counted like a websocket. */
+  private pollingSockets = new Map<string, number>();
+
+  private recordPolling(direction: Frame["direction"], body: string, sid: string | null) {
+    for (const packet of body.split("\x1e")) {
+      // The handshake's open packet (`0{"sid":…}`) names the session the later requests carry.
+      const opened = /^0(\{.*\})$/s.exec(packet)?.[1];
+      const id = sid ?? (opened ? (JSON.parse(opened) as { sid?: string }).sid : undefined);
+      if (!id) continue;
+      let socket = this.pollingSockets.get(id);
+      if (socket === undefined) {
+        this.sockets += 1;
+        socket = this.sockets;
+        this.pollingSockets.set(id, socket);
+      }
+      this.record(direction, packet, socket);
+    }
   }
 
   private record(direction: Frame["direction"], raw: string | Buffer, socket: number) {
