@@ -56,3 +56,30 @@ test("the first screen paints before the app's script runs; the app then adopts 
   expect(problems).toEqual([]);
   expect(frames.sockets).toBe(socketsBefore + 1);
 });
+
+test("when part of the app's code cannot load, the page says so and reloads on request", async ({ page, frames }) => {
+  const html = await (await page.request.get("/")).text();
+  // The last start-up stage's chunk (scripts/build.ts preloads the stages after Bun's own preloads).
+  const stages = [...html.matchAll(/<link rel="modulepreload"[^>]*href="(\/chunk-[\w-]+\.js)"/g)].map((m) => m[1]);
+  const lastStage = stages.at(-1);
+  expect(lastStage).toBeDefined();
+  let refused = 0;
+  await page.route(`**${lastStage}`, (route) => {
+    refused += 1;
+    return route.abort("connectionrefused");
+  });
+
+  await page.reload({ waitUntil: "commit" });
+  const alert = page.getByRole("alert").filter({ hasText: "Pocket Agent could not load" });
+  await expect(alert).toBeVisible();
+  expect(refused).toBeGreaterThan(0);
+  // The static first screen stays inert: nothing on it works without the code.
+  await expect(page.locator(`#root[${STATIC_SHELL_ATTRIBUTE}]`)).toHaveAttribute("inert", "");
+
+  await page.unroute(`**${lastStage}`);
+  const framesBefore = frames.all.length;
+  await alert.getByRole("button", { name: "Reload" }).click();
+  await frames.waitFor("received", "connection", () => true, 30_000, framesBefore);
+  await expect(page.getByRole("button", { name: "Sessions" })).toBeEnabled();
+  await expect(page.getByRole("alert").filter({ hasText: "Pocket Agent could not load" })).toHaveCount(0);
+});
