@@ -21,7 +21,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { spawn } from "bun";
-import { median } from "./lib.ts";
+import { median, rotated } from "./lib.ts";
 import { ensureBuild, ROOT, startBenchPages } from "./pages.ts";
 
 const RUNS = Math.max(1, Number(process.env.LIGHTHOUSE_RUNS ?? 3));
@@ -182,10 +182,7 @@ export async function run(): Promise<string> {
     // rotates, so no page always runs first: comparing two builds here, whichever ran first in each
     // round came out ahead, in both orders (by 0.04-0.08), more than the builds differed.
     for (let round = 0; round < RUNS; round++) {
-      for (let i = 0; i < measured.length; i++) {
-        const page = measured[(i + round) % measured.length];
-        if (page) await measureOnce(page, headersPath, temp);
-      }
+      for (const page of rotated(measured, round)) await measureOnce(page, headersPath, temp);
     }
 
     const summaries = measured.map(summarise);

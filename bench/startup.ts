@@ -9,15 +9,16 @@
  * STARTUP_WINDOW_MS (default 3000) after navigation, in the thread's CPU time (the machine is
  * shared: wall time also counts whatever else ran on the core): their total, the longest, and the
  * blocking time (Σ of each task's time over 50 ms), also projected to a phone 4× slower (each task
- * × 4, as Lighthouse's mobile emulation does, without its reordering); and the total in wall time. Pages (bench/pages.ts): the first
- * run, a conversation, the baseline; STARTUP_RUNS rounds (default 7), the order rotating per round.
+ * × 4, as Lighthouse's mobile emulation does, without its reordering); and the total in wall time.
+ * Pages (bench/pages.ts): the first run, a conversation, the baseline; STARTUP_RUNS rounds
+ * (default 7), the order rotating per round.
  * STARTUP_TRACES=<dir> keeps each load's trace there (it opens in Chrome's Performance panel).
  *
  *   bun bench/startup.ts            (or: npm run bench -- startup)
  */
 import { join } from "node:path";
 import { type Browser, chromium } from "playwright-core";
-import { median } from "./lib.ts";
+import { median, rotated } from "./lib.ts";
 import { ensureBuild, startBenchPages } from "./pages.ts";
 
 const RUNS = Math.max(1, Number(process.env.STARTUP_RUNS ?? 7));
@@ -131,15 +132,16 @@ export async function run(): Promise<string> {
       { name: "baseline: static first screen, no JS", url: pages.baseline, loads: [] as LoadCost[] },
     ];
     for (let round = 0; round < RUNS; round++) {
-      for (let i = 0; i < measured.length; i++) {
-        const page = measured[(i + round) % measured.length];
-        if (!page) continue;
+      for (const page of rotated(measured, round)) {
         // The renderer COOP starts for the navigation sometimes joins the trace too late for any of
         // the page's first events: that load is measured again.
         for (let attempt = 1; ; attempt++) {
           const events = await traceLoad(browser, page.url, pages.cookies);
           const keep = process.env.STARTUP_TRACES;
-          if (keep) await Bun.write(join(keep, `startup-${round}-${i}.json`), JSON.stringify({ traceEvents: events }));
+          if (keep) {
+            const file = `startup-${round}-${measured.indexOf(page)}.json`;
+            await Bun.write(join(keep, file), JSON.stringify({ traceEvents: events }));
+          }
           try {
             page.loads.push(startupCost(events, WINDOW_MS));
             break;
