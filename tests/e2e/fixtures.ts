@@ -233,8 +233,7 @@ export class Frames {
   attach(page: Page): void {
     page.on("websocket", (ws: WebSocket) => {
       if (!ws.url().includes("/socket.io/")) return; // skip Bun's HMR socket in dev mode
-      this.sockets += 1;
-      const socket = this.sockets;
+      const socket = this.newSocket();
       ws.on("framesent", (f) => this.record("sent", f.payload, socket));
       ws.on("framereceived", (f) => this.record("received", f.payload, socket));
     });
@@ -253,6 +252,11 @@ export class Frames {
     });
   }
 
+  private newSocket(): number {
+    this.sockets += 1;
+    return this.sockets;
+  }
+
   /** Polling sessions by engine.io sid, each counted like a websocket. */
   private pollingSockets = new Map<string, number>();
 
@@ -264,8 +268,7 @@ export class Frames {
       if (!id) continue;
       let socket = this.pollingSockets.get(id);
       if (socket === undefined) {
-        this.sockets += 1;
-        socket = this.sockets;
+        socket = this.newSocket();
         this.pollingSockets.set(id, socket);
       }
       this.record(direction, packet, socket);
