@@ -8,6 +8,7 @@ import { createRoot, hydrateRoot } from "react-dom/client";
 import { createActor } from "xstate";
 import { App } from "../App.tsx";
 import { browserVoiceDeps } from "../lib/browserVoice.ts";
+import { browserFrames } from "../lib/frameBatched.ts";
 import { registerServiceWorkerWhenIdle } from "../lib/serviceWorker.ts";
 import { renderLikeTheShell, STATIC_SHELL_ATTRIBUTE } from "../lib/staticShell.ts";
 import { trackVisualViewport } from "../lib/viewport.ts";
@@ -19,16 +20,6 @@ import type { ChatActor } from "./connection.ts";
 export interface UiOptions {
   /** The page was opened from a pairing link the server refused (`?pair=failed`). */
   linkFailed: boolean;
-}
-
-/** Runs `step` once, however many times the returned function is called. */
-function once(step: () => void): () => void {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    step();
-  };
 }
 
 /** Lifts `inert` from the static shell in the commit that hands it to React, before it paints. */
@@ -60,8 +51,9 @@ export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
 
   if (root.hasAttribute(STATIC_SHELL_ATTRIBUTE)) {
     // The built index.html carries the first screen as static HTML (src/client/shell.tsx): React
-    // adopts it after the browser has painted it. A hidden page gets no frame: the timer hydrates it anyway.
-    const hydrate = once(() => {
+    // adopts it in the task after the next frame, once the browser has painted it (a hidden page
+    // gets no frame: the scheduler's timer stands in).
+    const hydrate = () => {
       const standIns = createShellActors();
       renderLikeTheShell(chat, standIns.actor);
       renderLikeTheShell(pairing, standIns.pairing);
@@ -74,9 +66,8 @@ export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
           onRecoverableError: (error) => console.error("pocket-agent: the static shell did not hydrate", error),
         });
       });
-    });
-    requestAnimationFrame(() => setTimeout(hydrate, 0));
-    setTimeout(hydrate, 200);
+    };
+    browserFrames.request(() => setTimeout(hydrate, 0));
   } else {
     // The development server's index.html has no static shell.
     startTransition(() => createRoot(root).render(app));
