@@ -41,14 +41,20 @@ export interface SocketOptions {
   url?: string;
 }
 
+/** A connection opens as a WebSocket: one round trip on a phone, and what browser tools show. */
+const WEBSOCKET_FIRST: ["websocket", "polling"] = ["websocket", "polling"];
+/**
+ * Socket.IO's classic order: a long-polling handshake over plain HTTP, then an upgrade to a
+ * WebSocket as soon as one opens on the side.
+ */
+const UPGRADE_FROM_POLLING: ["polling", "websocket"] = ["polling", "websocket"];
+
 /** Creates (but does not yet connect) the app's socket. Reconnection uses Socket.IO's jittered backoff. */
 export function createSocket(options: SocketOptions = {}): AppSocket {
   const socket: AppSocket = io(options.url ?? "", {
     path: "/socket.io/",
     autoConnect: false,
-    // WebSocket first (fast on phones, visible to browser tooling); long-polling only if it fails.
-    transports: ["websocket", "polling"],
-    tryAllTransports: true,
+    transports: WEBSOCKET_FIRST,
     reconnection: true,
     reconnectionAttempts: Number.POSITIVE_INFINITY,
     reconnectionDelay: 500,
@@ -56,9 +62,35 @@ export function createSocket(options: SocketOptions = {}): AppSocket {
     randomizationFactor: 0.5,
     timeout: 10_000,
   });
+  fallBackThroughPolling(socket);
   const check: ChatSocket = socket;
   void check;
   return socket;
+}
+
+/**
+ * When a WebSocket cannot be opened (a proxy that refuses them, or a reconnect that races the
+ * server's restart), the next attempt starts over long-polling and upgrades to a WebSocket once
+ * one opens; once on a WebSocket again, later reconnects start with one.
+ *
+ * Not `tryAllTransports`: after its fallback engine.io drops WebSocket from that connection's
+ * transports, so a phone that reconnected during a blip stayed on long-polling (a request per
+ * message, a held-open request per reply) until its next disconnect. The order is Socket.IO's
+ * own documented remedy (client options, `transports`).
+ */
+function fallBackThroughPolling(socket: AppSocket): void {
+  const manager = socket.io;
+  const websocketFirst = () => {
+    manager.opts.transports = WEBSOCKET_FIRST;
+  };
+  socket.on("connect_error", () => {
+    manager.opts.transports = UPGRADE_FROM_POLLING;
+  });
+  socket.on("connect", () => {
+    const engine = manager.engine;
+    if (engine.transport.name === "websocket") websocketFirst();
+    else engine.once("upgrade", websocketFirst);
+  });
 }
 
 /**
