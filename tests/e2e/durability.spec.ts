@@ -265,4 +265,47 @@ test.describe("durability", () => {
     expect(new Set(seqsAfterReload).size).toBe(seqsAfterReload.length);
     expectStrictlyIncreasing(seqsAfterReload);
   });
+
+  test("a WebSocket that cannot open: the app connects over long-polling, moves to a WebSocket and chats on it", async ({
+    context,
+    frames,
+  }) => {
+    // The page's first Socket.IO WebSocket is sent to a closed port, as a proxy or a network blip
+    // that refuses it would; later ones reach the server.
+    await context.addInitScript(() => {
+      const Native = window.WebSocket;
+      let refused = false;
+      class RefusingFirst extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          const target = new URL(url);
+          if (!refused && target.pathname.startsWith("/socket.io/")) {
+            refused = true;
+            target.port = "1";
+          }
+          super(target, protocols);
+        }
+      }
+      window.WebSocket = RefusingFirst;
+    });
+    const page = await context.newPage();
+    await page.goto("/");
+    const greeting = await frames.waitFor("received", "connection");
+    const connection = frames.all.find((f) => f.payload === greeting);
+    expect(connection?.transport).toBe("polling");
+
+    const sessionId = await newSession(page, frames);
+    const text = marker("after-fallback");
+    const sent = await sendMessage(page, frames, text);
+    const response = await turnDone(frames, sent.requestId);
+    expect(response.response).toBe(`Echo: ${text}`);
+    await expect(conversation(page).getByText(`Echo: ${text}`)).toBeVisible();
+    // The same connection, upgraded: the message and its turn went over a WebSocket.
+    const chatSend = frames.all.find((f) => f.direction === "sent" && f.payload === sent);
+    expect(chatSend?.transport).toBe("websocket");
+    expect(chatSend?.socket).toBe(connection?.socket);
+    const turn = frames.turn(sent.requestId).filter((f) => SESSION_EVENTS.has(f.event));
+    expect(turn.length).toBeGreaterThan(0);
+    for (const frame of turn) expect(frame.transport, frame.event).toBe("websocket");
+    expect(turn.every((f) => f.payload.sessionId === sessionId)).toBe(true);
+  });
 });

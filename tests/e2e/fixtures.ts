@@ -214,6 +214,8 @@ export type Frame = {
   at: number;
   /** Which Socket.IO connection carried it: 1 for the first one opened, then 2… (reconnects, reloads). */
   socket: number;
+  /** The engine.io transport that carried it. */
+  transport: "websocket" | "polling";
 };
 
 /**
@@ -233,13 +235,14 @@ export class Frames {
   attach(page: Page): void {
     page.on("websocket", (ws: WebSocket) => {
       if (!ws.url().includes("/socket.io/")) return; // skip Bun's HMR socket in dev mode
-      const socket = this.newSocket();
-      ws.on("framesent", (f) => this.record("sent", f.payload, socket));
-      ws.on("framereceived", (f) => this.record("received", f.payload, socket));
+      // An upgrade from long-polling carries the connection's sid: still the same connection.
+      const socket = this.socketFor(new URL(ws.url()).searchParams.get("sid"));
+      ws.on("framesent", (f) => this.record("sent", f.payload, socket, "websocket"));
+      ws.on("framereceived", (f) => this.record("received", f.payload, socket, "websocket"));
     });
-    // Socket.IO falls back to long-polling when its websocket attempt fails (a reconnect that races
-    // the server's restart can) and keeps that transport for the connection's life. The packets are
-    // the same, several to a request body, separated by U+001E.
+    // A connection opens over long-polling after a WebSocket could not open (a reconnect that races
+    // the server's restart, a proxy), until it upgrades (src/client/socket.ts). The packets are the
+    // same, several to a request body, separated by U+001E.
     page.on("requestfinished", async (request) => {
       const url = new URL(request.url());
       if (!url.pathname.startsWith("/socket.io/") || url.searchParams.get("transport") !== "polling") return;
@@ -252,13 +255,17 @@ export class Frames {
     });
   }
 
-  private newSocket(): number {
+  /** Connections known by their engine.io sid (opened over long-polling), each counted like a websocket. */
+  private socketsBySid = new Map<string, number>();
+
+  /** The number of the connection `sid` names (numbering it if it is new), or of a new one (no sid). */
+  private socketFor(sid: string | null): number {
+    const known = sid === null ? undefined : this.socketsBySid.get(sid);
+    if (known !== undefined) return known;
     this.sockets += 1;
+    if (sid !== null) this.socketsBySid.set(sid, this.sockets);
     return this.sockets;
   }
-
-  /** Polling sessions by engine.io sid, each counted like a websocket. */
-  private pollingSockets = new Map<string, number>();
 
   private recordPolling(direction: Frame["direction"], body: string, sid: string | null) {
     for (const packet of body.split("\x1e")) {
@@ -266,21 +273,16 @@ export class Frames {
       const opened = /^0(\{.*\})$/s.exec(packet)?.[1];
       const id = sid ?? (opened ? (JSON.parse(opened) as { sid?: string }).sid : undefined);
       if (!id) continue;
-      let socket = this.pollingSockets.get(id);
-      if (socket === undefined) {
-        socket = this.newSocket();
-        this.pollingSockets.set(id, socket);
-      }
-      this.record(direction, packet, socket);
+      this.record(direction, packet, this.socketFor(id), "polling");
     }
   }
 
-  private record(direction: Frame["direction"], raw: string | Buffer, socket: number) {
+  private record(direction: Frame["direction"], raw: string | Buffer, socket: number, transport: Frame["transport"]) {
     const text = typeof raw === "string" ? raw : raw.toString();
     const match = /^42(?:\/[^,]*,)?(\[.*\])$/s.exec(text);
     if (!match?.[1]) return;
     const [event, payload] = JSON.parse(match[1]) as [string, Record<string, unknown>];
-    const frame: Frame = { direction, event, payload, at: Date.now(), socket };
+    const frame: Frame = { direction, event, payload, at: Date.now(), socket, transport };
     this.all.push(frame);
     this.waiters = this.waiters.filter((w) => {
       if (!w.match(frame)) return true;
