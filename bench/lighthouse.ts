@@ -1,9 +1,10 @@
 /**
  * bench/lighthouse: Lighthouse 13 (mobile emulation, simulated throttling) against the production
  * server (built client from dist/, real Claude Code CLI on the fake Anthropic API) in Debian's
- * Chromium. Three pages (bench/pages.ts): the first run (an empty database), a conversation (the
- * app opens it on load), and the baseline: the same first screen as static HTML and CSS only,
- * served like the app serves it: the floor this machine and Chromium set before any JavaScript.
+ * Chromium. Four pages (bench/pages.ts): the first run (an empty database), a conversation (the
+ * app opens it on load), the baseline: the same first screen as static HTML and CSS only, served
+ * like the app serves it, and the floor: a page with one paragraph and the same headers, what this
+ * machine and Chromium score for a page that does nothing.
  * Performance, accessibility and best practices, median of LIGHTHOUSE_RUNS runs each (default 3), the
  * pages taken in turn round by round (in a rotating order), so that the machine's load moves all of
  * them alike.
@@ -177,6 +178,7 @@ export async function run(): Promise<string> {
       { name: "first run (no session)", url: pages.firstRun, runs: [] },
       { name: "conversation", url: pages.conversation, runs: [] },
       { name: "baseline: static first screen, no JS", url: pages.baseline, runs: [] },
+      { name: "floor: one paragraph, no CSS or JS", url: pages.floor, runs: [] },
     ];
     // Round by round, so a change in the machine's load hits every page alike, and in an order that
     // rotates, so no page always runs first: comparing two builds here, whichever ran first in each

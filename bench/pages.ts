@@ -6,7 +6,9 @@
  *     reply (the app opens it on load);
  *   - baseline: the first screen as static HTML and CSS only (dist/index.html without its script),
  *     served with the app's compression and security headers: what this machine and Chromium
- *     cost before any of the app's JavaScript runs.
+ *     cost before any of the app's JavaScript runs;
+ *   - floor: a heading and a paragraph, no CSS or JavaScript, with the same headers: what
+ *     Lighthouse gives a page that does nothing on this machine (bench/lighthouse.ts measures it).
  * Both app servers pair with one cookie each; `cookies` holds them for the browser to send.
  */
 import { randomBytes } from "node:crypto";
@@ -64,9 +66,8 @@ async function pairingCookie(baseUrl: string, token: string): Promise<string> {
 }
 
 /**
- * dist/index.html without its module script, with its stylesheet and icons, from a bare Bun.serve
- * that answers like the app's server does (gzip, the same security headers): the page differs
- * from the app's first screen only by having no JavaScript.
+ * dist/index.html without its module script, with its stylesheet and icons: the page differs from
+ * the app's first screen only by having no JavaScript.
  */
 function serveStaticFirstScreen(distDir: string): { url: string; stop: () => void } {
   const html = readFileSync(join(distDir, "index.html"), "utf8");
@@ -74,7 +75,23 @@ function serveStaticFirstScreen(distDir: string): { url: string; stop: () => voi
     .replace(/<script type="module"[^>]*><\/script>/, "")
     .replaceAll(/<link rel="modulepreload"[^>]*>/g, "");
   if (withoutScript === html) throw new Error("dist/index.html has no module script to leave out");
-  const headers = securityHeaders({ https: false, scriptHashes: inlineScriptHashes(withoutScript) });
+  return serveLikeTheApp(withoutScript, distDir);
+}
+
+/**
+ * The floor: a heading and a paragraph, no CSS, no JavaScript, served with the app's headers. What
+ * Lighthouse scores on this machine for a page that does nothing (Cross-Origin-Opener-Policy
+ * included, decision 012).
+ */
+const FLOOR_PAGE =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Floor</title></head><body><main><h1>Pocket Agent</h1><p>A heading and a paragraph: no stylesheet, no script.</p></main></body></html>';
+
+/**
+ * `html` at `/` and the files of `assetDir` (stylesheet, icons, manifest), from a bare Bun.serve
+ * that answers like the app's server does (gzip, the same security headers).
+ */
+function serveLikeTheApp(html: string, assetDir?: string): { url: string; stop: () => void } {
+  const headers = securityHeaders({ https: false, scriptHashes: inlineScriptHashes(html) });
   const answer = (req: Request, body: Uint8Array<ArrayBuffer> | string, type: string) => {
     const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
     const gzip = req.headers.get("accept-encoding")?.includes("gzip");
@@ -97,11 +114,11 @@ function serveStaticFirstScreen(distDir: string): { url: string; stop: () => voi
     port: 0,
     fetch(req) {
       const path = new URL(req.url).pathname;
-      if (path === "/") return answer(req, withoutScript, "text/html; charset=utf-8");
+      if (path === "/") return answer(req, html, "text/html; charset=utf-8");
       const ext = /^\/[\w./-]+\.(\w+)$/.exec(path)?.[1];
       const type = ext ? types[ext] : undefined;
-      const file = join(distDir, path);
-      if (type && !path.includes("..") && existsSync(file))
+      const file = assetDir ? join(assetDir, path) : undefined;
+      if (type && file && !path.includes("..") && existsSync(file))
         return answer(req, new Uint8Array(readFileSync(file)), type);
       return new Response("not found", { status: 404, headers });
     },
@@ -170,20 +187,24 @@ export interface BenchPages {
   firstRun: string;
   conversation: string;
   baseline: string;
+  /** A page that does nothing, served with the app's headers (FLOOR_PAGE). */
+  floor: string;
   /** The two app servers' pairing cookies (`name=value`); each server ignores the other's. */
   cookies: string[];
   stop(): Promise<void>;
 }
 
-/** Starts the three pages' servers and puts the conversation on the second one. */
+/** Starts the pages' servers and puts the conversation on the second app server. */
 export async function startBenchPages(): Promise<BenchPages> {
   const api = await startFakeAnthropic();
   const agent = makeAgentEnv(api.url);
   const temp = mkdtempSync(join(tmpdir(), "pocket-bench-pages-"));
   const servers: AppServer[] = [];
   const staticOnly = serveStaticFirstScreen(join(ROOT, "dist"));
+  const floor = serveLikeTheApp(FLOOR_PAGE);
   const stop = async () => {
     staticOnly.stop();
+    floor.stop();
     for (const server of servers) await server.stop();
     await api.close();
     agent.cleanup();
@@ -215,6 +236,7 @@ export async function startBenchPages(): Promise<BenchPages> {
       firstRun: `${empty.url}/`,
       conversation: `${busy.url}/`,
       baseline: staticOnly.url,
+      floor: floor.url,
       cookies: [await pairingCookie(empty.url, empty.token), await pairingCookie(busy.url, busy.token)],
       stop,
     };
