@@ -1,7 +1,8 @@
 /**
  * The app's socket (createSocket) against a real Socket.IO server on Bun (@socket.io/bun-engine),
- * with the server refusing WebSockets on demand: which transport each connection opens with, and
- * that one refused WebSocket does not leave the connection on long-polling.
+ * with the server refusing WebSockets on demand: which transport each connection opens with, that
+ * one refused WebSocket does not leave the connection on long-polling, and that falling back is
+ * not reported as a failed attempt (the app would show "Can't reach the server").
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { Server as Engine } from "@socket.io/bun-engine";
@@ -74,12 +75,15 @@ function once(target: { once(event: string, listener: (...args: unknown[]) => vo
 }
 
 /** Connects the app's socket to `s`; resolves once Socket.IO reports it connected. */
-async function connectTo(s: Stack): Promise<AppSocket> {
-  socket = createSocket({ url: s.url });
-  const connected = once(socket, "connect");
-  socket.connect();
+async function connectTo(s: Stack): Promise<{ client: AppSocket; connectErrors: string[] }> {
+  const client = createSocket({ url: s.url });
+  socket = client;
+  const connectErrors: string[] = [];
+  client.on("connect_error", (error) => connectErrors.push(error.message));
+  const connected = once(client, "connect");
+  client.connect();
   await connected;
-  return socket;
+  return { client, connectErrors };
 }
 
 /** The connection drops (as on a network change); the client reconnects by itself (its backoff). */
@@ -92,19 +96,20 @@ async function connectionDrops(client: AppSocket): Promise<void> {
 describe("createSocket transports", () => {
   test("a connection opens as a WebSocket, with no long-polling request", async () => {
     stack = startStack();
-    const client = await connectTo(stack);
+    const { client, connectErrors } = await connectTo(stack);
     expect(client.io.engine.transport.name).toBe("websocket");
     expect(stack.requests.map((r) => r.transport)).toEqual(["websocket"]);
+    expect(connectErrors).toEqual([]);
   });
 
   test("after a refused WebSocket it connects over long-polling, upgrades, and reconnects as a WebSocket", async () => {
     stack = startStack();
     stack.refuseWebSockets = "handshakes";
-    const client = await connectTo(stack);
-    // The connection that succeeded opened over long-polling…
-    const firstAccepted = stack.requests.findIndex((r) => r.handshake && r.transport === "polling");
-    expect(firstAccepted).toBeGreaterThan(0);
-    expect(stack.requests.slice(0, firstAccepted).every((r) => r.transport === "websocket")).toBe(true);
+    const { client, connectErrors } = await connectTo(stack);
+    // One attempt: the refused WebSocket, then long-polling at once, with no error reported…
+    const handshakes = stack.requests.filter((r) => r.handshake).map((r) => r.transport);
+    expect(handshakes).toEqual(["websocket", "polling"]);
+    expect(connectErrors).toEqual([]);
     // …and moves to a WebSocket (the probe carries the sid, which this server accepts).
     if (client.io.engine.transport.name !== "websocket") await once(client.io.engine, "upgrade");
     expect(client.io.engine.transport.name).toBe("websocket");
@@ -118,17 +123,32 @@ describe("createSocket transports", () => {
     expect(client.io.engine.transport.name).toBe("websocket");
   });
 
-  test("where WebSockets never open it stays on long-polling, and reconnects start with long-polling", async () => {
+  test("where WebSockets never open, every connection falls back to long-polling at once, with no error", async () => {
     stack = startStack();
     stack.refuseWebSockets = "all";
-    const client = await connectTo(stack);
+    const { client, connectErrors } = await connectTo(stack);
     expect(client.io.engine.transport.name).toBe("polling");
 
     const before = stack.requests.length;
     await connectionDrops(client);
     const reconnect = stack.requests.slice(before).filter((r) => r.handshake);
-    // No more WebSocket attempt (and its failure) before every reconnect on such a network.
-    expect(reconnect.map((r) => r.transport)).toEqual(["polling"]);
+    expect(reconnect.map((r) => r.transport)).toEqual(["websocket", "polling"]);
     expect(client.io.engine.transport.name).toBe("polling");
+    expect(connectErrors).toEqual([]);
+  });
+
+  test("a server that is down is reported once per attempt, after every transport failed", async () => {
+    stack = startStack();
+    const url = stack.url;
+    await stack.stop();
+    stack = undefined;
+    const client = createSocket({ url });
+    socket = client;
+    const failed = once(client, "connect_error");
+    client.connect();
+    await failed;
+    // No transport is left to try: the app is told, and Socket.IO's backoff takes over.
+    expect(client.active).toBe(true);
+    expect(client.connected).toBe(false);
   });
 });

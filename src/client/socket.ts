@@ -41,20 +41,27 @@ export interface SocketOptions {
   url?: string;
 }
 
-/** A connection opens as a WebSocket: one round trip on a phone, and what browser tools show. */
-const WEBSOCKET_FIRST: ["websocket", "polling"] = ["websocket", "polling"];
 /**
- * Socket.IO's classic order: a long-polling handshake over plain HTTP, then an upgrade to a
- * WebSocket as soon as one opens on the side.
+ * The transports a connection tries, in order, within one attempt (`tryAllTransports`): a WebSocket
+ * (one round trip on a phone, and what browser tools show); if it cannot open (a proxy, a reconnect
+ * that races the server's restart), long-polling at once, then an upgrade to a WebSocket as soon as
+ * one opens.
+ *
+ * WebSocket is listed twice on purpose. engine.io's fallback drops the failed transport from the
+ * head of this list, and a connection only upgrades to transports still on it: with
+ * `["websocket", "polling"]` a connection that fell back stayed on long-polling for its whole life
+ * (a request per message, a held-open request per reply). The second entry keeps the upgrade
+ * (decision 014; src/client/socket.test.ts pins the behaviour against the real server).
  */
-const UPGRADE_FROM_POLLING: ["polling", "websocket"] = ["polling", "websocket"];
+const TRANSPORTS: ["websocket", "polling", "websocket"] = ["websocket", "polling", "websocket"];
 
 /** Creates (but does not yet connect) the app's socket. Reconnection uses Socket.IO's jittered backoff. */
 export function createSocket(options: SocketOptions = {}): AppSocket {
   const socket: AppSocket = io(options.url ?? "", {
     path: "/socket.io/",
     autoConnect: false,
-    transports: WEBSOCKET_FIRST,
+    transports: TRANSPORTS,
+    tryAllTransports: true,
     reconnection: true,
     reconnectionAttempts: Number.POSITIVE_INFINITY,
     reconnectionDelay: 500,
@@ -62,35 +69,9 @@ export function createSocket(options: SocketOptions = {}): AppSocket {
     randomizationFactor: 0.5,
     timeout: 10_000,
   });
-  fallBackThroughPolling(socket);
   const check: ChatSocket = socket;
   void check;
   return socket;
-}
-
-/**
- * When a WebSocket cannot be opened (a proxy that refuses them, or a reconnect that races the
- * server's restart), the next attempt starts over long-polling and upgrades to a WebSocket once
- * one opens; once on a WebSocket again, later reconnects start with one.
- *
- * Not `tryAllTransports`: after its fallback engine.io drops WebSocket from that connection's
- * transports, so a phone that reconnected during a blip stayed on long-polling (a request per
- * message, a held-open request per reply) until its next disconnect. The order is Socket.IO's
- * own documented remedy (client options, `transports`).
- */
-function fallBackThroughPolling(socket: AppSocket): void {
-  const manager = socket.io;
-  const websocketFirst = () => {
-    manager.opts.transports = WEBSOCKET_FIRST;
-  };
-  socket.on("connect_error", () => {
-    manager.opts.transports = UPGRADE_FROM_POLLING;
-  });
-  socket.on("connect", () => {
-    const engine = manager.engine;
-    if (engine.transport.name === "websocket") websocketFirst();
-    else engine.once("upgrade", websocketFirst);
-  });
 }
 
 /**
