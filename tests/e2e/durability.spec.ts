@@ -286,6 +286,11 @@ test.describe("durability", () => {
         }
       }
       window.WebSocket = RefusingFirst;
+      // Falling back is not a failed attempt: the page must never say the server is unreachable.
+      const flags = window as unknown as { sawUnreachable?: boolean };
+      new MutationObserver(() => {
+        if (document.body?.textContent?.includes("Can't reach")) flags.sawUnreachable = true;
+      }).observe(document, { subtree: true, childList: true, characterData: true });
     });
     const page = await context.newPage();
     await page.goto("/");
@@ -307,5 +312,8 @@ test.describe("durability", () => {
     expect(turn.length).toBeGreaterThan(0);
     for (const frame of turn) expect(frame.transport, frame.event).toBe("websocket");
     expect(turn.every((f) => f.payload.sessionId === sessionId)).toBe(true);
+    expect(
+      await page.evaluate(() => (window as unknown as { sawUnreachable?: boolean }).sawUnreachable),
+    ).toBeUndefined();
   });
 });
