@@ -13,8 +13,8 @@ interface Stack {
   url: string;
   /** Every Socket.IO request: its transport, and whether it opened a connection (no sid yet). */
   requests: { transport: string | null; handshake: boolean }[];
-  /** Refuses WebSocket requests: only those that open a connection, or every one (upgrades too). */
-  refuseWebSockets: "none" | "handshakes" | "all";
+  /** What the server refuses: WebSockets that open a connection, every WebSocket (upgrades too), or everything (as if down). */
+  refuse: "nothing" | "websocket-handshakes" | "websockets" | "everything";
   stop(): Promise<void>;
 }
 
@@ -26,7 +26,7 @@ function startStack(): Stack {
   const stack: Stack = {
     url: "",
     requests: [],
-    refuseWebSockets: "none",
+    refuse: "nothing",
     async stop() {
       await io.close();
       await server.stop(true);
@@ -42,10 +42,12 @@ function startStack(): Stack {
       const transport = params.get("transport");
       const handshake = !params.has("sid");
       stack.requests.push({ transport, handshake });
+      const websocket = transport === "websocket";
       const refused =
-        transport === "websocket" &&
-        (stack.refuseWebSockets === "all" || (stack.refuseWebSockets === "handshakes" && handshake));
-      if (refused) return new Response("WebSocket refused by the test", { status: 400 });
+        stack.refuse === "everything" ||
+        (stack.refuse === "websockets" && websocket) ||
+        (stack.refuse === "websocket-handshakes" && websocket && handshake);
+      if (refused) return new Response("refused by the test", { status: 503 });
       return engine.handleRequest(req, srv);
     },
   });
@@ -104,7 +106,7 @@ describe("createSocket transports", () => {
 
   test("after a refused WebSocket it connects over long-polling, upgrades, and reconnects as a WebSocket", async () => {
     stack = startStack();
-    stack.refuseWebSockets = "handshakes";
+    stack.refuse = "websocket-handshakes";
     const { client, connectErrors } = await connectTo(stack);
     // One attempt: the refused WebSocket, then long-polling at once, with no error reported…
     const handshakes = stack.requests.filter((r) => r.handshake).map((r) => r.transport);
@@ -115,7 +117,7 @@ describe("createSocket transports", () => {
     expect(client.io.engine.transport.name).toBe("websocket");
 
     // The next connection starts with a WebSocket again.
-    stack.refuseWebSockets = "none";
+    stack.refuse = "nothing";
     const before = stack.requests.length;
     await connectionDrops(client);
     const reconnect = stack.requests.slice(before).filter((r) => r.handshake);
@@ -125,7 +127,7 @@ describe("createSocket transports", () => {
 
   test("where WebSockets never open, every connection falls back to long-polling at once, with no error", async () => {
     stack = startStack();
-    stack.refuseWebSockets = "all";
+    stack.refuse = "websockets";
     const { client, connectErrors } = await connectTo(stack);
     expect(client.io.engine.transport.name).toBe("polling");
 
@@ -137,17 +139,16 @@ describe("createSocket transports", () => {
     expect(connectErrors).toEqual([]);
   });
 
-  test("a server that is down is reported once per attempt, after every transport failed", async () => {
+  test("a server that answers nothing is reported once per attempt, after every transport was tried", async () => {
     stack = startStack();
-    const url = stack.url;
-    await stack.stop();
-    stack = undefined;
-    const client = createSocket({ url });
+    stack.refuse = "everything";
+    const client = createSocket({ url: stack.url });
     socket = client;
     const failed = once(client, "connect_error");
     client.connect();
     await failed;
-    // No transport is left to try: the app is told, and Socket.IO's backoff takes over.
+    expect(stack.requests.map((r) => r.transport)).toEqual(["websocket", "polling", "websocket"]);
+    // The app is told, and Socket.IO's backoff takes over.
     expect(client.active).toBe(true);
     expect(client.connected).toBe(false);
   });
