@@ -1,8 +1,9 @@
 /**
  * The app's socket (createSocket) against a real Socket.IO server on Bun (@socket.io/bun-engine),
  * with the server refusing WebSockets on demand: which transport each connection opens with, that
- * one refused WebSocket does not leave the connection on long-polling, and that falling back is
- * not reported as a failed attempt (the app would show "Can't reach the server").
+ * one refused WebSocket does not leave the connection on long-polling, that falling back is not
+ * reported as a failed attempt (the app would show "Can't reach the server"), and that a WebSocket
+ * that never answers does not keep the app from connecting.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { Server as Engine } from "@socket.io/bun-engine";
@@ -15,6 +16,8 @@ interface Stack {
   requests: { transport: string | null; handshake: boolean }[];
   /** What the server refuses: WebSockets that open a connection, every WebSocket (upgrades too), or everything (as if down). */
   refuse: "nothing" | "websocket-handshakes" | "websockets" | "everything";
+  /** WebSockets get no answer at all, as behind a proxy that swallows them. */
+  hangWebSockets: boolean;
   stop(): Promise<void>;
 }
 
@@ -27,6 +30,7 @@ function startStack(): Stack {
     url: "",
     requests: [],
     refuse: "nothing",
+    hangWebSockets: false,
     async stop() {
       await io.close();
       await server.stop(true);
@@ -48,6 +52,7 @@ function startStack(): Stack {
         (stack.refuse === "websockets" && websocket) ||
         (stack.refuse === "websocket-handshakes" && websocket && handshake);
       if (refused) return new Response("refused by the test", { status: 503 });
+      if (websocket && stack.hangWebSockets) return new Promise<Response>(() => {});
       return engine.handleRequest(req, srv);
     },
   });
@@ -137,6 +142,24 @@ describe("createSocket transports", () => {
     expect(reconnect.map((r) => r.transport)).toEqual(["websocket", "polling"]);
     expect(client.io.engine.transport.name).toBe("polling");
     expect(connectErrors).toEqual([]);
+  });
+
+  test("behind a proxy that swallows WebSockets, the attempt after the timeout connects over long-polling", async () => {
+    stack = startStack();
+    stack.hangWebSockets = true;
+    const client = createSocket({ url: stack.url, connectTimeoutMs: 300 });
+    socket = client;
+    const timedOut = once(client, "connect_error");
+    const connected = once(client, "connect");
+    client.connect();
+    await timedOut;
+    await connected;
+    expect(client.io.engine.transport.name).toBe("polling");
+
+    // Later connections start with long-polling there, instead of waiting out the timeout each time.
+    const before = stack.requests.length;
+    await connectionDrops(client);
+    expect(stack.requests.slice(before).filter((r) => r.handshake)[0]?.transport).toBe("polling");
   });
 
   test("a server that answers nothing is reported once per attempt, after every transport was tried", async () => {

@@ -39,6 +39,8 @@ export interface ChatSocket {
 export interface SocketOptions {
   /** Server origin; defaults to the page's own origin. */
   url?: string;
+  /** How long one connection attempt may take before it counts as failed (Socket.IO's `timeout`). */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -54,6 +56,12 @@ export interface SocketOptions {
  * (decision 014; src/client/socket.test.ts pins the behaviour against the real server).
  */
 const TRANSPORTS: ["websocket", "polling", "websocket"] = ["websocket", "polling", "websocket"];
+/**
+ * After an attempt failed: long-polling first, then the same upgrade. A WebSocket that gets no
+ * answer at all (a proxy that swallows it) never fails fast: it holds the attempt until the connect
+ * timeout, and with WebSocket first every attempt would end the same way.
+ */
+const POLLING_FIRST: ["polling", "websocket"] = ["polling", "websocket"];
 
 /** Creates (but does not yet connect) the app's socket. Reconnection uses Socket.IO's jittered backoff. */
 export function createSocket(options: SocketOptions = {}): AppSocket {
@@ -67,11 +75,28 @@ export function createSocket(options: SocketOptions = {}): AppSocket {
     reconnectionDelay: 500,
     reconnectionDelayMax: 5_000,
     randomizationFactor: 0.5,
-    timeout: 10_000,
+    timeout: options.connectTimeoutMs ?? 10_000,
   });
+  startWithPollingAfterAFailure(socket);
   const check: ChatSocket = socket;
   void check;
   return socket;
+}
+
+/** Polling first after a failed attempt; WebSocket first again once a connection is on one. */
+function startWithPollingAfterAFailure(socket: AppSocket): void {
+  const manager = socket.io;
+  const websocketFirst = () => {
+    manager.opts.transports = TRANSPORTS;
+  };
+  socket.on("connect_error", () => {
+    manager.opts.transports = POLLING_FIRST;
+  });
+  socket.on("connect", () => {
+    const engine = manager.engine;
+    if (engine.transport.name === "websocket") websocketFirst();
+    else engine.once("upgrade", websocketFirst);
+  });
 }
 
 /**
