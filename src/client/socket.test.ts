@@ -1,9 +1,9 @@
 /**
  * The app's socket (createSocket) against a real Socket.IO server on Bun (@socket.io/bun-engine),
- * with the server refusing WebSockets on demand: which transport each connection opens with, that
- * one refused WebSocket does not leave the connection on long-polling, that falling back is not
- * reported as a failed attempt (the app would show "Can't reach the server"), and that a WebSocket
- * that never answers does not keep the app from connecting.
+ * with the server refusing or ignoring WebSockets on demand: which transport each connection opens
+ * with, that one refused WebSocket does not leave the connection on long-polling, that falling back
+ * is not reported as a failed attempt (the app would show "Can't reach the server"), and that a
+ * WebSocket that never answers does not keep the app from connecting.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { Server as Engine } from "@socket.io/bun-engine";
