@@ -118,6 +118,8 @@ export const SessionSubscribe = z.object({
   afterSeq: Seq.optional(),
   requestId: RequestId,
 });
+/** Stop watching a session (its turns you sent still report their outcome to you). */
+export const SessionUnsubscribe = z.object({ sessionId: SessionId, requestId: RequestId });
 export const SessionHistoryRequest = z.object({
   sessionId: SessionId,
   /** Return events with `seq < beforeSeq`, newest page first. */
@@ -198,6 +200,7 @@ export const SessionCreated = Session.extend({ requestId: RequestId });
 export const SessionUpdated = z.object({ session: Session, requestId: RequestId.optional() });
 export const SessionDeleted = z.object({ sessionId: SessionId, requestId: RequestId.optional() });
 export const PermissionError = ErrorPayload;
+export const SessionUnsubscribed = z.object({ sessionId: SessionId, requestId: RequestId });
 export const SessionSubscribed = z.object({
   sessionId: SessionId,
   requestId: RequestId,
@@ -216,6 +219,7 @@ export const clientEvents = {
   "session:list": SessionListRequest,
   "session:create": SessionCreate,
   "session:subscribe": SessionSubscribe,
+  "session:unsubscribe": SessionUnsubscribe,
   "session:history": SessionHistoryRequest,
   "session:update": SessionUpdate,
   "session:delete": SessionDelete,
@@ -263,6 +267,7 @@ export const serverEvents = {
   "session:updated": SessionUpdated,
   "session:deleted": SessionDeleted,
   "session:subscribed": SessionSubscribed,
+  "session:unsubscribed": SessionUnsubscribed,
   "session:history": SessionHistory,
   "session:error": SessionError,
   "permission:error": PermissionError,
