@@ -294,6 +294,7 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "session:history":
     case "session:error":
     case "permission:error":
+    case "session:unsubscribed":
       // Replies to this client's own requests: the request actors settle them.
       return {};
     case "chat:queued":
@@ -327,6 +328,7 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   "session:updated": (payload) => ({ type: "session:updated", payload }),
   "session:deleted": (payload) => ({ type: "session:deleted", payload }),
   "session:subscribed": (payload) => ({ type: "session:subscribed", payload }),
+  "session:unsubscribed": (payload) => ({ type: "session:unsubscribed", payload }),
   "session:history": (payload) => ({ type: "session:history", payload }),
   "session:error": (payload) => ({ type: "session:error", payload }),
   "chat:queued": (payload) => ({ type: "chat:queued", payload }),

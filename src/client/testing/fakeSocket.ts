@@ -278,6 +278,15 @@ export class FakeServer {
         this.emit("session:deleted", { sessionId, requestId });
         return;
       }
+      case "session:unsubscribe": {
+        const { sessionId, requestId } = message.payload;
+        if (!this.sessions.has(sessionId)) {
+          this.fail("session:unsubscribe", "SESSION_NOT_FOUND", "no such session", requestId, sessionId);
+          return;
+        }
+        this.emit("session:unsubscribed", { sessionId, requestId });
+        return;
+      }
       case "permission:respond": {
         const { sessionId, permissionId, decision, requestId, message: reason } = message.payload;
         const state = this.sessions.get(sessionId);
