@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<string>> = {
   "turn-overhead": async () => (await import("./turn-overhead.ts")).run(),
   "protocol-throughput": async () => (await import("./protocol-throughput.ts")).run(),
   replay: async () => (await import("./replay.ts")).run(),
+  storage: async () => (await import("./storage.ts")).run(),
   lighthouse: async () => (await import("./lighthouse.ts")).run(),
   startup: async () => (await import("./startup.ts")).run(),
   "transcribe-overhead": async () => {

@@ -14,8 +14,8 @@ export const LIMITS = {
   pathChars: 4_096,
   modelChars: 100,
   historyPage: 500,
-  /** Events replayed on a subscribe that does not say where to start. */
-  tailEvents: 300,
+  /** Turns replayed on a subscribe that does not say where to start. */
+  tailTurns: 10,
 } as const;
 
 // ---------------------------------------------------------------------------

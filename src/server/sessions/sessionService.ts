@@ -170,8 +170,7 @@ export class SessionService {
 
   /**
    * The stored events a subscriber has not seen. Without `afterSeq`, only the
-   * recent tail (starting at a turn boundary where one is near) so a phone
-   * never downloads a whole long history at once.
+   * last few turns, so a phone never downloads a whole long history at once.
    */
   replay(sessionId: string, afterSeq?: number): { events: SessionEvent[]; fromSeq: number; lastSeq: number } {
     const record = this.record(sessionId);
@@ -198,6 +197,7 @@ export class SessionService {
           message: "The server restarted before this was answered.",
         });
       }
+      this.store.compactTurnText(turn.sessionId, turn.requestId, false);
       this.publish(turn.sessionId, "chat:error", {
         requestId: turn.requestId,
         code: "INTERRUPTED",
@@ -294,10 +294,10 @@ export class SessionService {
 
   // -------------------------------------------------------------------------
 
+  /** Replay starts just before the last few turns: a whole recent conversation, however many events they hold. */
   private tailStart(record: SessionRecord): number {
-    const windowStart = Math.max(0, record.lastSeq - LIMITS.tailEvents);
-    const turnStart = this.store.firstTurnStartAfter(record.id, windowStart);
-    return turnStart === null ? windowStart : turnStart - 1;
+    const turnStart = this.store.nthLastTurnStart(record.id, LIMITS.tailTurns);
+    return turnStart === null ? 0 : turnStart - 1;
   }
 
   private record(sessionId: string): SessionRecord {
@@ -474,12 +474,14 @@ export class SessionService {
           durationMs,
           ...(outcome.costUsd === undefined ? {} : { costUsd: outcome.costUsd }),
         });
+        this.store.compactTurnText(sessionId, requestId, true);
         return;
       }
       const cancelled = runtime.running?.cancelRequested === true;
       const code = cancelled ? "CANCELLED" : outcome.code;
       this.store.endTurn(requestId, cancelled ? "cancelled" : "failed");
       this.publish(sessionId, "chat:error", { requestId, code, message: outcome.message });
+      this.store.compactTurnText(sessionId, requestId, false);
       if (!cancelled) log.warn("turn failed", { sessionId, requestId, code, message: outcome.message });
     } catch (error) {
       log.error("turn crashed the runner", { sessionId, requestId, error: String(error) });
@@ -490,6 +492,7 @@ export class SessionService {
         code: "INTERNAL_ERROR",
         message: "The server failed while running this message.",
       });
+      this.store.compactTurnText(sessionId, requestId, false);
     }
   }
 

@@ -38,6 +38,8 @@ const migrations: string[] = [
      ended_at TEXT
    );
    CREATE INDEX turns_by_session_status ON turns(session_id, status);`,
+  // A turn's events by requestId: its logs (chat:response is stored without them), its deltas to compact.
+  "CREATE INDEX events_by_turn ON events(session_id, request_id);",
 ];
 
 export function openDatabase(dataDir: string, fileName = "pocket-agent.sqlite"): Database {
