@@ -1,4 +1,4 @@
-import { homedir } from "node:os";
+import { homedir, totalmem } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { z } from "zod";
 import { ModelName } from "../shared/messages.ts";
@@ -28,6 +28,8 @@ const Env = z.object({
   /** Upper bound on agent steps per message; unset means the CLI's own behaviour. */
   POCKET_MAX_TURNS: z.coerce.number().int().min(1).optional(),
   POCKET_CLAUDE_PATH: z.string().optional(),
+  /** Agent processes (Claude Code CLIs) alive at once; further turns wait for one to be free. */
+  POCKET_MAX_AGENTS: z.coerce.number().int().min(1).max(1_000).optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -44,6 +46,7 @@ export interface Config {
   defaultModel: string;
   maxTurns?: number;
   claudePath?: string;
+  maxAgents: number;
   production: boolean;
 }
 
@@ -78,6 +81,19 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     defaultModel: e.POCKET_DEFAULT_MODEL,
     maxTurns: e.POCKET_MAX_TURNS,
     claudePath: e.POCKET_CLAUDE_PATH,
+    maxAgents: e.POCKET_MAX_AGENTS ?? defaultMaxAgents(),
     production: e.NODE_ENV === "production",
   };
+}
+
+/** Peak RSS of one Claude Code CLI measured here (docs/benchmarks.md, "agents"), rounded up. */
+const AGENT_RSS_BYTES = 220 * 1024 * 1024;
+
+/**
+ * A quarter of the machine's memory in agent processes, between 2 and 8: a laptop with 8 GB
+ * keeps 8 sessions warm (about 1.7 GB), a 2 GB box 2. More parallel agents than that is rarely
+ * what one person wants, and each one also spends API budget.
+ */
+export function defaultMaxAgents(memoryBytes = totalmem()): number {
+  return Math.min(8, Math.max(2, Math.floor(memoryBytes / 4 / AGENT_RSS_BYTES)));
 }

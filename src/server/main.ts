@@ -80,6 +80,7 @@ export async function startServer({
     defaultModel: config.defaultModel,
     workdirRoots: config.workdirRoots,
     idleTimeoutMs: config.idleTimeoutMs,
+    maxAgents: config.maxAgents,
     // Claude Code itself refuses bypassPermissions as root unless IS_SANDBOX=1.
     bypassAllowed: process.getuid?.() !== 0 || process.env.IS_SANDBOX === "1",
   });

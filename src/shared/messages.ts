@@ -147,6 +147,11 @@ export const ChatQueued = SessionEventBase.extend({
   requestId: RequestId,
   message: z.string(),
   at: z.iso.datetime(),
+  /**
+   * Why it does not start at once: another turn of this session runs first (`turn`), or every
+   * agent process the server allows is busy (`agent`, see POCKET_MAX_AGENTS). Absent: it starts now.
+   */
+  waitingFor: z.enum(["turn", "agent"]).optional(),
 });
 export const ChatStarted = SessionEventBase.extend({ requestId: RequestId, at: z.iso.datetime() });
 export const ChatDelta = SessionEventBase.extend({ requestId: RequestId, text: z.string() });

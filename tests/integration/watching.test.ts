@@ -14,7 +14,8 @@ const clients = new TestClients(() => server.url);
 
 beforeAll(async () => {
   runner = createFakeRunner();
-  server = await startTestServer({ runner });
+  // More sessions run at once here than the default agent limit allows on a small machine.
+  server = await startTestServer({ runner, env: { POCKET_MAX_AGENTS: "50" } });
 });
 afterEach(() => {
   clients.closeAll();
