@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import { type Subprocess, spawn } from "bun";
 
 /** Starts a bench server script in its own process and waits for its `URL=` line. */
@@ -58,3 +59,8 @@ export function summarize(samples: number[]) {
 }
 
 export const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+/** The 1-minute load average: benchmarks print it before and after, and a run started above 1.0 is noise. */
+export function loadAverage(): number {
+  return loadavg()[0] ?? Number.NaN;
+}
