@@ -2,6 +2,7 @@ import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import { createSdkRunner } from "./agent/sdkRunner.ts";
+import { TranscriptMirror } from "./agent/transcriptMirror.ts";
 import type { AgentRunner } from "./agent/types.ts";
 import {
   configuredOrigins,
@@ -30,8 +31,11 @@ const log = createLogger("server");
 
 export interface StartOptions {
   config: Config;
-  /** Replaces the real Claude Code runner (tests, benchmarks). */
-  runner?: AgentRunner;
+  /**
+   * Replaces the real Claude Code runner (tests, benchmarks): a runner, or a function that makes
+   * one with the server's transcript mirror (to drive the real CLI with test settings).
+   */
+  runner?: AgentRunner | ((deps: { transcripts: TranscriptMirror }) => AgentRunner);
   /** The PWA's assets; omitted in tests that only speak the protocol. */
   clientAssets?: (req: Request) => Promise<Response | null>;
   /** sha256 CSP sources of the inline scripts in the served index.html. */
@@ -73,9 +77,14 @@ export async function startServer({
   const transcription = createTranscribeHandler(transcriptionConfig);
   const db = openDatabase(config.dataDir);
   const bus = new Bus();
+  const transcripts = new TranscriptMirror(db);
   const service = new SessionService({
     store: new SessionStore(db),
-    runner: runner ?? createSdkRunner({ maxTurns: config.maxTurns, pathToClaudeCodeExecutable: config.claudePath }),
+    runner:
+      typeof runner === "function"
+        ? runner({ transcripts })
+        : (runner ??
+          createSdkRunner({ maxTurns: config.maxTurns, pathToClaudeCodeExecutable: config.claudePath, transcripts })),
     bus,
     defaultModel: config.defaultModel,
     workdirRoots: config.workdirRoots,

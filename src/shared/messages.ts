@@ -168,6 +168,16 @@ export const ChatResponse = SessionEventBase.extend({
   durationMs: z.number().nonnegative(),
   costUsd: z.number().nonnegative().optional(),
 });
+/**
+ * Something the user should know about a turn that is neither output nor failure.
+ * `context_lost`: the agent's earlier conversation could not be found (no transcript, no mirror),
+ * so this turn runs in a new conversation that does not remember the earlier turns.
+ */
+export const ChatNotice = SessionEventBase.extend({
+  requestId: RequestId,
+  kind: z.enum(["context_lost"]),
+  message: z.string(),
+});
 /** The agent wants to use a tool that needs the user's approval. */
 export const PermissionRequest = SessionEventBase.extend({
   /** The turn's requestId. */
@@ -239,6 +249,7 @@ export const sessionEvents = {
   log: Log,
   "chat:response": ChatResponse,
   "chat:error": ChatError,
+  "chat:notice": ChatNotice,
   "permission:request": PermissionRequest,
   "permission:resolved": PermissionResolved,
 } as const;
@@ -250,6 +261,7 @@ export const SessionEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("log"), payload: Log }),
   z.object({ type: z.literal("chat:response"), payload: ChatResponse }),
   z.object({ type: z.literal("chat:error"), payload: ChatError.extend({ sessionId: SessionId, seq: Seq }) }),
+  z.object({ type: z.literal("chat:notice"), payload: ChatNotice }),
   z.object({ type: z.literal("permission:request"), payload: PermissionRequest }),
   z.object({ type: z.literal("permission:resolved"), payload: PermissionResolved }),
 ]);

@@ -275,9 +275,11 @@ export class SessionService {
   async delete(sessionId: string, requestId?: string): Promise<void> {
     this.record(sessionId);
     const runtime = this.runtimes.get(sessionId);
+    const { claudeSessionId } = this.record(sessionId);
     this.runtimes.delete(sessionId);
     this.stopWaiting(sessionId);
     this.store.deleteSession(sessionId);
+    if (claudeSessionId) this.options.runner.forgetConversation?.(claudeSessionId);
     if (runtime) {
       runtime.queue = [];
       for (const pending of runtime.pending.values())
@@ -542,20 +544,36 @@ export class SessionService {
       this.publish(sessionId, "log", { requestId, data });
     };
 
-    try {
-      runtime.process ??= this.options.runner.start({
-        resumeSessionId: record.claudeSessionId ?? undefined,
+    const startAgent = (resumeSessionId: string | null) =>
+      this.options.runner.start({
+        resumeSessionId: resumeSessionId ?? undefined,
         model: record.model,
         cwd: record.cwd,
         permissionMode: record.permissionMode,
         askPermission: (ask) => this.askPermission(sessionId, ask),
       });
-      const agent = runtime.process;
-      const outcome = await agent.runTurn(turn.message, onEvent);
+
+    try {
+      runtime.process ??= startAgent(record.claudeSessionId);
+      let agent = runtime.process;
+      let outcome = await agent.runTurn(turn.message, onEvent);
       if (!agent.alive && runtime.process === agent) runtime.process = null;
-      if (!outcome.ok && /No conversation found/i.test(outcome.message)) {
-        // The CLI's transcript is gone (config dir wiped or moved): start the next turn fresh.
+      if (!outcome.ok && outcome.conversationMissing && !runtime.running?.cancelRequested) {
+        // Neither Claude Code's transcript nor the mirror has the conversation: go on in a new
+        // one rather than fail, and say plainly that the agent no longer remembers.
+        log.warn("conversation lost; continuing in a new one", { sessionId, claudeSessionId: record.claudeSessionId });
         this.store.setClaudeSessionId(sessionId, null);
+        record = { ...record, claudeSessionId: null };
+        this.publish(sessionId, "chat:notice", {
+          requestId,
+          kind: "context_lost",
+          message:
+            "The agent's earlier conversation could not be found on the server, so it does not remember the turns above. This message starts a new conversation.",
+        });
+        runtime.process = startAgent(null);
+        agent = runtime.process;
+        outcome = await agent.runTurn(turn.message, onEvent);
+        if (!agent.alive && runtime.process === agent) runtime.process = null;
       }
       if (outcome.claudeSessionId && outcome.claudeSessionId !== record.claudeSessionId) {
         this.store.setClaudeSessionId(sessionId, outcome.claudeSessionId);

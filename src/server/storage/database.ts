@@ -40,6 +40,19 @@ const migrations: string[] = [
    CREATE INDEX turns_by_session_status ON turns(session_id, status);`,
   // A turn's events by requestId: its logs (chat:response is stored without them), its deltas to compact.
   "CREATE INDEX events_by_turn ON events(session_id, request_id);",
+  // Claude Code's transcripts, mirrored through the Agent SDK's SessionStore (src/server/agent/transcriptMirror.ts).
+  `CREATE TABLE transcript_entries (
+     id INTEGER PRIMARY KEY,
+     project_key TEXT NOT NULL,
+     session_id TEXT NOT NULL,
+     subpath TEXT NOT NULL DEFAULT '',
+     uuid TEXT,
+     entry TEXT NOT NULL,
+     added_at INTEGER NOT NULL
+   );
+   CREATE INDEX transcript_by_session ON transcript_entries(session_id, project_key, subpath, id);
+   CREATE UNIQUE INDEX transcript_entry_once ON transcript_entries(project_key, session_id, subpath, uuid)
+     WHERE uuid IS NOT NULL;`,
 ];
 
 export function openDatabase(dataDir: string, fileName = "pocket-agent.sqlite"): Database {
