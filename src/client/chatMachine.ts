@@ -242,6 +242,7 @@ function asSessionEvent(message: ServerMessage): SessionEvent | null {
     case "chat:delta":
     case "log":
     case "chat:response":
+    case "chat:notice":
     case "permission:request":
     case "permission:resolved":
       return message;
@@ -303,6 +304,7 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "log":
     case "chat:response":
     case "chat:error":
+    case "chat:notice":
     case "permission:request":
     case "permission:resolved": {
       const event = asSessionEvent(message);
@@ -337,6 +339,7 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   log: (payload) => ({ type: "log", payload }),
   "chat:response": (payload) => ({ type: "chat:response", payload }),
   "chat:error": (payload) => ({ type: "chat:error", payload }),
+  "chat:notice": (payload) => ({ type: "chat:notice", payload }),
   "permission:request": (payload) => ({ type: "permission:request", payload }),
   "permission:resolved": (payload) => ({ type: "permission:resolved", payload }),
   "permission:error": (payload) => ({ type: "permission:error", payload }),

@@ -441,6 +441,9 @@ export class FakeServer {
       case "chat:error":
         this.emit("chat:error", event.payload);
         break;
+      case "chat:notice":
+        this.emit("chat:notice", event.payload);
+        break;
       case "permission:request":
         this.emit("permission:request", event.payload);
         break;
