@@ -87,6 +87,8 @@ describe("production by default", () => {
       [["--dev"], { HOST: "0.0.0.0" }],
     ] as const) {
       const started = await startProcess([...args], env);
+      started.proc.kill();
+      await started.proc.exited;
       expect(started.url).toBeNull();
       expect(started.proc.exitCode).toBe(2);
       expect(started.output).toContain("--dev serves the development build on loopback only");
