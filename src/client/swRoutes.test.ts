@@ -3,7 +3,8 @@ import { strategyFor } from "./swRoutes.ts";
 
 const ORIGIN = "https://box.example";
 const PRECACHE = ["/index.html", "/chunk-abcd1234.js"];
-const at = (path: string, mode = "cors", method = "GET") => strategyFor({ method, mode, url: `${ORIGIN}${path}` }, ORIGIN, PRECACHE);
+const at = (path: string, mode = "cors", method = "GET") =>
+  strategyFor({ method, mode, url: `${ORIGIN}${path}` }, ORIGIN, PRECACHE);
 
 describe("the service worker's routes", () => {
   test("a pairing URL always goes to the network: a cached shell would leave the token in the address bar", () => {

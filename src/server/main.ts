@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import { createSdkRunner } from "./agent/sdkRunner.ts";
 import type { AgentRunner } from "./agent/types.ts";
+import { createHostAllowlist } from "./auth/hosts.ts";
 import {
   configuredOrigins,
   createAuth,
@@ -14,7 +15,6 @@ import {
   resolveTls,
   withSecurityHeaders,
 } from "./auth/index.ts";
-import { createHostAllowlist } from "./auth/hosts.ts";
 import { Bus } from "./bus.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";
 import { createClientAssets } from "./http/client.ts";
@@ -141,7 +141,9 @@ export async function startServer({
   ready = true;
   const port = server.port ?? config.port;
   const url = `${https ? "https" : "http"}://${publicHost(config.host)}:${port}`;
-  onListening?.(`${https ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`);
+  onListening?.(
+    `${https ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
+  );
   log.info("listening", { url, https, dataDir: config.dataDir, workdirRoots: config.workdirRoots });
 
   return {
@@ -187,7 +189,10 @@ if (import.meta.main) {
   }
   let running: RunningServer;
   try {
-    const assets = await createClientAssets({ dev: !config.production, distDir: resolve(import.meta.dir, "../../dist") });
+    const assets = await createClientAssets({
+      dev: !config.production,
+      distDir: resolve(import.meta.dir, "../../dist"),
+    });
     running = await startServer({
       config,
       clientAssets: assets.fetch,

@@ -27,12 +27,11 @@ afterEach(async () => {
 });
 afterAll(() => setLogLevel("info"));
 
-const polling = (server: TestServer, sid?: string) =>
-  `/socket.io/?EIO=4&transport=polling${sid ? `&sid=${encodeURIComponent(sid)}` : ""}`;
+const polling = (sid?: string) => `/socket.io/?EIO=4&transport=polling${sid ? `&sid=${encodeURIComponent(sid)}` : ""}`;
 
 /** Opens an engine.io long-polling session (no credentials: those travel in the CONNECT packet). */
 async function openPollingSession(server: TestServer): Promise<string> {
-  const res = await fetch(`${server.url}${polling(server)}`);
+  const res = await fetch(`${server.url}${polling()}`);
   expect(res.status).toBe(200);
   const open = /^0(\{.*\})$/.exec(await res.text())?.[1];
   return (JSON.parse(open ?? "{}") as { sid: string }).sid;
@@ -129,13 +128,13 @@ describe("the Host header (finding 5: DNS rebinding; Info: a bad Host was a 500)
     ]);
 
   test("a rebound name is answered 421 on every route, with the security headers", async () => {
-    for (const path of ["/healthz", "/", "/?token=x", "/api/auth/status", polling(server)]) {
+    for (const path of ["/healthz", "/", "/?token=x", "/api/auth/status", polling()]) {
       const res = await get(path, `evil.example:${server.port}`);
       expect(res.status).toBe(421);
       expect(JSON.parse(res.body)).toMatchObject({ code: "UNAUTHORIZED" });
       expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     }
-    const upgrade = await get(polling(server).replace("polling", "websocket"), `evil.example:${server.port}`, [
+    const upgrade = await get(polling().replace("polling", "websocket"), `evil.example:${server.port}`, [
       "Upgrade: websocket",
       "Sec-WebSocket-Version: 13",
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
@@ -163,7 +162,9 @@ describe("the Host header (finding 5: DNS rebinding; Info: a bad Host was a 500)
     const res = await fetch(`${server.url}/%61pi/transcribe`);
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ code: "UNAUTHORIZED" });
-    const bearer = await fetch(`${server.url}/%61pi/transcribe`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    const bearer = await fetch(`${server.url}/%61pi/transcribe`, {
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+    });
     expect(bearer.status).toBe(200);
   });
 });
@@ -174,7 +175,7 @@ describe("request bodies (finding 4)", () => {
     const sid = await openPollingSession(server);
     // Only the headers are sent: the answer must not wait for a body.
     const res = await rawRequest(server.port, [
-      `POST ${polling(server, sid)} HTTP/1.1`,
+      `POST ${polling(sid)} HTTP/1.1`,
       `Host: 127.0.0.1:${server.port}`,
       "Content-Type: text/plain;charset=UTF-8",
       `Content-Length: ${20 * 1024 * 1024}`,
@@ -187,12 +188,12 @@ describe("request bodies (finding 4)", () => {
     const server = await freshServer();
     const sid = await openPollingSession(server);
     const chunked = await rawRequest(server.port, [
-      `POST ${polling(server, sid)} HTTP/1.1`,
+      `POST ${polling(sid)} HTTP/1.1`,
       `Host: 127.0.0.1:${server.port}`,
       "Transfer-Encoding: chunked",
     ]);
     expect(chunked.status).toBe(411);
-    const ok = await fetch(`${server.url}${polling(server, sid)}`, { method: "POST", body: "6" });
+    const ok = await fetch(`${server.url}${polling(sid)}`, { method: "POST", body: "6" });
     expect(ok.status).toBe(200);
     expect(MAX_PACKET_BYTES).toBeLessThan(1024 * 1024);
   });
@@ -218,10 +219,10 @@ describe("engine.io sessions (findings 4 and 6)", () => {
     const packet = '40{"token":"x"}';
     const count = Math.floor(MAX_PACKET_BYTES / (packet.length + 1));
     const flood = Array<string>(count).fill(packet).join("\x1e");
-    const res = await fetch(`${server.url}${polling(server, sid)}`, { method: "POST", body: flood });
+    const res = await fetch(`${server.url}${polling(sid)}`, { method: "POST", body: flood });
     expect(res.status).toBe(200);
     // The session is gone…
-    const after = await fetch(`${server.url}${polling(server, sid)}`);
+    const after = await fetch(`${server.url}${polling(sid)}`);
     expect(after.status).toBe(400);
     // …and at most two of the thousands of wrong tokens were checked: far below the throttle's 10.
     const owner = await TestClient.connect(server.url);
@@ -232,7 +233,7 @@ describe("engine.io sessions (findings 4 and 6)", () => {
   test("sessions not yet authenticated are capped per address", async () => {
     const server = await freshServer();
     for (let i = 0; i < 64; i++) await openPollingSession(server);
-    const refused = await fetch(`${server.url}${polling(server)}`);
+    const refused = await fetch(`${server.url}${polling()}`);
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ message: "rate_limited" });
   });
@@ -245,7 +246,7 @@ describe("engine.io sessions (findings 4 and 6)", () => {
       rawRequest(
         server.port,
         [
-          `POST ${polling(server, sid)} HTTP/1.1`,
+          `POST ${polling(sid)} HTTP/1.1`,
           `Host: 127.0.0.1:${server.port}`,
           "Content-Type: text/plain;charset=UTF-8",
           `Content-Length: ${`42["session:list",{"requestId":"${crypto.randomUUID()}"}]`.length}`,
@@ -268,9 +269,9 @@ describe("engine.io sessions (findings 4 and 6)", () => {
     });
     const sid = owner.socket.io.engine.id;
     const body = `42["session:list",{"requestId":"${crypto.randomUUID()}"}]`;
-    const stolen = await fetch(`${server.url}${polling(server, sid)}`, { method: "POST", body });
+    const stolen = await fetch(`${server.url}${polling(sid)}`, { method: "POST", body });
     expect(stolen.status).toBe(403);
-    const own = await fetch(`${server.url}${polling(server, sid)}`, { method: "POST", body, headers: { cookie } });
+    const own = await fetch(`${server.url}${polling(sid)}`, { method: "POST", body, headers: { cookie } });
     expect(own.status).toBe(200);
     owner.close();
   });

@@ -20,7 +20,10 @@ beforeAll(async () => {
   setLogLevel("error");
   api = await startFakeAnthropic();
   agentEnv = makeAgentEnv(api.url);
-  server = await startTestServer({ runner: createSdkRunner({ maxTurns: 4, env: agentEnv.env }), workdir: agentEnv.cwd });
+  server = await startTestServer({
+    runner: createSdkRunner({ maxTurns: 4, env: agentEnv.env }),
+    workdir: agentEnv.cwd,
+  });
 });
 afterAll(async () => {
   await server.cleanup();

@@ -260,7 +260,11 @@ export function createAuth(config: AuthConfig, opts: AuthOptions = {}): Auth {
     return { ok: true };
   };
 
-  const handleAuthRoutes = async (req: Request, clientAddress: string, decodedPath?: string): Promise<Response | null> => {
+  const handleAuthRoutes = async (
+    req: Request,
+    clientAddress: string,
+    decodedPath?: string,
+  ): Promise<Response | null> => {
     const url = new URL(req.url);
     const path = decodedPath ?? url.pathname;
     const pairing = pairByQuery(req, url, path, clientAddress);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { generateToken } from "./token.ts";
 import { MIN_TOKEN_BITS, tokenBits, tokenWeakness } from "./strength.ts";
+import { generateToken } from "./token.ts";
 
 describe("token strength", () => {
   test("the tokens the docs suggest pass: generated, `openssl rand -hex 16|32`, base64", () => {

@@ -42,7 +42,6 @@ export function createRouter(options: RouterOptions) {
   };
 
   async function route(req: Request, server: BunServer<unknown>, path: string): Promise<Response | undefined> {
-
     if (path.startsWith("/socket.io/")) {
       // The engine answers the polling requests and upgrades websockets itself (then there is no Response).
       return options.engine.handleRequest(req, server);
