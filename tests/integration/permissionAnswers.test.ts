@@ -47,26 +47,25 @@ test(
       const ask = await client.next("permission:request", (p) => p.requestId === turn, { timeoutMs: TIMEOUT });
       expect(ask.toolName).toBe("Bash");
 
-      const smuggle = crypto.randomUUID();
-      client.socket.emit("permission:respond", {
-        sessionId: session.id,
-        permissionId: ask.permissionId,
-        decision: "allow",
-        answers: { command: "echo pwned > pwned.txt" },
-        requestId: smuggle,
-      });
+      const allow = (answers?: Record<string, string>) => {
+        const requestId = crypto.randomUUID();
+        const { permissionId } = ask;
+        client.socket.emit("permission:respond", {
+          sessionId: session.id,
+          permissionId,
+          decision: "allow",
+          requestId,
+          ...(answers ? { answers } : {}),
+        });
+        return requestId;
+      };
+
+      const smuggle = allow({ command: "echo pwned > pwned.txt" });
       expect(await client.next("permission:error", (p) => p.requestId === smuggle)).toMatchObject({
         code: "INVALID_PAYLOAD",
         message: "answers are only accepted for AskUserQuestion.",
       });
-
-      const allow = crypto.randomUUID();
-      client.socket.emit("permission:respond", {
-        sessionId: session.id,
-        permissionId: ask.permissionId,
-        decision: "allow",
-        requestId: allow,
-      });
+      allow();
       await client.next("chat:response", (p) => p.requestId === turn, { timeoutMs: TIMEOUT });
       expect(readFileSync(join(agentEnv.cwd, "asked.txt"), "utf8").trim()).toBe("x");
       expect(existsSync(join(agentEnv.cwd, "pwned.txt"))).toBe(false);
