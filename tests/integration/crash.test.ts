@@ -30,7 +30,8 @@ afterAll(async () => {
 });
 
 async function startServerProcess(): Promise<{ proc: Subprocess<"ignore", "pipe", "inherit">; url: string }> {
-  const proc = spawn([process.execPath, "src/server/main.ts"], {
+  // --dev: no client build needed; this test speaks only the protocol.
+  const proc = spawn([process.execPath, "src/server/main.ts", "--dev"], {
     env: {
       ...process.env,
       ...agentEnv.env,

@@ -48,6 +48,7 @@ import {
 } from "@anthropic-ai/claude-agent-sdk";
 import type { ErrorCode } from "../../shared/messages.ts";
 import { createLogger } from "../logger.ts";
+import { withoutSecrets } from "../secrets.ts";
 import { claudeConfigDir, type TranscriptMirror } from "./transcriptMirror.ts";
 import type { AgentProcess, AgentRunner, AgentStartOptions, AgentTurnEvent, TurnOutcome } from "./types.ts";
 
@@ -374,7 +375,7 @@ class SdkProcess implements SdkAgentProcess {
       cwd,
       permissionMode,
       includePartialMessages: true,
-      env: { ...process.env, ...this.runnerOptions.env },
+      env: withoutSecrets({ ...process.env, ...this.runnerOptions.env }),
       spawnClaudeCodeProcess: (spawnOptions) => this.spawnChild(spawnOptions),
     };
     if (this.runnerOptions.transcripts) {

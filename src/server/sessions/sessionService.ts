@@ -229,6 +229,10 @@ export class SessionService {
     this.record(input.sessionId);
     const pending = this.runtimes.get(input.sessionId)?.pending.get(input.permissionId);
     if (!pending) throw new PocketError("PERMISSION_NOT_PENDING");
+    // `answers` become the tool's input: for any other tool they could rewrite it (a Bash command).
+    if (input.answers && pending.ask.toolName !== "AskUserQuestion") {
+      throw new PocketError("INVALID_PAYLOAD", "answers are only accepted for AskUserQuestion.");
+    }
     const answer: PermissionAnswer =
       input.decision === "deny"
         ? { behavior: "deny", message: input.message?.trim() || "The user denied this." }
