@@ -20,7 +20,7 @@ import { Bus } from "./bus.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";
 import { createClientAssets } from "./http/client.ts";
 import { createGate } from "./http/gate.ts";
-import { createRouter, json } from "./http/router.ts";
+import { createRouter, jsonError } from "./http/router.ts";
 import { createLogger } from "./logger.ts";
 import { forgetSecrets } from "./secrets.ts";
 import { SessionService } from "./sessions/sessionService.ts";
@@ -145,7 +145,7 @@ export async function startServer({
     fetch,
     error(error) {
       log.error("request failed", { error: error.stack ?? String(error) });
-      return secure(json(500, { error: "Internal server error.", code: "INTERNAL_ERROR" }));
+      return secure(jsonError(500, "INTERNAL_ERROR", "Internal server error."));
     },
   });
   ready = true;

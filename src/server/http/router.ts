@@ -1,5 +1,6 @@
 import type { Server as Engine } from "@socket.io/bun-engine";
 import type { Server as BunServer } from "bun";
+import type { ErrorCode } from "../../shared/messages.ts";
 import type { Auth } from "../auth/index.ts";
 import type { RequestTarget } from "./gate.ts";
 
@@ -22,6 +23,10 @@ export interface RouterOptions {
 
 export const json = (status: number, body: unknown, headers: HeadersInit = {}) =>
   Response.json(body, { status, headers });
+
+/** An HTTP error body, `{ error, code }`, with a code from the closed set. */
+export const jsonError = (status: number, code: ErrorCode, error: string, headers: HeadersInit = {}) =>
+  json(status, { error, code }, headers);
 
 /**
  * The HTTP side of the server: a health check, the one REST endpoint
@@ -52,12 +57,12 @@ export function createRouter(options: RouterOptions) {
     if (path === "/api/transcribe") {
       if (req.method === "GET") return json(200, await options.transcribeStatus(), { "cache-control": "no-store" });
       if (req.method !== "POST") {
-        return json(405, { error: "Use GET or POST.", code: "METHOD_NOT_ALLOWED" }, { allow: "GET, POST" });
+        return jsonError(405, "METHOD_NOT_ALLOWED", "Use GET or POST.", { allow: "GET, POST" });
       }
       return options.transcribe(req);
     }
     if (path.startsWith("/api/")) {
-      return json(404, { error: `No endpoint ${path}. Chat and sessions use Socket.IO.`, code: "NOT_FOUND" });
+      return jsonError(404, "NOT_FOUND", `No endpoint ${path}. Chat and sessions use Socket.IO.`);
     }
     const asset = await options.clientAssets?.(req, path);
     return asset ?? new Response("Not found", { status: 404 });
