@@ -25,7 +25,7 @@ import {
   type Session,
   type SessionEvent,
 } from "../../shared/messages.ts";
-import type { ChatSocket } from "../socket.ts";
+import type { ChatSocket } from "../connection/socket.ts";
 
 type Listener = (...args: never[]) => void;
 

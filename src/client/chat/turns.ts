@@ -1,0 +1,244 @@
+/**
+ * A session's numbered events (kept sorted and unique by `seq`) and the chat
+ * turns derived from them. Pure functions: the machine stores the results in
+ * its context and the UI renders them.
+ */
+import type { ErrorCode, PermissionResolved, SessionEvent } from "../../shared/messages.ts";
+import type { ClientError } from "../connection/request.ts";
+
+/** A message typed here that the server has not confirmed (`chat:queued`) yet. */
+export interface PendingSend {
+  requestId: string;
+  sessionId: string;
+  message: string;
+  at: string;
+  /** Set when the server rejected it or did not answer; the user can retry (same requestId) or discard it. */
+  error: ClientError | null;
+}
+
+export type TurnStatus = "sending" | "queued" | "running" | "done" | "error";
+
+/** A tool use the agent asked the user to approve, and what became of it. */
+export interface TurnPermission {
+  permissionId: string;
+  toolName: string;
+  input: Record<string, unknown>;
+  /** Claude Code's own sentence for the ask, e.g. "Claude wants to edit foo.ts". */
+  title: string | null;
+  description: string | null;
+  decisionReason: string | null;
+  blockedPath: string | null;
+  /** The CLI offered rules to remember ("Always allow" is possible). */
+  canAlwaysAllow: boolean;
+  status: "pending" | PermissionResolved["decision"];
+  /** The reason given with the resolution (a denial's reason, why it was cancelled). */
+  resolutionMessage: string | null;
+  /** AskUserQuestion: what was chosen (question → label(s)), on whichever device answered. */
+  answers: Record<string, string> | null;
+  /** Seq of the `permission:request` event. */
+  seq: number;
+}
+
+export interface Turn {
+  requestId: string;
+  /** The user's message; null when its `chat:queued` event is older than what is loaded. */
+  message: string | null;
+  status: TurnStatus;
+  /** When the message was queued (ISO). */
+  at: string | null;
+  /** The assistant text: streamed deltas while running, the final response once done. */
+  text: string;
+  /** The turn's agent messages (SDK JSON text), in order. */
+  logs: string[];
+  durationMs: number | null;
+  costUsd: number | null;
+  error: { code: ErrorCode; message: string } | null;
+  /** Approvals asked for during this turn, in order. */
+  permissions: TurnPermission[];
+  /** Seq of the first event of this turn that is loaded (Infinity while only local). */
+  firstSeq: number;
+  /** Only on this device: not (yet) accepted by the server. */
+  local: boolean;
+}
+
+/** Inserts `incoming` into the sorted, unique `events`. Returns the same array when nothing was new. */
+export function mergeEvents(
+  events: readonly SessionEvent[],
+  incoming: readonly SessionEvent[],
+): readonly SessionEvent[] {
+  let result: SessionEvent[] | null = null;
+  for (const event of incoming) {
+    const list: readonly SessionEvent[] = result ?? events;
+    const seq = event.payload.seq;
+    const last = list[list.length - 1];
+    if (!last || last.payload.seq < seq) {
+      result ??= [...events];
+      result.push(event);
+      continue;
+    }
+    const index = lowerBound(list, seq);
+    if (list[index]?.payload.seq === seq) continue; // duplicate (replay)
+    result ??= [...events];
+    result.splice(index, 0, event);
+  }
+  return result ?? events;
+}
+
+/** True when `events` already holds an event with this seq. */
+export function hasSeq(events: readonly SessionEvent[], seq: number): boolean {
+  return events[lowerBound(events, seq)]?.payload.seq === seq;
+}
+
+function lowerBound(events: readonly SessionEvent[], seq: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const midSeq = events[mid]?.payload.seq ?? 0;
+    if (midSeq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function emptyTurn(requestId: string, firstSeq: number): Turn {
+  return {
+    requestId,
+    message: null,
+    status: "queued",
+    at: null,
+    text: "",
+    logs: [],
+    durationMs: null,
+    costUsd: null,
+    error: null,
+    permissions: [],
+    firstSeq,
+    local: false,
+  };
+}
+
+/**
+ * Groups events into turns by `requestId`, in the order their first event
+ * appears; then adds local sends the server has not confirmed yet (or rejected).
+ */
+export function deriveTurns(events: readonly SessionEvent[], pending: readonly PendingSend[] = []): Turn[] {
+  const byId = new Map<string, Turn>();
+  const order: Turn[] = [];
+  const turnFor = (requestId: string, seq: number): Turn => {
+    let turn = byId.get(requestId);
+    if (!turn) {
+      turn = emptyTurn(requestId, seq);
+      byId.set(requestId, turn);
+      order.push(turn);
+    }
+    return turn;
+  };
+
+  for (const event of events) {
+    switch (event.type) {
+      case "chat:queued": {
+        const turn = turnFor(event.payload.requestId, event.payload.seq);
+        turn.message = event.payload.message;
+        turn.at = event.payload.at;
+        break;
+      }
+      case "chat:started": {
+        const turn = turnFor(event.payload.requestId, event.payload.seq);
+        if (turn.status === "queued") turn.status = "running";
+        break;
+      }
+      case "chat:delta": {
+        const turn = turnFor(event.payload.requestId, event.payload.seq);
+        if (turn.status === "queued") turn.status = "running";
+        turn.text += event.payload.text;
+        break;
+      }
+      case "log": {
+        const turn = turnFor(event.payload.requestId, event.payload.seq);
+        if (turn.status === "queued") turn.status = "running";
+        turn.logs.push(event.payload.data);
+        break;
+      }
+      case "chat:response": {
+        const turn = turnFor(event.payload.requestId, event.payload.seq);
+        turn.status = "done";
+        turn.text = event.payload.response;
+        // The response carries the turn's complete logs, even those older than what is loaded.
+        if (event.payload.logs.length >= turn.logs.length) turn.logs = [...event.payload.logs];
+        turn.durationMs = event.payload.durationMs;
+        turn.costUsd = event.payload.costUsd ?? null;
+        break;
+      }
+      case "chat:error": {
+        const turn = turnFor(event.payload.requestId, event.payload.seq);
+        turn.status = "error";
+        turn.error = { code: event.payload.code, message: event.payload.message };
+        break;
+      }
+      case "permission:request": {
+        const turn = turnFor(event.payload.requestId, event.payload.seq);
+        const p = event.payload;
+        if (turn.status === "queued") turn.status = "running";
+        if (turn.permissions.some((existing) => existing.permissionId === p.permissionId)) break;
+        turn.permissions.push({
+          permissionId: p.permissionId,
+          toolName: p.toolName,
+          input: p.input,
+          title: p.title ?? null,
+          description: p.description ?? null,
+          decisionReason: p.decisionReason ?? null,
+          blockedPath: p.blockedPath ?? null,
+          canAlwaysAllow: p.suggestions.length > 0,
+          status: "pending",
+          resolutionMessage: null,
+          answers: null,
+          seq: p.seq,
+        });
+        break;
+      }
+      case "permission:resolved": {
+        const turn = turnFor(event.payload.requestId, event.payload.seq);
+        const asked = turn.permissions.find((p) => p.permissionId === event.payload.permissionId);
+        if (asked) {
+          asked.status = event.payload.decision;
+          asked.resolutionMessage = event.payload.message ?? null;
+          asked.answers = event.payload.answers ?? null;
+        }
+        break;
+      }
+      default: {
+        const unreachable: never = event;
+        throw new Error(`unhandled session event ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  for (const send of pending) {
+    if (byId.has(send.requestId)) continue;
+    const turn = emptyTurn(send.requestId, Number.POSITIVE_INFINITY);
+    turn.message = send.message;
+    turn.at = send.at;
+    turn.status = send.error ? "error" : "sending";
+    turn.error = send.error;
+    turn.local = true;
+    byId.set(send.requestId, turn);
+    order.push(turn);
+  }
+  return order;
+}
+
+/** Approvals still waiting for an answer, oldest first (only on turns that have not ended). */
+export function pendingPermissions(turns: readonly Turn[]): TurnPermission[] {
+  const pending: TurnPermission[] = [];
+  for (const turn of turns) {
+    if (turn.status === "done" || turn.status === "error") continue;
+    for (const permission of turn.permissions) if (permission.status === "pending") pending.push(permission);
+  }
+  return pending;
+}
+
+/** The turn the agent is working on now, if any. */
+export function runningTurn(turns: readonly Turn[]): Turn | undefined {
+  return turns.find((turn) => turn.status === "running");
+}
