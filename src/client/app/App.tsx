@@ -2,8 +2,8 @@ import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react"
 import { ApprovalDock, loadApprovalCard } from "../approvals/ApprovalDock.tsx";
 import { Composer, type ComposerHandle } from "../chat/Composer.tsx";
 import { Conversation } from "../chat/Conversation.tsx";
-import type { CreatablePermissionMode } from "../chat/chatMachine.ts";
 import type { Turn } from "../chat/turns.ts";
+import type { CreatablePermissionMode } from "../chat/types.ts";
 import {
   ChatActorContext,
   type ChatActorRef,

@@ -1,7 +1,7 @@
 import { NeedsApprovalBadge } from "../approvals/NeedsApprovalBadge.tsx";
-import { describeConnection } from "../chat/chatMachine.ts";
 import { useChatSelector } from "../chat/useChat.ts";
 import { StatusDot } from "../connection/StatusDot.tsx";
+import { describeConnection } from "../connection/status.ts";
 import { Button } from "../ui/button.tsx";
 import { ChevronDownIcon, MenuIcon, PlusIcon } from "../ui/icons.tsx";
 

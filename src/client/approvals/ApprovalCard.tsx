@@ -5,8 +5,8 @@
  */
 import { type Ref, useEffect, useId, useRef, useState } from "react";
 import type { PermissionDecision } from "../../shared/messages.ts";
-import type { AnswerState } from "../chat/chatMachine.ts";
 import type { TurnPermission } from "../chat/turns.ts";
+import type { AnswerState } from "../chat/types.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import { AlertIcon, FileIcon, QuestionIcon, ShieldIcon, SpinnerIcon } from "../ui/icons.tsx";

@@ -1,13 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { type Actor, createActor, type SnapshotFrom, waitFor } from "xstate";
+import { describeConnection } from "../connection/status.ts";
 import { FakeServer, FakeSocket, tick } from "../testing/fakeSocket.ts";
-import {
-  type BrowserEnvironment,
-  chatMachine,
-  describeConnection,
-  type KeyValueStore,
-  LAST_SESSION_KEY,
-} from "./chatMachine.ts";
+import { chatMachine } from "./chatMachine.ts";
+import { LAST_SESSION_KEY } from "./reducers.ts";
+import type { BrowserEnvironment, KeyValueStore } from "./types.ts";
 
 class MemoryStorage implements KeyValueStore {
   readonly data = new Map<string, string>();

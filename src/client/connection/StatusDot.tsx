@@ -1,5 +1,5 @@
-import type { ConnectionInfo } from "../chat/chatMachine.ts";
 import { cn } from "../ui/cn.ts";
+import type { ConnectionInfo } from "./status.ts";
 
 /** A coloured dot for the connection; the text next to it (or sr-only) carries the meaning. */
 export function StatusDot({ connection, className }: { connection: ConnectionInfo; className?: string }) {

@@ -6,7 +6,7 @@
  */
 import { useEffect, useId, useMemo, useState } from "react";
 import type { PermissionMode, Session } from "../../shared/messages.ts";
-import type { SessionPatch } from "../chat/chatMachine.ts";
+import type { SessionPatch } from "../chat/types.ts";
 import { useChatActor, useChatSelector } from "../chat/useChat.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";

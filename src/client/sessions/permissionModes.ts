@@ -1,6 +1,6 @@
 /** Claude Code's permission modes as the app names them (the values are the protocol's `PermissionMode`). */
 import type { PermissionMode } from "../../shared/messages.ts";
-import type { CreatablePermissionMode } from "../chat/chatMachine.ts";
+import type { CreatablePermissionMode } from "../chat/types.ts";
 
 export interface PermissionModeInfo<M extends PermissionMode = PermissionMode> {
   value: M;

@@ -1,5 +1,5 @@
 /** Small per-device choices kept in localStorage. */
-import type { CreatablePermissionMode } from "../chat/chatMachine.ts";
+import type { CreatablePermissionMode } from "../chat/types.ts";
 import { isCreatableMode } from "./permissionModes.ts";
 
 export const MODELS = ["haiku", "sonnet", "opus"] as const;
