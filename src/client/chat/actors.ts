@@ -6,6 +6,7 @@
  */
 import { fromCallback, fromPromise } from "xstate";
 import type { ServerEventName, ServerMessage, ServerPayload, Session, SessionEvent } from "../../shared/messages.ts";
+import { warnUnknownEvent } from "../connection/checkedSocket.ts";
 import { requestReply, socketRequest } from "../connection/request.ts";
 import type { ChatSocket } from "../connection/socket.ts";
 import { refusalCode } from "../connection/status.ts";
@@ -109,10 +110,12 @@ export const socketEvents = fromCallback<SocketEventsCommand, { socket: ChatSock
         code: refusalCode(error),
         willRetry: socket.active,
       });
+    socket.onAny(warnUnknownEvent);
     socket.on("connect", onConnect);
     socket.on("disconnect", onDisconnect);
     socket.on("connect_error", onConnectError);
     cleanups.push(
+      () => socket.offAny(warnUnknownEvent),
       () => socket.off("connect", onConnect),
       () => socket.off("disconnect", onDisconnect),
       () => socket.off("connect_error", onConnectError),

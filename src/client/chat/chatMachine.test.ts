@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { type Actor, createActor, type SnapshotFrom, waitFor } from "xstate";
 import { describeConnection } from "../connection/status.ts";
 import { FakeServer, FakeSocket, tick } from "../testing/fakeSocket.ts";
@@ -893,5 +893,159 @@ describe("session management", () => {
     const snap = await h.until((s) => s.context.subscribedSessionId !== null);
     expect(server.requests("session:create")[0]).toMatchObject({ model: "haiku", permissionMode: "plan" });
     expect(snap.context.sessions[0]?.permissionMode).toBe("plan");
+  });
+});
+
+describe("a newer server", () => {
+  /** Collects console.warn calls for the test and keeps them off the output. */
+  function captureWarnings(): { lines: () => string[]; restore: () => void } {
+    const spy = spyOn(console, "warn").mockImplementation(() => undefined);
+    return { lines: () => spy.mock.calls.map((call) => String(call[0])), restore: () => spy.mockRestore() };
+  }
+
+  test("an unknown event name is ignored and logged once; the app keeps working", async () => {
+    const warnings = captureWarnings();
+    try {
+      const server = new FakeServer({ autoReply: "still here" });
+      const session = server.addSession();
+      const h = start({ server });
+      await h.until(subscribedTo(session.id));
+      const name = `future:${crypto.randomUUID()}`;
+      server.emitRaw(name, { sessionId: session.id, seq: 99 });
+      server.emitRaw(name, { sessionId: session.id, seq: 100 });
+
+      h.actor.send({ type: "SEND", message: "are you there?" });
+      const snap = await h.until((s) => s.context.turns[0]?.status === "done");
+      expect(snap.status).toBe("active");
+      expect(snap.context.turns[0]?.text).toBe("still here");
+      expect(snap.context.events.some((e) => e.payload.seq >= 99)).toBe(false);
+      expect(warnings.lines().filter((line) => line.includes(name))).toHaveLength(1);
+    } finally {
+      warnings.restore();
+    }
+  });
+
+  test("a session event of an unknown type, live and replayed, is skipped; the turns around it render", async () => {
+    const warnings = captureWarnings();
+    try {
+      const server = new FakeServer({ autoReply: "answer" });
+      const session = server.addSession();
+      const first = start({ server });
+      await first.until(subscribedTo(session.id));
+      first.actor.send({ type: "SEND", message: "one" });
+      const done = await first.until((s) => s.context.turns[0]?.status === "done");
+      const requestId = done.context.turns[0]?.requestId ?? "";
+      server.recordUnknown(session.id, "chat:thinking", { requestId, text: "pondering" });
+      first.actor.send({ type: "SEND", message: "two" });
+      const live = await first.until((s) => s.context.turns[1]?.status === "done");
+      expect(live.context.turns.map((t) => [t.message, t.text, t.status])).toEqual([
+        ["one", "answer", "done"],
+        ["two", "answer", "done"],
+      ]);
+
+      // Another device opens the session: the stored unknown event is part of the replay.
+      const second = start({ server, socket: new FakeSocket(server) });
+      const replayed = await second.until((s) => subscribedTo(session.id)(s) && s.context.turns[1]?.status === "done");
+      expect(replayed.status).toBe("active");
+      expect(replayed.context.turns).toEqual(live.context.turns);
+    } finally {
+      warnings.restore();
+    }
+  });
+
+  test("session:history: unknown and malformed events are left out of the page, unknown fields dropped", async () => {
+    const warnings = captureWarnings();
+    try {
+      const server = new FakeServer();
+      const session = server.addSession();
+      const state = server.sessions.get(session.id);
+      if (!state) throw new Error("no state");
+      const requestId = crypto.randomUUID();
+      const at = server.now();
+      // The tail starts at seq 4, so older events exist ("Load earlier").
+      state.events.push(
+        { type: "chat:delta", payload: { sessionId: session.id, seq: 4, requestId, text: "b" } },
+        {
+          type: "chat:response",
+          payload: { sessionId: session.id, seq: 5, requestId, response: "ab", logs: [], durationMs: 5 },
+        },
+      );
+      state.session = { ...state.session, lastSeq: 5 };
+      server.muted.add("session:history");
+      const h = start({ server });
+      await h.until((s) => subscribedTo(session.id)(s) && s.context.hasEarlier);
+
+      h.actor.send({ type: "LOAD_EARLIER" });
+      await eventually(() => server.requests("session:history").length === 1);
+      const request = server.requests("session:history")[0];
+      server.emitRaw("session:history", {
+        sessionId: session.id,
+        requestId: request?.requestId,
+        hasMore: false,
+        addedLater: true,
+        events: [
+          {
+            type: "chat:queued",
+            payload: { sessionId: session.id, seq: 1, requestId, message: "hi", at, mood: "fine" },
+          },
+          { type: "chat:thinking", payload: { sessionId: session.id, seq: 2, requestId, text: "hmm" } },
+          { type: "chat:delta", payload: { sessionId: session.id, seq: 3, requestId, text: 42 } },
+        ],
+      });
+      const snap = await h.until((s) => s.matches({ connected: { history: "idle" } }) && s.context.events.length === 3);
+      expect(snap.status).toBe("active");
+      expect(snap.context.events.map((e) => e.payload.seq)).toEqual([1, 4, 5]);
+      expect(snap.context.events[0]?.payload).toEqual({ sessionId: session.id, seq: 1, requestId, message: "hi", at });
+      expect(snap.context.hasEarlier).toBe(false);
+      expect(snap.context.turns).toHaveLength(1);
+      expect(snap.context.turns[0]).toMatchObject({ message: "hi", text: "ab", status: "done" });
+    } finally {
+      warnings.restore();
+    }
+  });
+
+  test("malformed live payloads are dropped; an unknown error code keeps its message", async () => {
+    const warnings = captureWarnings();
+    try {
+      const server = new FakeServer();
+      const session = server.addSession({ title: "kept" });
+      const h = start({ server });
+      await h.until(subscribedTo(session.id));
+      h.actor.send({ type: "SEND", message: "go" });
+      await h.until((s) => s.context.turns[0]?.status === "running" && outboxIdle(s));
+      const requestId = h.actor.getSnapshot().context.turns[0]?.requestId ?? "";
+      const nextSeq = () => {
+        const state = server.sessions.get(session.id);
+        if (!state) throw new Error("no state");
+        state.session = { ...state.session, lastSeq: state.session.lastSeq + 1 };
+        return state.session.lastSeq;
+      };
+
+      server.emitRaw("chat:delta", { sessionId: session.id, seq: nextSeq(), requestId, text: { not: "text" } });
+      server.emitRaw("chat:delta", { sessionId: session.id, seq: 1.5, requestId, text: "bad seq" });
+      server.emitRaw("session:updated", { session: { id: session.id, title: 42 } });
+      server.emitRaw("session:list", "not an object");
+      server.emitRaw("chat:delta", { sessionId: session.id, seq: nextSeq(), requestId, text: "fine", tokens: 3 });
+      server.emitRaw("chat:error", {
+        sessionId: session.id,
+        seq: nextSeq(),
+        requestId,
+        code: "QUOTA_EXCEEDED",
+        message: "The newer server's own reason.",
+      });
+
+      const snap = await h.until((s) => s.context.turns[0]?.status === "error");
+      expect(snap.status).toBe("active");
+      expect(snap.context.turns[0]?.text).toBe("fine");
+      expect(snap.context.turns[0]?.error).toEqual({
+        code: "INTERNAL_ERROR",
+        message: "The newer server's own reason.",
+      });
+      expect(snap.context.sessions.find((s) => s.id === session.id)?.title).toBe("kept");
+      expect(snap.context.events.every((e) => Number.isInteger(e.payload.seq))).toBe(true);
+      expect(warnings.lines().some((line) => line.includes("malformed chat:delta"))).toBe(true);
+    } finally {
+      warnings.restore();
+    }
   });
 });

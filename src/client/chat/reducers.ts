@@ -5,6 +5,7 @@
  */
 import { LIMITS } from "../../shared/constants.ts";
 import type { ServerMessage, Session, SessionEvent } from "../../shared/messages.ts";
+import { checkedSocket } from "../connection/checkedSocket.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "../connection/request.ts";
 import type { SerialQueue } from "./serialQueue.ts";
 import { deriveTurns, mergeEvents, type PendingSend, type Turn } from "./turns.ts";
@@ -141,10 +142,10 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
       // A chat:error without seq rejected a request; the request actor reports it.
       return event ? withSessionEvents(context, [event]) : {};
     }
-    default: {
-      const unreachable: never = message;
-      throw new Error(`unhandled server event ${JSON.stringify(unreachable)}`);
-    }
+    default:
+      // Exhaustive at compile time; at run time an unknown message changes nothing (never throws).
+      message satisfies never;
+      return {};
   }
 }
 
@@ -165,7 +166,7 @@ export function initialContext(input: ChatMachineInput): ChatContext {
   const storage = input.storage === undefined ? defaultStorage() : input.storage;
   const environment = input.environment === undefined ? defaultEnvironment() : input.environment;
   return {
-    socket: input.socket,
+    socket: checkedSocket(input.socket),
     storage,
     environment,
     timeoutMs: input.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,

@@ -31,6 +31,9 @@ export interface ChatSocket {
   off(event: "connect", listener: () => void): unknown;
   off(event: "disconnect", listener: (reason: string) => void): unknown;
   off(event: "connect_error", listener: (error: Error) => void): unknown;
+  /** Every incoming event, by name: how the app notices events from a newer server it has no listener for. */
+  onAny(listener: (event: string, ...args: unknown[]) => void): unknown;
+  offAny(listener: (event: string, ...args: unknown[]) => void): unknown;
   emit<K extends ClientEventName>(event: K, payload: ClientPayload<K>): unknown;
   connect(): unknown;
   disconnect(): unknown;

@@ -17,6 +17,8 @@ const idleSocket: ChatSocket = {
   active: false,
   on: () => undefined,
   off: () => undefined,
+  onAny: () => undefined,
+  offAny: () => undefined,
   emit: () => undefined,
   connect: () => undefined,
   disconnect: () => undefined,
