@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { renderToStaticMarkup } from "react-dom/server";
-import { Markdown, parseBlocks, parseInline, safeHref } from "./markdown.tsx";
+import { parseInline, safeHref } from "./inline.ts";
+import { Markdown, parseBlocks } from "./markdown.tsx";
 
 const html = (source: string) => renderToStaticMarkup(<Markdown source={source} />);
 
@@ -177,5 +178,82 @@ describe("inline", () => {
     expect(() => html(nasty)).not.toThrow();
     expect(() => html("- ".repeat(300))).not.toThrow();
     expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe("entities, code spans and www links", () => {
+  test("named and numeric entities become their characters, and stay text", () => {
+    expect(parseInline("Tom &amp; Jerry &lt;b&gt; &#169; &#x1F600; &hellip;")).toEqual([
+      { type: "text", text: "Tom & Jerry <b> © 😀 …" },
+    ]);
+    expect(html("&lt;script&gt;alert(1)&lt;/script&gt;")).toBe(
+      '<div class="md"><p>&lt;script&gt;alert(1)&lt;/script&gt;</p></div>',
+    );
+  });
+
+  test("unknown names, escaped ampersands and invalid code points", () => {
+    expect(parseInline("&bogus; \\&amp; &#0; &#xD800; a & b")).toEqual([
+      { type: "text", text: "&bogus; &amp; \ufffd \ufffd a & b" },
+    ]);
+  });
+
+  test("entities inside code spans stay as written", () => {
+    expect(parseInline("`&amp;`")).toEqual([{ type: "code", text: "&amp;" }]);
+  });
+
+  test("a code span may contain a longer or shorter backtick run", () => {
+    expect(parseInline("`` a ``` b ``")).toEqual([{ type: "code", text: "a ``` b" }]);
+    expect(parseInline("``` x `` y ```")).toEqual([{ type: "code", text: "x `` y" }]);
+    expect(parseInline("`` ` ``")).toEqual([{ type: "code", text: "`" }]);
+  });
+
+  test("an unmatched backtick run stays text", () => {
+    expect(parseInline("a ``` b ` c")).toEqual([{ type: "text", text: "a ``` b ` c" }]);
+  });
+
+  test("www. links become http links; trailing punctuation stays outside", () => {
+    expect(parseInline("see www.example.com/a_(b).")).toEqual([
+      { type: "text", text: "see " },
+      {
+        type: "link",
+        href: "http://www.example.com/a_(b)",
+        children: [{ type: "text", text: "www.example.com/a_(b)" }],
+      },
+      { type: "text", text: "." },
+    ]);
+    expect(parseInline("(www.example.com)")).toEqual([
+      { type: "text", text: "(" },
+      { type: "link", href: "http://www.example.com/", children: [{ type: "text", text: "www.example.com" }] },
+      { type: "text", text: ")" },
+    ]);
+  });
+
+  test("www without a domain, or inside a word, is text", () => {
+    expect(parseInline("www. and awww.example.com")).toEqual([{ type: "text", text: "www. and awww.example.com" }]);
+  });
+
+  test("an http link without a dot still links (localhost)", () => {
+    expect(parseInline("http://localhost:3000")).toEqual([
+      { type: "link", href: "http://localhost:3000/", children: [{ type: "text", text: "http://localhost:3000" }] },
+    ]);
+  });
+});
+
+describe("unmatched markers", () => {
+  // The shapes that were quadratic (issue 16); the timing is in bench/markdown.ts, this is what they render as.
+  test.each(["*a ", "[a ", "_a ", "**a ", "~~a ", "[a](", "![a]("])("%s repeated stays text", (unit) => {
+    const source = unit.repeat(2_000);
+    const text = parseInline(source)
+      .map((node) => (node.type === "text" ? node.text : ""))
+      .join("");
+    expect(text).toBe(source);
+  });
+
+  test("a link after many unmatched brackets still links", () => {
+    expect(parseInline(`${"[a ".repeat(50)}[b](https://x.dev)`).at(-1)).toEqual({
+      type: "link",
+      href: "https://x.dev/",
+      children: [{ type: "text", text: "b" }],
+    });
   });
 });
