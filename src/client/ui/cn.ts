@@ -6,7 +6,7 @@
  * concatenation `rounded-xl rounded-full` is whatever the stylesheet says: a component's
  * `className` could not override its variant's look (the round Send button came out square).
  * tailwind-merge does this for every utility but costs 8.4 KB gzip on the first screen and builds
- * its tables at start-up (decision 018); this covers the groups the app's components set and
+ * its tables at start-up (decision 007); this covers the groups the app's components set and
  * override. A class in no group is kept as it is.
  */
 
