@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { renderToStaticMarkup } from "react-dom/server";
 import { parseInline, safeHref } from "./inline.ts";
-import { Markdown, parseBlocks } from "./markdown.tsx";
+import { type BlockParse, Markdown, parseBlocks, parseBlocksFrom } from "./markdown.tsx";
 
 const html = (source: string) => renderToStaticMarkup(<Markdown source={source} />);
 
@@ -255,5 +256,83 @@ describe("unmatched markers", () => {
       href: "https://x.dev/",
       children: [{ type: "text", text: "b" }],
     });
+  });
+});
+
+describe("streaming: parseBlocksFrom", () => {
+  const samples = [
+    "# Title\n\nSome *text* here.\nMore text.\n\n- a\n- b\n\n  continued\n- c\n\nAfter the list.\n",
+    "Intro\n```ts\nconst a = 1;\n\nconst b = 2;\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n> quote\nlazy\n\n> second\n\n---\nend",
+    "1. one\n2. two\n   ```\n   code\n\n   more\n   ```\n3. three\n\npara | with pipe\n|-|\nrow\n\n## h2\n#### h4\n",
+    "text\r\nwith\tcrlf\r\n\r\n- [x] done\n- [ ] todo\n\n~~~\nunterminated fence\n\nstill code",
+    "a\n\n\n\nb\n    indented\n* star\n+ plus\n\n1) paren\n",
+  ];
+
+  test.each(samples.map((sample, index) => [index, sample] as const))(
+    "sample %d: every prefix, in chunks of 1, 3 and 7, parses as the whole prefix does",
+    (_, sample) => {
+      for (const chunk of [1, 3, 7]) {
+        let previous: BlockParse | null = null;
+        for (let end = chunk; end < sample.length + chunk; end += chunk) {
+          const prefix = sample.slice(0, end);
+          previous = parseBlocksFrom(prefix, previous);
+          expect(previous.blocks).toEqual(parseBlocks(prefix));
+        }
+      }
+    },
+  );
+
+  test("any text of Markdown's pieces, streamed in any chunks, parses as the whole text does", () => {
+    const piece = fc.constantFrom(
+      "\n",
+      "\n\n",
+      "- ",
+      "1. ",
+      "  ",
+      "    ",
+      "> ",
+      "```",
+      "~~~",
+      "# ",
+      "| a | b |",
+      "|---|",
+      "---",
+      "text",
+      "*",
+      "[x] ",
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1 }),
+        (pieces, chunks) => {
+          const source = pieces.join("");
+          let previous: BlockParse | null = null;
+          let end = 0;
+          for (let c = 0; end < source.length; c++) {
+            end = Math.min(source.length, end + (chunks[c % chunks.length] ?? 1));
+            previous = parseBlocksFrom(source.slice(0, end), previous);
+          }
+          expect(previous?.blocks ?? []).toEqual(parseBlocks(source));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("blocks the new text cannot change are kept as they were (same objects)", () => {
+    const first = parseBlocksFrom("# Title\n\nParagraph one.\n\nPara", null);
+    const next = parseBlocksFrom("# Title\n\nParagraph one.\n\nParagraph two is longer", first);
+    expect(next.blocks[0]).toBe(first.blocks[0] as NonNullable<(typeof first.blocks)[0]>);
+    // "Paragraph one." is re-parsed: the line after the blank one was still incomplete (it could have continued a list).
+    expect(next.blocks[1]).toEqual({ type: "paragraph", text: "Paragraph one." });
+    expect(next.blocks[2]).toEqual({ type: "paragraph", text: "Paragraph two is longer" });
+  });
+
+  test("a text that is not a continuation is parsed from the start", () => {
+    const first = parseBlocksFrom("# One\n\ntext\n\nmore", null);
+    const other = parseBlocksFrom("# Two\n\ntext\n\nmore", first);
+    expect(other.blocks).toEqual(parseBlocks("# Two\n\ntext\n\nmore"));
+    expect(other.blocks[0]).not.toBe(first.blocks[0] as NonNullable<(typeof first.blocks)[0]>);
   });
 });

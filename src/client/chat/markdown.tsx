@@ -8,7 +8,7 @@
  * block quotes, nested ordered/unordered/task lists, tables, rules and links.
  * Links open in a new tab and only http(s) and mailto URLs become links.
  */
-import { Fragment, memo, type ReactNode } from "react";
+import { Fragment, memo, type ReactNode, useMemo, useRef } from "react";
 import { type Inline, parseInline } from "./inline.ts";
 
 // ---------------------------------------------------------------------------
@@ -78,9 +78,17 @@ function startsBlock(line: string, next: string | undefined): boolean {
   );
 }
 
+function normalize(source: string): string {
+  return source.replace(/\r\n?/g, "\n").replace(/\t/g, "    ");
+}
+
 /** Parses Markdown into blocks. Never throws. */
 export function parseBlocks(source: string, depth = 0): Block[] {
-  const lines = source.replace(/\r\n?/g, "\n").replace(/\t/g, "    ").split("\n");
+  return parseLines(normalize(source).split("\n"), depth);
+}
+
+/** `onBlock` hears the line each top-level block starts on (for parseBlocksFrom). */
+function parseLines(lines: readonly string[], depth: number, onBlock?: (line: number) => void): Block[] {
   const blocks: Block[] = [];
   let i = 0;
 
@@ -90,6 +98,7 @@ export function parseBlocks(source: string, depth = 0): Block[] {
       i++;
       continue;
     }
+    onBlock?.(i);
 
     const fence = FENCE.exec(line);
     if (fence) {
@@ -228,6 +237,51 @@ export function parseBlocks(source: string, depth = 0): Block[] {
   return blocks;
 }
 
+/** A parse that the next, longer version of the same text can start from. */
+export interface BlockParse {
+  /** The normalised source. */
+  source: string;
+  blocks: Block[];
+  /** Where each block starts in `source`. */
+  starts: number[];
+}
+
+/**
+ * Parses `source`, re-using the blocks of `previous` that more text at the end cannot change: a
+ * streamed reply is parsed a block at a time instead of from the start on every delta.
+ *
+ * The parser reads left to right and decides where a block ends by looking at most one line
+ * ahead. So once the line a block starts on and the line after it are complete (both end with a
+ * newline), everything before that block was decided by text that can no longer change: those
+ * blocks are kept, and parsing starts again at that block.
+ */
+export function parseBlocksFrom(rawSource: string, previous: BlockParse | null): BlockParse {
+  const source = normalize(rawSource);
+  let keep = 0;
+  let from = 0;
+  if (previous && source.startsWith(previous.source)) {
+    for (let k = previous.starts.length - 1; k >= 0; k--) {
+      const start = previous.starts[k] ?? 0;
+      const firstEnd = previous.source.indexOf("\n", start);
+      if (firstEnd !== -1 && previous.source.indexOf("\n", firstEnd + 1) !== -1) {
+        keep = k;
+        from = start;
+        break;
+      }
+    }
+  }
+  const lines = source.slice(from).split("\n");
+  const lineStarts: number[] = [];
+  for (let i = 0, offset = from; i < lines.length; i++) {
+    lineStarts.push(offset);
+    offset += (lines[i]?.length ?? 0) + 1;
+  }
+  const starts = previous ? previous.starts.slice(0, keep) : [];
+  const tail = parseLines(lines, 0, (line) => starts.push(lineStarts[line] ?? from));
+  const blocks = keep > 0 && previous ? [...previous.blocks.slice(0, keep), ...tail] : tail;
+  return { source, blocks, starts };
+}
+
 // ---------------------------------------------------------------------------
 // Rendering
 // ---------------------------------------------------------------------------
@@ -290,103 +344,128 @@ function collectHeadingLevels(blocks: readonly Block[], into: Set<number>): Set<
   return into;
 }
 
+/** The heading levels a message uses, as a key ("2,4") that stays equal while they do. */
+function headingLevels(blocks: readonly Block[]): string {
+  return [...collectHeadingLevels(blocks, new Set())].sort((a, b) => a - b).join(",");
+}
+
 /**
  * A message sits under the page's h1, and the agent's `##`/`####` rarely start at `#` or go one step
  * at a time. Screen-reader users navigate by heading level, so the levels a message uses become
  * h2, h3, … in order: a message never skips a level and never competes with the page title.
  */
-function headingTagsFor(blocks: readonly Block[]): Map<number, HeadingTag> {
-  const levels = [...collectHeadingLevels(blocks, new Set())].sort((a, b) => a - b);
-  return new Map(levels.map((level, rank) => [level, HEADING_TAGS[Math.min(rank, HEADING_TAGS.length - 1)] ?? "h6"]));
+function headingTags(levels: string): Map<number, HeadingTag> {
+  const used = levels ? levels.split(",").map(Number) : [];
+  return new Map(used.map((level, rank) => [level, HEADING_TAGS[Math.min(rank, HEADING_TAGS.length - 1)] ?? "h6"]));
 }
 
 function renderBlocks(blocks: readonly Block[], headings: Map<number, HeadingTag>): ReactNode[] {
-  return blocks.map((block, index) => {
-    const key = index;
-    switch (block.type) {
-      case "heading": {
-        const Tag = headings.get(block.level) ?? "h6";
-        return (
-          <Tag key={key} className={`md-h md-h${block.level}`}>
-            {inline(block.text)}
-          </Tag>
-        );
-      }
-      case "paragraph":
-        return <p key={key}>{inline(block.text)}</p>;
-      case "code":
-        return (
-          <div key={key} className="md-codeblock">
-            {block.lang ? <div className="md-codeblock-lang">{block.lang}</div> : null}
-            {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard */}
-            <pre tabIndex={0}>
-              <code>{block.code}</code>
-            </pre>
-          </div>
-        );
-      case "quote":
-        return <blockquote key={key}>{renderBlocks(block.blocks, headings)}</blockquote>;
-      case "list": {
-        const items = block.items.map((item, itemIndex) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: list items have no identity beyond their position
-          <li key={itemIndex} className={item.checked === null ? undefined : "md-task"}>
-            {item.checked === null ? null : (
-              <input type="checkbox" checked={item.checked} disabled aria-label={item.checked ? "done" : "not done"} />
-            )}
-            {renderBlocks(item.blocks, headings)}
-          </li>
-        ));
-        return block.ordered ? (
-          <ol key={key} start={block.start === 1 ? undefined : block.start}>
-            {items}
-          </ol>
-        ) : (
-          <ul key={key}>{items}</ul>
-        );
-      }
-      case "table":
-        return (
-          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
-          <div key={key} className="md-table" tabIndex={0}>
-            <table>
-              <thead>
-                <tr>
-                  {block.head.map((cell, c) => (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
-                    <th key={c} style={{ textAlign: block.align[c] ?? undefined }}>
-                      {inline(cell)}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {block.rows.map((row, r) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional
-                  <tr key={r}>
-                    {block.head.map((_, c) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
-                      <td key={c} style={{ textAlign: block.align[c] ?? undefined }}>
-                        {inline(row[c] ?? "")}
-                      </td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        );
-      case "rule":
-        return <hr key={key} />;
-      default: {
-        const unreachable: never = block;
-        return unreachable;
-      }
-    }
-  });
+  return blocks.map((block, index) => renderBlock(block, index, headings));
 }
 
-/** Renders Markdown source as React elements (never as HTML). */
+function renderBlock(block: Block, key: number, headings: Map<number, HeadingTag>): ReactNode {
+  switch (block.type) {
+    case "heading": {
+      const Tag = headings.get(block.level) ?? "h6";
+      return (
+        <Tag key={key} className={`md-h md-h${block.level}`}>
+          {inline(block.text)}
+        </Tag>
+      );
+    }
+    case "paragraph":
+      return <p key={key}>{inline(block.text)}</p>;
+    case "code":
+      return (
+        <div key={key} className="md-codeblock">
+          {block.lang ? <div className="md-codeblock-lang">{block.lang}</div> : null}
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard */}
+          <pre tabIndex={0}>
+            <code>{block.code}</code>
+          </pre>
+        </div>
+      );
+    case "quote":
+      return <blockquote key={key}>{renderBlocks(block.blocks, headings)}</blockquote>;
+    case "list": {
+      const items = block.items.map((item, itemIndex) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: list items have no identity beyond their position
+        <li key={itemIndex} className={item.checked === null ? undefined : "md-task"}>
+          {item.checked === null ? null : (
+            <input type="checkbox" checked={item.checked} disabled aria-label={item.checked ? "done" : "not done"} />
+          )}
+          {renderBlocks(item.blocks, headings)}
+        </li>
+      ));
+      return block.ordered ? (
+        <ol key={key} start={block.start === 1 ? undefined : block.start}>
+          {items}
+        </ol>
+      ) : (
+        <ul key={key}>{items}</ul>
+      );
+    }
+    case "table":
+      return (
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+        <div key={key} className="md-table" tabIndex={0}>
+          <table>
+            <thead>
+              <tr>
+                {block.head.map((cell, c) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
+                  <th key={c} style={{ textAlign: block.align[c] ?? undefined }}>
+                    {inline(cell)}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {block.rows.map((row, r) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional
+                <tr key={r}>
+                  {block.head.map((_, c) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
+                    <td key={c} style={{ textAlign: block.align[c] ?? undefined }}>
+                      {inline(row[c] ?? "")}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      );
+    case "rule":
+      return <hr key={key} />;
+    default: {
+      const unreachable: never = block;
+      return unreachable;
+    }
+  }
+}
+
+/** One top-level block; a block kept from the previous parse is the same object, so it is not rendered again. */
+const BlockView = memo(function BlockView({ block, headings }: { block: Block; headings: Map<number, HeadingTag> }) {
+  return renderBlock(block, 0, headings);
+});
+
+/**
+ * Renders Markdown source as React elements (never as HTML). While a reply streams in, only its
+ * last blocks are parsed and rendered again on each delta (parseBlocksFrom).
+ */
 export const Markdown = memo(function Markdown({ source, className }: { source: string; className?: string }) {
-  const blocks = parseBlocks(source);
-  return <div className={className ? `md ${className}` : "md"}>{renderBlocks(blocks, headingTagsFor(blocks))}</div>;
+  const previous = useRef<BlockParse | null>(null);
+  const parsed = parseBlocksFrom(source, previous.current);
+  previous.current = parsed;
+  const levels = headingLevels(parsed.blocks);
+  const headings = useMemo(() => headingTags(levels), [levels]);
+  return (
+    <div className={className ? `md ${className}` : "md"}>
+      {parsed.blocks.map((block, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: blocks are positional; a kept block keeps its index
+        <BlockView key={index} block={block} headings={headings} />
+      ))}
+    </div>
+  );
 });
