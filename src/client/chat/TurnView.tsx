@@ -1,3 +1,4 @@
+import { memo } from "react";
 import { resolutionText } from "../approvals/approval.ts";
 import type { ClientError } from "../connection/request.ts";
 import { Button } from "../ui/button.tsx";
@@ -64,7 +65,8 @@ function PermissionLine({ permission, cwd }: { permission: TurnPermission; cwd?:
 }
 
 /** One exchange: the user's message (with its sending/queued state) and the agent's reply as it happens. */
-export function TurnView({ turn, cwd, note, onShowLogs }: TurnViewProps) {
+/** Memoised: while one turn streams, the conversation's other turns (unchanged objects) are not rendered again. */
+export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs }: TurnViewProps) {
   const actor = useChatActor();
   const running = turn.status === "running";
   const hasReply = turn.text.trim() !== "";
@@ -163,4 +165,4 @@ export function TurnView({ turn, cwd, note, onShowLogs }: TurnViewProps) {
       ) : null}
     </div>
   );
-}
+});

@@ -8,7 +8,7 @@ import type { ServerMessage, Session, SessionEvent } from "../../shared/messages
 import { checkedSocket } from "../connection/checkedSocket.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "../connection/request.ts";
 import type { SerialQueue } from "./serialQueue.ts";
-import { deriveTurns, mergeEvents, type PendingSend, type Turn } from "./turns.ts";
+import { appendToTurns, deriveTurns, mergeEvents, type PendingSend, type Turn } from "./turns.ts";
 import type {
   BrowserEnvironment,
   CancelRequest,
@@ -53,15 +53,16 @@ export function latestSession(sessions: readonly Session[]): Session | undefined
   return best;
 }
 
+function pendingFor(outbox: readonly PendingSend[], sessionId: string | null): PendingSend[] {
+  return outbox.filter((item) => item.sessionId === sessionId);
+}
+
 export function turnsFor(
   events: readonly SessionEvent[],
   outbox: readonly PendingSend[],
   sessionId: string | null,
 ): Turn[] {
-  return deriveTurns(
-    events,
-    outbox.filter((item) => item.sessionId === sessionId),
-  );
+  return deriveTurns(events, pendingFor(outbox, sessionId));
 }
 
 export function sendableItem(context: ChatContext): PendingSend | undefined {
@@ -97,7 +98,15 @@ export function withSessionEvents(context: ChatContext, incoming: readonly Sessi
   const events = mine.length ? mergeEvents(context.events, mine) : context.events;
   if (events === context.events && outbox === context.outbox) return {};
   const lastSeq = events[events.length - 1]?.payload.seq ?? 0;
-  return { events, outbox, lastSeq, turns: turnsFor(events, outbox, context.sessionId) };
+  // Live events only add to the end: change the turns they belong to, not every turn.
+  const appendedOnly =
+    outbox === context.outbox &&
+    events.length === context.events.length + mine.length &&
+    mine.every((event) => event.payload.seq > context.lastSeq);
+  const turns = appendedOnly
+    ? appendToTurns(context.turns, events.slice(context.events.length), pendingFor(outbox, context.sessionId))
+    : turnsFor(events, outbox, context.sessionId);
+  return { events, outbox, lastSeq, turns };
 }
 
 /** Applies one server event to the context. Exhaustive over every server event name. */

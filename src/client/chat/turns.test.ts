@@ -1,6 +1,15 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import type { SessionEvent } from "../../shared/messages.ts";
-import { deriveTurns, hasSeq, mergeEvents, pendingPermissions, runningTurn } from "./turns.ts";
+import {
+  appendToTurns,
+  deriveTurns,
+  hasSeq,
+  mergeEvents,
+  type PendingSend,
+  pendingPermissions,
+  runningTurn,
+} from "./turns.ts";
 
 const sessionId = crypto.randomUUID();
 const a = crypto.randomUUID();
@@ -205,5 +214,82 @@ describe("deriveTurns", () => {
       ["first", "queued", false],
       ["second", "error", true],
     ]);
+  });
+});
+
+describe("appendToTurns", () => {
+  const ids = [a, b, crypto.randomUUID()];
+  const permissionId = crypto.randomUUID();
+  /** A random session's event stream: any event kind, for any of three turns, in seq order. */
+  const stream = fc
+    .array(
+      fc.record({
+        kind: fc.constantFrom("queued", "started", "delta", "log", "response", "error", "request", "resolved"),
+        turn: fc.integer({ min: 0, max: 2 }),
+        text: fc.string({ maxLength: 3 }),
+      }),
+      { maxLength: 30 },
+    )
+    .map((specs) =>
+      specs.map(({ kind, turn, text }, index): SessionEvent => {
+        const seq = index + 1;
+        const requestId = ids[turn] ?? a;
+        switch (kind) {
+          case "queued":
+            return queued(seq, requestId, text);
+          case "started":
+            return started(seq, requestId);
+          case "delta":
+            return delta(seq, requestId, text);
+          case "log":
+            return log(seq, requestId, text);
+          case "response":
+            return {
+              type: "chat:response",
+              payload: { sessionId, seq, requestId, response: text, logs: [text], durationMs: 1 },
+            };
+          case "error":
+            return { type: "chat:error", payload: { sessionId, seq, requestId, code: "CANCELLED", message: text } };
+          case "request":
+            return {
+              type: "permission:request",
+              payload: { sessionId, seq, requestId, permissionId, toolName: "Bash", input: {}, suggestions: [] },
+            };
+          default:
+            return {
+              type: "permission:resolved",
+              payload: { sessionId, seq, requestId, permissionId, decision: "allow" },
+            };
+        }
+      }),
+    );
+  const pending: PendingSend[] = [
+    { requestId: ids[2] ?? a, sessionId, message: "local", at, error: null },
+    { requestId: crypto.randomUUID(), sessionId, message: "only here", at, error: null },
+  ];
+
+  test("appending in any batches gives the turns deriving everything at once gives", () => {
+    fc.assert(
+      fc.property(stream, fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1 }), (events, batches) => {
+        let turns = deriveTurns([], pending);
+        for (let from = 0, b = 0; from < events.length; b++) {
+          const to = Math.min(events.length, from + (batches[b % batches.length] ?? 1));
+          turns = appendToTurns(turns, events.slice(from, to), pending);
+          from = to;
+        }
+        expect(turns).toEqual(deriveTurns(events, pending));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("a delta changes only its own turn; the others, and its logs, stay the same objects", () => {
+    const before = deriveTurns([queued(1, a, "one"), log(2, a, "{}"), queued(3, b, "two"), log(4, b, "{}")], pending);
+    const after = appendToTurns(before, [delta(5, b, "hi")], pending);
+    expect(after[0]).toBe(before[0] as NonNullable<(typeof before)[0]>);
+    expect(after[1]).not.toBe(before[1] as NonNullable<(typeof before)[1]>);
+    expect(after[1]?.text).toBe("hi");
+    expect(after[1]?.logs).toBe(before[1]?.logs as string[]);
+    expect(after.at(-1)).toBe(before.at(-1) as NonNullable<(typeof before)[0]>); // the local send
   });
 });
