@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import tailwind from "bun-plugin-tailwind";
-import { renderStaticShell, STATIC_SHELL_ROOT_ATTRIBUTES } from "../src/client/shell.tsx";
+import { renderStaticShell, STATIC_SHELL_ROOT_ATTRIBUTES } from "../src/client/startup/shell.tsx";
 
 const ROOT = resolve(import.meta.dir, "..");
 const CLIENT = join(ROOT, "src/client");
@@ -91,7 +91,7 @@ for (const output of app.outputs) {
     await rm(output.path);
   }
 }
-// The first screen as static HTML, so it paints before the JavaScript arrives (see src/client/shell.tsx).
+// The first screen as static HTML, so it paints before the JavaScript arrives (see src/client/startup/shell.tsx).
 const EMPTY_ROOT = '<div id="root"></div>';
 if (!html.includes(EMPTY_ROOT)) fail(`index.html has no ${EMPTY_ROOT} for the static shell`);
 html = html.replace(EMPTY_ROOT, `<div id="root" ${STATIC_SHELL_ROOT_ATTRIBUTES}>${renderStaticShell()}</div>`);

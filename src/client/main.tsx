@@ -4,8 +4,9 @@
  * screen meanwhile): each stage is its own chunk, evaluated in its own task, and the build preloads
  * them all with this file so that none waits for another's download (scripts/build.ts, decision 013).
  */
-import { nextTask } from "./lib/nextTask.ts";
-import { readPairingParams } from "./lib/pairing.ts";
+
+import { readPairingParams } from "./pairing/pairing.ts";
+import { nextTask } from "./startup/nextTask.ts";
 
 async function start(): Promise<void> {
   // `?pair=failed` (a refused pairing link) is shown once; neither it nor a stray token stays in the address bar.

@@ -1,8 +1,8 @@
-import { STATIC_SHELL_ATTRIBUTE } from "../../src/client/lib/staticShell.ts";
+import { STATIC_SHELL_ATTRIBUTE } from "../../src/client/startup/staticShell.ts";
 import { expect, test } from "./fixtures.ts";
 
 /**
- * The first screen is static HTML in dist/index.html (src/client/shell.tsx, decisions 009 and 011):
+ * The first screen is static HTML in dist/index.html (src/client/startup/shell.tsx, decisions 009 and 011):
  * it is on screen before the app's script has even arrived, nobody can press its buttons, and React
  * hydrates it: the app keeps the very elements the browser painted.
  */

@@ -241,7 +241,7 @@ export class Frames {
       ws.on("framereceived", (f) => this.record("received", f.payload, socket, "websocket"));
     });
     // A connection opens over long-polling after a WebSocket could not open (a reconnect that races
-    // the server's restart, a proxy), until it upgrades (src/client/socket.ts). The packets are the
+    // the server's restart, a proxy), until it upgrades (src/client/connection/socket.ts). The packets are the
     // same, several to a request body, separated by U+001E.
     page.on("requestfinished", async (request) => {
       const url = new URL(request.url());

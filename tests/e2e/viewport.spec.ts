@@ -1,7 +1,7 @@
 import { expect, test } from "./fixtures.ts";
 
 /**
- * The app is as tall as the visual viewport (src/client/lib/viewport.ts). iOS Safari shrinks only
+ * The app is as tall as the visual viewport (src/client/app/viewport.ts). iOS Safari shrinks only
  * the visual viewport when the keyboard opens; the app follows it so the composer stays above the
  * keyboard. Here the visual viewport is shrunk by zooming the page through the DevTools protocol.
  */

@@ -4,8 +4,8 @@
  * and starts connecting. main.tsx runs the two in separate tasks.
  */
 import { type ActorRefFrom, createActor } from "xstate";
-import { chatMachine } from "../chatMachine.ts";
-import { createSocket } from "../socket.ts";
+import { chatMachine } from "../chat/chatMachine.ts";
+import { createSocket } from "../connection/socket.ts";
 
 export type ChatActor = ActorRefFrom<typeof chatMachine>;
 

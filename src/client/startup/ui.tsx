@@ -6,16 +6,16 @@
 import { type ReactNode, StrictMode, startTransition, useLayoutEffect } from "react";
 import { createRoot, hydrateRoot } from "react-dom/client";
 import { createActor } from "xstate";
-import { App } from "../App.tsx";
-import { browserVoiceDeps } from "../lib/browserVoice.ts";
-import { browserFrames } from "../lib/frameBatched.ts";
-import { registerServiceWorkerWhenIdle } from "../lib/serviceWorker.ts";
-import { renderLikeTheShell, STATIC_SHELL_ATTRIBUTE } from "../lib/staticShell.ts";
-import { trackVisualViewport } from "../lib/viewport.ts";
-import { bridgeChatToPairing, pairingMachine } from "../pairingMachine.ts";
-import { recorderMachine } from "../recorderMachine.ts";
-import { createShellActors } from "../shellActors.ts";
+import { App } from "../app/App.tsx";
+import { registerServiceWorkerWhenIdle } from "../app/serviceWorker.ts";
+import { trackVisualViewport } from "../app/viewport.ts";
+import { bridgeChatToPairing, pairingMachine } from "../pairing/pairingMachine.ts";
+import { browserFrames } from "../ui/frameBatched.ts";
+import { browserVoiceDeps } from "../voice/browserVoice.ts";
+import { recorderMachine } from "../voice/recorderMachine.ts";
 import type { ChatActor } from "./connection.ts";
+import { createShellActors } from "./shellActors.ts";
+import { renderLikeTheShell, STATIC_SHELL_ATTRIBUTE } from "./staticShell.ts";
 
 export interface UiOptions {
   /** The page was opened from a pairing link the server refused (`?pair=failed`). */
@@ -50,7 +50,7 @@ export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
   );
 
   if (root.hasAttribute(STATIC_SHELL_ATTRIBUTE)) {
-    // The built index.html carries the first screen as static HTML (src/client/shell.tsx): React
+    // The built index.html carries the first screen as static HTML (src/client/startup/shell.tsx): React
     // adopts it in the task after the next frame, once the browser has painted it (a hidden page
     // gets no frame: the scheduler's timer stands in).
     const hydrate = () => {

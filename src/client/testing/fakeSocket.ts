@@ -25,7 +25,7 @@ import {
   type Session,
   type SessionEvent,
 } from "../../shared/messages.ts";
-import type { ChatSocket } from "../socket.ts";
+import type { ChatSocket } from "../connection/socket.ts";
 
 type Listener = (...args: never[]) => void;
 
@@ -394,6 +394,24 @@ export class FakeServer {
     this.socket?.deliver(event, payload);
   }
 
+  /** Sends what no server of this app's version sends: an unknown event, a malformed payload. */
+  emitRaw(event: string, payload: unknown): void {
+    this.socket?.deliver(event, payload);
+  }
+
+  /**
+   * Stores and sends a session event of a type this app does not know, as a newer server would:
+   * it is replayed on subscribe and returned by `session:history` like any other.
+   */
+  recordUnknown(sessionId: string, type: string, fields: Record<string, unknown> = {}): number {
+    const state = this.must(sessionId);
+    const payload = { ...this.base(state), ...fields };
+    // Deliberately outside the SessionEvent union: that is the point of the event.
+    state.events.push({ type, payload } as unknown as SessionEvent);
+    if (this.rooms.has(sessionId)) this.emitRaw(type, payload);
+    return payload.seq;
+  }
+
   // -- internals ----------------------------------------------------------------
 
   private must(sessionId: string): SessionState {
@@ -451,8 +469,9 @@ export class FakeServer {
         this.emit("permission:resolved", event.payload);
         break;
       default: {
-        const unreachable: never = event;
-        throw new Error(`unhandled ${JSON.stringify(unreachable)}`);
+        // A type recorded by recordUnknown: replayed under its own name.
+        const unknown: { type: string; payload: unknown } = event;
+        this.emitRaw(unknown.type, unknown.payload);
       }
     }
   }
@@ -522,6 +541,7 @@ export class FakeSocket implements ChatSocket {
   connectCalls = 0;
   readonly server: FakeServer;
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly anyListeners = new Set<(event: string, ...args: unknown[]) => void>();
 
   constructor(server: FakeServer = new FakeServer()) {
     this.server = server;
@@ -548,6 +568,16 @@ export class FakeSocket implements ChatSocket {
   off(event: "connect_error", listener: (error: Error) => void): this;
   off(event: string, listener: Listener): this {
     this.listeners.get(event)?.delete(listener);
+    return this;
+  }
+
+  onAny(listener: (event: string, ...args: unknown[]) => void): this {
+    this.anyListeners.add(listener);
+    return this;
+  }
+
+  offAny(listener: (event: string, ...args: unknown[]) => void): this {
+    this.anyListeners.delete(listener);
     return this;
   }
 
@@ -613,9 +643,12 @@ export class FakeSocket implements ChatSocket {
     this.attempt();
   }
 
-  deliver<K extends ServerEventName>(event: K, payload: ServerPayload<K>): void {
+  /** Delivers a server event; `event` and `payload` may be anything a newer or broken server sends. */
+  deliver(event: string, payload: unknown): void {
     setTimeout(() => {
-      if (this.connected) this.fire(event, payload);
+      if (!this.connected) return;
+      for (const listener of [...this.anyListeners]) listener(event, payload);
+      this.fire(event, payload);
     }, 0);
   }
 

@@ -1,4 +1,4 @@
-import type { TurnPermission } from "../lib/turns.ts";
+import type { TurnPermission } from "../chat/turns.ts";
 
 /** A pending permission request as the turns derive it, for tests; `extra` overrides any field. */
 export function testPermission(

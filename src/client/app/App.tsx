@@ -1,0 +1,185 @@
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
+import { ApprovalDock, loadApprovalCard } from "../approvals/ApprovalDock.tsx";
+import { Composer, type ComposerHandle } from "../chat/Composer.tsx";
+import { Conversation } from "../chat/Conversation.tsx";
+import type { Turn } from "../chat/turns.ts";
+import type { CreatablePermissionMode } from "../chat/types.ts";
+import {
+  ChatActorContext,
+  type ChatActorRef,
+  releaseChatSnapshots,
+  useChatActor,
+  useChatSelector,
+} from "../chat/useChat.ts";
+import { ConnectionBanner } from "../connection/ConnectionBanner.tsx";
+import type { PairingActorRef } from "../pairing/PairingScreen.tsx";
+import {
+  type ModelChoice,
+  readModel,
+  readPermissionMode,
+  saveModel,
+  savePermissionMode,
+} from "../sessions/preferences.ts";
+import { isPointerCoarse } from "../ui/usePointer.ts";
+import { useSelector } from "../ui/useSelector.ts";
+import { loadVoiceDetails, type RecorderActorRef } from "../voice/Voice.tsx";
+import { TopBar } from "./TopBar.tsx";
+import { followSystemTheme, readTheme, saveTheme, type ThemePreference } from "./theme.ts";
+import { UpdateBanner } from "./UpdateBanner.tsx";
+
+// The sheets (Radix Dialog, toggle groups, the JSON viewer) are not needed for the first screen:
+// they load in their own chunks, fetched on the user's first touch or key press (before the click that
+// opens one lands), not during start-up, where evaluating them would compete with the first render.
+const loadSessionsSheet = () => import("../sessions/SessionsSheet.tsx");
+const loadLogsSheet = () => import("../chat/LogsSheet.tsx");
+const loadSettingsSheet = () => import("../sessions/SessionSettingsSheet.tsx");
+const SessionsSheet = lazy(() => loadSessionsSheet().then((m) => ({ default: m.SessionsSheet })));
+const LogsSheet = lazy(() => loadLogsSheet().then((m) => ({ default: m.LogsSheet })));
+const SessionSettingsSheet = lazy(() => loadSettingsSheet().then((m) => ({ default: m.SessionSettingsSheet })));
+// Only an unpaired device needs this.
+const PairingScreen = lazy(() => import("../pairing/PairingScreen.tsx").then((m) => ({ default: m.PairingScreen })));
+
+// Not focusin: the app focuses the composer itself when a session opens, and that is no user yet.
+const FIRST_INTERACTION = ["pointerdown", "keydown"] as const;
+
+function prefetchSheets(): () => void {
+  const prefetch = () => {
+    stop();
+    void loadSessionsSheet();
+    void loadLogsSheet();
+    void loadSettingsSheet();
+    void loadApprovalCard();
+    void loadVoiceDetails();
+  };
+  const stop = () => {
+    for (const type of FIRST_INTERACTION) document.removeEventListener(type, prefetch, true);
+  };
+  for (const type of FIRST_INTERACTION) document.addEventListener(type, prefetch, { capture: true, passive: true });
+  return stop;
+}
+
+export interface AppProps {
+  actor: ChatActorRef;
+  pairing: PairingActorRef;
+  recorder: RecorderActorRef;
+}
+
+export function App({ actor, pairing, recorder }: AppProps) {
+  useEffect(prefetchSheets, []);
+  // After the first commit (children's effects run first, so every view is subscribed by now).
+  useEffect(() => releaseChatSnapshots(actor), [actor]);
+  const unpaired = useSelector(pairing, (s) => s.matches("unpaired") || s.matches("pairing"));
+  return (
+    <ChatActorContext value={actor}>
+      {unpaired ? (
+        <Suspense fallback={null}>
+          <PairingScreen actor={pairing} />
+        </Suspense>
+      ) : (
+        <Shell recorder={recorder} />
+      )}
+    </ChatActorContext>
+  );
+}
+
+/** False until `value` is true once, then true for good. */
+function useOnceTrue(value: boolean): boolean {
+  const [seen, setSeen] = useState(value);
+  if (value && !seen) setSeen(true);
+  return seen || value;
+}
+
+function Shell({ recorder }: { recorder: RecorderActorRef }) {
+  const actor = useChatActor();
+  const [sessionsOpen, setSessionsOpen] = useState(false);
+  const [settingsFor, setSettingsFor] = useState<string | null>(null);
+  const [model, setModel] = useState<ModelChoice>(readModel);
+  const [permissionMode, setPermissionMode] = useState<CreatablePermissionMode>(readPermissionMode);
+  const [theme, setTheme] = useState<ThemePreference>(readTheme);
+  const [logsTurn, setLogsTurn] = useState<Turn | null>(null);
+  const composer = useRef<ComposerHandle>(null);
+  // A sheet's code loads when it is first opened (and stays mounted, so it can animate closed).
+  const sessionsSheetUsed = useOnceTrue(sessionsOpen);
+  const settingsSheetUsed = useOnceTrue(settingsFor !== null);
+  const logsSheetUsed = useOnceTrue(logsTurn !== null);
+  const sessions = useChatSelector((s) => s.context.sessions);
+  const sessionId = useChatSelector((s) => s.context.sessionId);
+  const connected = useChatSelector((s) => s.context.connection.status === "connected");
+  const cwd = sessions.find((session) => session.id === sessionId)?.cwd;
+
+  const themeRef = useRef(theme);
+  themeRef.current = theme;
+  useEffect(() => followSystemTheme(() => themeRef.current), []);
+
+  // Focus the composer when a session opens (not on touch devices: it would pop the keyboard up).
+  useEffect(() => {
+    if (sessionId && !isPointerCoarse()) composer.current?.focus();
+  }, [sessionId]);
+
+  // Whether voice works here: asked once connected (the request needs the pairing cookie), and after each reconnect.
+  useEffect(() => {
+    if (connected) recorder.send({ type: "CHECK" });
+  }, [connected, recorder]);
+
+  const createSession = () => {
+    actor.send({ type: "NEW_SESSION", model, permissionMode });
+    setSessionsOpen(false);
+  };
+
+  const afterApprovals = useCallback(() => {
+    if (!isPointerCoarse()) composer.current?.focus();
+  }, []);
+
+  const closeSettings = useCallback(() => setSettingsFor(null), []);
+
+  return (
+    <div className="flex h-full flex-col">
+      <TopBar
+        onOpenSessions={() => setSessionsOpen(true)}
+        onNewSession={createSession}
+        onOpenSettings={() => setSettingsFor(sessionId)}
+      />
+      <UpdateBanner />
+      <ConnectionBanner />
+      <main className="flex min-h-0 flex-1 flex-col">
+        <Conversation
+          onStart={createSession}
+          onShowLogs={setLogsTurn}
+          onSuggest={(text) => composer.current?.insertAtCursor(text)}
+        />
+        <ApprovalDock cwd={cwd} onAllAnswered={afterApprovals} />
+        <Composer ref={composer} recorder={recorder} />
+      </main>
+      <Suspense fallback={null}>
+        {sessionsSheetUsed ? (
+          <SessionsSheet
+            open={sessionsOpen}
+            onOpenChange={setSessionsOpen}
+            model={model}
+            onModelChange={(next) => {
+              setModel(next);
+              saveModel(next);
+            }}
+            permissionMode={permissionMode}
+            onPermissionModeChange={(next) => {
+              setPermissionMode(next);
+              savePermissionMode(next);
+            }}
+            onOpenSettings={(id) => {
+              setSessionsOpen(false);
+              setSettingsFor(id);
+            }}
+            onCreate={createSession}
+            theme={theme}
+            onThemeChange={(next) => {
+              setTheme(next);
+              saveTheme(next);
+            }}
+          />
+        ) : null}
+        {settingsSheetUsed ? <SessionSettingsSheet sessionId={settingsFor} onClose={closeSettings} /> : null}
+        {logsSheetUsed ? <LogsSheet logs={logsTurn?.logs ?? null} cwd={cwd} onClose={() => setLogsTurn(null)} /> : null}
+      </Suspense>
+    </div>
+  );
+}

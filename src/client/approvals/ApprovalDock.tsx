@@ -1,0 +1,101 @@
+/**
+ * Pending approvals, pinned between the conversation and the composer so they
+ * cannot scroll away. The card itself loads on demand; a screen reader hears
+ * about each new request through a polite live region.
+ */
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import type { PermissionDecision } from "../../shared/messages.ts";
+import { pendingPermissions } from "../chat/turns.ts";
+import { useChatActor, useChatSelector } from "../chat/useChat.ts";
+import { ShieldIcon, SpinnerIcon } from "../ui/icons.tsx";
+
+export const loadApprovalCard = () => import("./ApprovalCard.tsx");
+const ApprovalCard = lazy(() => loadApprovalCard().then((m) => ({ default: m.ApprovalCard })));
+
+export interface ApprovalDockProps {
+  cwd?: string;
+  /** Called after the last pending request was answered from here (the app returns focus to the composer). */
+  onAllAnswered: () => void;
+}
+
+export function ApprovalDock({ cwd, onAllAnswered }: ApprovalDockProps) {
+  const actor = useChatActor();
+  const turns = useChatSelector((s) => s.context.turns);
+  const answers = useChatSelector((s) => s.context.answers);
+  const offline = useChatSelector((s) => s.context.connection.status !== "connected" || !s.context.connection.online);
+  const pending = useMemo(() => pendingPermissions(turns), [turns]);
+  const first = pending[0];
+  const container = useRef<HTMLElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const focusInside = useRef(false);
+  const [announcement, setAnnouncement] = useState("");
+  const shownId = useRef<string | null>(null);
+
+  // Whether the user is working in the dock. A card removed while focused fires no focus event, so this stays true.
+  useEffect(() => {
+    const onFocusIn = (event: FocusEvent) => {
+      focusInside.current = event.target instanceof Node && (container.current?.contains(event.target) ?? false);
+    };
+    document.addEventListener("focusin", onFocusIn);
+    return () => document.removeEventListener("focusin", onFocusIn);
+  }, []);
+
+  // Announce each new request; when the one answered here leaves, focus the next one (or hand focus back).
+  useEffect(() => {
+    const previous = shownId.current;
+    shownId.current = first?.permissionId ?? null;
+    if (first && first.permissionId !== previous) {
+      setAnnouncement(
+        `${first.toolName === "AskUserQuestion" ? "Claude has a question" : "Approval needed"}: ${first.title ?? first.toolName}`,
+      );
+    }
+    if (previous && previous !== first?.permissionId && focusInside.current) {
+      focusInside.current = false;
+      if (first) requestAnimationFrame(() => heading.current?.focus({ preventScroll: true }));
+      else onAllAnswered();
+    }
+  }, [first, onAllAnswered]);
+
+  const respond = (
+    permissionId: string,
+    decision: PermissionDecision,
+    extra?: { message?: string; answers?: Record<string, string> },
+  ) => {
+    actor.send({ type: "RESPOND_PERMISSION", permissionId, decision, ...extra });
+  };
+
+  return (
+    <>
+      <p className="sr-only" aria-live="polite">
+        {announcement}
+      </p>
+      {first ? (
+        <aside
+          ref={container}
+          aria-label="Pending approvals"
+          className="max-h-[calc(var(--app-height,100dvh)*0.6)] shrink-0 overflow-y-auto overscroll-contain border-t bg-background/95 px-2 pt-2 pb-1 sm:px-4"
+        >
+          <Suspense
+            fallback={
+              <p className="mx-auto flex max-w-3xl items-center gap-2 rounded-2xl border border-warning/50 p-3 text-sm">
+                <ShieldIcon className="size-4 text-warning" /> Approval needed
+                <SpinnerIcon className="size-4" />
+              </p>
+            }
+          >
+            <ApprovalCard
+              key={first.permissionId}
+              permission={first}
+              cwd={cwd}
+              answer={answers[first.permissionId]}
+              offline={offline}
+              position={{ index: 1, total: pending.length }}
+              headingRef={heading}
+              onRespond={(decision, extra) => respond(first.permissionId, decision, extra)}
+            />
+          </Suspense>
+        </aside>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,60 @@
+import { useMemo, useState } from "react";
+import { cn } from "../ui/cn.ts";
+import { AlertIcon, CheckIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { buildSteps } from "./activity.ts";
+
+const VISIBLE = 4;
+
+/** What the agent is doing right now: one line per tool call, newest last, with its outcome. */
+export function Activity({ logs, cwd, running }: { logs: readonly string[]; cwd?: string; running: boolean }) {
+  const steps = useMemo(() => buildSteps(logs, { cwd }), [logs, cwd]);
+  const [expanded, setExpanded] = useState(false);
+  if (steps.length === 0) return null;
+  const hidden = expanded ? 0 : Math.max(0, steps.length - VISIBLE);
+  const shown = steps.slice(hidden);
+
+  return (
+    <div className="rounded-xl border bg-card px-3 py-2 text-sm">
+      {hidden > 0 ? (
+        <button
+          type="button"
+          className="mb-1 rounded text-muted-foreground text-xs underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-ring"
+          onClick={() => setExpanded(true)}
+        >
+          {hidden} earlier step{hidden === 1 ? "" : "s"}
+        </button>
+      ) : null}
+      <ol className="space-y-1">
+        {shown.map((step, index) => {
+          const last = hidden + index === steps.length - 1;
+          const pending = step.status === "running" && running && last;
+          return (
+            // biome-ignore lint/suspicious/noArrayIndexKey: steps only ever append
+            <li key={hidden + index} className="flex min-w-0 items-start gap-2">
+              <span className="mt-0.5 flex size-4 shrink-0 items-center justify-center">
+                {step.status === "error" ? (
+                  <AlertIcon className="size-4 text-destructive" aria-label="failed" aria-hidden="false" role="img" />
+                ) : pending ? (
+                  <SpinnerIcon className="size-4 text-muted-foreground" />
+                ) : (
+                  <CheckIcon className="size-4 text-success" />
+                )}
+              </span>
+              <span className="min-w-0 flex-1">
+                <span className="font-medium">{step.label}</span>{" "}
+                <span
+                  className={cn("break-all font-mono text-[12.5px]", step.status === "error" && "text-destructive")}
+                >
+                  {step.detail}
+                </span>
+                {step.status === "error" && step.outcome ? (
+                  <span className="block truncate text-destructive text-xs">{step.outcome}</span>
+                ) : null}
+              </span>
+            </li>
+          );
+        })}
+      </ol>
+    </div>
+  );
+}

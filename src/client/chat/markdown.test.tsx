@@ -1,0 +1,338 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { renderToStaticMarkup } from "react-dom/server";
+import { parseInline, safeHref } from "./inline.ts";
+import { type BlockParse, Markdown, parseBlocks, parseBlocksFrom } from "./markdown.tsx";
+
+const html = (source: string) => renderToStaticMarkup(<Markdown source={source} />);
+
+describe("safety: HTML in the text stays text", () => {
+  test.each([
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "<iframe src=javascript:alert(1)></iframe>",
+    '<a href="javascript:alert(1)">x</a>',
+    "**<svg onload=alert(1)>**",
+    "`<b>` and <b>bold</b>",
+    "| a | <script>x</script> |\n|---|---|\n| <img src=x onerror=y> | b |",
+    "- <style>body{display:none}</style>",
+    "```html\n<script>alert(1)</script>\n```",
+  ])("%s", (source) => {
+    const out = html(source);
+    expect(out).not.toMatch(/<(script|img|iframe|svg|style|b)[\s>]/i);
+    expect(out).not.toMatch(/<a [^>]*href="javascript:/i);
+    expect(out).toContain("&lt;");
+  });
+
+  test("the exact text survives", () => {
+    expect(html("<script>alert(1)</script>")).toBe(
+      '<div class="md"><p>&lt;script&gt;alert(1)&lt;/script&gt;</p></div>',
+    );
+  });
+
+  test.each([
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](java\tscript:alert(1))",
+    "[click](data:text/html;base64,PHNjcmlwdD4=)",
+    "[click](vbscript:msgbox)",
+    "[click](/relative/path)",
+    "![x](javascript:alert(1))",
+    "<javascript:alert(1)>",
+  ])("no unsafe link: %s", (source) => {
+    const out = html(source);
+    expect(out).not.toContain("href=");
+  });
+
+  test("safeHref allows only absolute http(s) and mailto", () => {
+    expect(safeHref("https://example.com/a?b=1")).toBe("https://example.com/a?b=1");
+    expect(safeHref("mailto:me@example.com")).toBe("mailto:me@example.com");
+    expect(safeHref("javascript:alert(1)")).toBeNull();
+    expect(safeHref(" javascript:alert(1)")).toBeNull();
+    expect(safeHref("ftp://x")).toBeNull();
+    expect(safeHref("./a")).toBeNull();
+  });
+});
+
+describe("links", () => {
+  test("open in a new tab without opener or referrer", () => {
+    expect(html("see [the docs](https://bun.sh/docs)")).toContain(
+      '<a href="https://bun.sh/docs" target="_blank" rel="noopener noreferrer">the docs</a>',
+    );
+  });
+
+  test("bare and angle-bracket URLs become links; trailing punctuation stays outside", () => {
+    const out = html("Go to https://example.com/x. Or <https://example.org>!");
+    expect(out).toContain('href="https://example.com/x"');
+    expect(out).toContain(">https://example.com/x</a>.");
+    expect(out).toContain('href="https://example.org/"');
+  });
+
+  test("URLs with parentheses", () => {
+    expect(html("[w](https://en.wikipedia.org/wiki/Bun_(software))")).toContain(
+      'href="https://en.wikipedia.org/wiki/Bun_(software)"',
+    );
+  });
+
+  test("images are shown as links, never loaded", () => {
+    const out = html("![diagram](https://example.com/d.png)");
+    expect(out).not.toContain("<img");
+    expect(out).toContain('href="https://example.com/d.png"');
+  });
+});
+
+describe("inline code", () => {
+  test("a short span stays on one line; a long one may wrap", () => {
+    expect(html("pass `--retry` now")).toContain('<code class="md-code-inline nowrap">--retry</code>');
+    const long = "src/server/transcription/warmDecoder.ts";
+    expect(html(`see \`${long}\``)).toContain(`<code class="md-code-inline">${long}</code>`);
+  });
+});
+
+describe("blocks", () => {
+  test("headings start below the page's h1 and never skip a level", () => {
+    expect(html("# Title\n## Sub")).toBe(
+      '<div class="md"><h2 class="md-h md-h1">Title</h2><h3 class="md-h md-h2">Sub</h3></div>',
+    );
+    // The agent's `##` then `####`: h2 then h3, whatever levels the message uses.
+    expect(html("## Result\n#### Detail\n## Next")).toBe(
+      '<div class="md"><h2 class="md-h md-h2">Result</h2><h3 class="md-h md-h4">Detail</h3><h2 class="md-h md-h2">Next</h2></div>',
+    );
+    // Headings inside a quote or a list take part in the same order.
+    expect(html("### Top\n> ###### Quoted")).toContain('<blockquote><h3 class="md-h md-h6">Quoted</h3></blockquote>');
+  });
+
+  test("fenced code keeps its text and scrolls horizontally", () => {
+    const out = html("```ts\nconst a = 1 < 2 && b;\n  indented\n```");
+    expect(out).toContain('<div class="md-codeblock-lang">ts</div>');
+    expect(out).toContain('<pre tabindex="0"><code>const a = 1 &lt; 2 &amp;&amp; b;\n  indented</code></pre>');
+  });
+
+  test("an unterminated fence (still streaming) is code to the end", () => {
+    expect(parseBlocks("text\n```\nline 1\nline 2")).toEqual([
+      { type: "paragraph", text: "text" },
+      { type: "code", lang: "", code: "line 1\nline 2" },
+    ]);
+  });
+
+  test("nested lists, ordered start and task items", () => {
+    const blocks = parseBlocks("3. three\n4. four\n   - nested *a*\n   - nested b\n\n- [x] done\n- [ ] todo");
+    expect(blocks[0]).toMatchObject({ type: "list", ordered: true, start: 3 });
+    const ordered = blocks[0];
+    if (ordered?.type !== "list") throw new Error("not a list");
+    expect(ordered.items).toHaveLength(2);
+    expect(ordered.items[1]?.blocks[1]).toMatchObject({ type: "list", ordered: false });
+    expect(blocks[1]).toMatchObject({ type: "list", items: [{ checked: true }, { checked: false }] });
+    const out = html("3. three\n4. four");
+    expect(out).toContain('<ol start="3">');
+  });
+
+  test("a loose list stays one list", () => {
+    const blocks = parseBlocks("- a\n\n- b\n\n- c");
+    expect(blocks).toHaveLength(1);
+    expect(blocks[0]).toMatchObject({ type: "list" });
+  });
+
+  test("tables with alignment", () => {
+    const blocks = parseBlocks("| a | b |\n|:--|--:|\n| 1 | `x|y` |\n| 2 | 3 |");
+    expect(blocks[0]).toEqual({
+      type: "table",
+      align: ["left", "right"],
+      head: ["a", "b"],
+      rows: [
+        ["1", "`x|y`"],
+        ["2", "3"],
+      ],
+    });
+  });
+
+  test("quotes, rules and paragraphs with line breaks", () => {
+    expect(parseBlocks("> quoted\n> more\n\n---\nline one\nline two")).toEqual([
+      { type: "quote", blocks: [{ type: "paragraph", text: "quoted\nmore" }] },
+      { type: "rule" },
+      { type: "paragraph", text: "line one\nline two" },
+    ]);
+    expect(html("a\nb")).toBe('<div class="md"><p>a<br/>b</p></div>');
+  });
+});
+
+describe("inline", () => {
+  test("emphasis, strong, strike and code", () => {
+    expect(html("**bold** *it* _it2_ ~~gone~~ `co*de*`")).toBe(
+      '<div class="md"><p><strong>bold</strong> <em>it</em> <em>it2</em> <del>gone</del> <code class="md-code-inline nowrap">co*de*</code></p></div>',
+    );
+  });
+
+  test("snake_case words and lone asterisks are left alone", () => {
+    expect(parseInline("use my_var_name and 2 * 3 * 4")).toEqual([
+      { type: "text", text: "use my_var_name and 2 * 3 * 4" },
+    ]);
+  });
+
+  test("escapes", () => {
+    expect(parseInline("\\*not em\\*")).toEqual([{ type: "text", text: "*not em*" }]);
+  });
+
+  test("pathological input does not hang or throw", () => {
+    const nasty = `${"[".repeat(2000)}${"*".repeat(2000)}${"`".repeat(999)}${"> ".repeat(500)}`;
+    const started = performance.now();
+    expect(() => html(nasty)).not.toThrow();
+    expect(() => html("- ".repeat(300))).not.toThrow();
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe("entities, code spans and www links", () => {
+  test("named and numeric entities become their characters, and stay text", () => {
+    expect(parseInline("Tom &amp; Jerry &lt;b&gt; &#169; &#x1F600; &hellip;")).toEqual([
+      { type: "text", text: "Tom & Jerry <b> © 😀 …" },
+    ]);
+    expect(html("&lt;script&gt;alert(1)&lt;/script&gt;")).toBe(
+      '<div class="md"><p>&lt;script&gt;alert(1)&lt;/script&gt;</p></div>',
+    );
+  });
+
+  test("unknown names, escaped ampersands and invalid code points", () => {
+    expect(parseInline("&bogus; \\&amp; &#0; &#xD800; a & b")).toEqual([
+      { type: "text", text: "&bogus; &amp; \ufffd \ufffd a & b" },
+    ]);
+  });
+
+  test("entities inside code spans stay as written", () => {
+    expect(parseInline("`&amp;`")).toEqual([{ type: "code", text: "&amp;" }]);
+  });
+
+  test("a code span may contain a longer or shorter backtick run", () => {
+    expect(parseInline("`` a ``` b ``")).toEqual([{ type: "code", text: "a ``` b" }]);
+    expect(parseInline("``` x `` y ```")).toEqual([{ type: "code", text: "x `` y" }]);
+    expect(parseInline("`` ` ``")).toEqual([{ type: "code", text: "`" }]);
+  });
+
+  test("an unmatched backtick run stays text", () => {
+    expect(parseInline("a ``` b ` c")).toEqual([{ type: "text", text: "a ``` b ` c" }]);
+  });
+
+  test("www. links become http links; trailing punctuation stays outside", () => {
+    expect(parseInline("see www.example.com/a_(b).")).toEqual([
+      { type: "text", text: "see " },
+      {
+        type: "link",
+        href: "http://www.example.com/a_(b)",
+        children: [{ type: "text", text: "www.example.com/a_(b)" }],
+      },
+      { type: "text", text: "." },
+    ]);
+    expect(parseInline("(www.example.com)")).toEqual([
+      { type: "text", text: "(" },
+      { type: "link", href: "http://www.example.com/", children: [{ type: "text", text: "www.example.com" }] },
+      { type: "text", text: ")" },
+    ]);
+  });
+
+  test("www without a domain, or inside a word, is text", () => {
+    expect(parseInline("www. and awww.example.com")).toEqual([{ type: "text", text: "www. and awww.example.com" }]);
+  });
+
+  test("an http link without a dot still links (localhost)", () => {
+    expect(parseInline("http://localhost:3000")).toEqual([
+      { type: "link", href: "http://localhost:3000/", children: [{ type: "text", text: "http://localhost:3000" }] },
+    ]);
+  });
+});
+
+describe("unmatched markers", () => {
+  // The shapes that were quadratic (issue 16); the timing is in bench/markdown.ts, this is what they render as.
+  test.each(["*a ", "[a ", "_a ", "**a ", "~~a ", "[a](", "![a]("])("%s repeated stays text", (unit) => {
+    const source = unit.repeat(2_000);
+    const text = parseInline(source)
+      .map((node) => (node.type === "text" ? node.text : ""))
+      .join("");
+    expect(text).toBe(source);
+  });
+
+  test("a link after many unmatched brackets still links", () => {
+    expect(parseInline(`${"[a ".repeat(50)}[b](https://x.dev)`).at(-1)).toEqual({
+      type: "link",
+      href: "https://x.dev/",
+      children: [{ type: "text", text: "b" }],
+    });
+  });
+});
+
+describe("streaming: parseBlocksFrom", () => {
+  const samples = [
+    "# Title\n\nSome *text* here.\nMore text.\n\n- a\n- b\n\n  continued\n- c\n\nAfter the list.\n",
+    "Intro\n```ts\nconst a = 1;\n\nconst b = 2;\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n> quote\nlazy\n\n> second\n\n---\nend",
+    "1. one\n2. two\n   ```\n   code\n\n   more\n   ```\n3. three\n\npara | with pipe\n|-|\nrow\n\n## h2\n#### h4\n",
+    "text\r\nwith\tcrlf\r\n\r\n- [x] done\n- [ ] todo\n\n~~~\nunterminated fence\n\nstill code",
+    "a\n\n\n\nb\n    indented\n* star\n+ plus\n\n1) paren\n",
+  ];
+
+  test.each(samples.map((sample, index) => [index, sample] as const))(
+    "sample %d: every prefix, in chunks of 1, 3 and 7, parses as the whole prefix does",
+    (_, sample) => {
+      for (const chunk of [1, 3, 7]) {
+        let previous: BlockParse | null = null;
+        for (let end = chunk; end < sample.length + chunk; end += chunk) {
+          const prefix = sample.slice(0, end);
+          previous = parseBlocksFrom(prefix, previous);
+          expect(previous.blocks).toEqual(parseBlocks(prefix));
+        }
+      }
+    },
+  );
+
+  test("any text of Markdown's pieces, streamed in any chunks, parses as the whole text does", () => {
+    const piece = fc.constantFrom(
+      "\n",
+      "\n\n",
+      "- ",
+      "1. ",
+      "  ",
+      "    ",
+      "> ",
+      "```",
+      "~~~",
+      "# ",
+      "| a | b |",
+      "|---|",
+      "---",
+      "text",
+      "*",
+      "[x] ",
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1 }),
+        (pieces, chunks) => {
+          const source = pieces.join("");
+          let previous: BlockParse | null = null;
+          let end = 0;
+          for (let c = 0; end < source.length; c++) {
+            end = Math.min(source.length, end + (chunks[c % chunks.length] ?? 1));
+            previous = parseBlocksFrom(source.slice(0, end), previous);
+          }
+          expect(previous?.blocks ?? []).toEqual(parseBlocks(source));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("blocks the new text cannot change are kept as they were (same objects)", () => {
+    const first = parseBlocksFrom("# Title\n\nParagraph one.\n\nPara", null);
+    const next = parseBlocksFrom("# Title\n\nParagraph one.\n\nParagraph two is longer", first);
+    expect(next.blocks[0]).toBe(first.blocks[0] as NonNullable<(typeof first.blocks)[0]>);
+    // "Paragraph one." is re-parsed: the line after the blank one was still incomplete (it could have continued a list).
+    expect(next.blocks[1]).toEqual({ type: "paragraph", text: "Paragraph one." });
+    expect(next.blocks[2]).toEqual({ type: "paragraph", text: "Paragraph two is longer" });
+  });
+
+  test("a text that is not a continuation is parsed from the start", () => {
+    const first = parseBlocksFrom("# One\n\ntext\n\nmore", null);
+    const other = parseBlocksFrom("# Two\n\ntext\n\nmore", first);
+    expect(other.blocks).toEqual(parseBlocks("# Two\n\ntext\n\nmore"));
+    expect(other.blocks[0]).not.toBe(first.blocks[0] as NonNullable<(typeof first.blocks)[0]>);
+  });
+});

@@ -1,0 +1,359 @@
+/**
+ * The chat machine's pure logic: its initial context, how server events and the user's actions
+ * change it, and what each serial queue does with an answer or a failure. No XState here: every
+ * function takes the context (and an event) and returns the fields that change.
+ */
+import { LIMITS } from "../../shared/constants.ts";
+import type { ServerMessage, Session, SessionEvent } from "../../shared/messages.ts";
+import { checkedSocket } from "../connection/checkedSocket.ts";
+import { DEFAULT_REQUEST_TIMEOUT_MS } from "../connection/request.ts";
+import type { SerialQueue } from "./serialQueue.ts";
+import { appendToTurns, deriveTurns, mergeEvents, type PendingSend, type Turn } from "./turns.ts";
+import type {
+  BrowserEnvironment,
+  CancelRequest,
+  ChatContext,
+  ChatEvent,
+  ChatMachineInput,
+  KeyValueStore,
+  PermissionAnswer,
+  SessionOp,
+} from "./types.ts";
+
+export const LAST_SESSION_KEY = "pocket-agent:last-session";
+
+function safeStorage(storage: KeyValueStore | null, run: (store: KeyValueStore) => void): void {
+  if (!storage) return;
+  try {
+    run(storage);
+  } catch {
+    // Private browsing or quota: remembering the last session is best effort.
+  }
+}
+
+function readLastSession(storage: KeyValueStore | null): string | null {
+  try {
+    return storage?.getItem(LAST_SESSION_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function upsertSession(sessions: readonly Session[], session: Session): Session[] {
+  const index = sessions.findIndex((existing) => existing.id === session.id);
+  if (index === -1) return [session, ...sessions];
+  const next = [...sessions];
+  next[index] = session;
+  return next;
+}
+
+export function latestSession(sessions: readonly Session[]): Session | undefined {
+  let best: Session | undefined;
+  for (const session of sessions) if (!best || session.updatedAt > best.updatedAt) best = session;
+  return best;
+}
+
+function pendingFor(outbox: readonly PendingSend[], sessionId: string | null): PendingSend[] {
+  return outbox.filter((item) => item.sessionId === sessionId);
+}
+
+export function turnsFor(
+  events: readonly SessionEvent[],
+  outbox: readonly PendingSend[],
+  sessionId: string | null,
+): Turn[] {
+  return deriveTurns(events, pendingFor(outbox, sessionId));
+}
+
+export function sendableItem(context: ChatContext): PendingSend | undefined {
+  return context.outbox.find((item) => !item.error && item.sessionId === context.subscribedSessionId);
+}
+
+/** A session event as stored, or null for a `chat:error` that only rejected a request. */
+export function asSessionEvent(message: ServerMessage): SessionEvent | null {
+  switch (message.type) {
+    case "chat:queued":
+    case "chat:started":
+    case "chat:delta":
+    case "log":
+    case "chat:response":
+    case "chat:notice":
+    case "permission:request":
+    case "permission:resolved":
+      return message;
+    case "chat:error": {
+      const { sessionId, seq } = message.payload;
+      if (sessionId === undefined || seq === undefined) return null;
+      return { type: "chat:error", payload: { ...message.payload, sessionId, seq } };
+    }
+    default:
+      return null;
+  }
+}
+
+/** Stores session events of the current session, deduped by seq; a confirmed send leaves the outbox. */
+export function withSessionEvents(context: ChatContext, incoming: readonly SessionEvent[]): Partial<ChatContext> {
+  const confirmed = new Set(incoming.filter((e) => e.type === "chat:queued").map((e) => e.payload.requestId));
+  const outbox = confirmed.size ? context.outbox.filter((item) => !confirmed.has(item.requestId)) : context.outbox;
+  const mine = incoming.filter((event) => event.payload.sessionId === context.sessionId);
+  const events = mine.length ? mergeEvents(context.events, mine) : context.events;
+  if (events === context.events && outbox === context.outbox) return {};
+  const lastSeq = events[events.length - 1]?.payload.seq ?? 0;
+  // Live events only add to the end: change the turns they belong to, not every turn.
+  const appendedOnly =
+    outbox === context.outbox &&
+    events.length === context.events.length + mine.length &&
+    mine.every((event) => event.payload.seq > context.lastSeq);
+  const turns = appendedOnly
+    ? appendToTurns(context.turns, events.slice(context.events.length), pendingFor(outbox, context.sessionId))
+    : turnsFor(events, outbox, context.sessionId);
+  return { events, outbox, lastSeq, turns };
+}
+
+/** Applies one server event to the context. Exhaustive over every server event name. */
+export function applyServerMessage(context: ChatContext, message: ServerMessage): Partial<ChatContext> {
+  switch (message.type) {
+    case "connection":
+      return {
+        sessions: message.payload.sessions,
+        sessionsKnown: true,
+        needsSessionList: false,
+        connection: { ...context.connection, serverVersion: message.payload.serverVersion },
+      };
+    case "session:list":
+      return { sessions: message.payload.sessions, sessionsKnown: true, needsSessionList: false };
+    case "session:created": {
+      const { requestId: _requestId, ...session } = message.payload;
+      return { sessions: upsertSession(context.sessions, session) };
+    }
+    case "session:updated":
+      return { sessions: upsertSession(context.sessions, message.payload.session) };
+    case "session:deleted": {
+      const gone = message.payload.sessionId;
+      const sessions = context.sessions.filter((session) => session.id !== gone);
+      // The open session was deleted (here or on another device): leave it; the latest one opens instead.
+      return gone === context.sessionId ? { ...switchedTo(context, null), sessions } : { sessions };
+    }
+    case "session:subscribed":
+    case "session:history":
+    case "session:error":
+    case "permission:error":
+    case "session:unsubscribed":
+      // Replies to this client's own requests: the request actors settle them.
+      return {};
+    case "chat:queued":
+    case "chat:started":
+    case "chat:delta":
+    case "log":
+    case "chat:response":
+    case "chat:error":
+    case "chat:notice":
+    case "permission:request":
+    case "permission:resolved": {
+      const event = asSessionEvent(message);
+      // A chat:error without seq rejected a request; the request actor reports it.
+      return event ? withSessionEvents(context, [event]) : {};
+    }
+    default:
+      // Exhaustive at compile time; at run time an unknown message changes nothing (never throws).
+      message satisfies never;
+      return {};
+  }
+}
+
+function defaultEnvironment(): BrowserEnvironment | null {
+  if (typeof window === "undefined" || typeof document === "undefined") return null;
+  return { window, document, online: typeof navigator === "undefined" ? true : navigator.onLine };
+}
+
+function defaultStorage(): KeyValueStore | null {
+  try {
+    return typeof localStorage === "undefined" ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+export function initialContext(input: ChatMachineInput): ChatContext {
+  const storage = input.storage === undefined ? defaultStorage() : input.storage;
+  const environment = input.environment === undefined ? defaultEnvironment() : input.environment;
+  return {
+    socket: checkedSocket(input.socket),
+    storage,
+    environment,
+    timeoutMs: input.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    retryDelayMs: input.retryDelayMs ?? 4_000,
+    historyPageSize: Math.min(input.historyPageSize ?? 200, LIMITS.historyPage),
+    connection: {
+      status: "connecting",
+      error: null,
+      errorCode: null,
+      attempts: 0,
+      online: environment?.online ?? true,
+      serverVersion: null,
+    },
+    needsSessionList: false,
+    sessions: [],
+    sessionsKnown: false,
+    sessionId: readLastSession(storage),
+    subscribedSessionId: null,
+    events: [],
+    lastSeq: 0,
+    hasEarlier: false,
+    outbox: [],
+    cancels: [],
+    answerQueue: [],
+    answers: {},
+    sessionOps: [],
+    sessionOpError: null,
+    turnNotes: {},
+    notice: null,
+    turns: [],
+  };
+}
+
+/** A fresh view of another session: its events are fetched by the subscribe that follows. */
+export function switchedTo(context: ChatContext, sessionId: string | null): Partial<ChatContext> {
+  safeStorage(context.storage, (store) =>
+    sessionId ? store.setItem(LAST_SESSION_KEY, sessionId) : store.removeItem(LAST_SESSION_KEY),
+  );
+  return {
+    sessionId,
+    subscribedSessionId: null,
+    events: [],
+    lastSeq: 0,
+    hasEarlier: false,
+    notice: null,
+    turns: turnsFor([], context.outbox, sessionId),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The user's actions
+// ---------------------------------------------------------------------------
+
+type EventOf<T extends ChatEvent["type"]> = Extract<ChatEvent, { type: T }>;
+
+function withOutbox(context: ChatContext, outbox: PendingSend[]): Partial<ChatContext> {
+  return { outbox, turns: turnsFor(context.events, outbox, context.sessionId) };
+}
+
+export function enqueueSend(context: ChatContext, event: EventOf<"SEND">): Partial<ChatContext> {
+  if (context.sessionId === null) return {};
+  const message = event.message.trim();
+  if (!message) return {};
+  const item: PendingSend = {
+    requestId: event.requestId ?? crypto.randomUUID(),
+    sessionId: context.sessionId,
+    message,
+    at: new Date().toISOString(),
+    error: null,
+  };
+  return withOutbox(context, [...context.outbox, item]);
+}
+
+export function retrySend(context: ChatContext, requestId: string): Partial<ChatContext> {
+  return withOutbox(
+    context,
+    context.outbox.map((item) => (item.requestId === requestId ? { ...item, error: null } : item)),
+  );
+}
+
+export function dropSend(context: ChatContext, requestId: string): Partial<ChatContext> {
+  return withOutbox(
+    context,
+    context.outbox.filter((item) => item.requestId !== requestId),
+  );
+}
+
+/** Stop: a message not sent yet is just dropped here; a turn the server has is cancelled there, once. */
+export function enqueueCancel(context: ChatContext, targetRequestId: string): Partial<ChatContext> {
+  const sessionId = context.sessionId;
+  if (!sessionId) return {};
+  if (context.outbox.some((item) => item.requestId === targetRequestId)) return dropSend(context, targetRequestId);
+  if (context.cancels.some((cancel) => cancel.targetRequestId === targetRequestId)) return {};
+  return { cancels: [...context.cancels, { sessionId, targetRequestId }] };
+}
+
+export function enqueueAnswer(context: ChatContext, event: EventOf<"RESPOND_PERMISSION">): Partial<ChatContext> {
+  if (context.sessionId === null) return {};
+  const { type: _type, ...rest } = event;
+  const current = context.answers[event.permissionId];
+  if (current?.status === "sending") return {}; // one answer at a time per request
+  const answer: PermissionAnswer = { ...rest, sessionId: context.sessionId };
+  return {
+    answerQueue: [...context.answerQueue, answer],
+    answers: { ...context.answers, [event.permissionId]: { status: "sending", decision: event.decision } },
+  };
+}
+
+export function enqueueSessionOp(
+  context: ChatContext,
+  event: EventOf<"UPDATE_SESSION" | "DELETE_SESSION">,
+): Partial<ChatContext> {
+  const id = crypto.randomUUID();
+  const op: SessionOp =
+    event.type === "UPDATE_SESSION"
+      ? { kind: "update", id, sessionId: event.sessionId, patch: event.patch }
+      : { kind: "delete", id, sessionId: event.sessionId };
+  return { sessionOps: [...context.sessionOps, op], sessionOpError: null };
+}
+
+// ---------------------------------------------------------------------------
+// The serial queues (serialQueue.ts)
+// ---------------------------------------------------------------------------
+
+/** Messages go out one at a time, each to the session it was typed in once that one is subscribed. */
+export const outboxQueue: SerialQueue<PendingSend> = {
+  next: sendableItem,
+  done: (context, item) => dropSend(context, item.requestId),
+  failed: (context, item, error) => {
+    // Lost connection: keep it; it is sent again (same requestId, idempotent) after resubscribing.
+    if (error.code === "DISCONNECTED" || error.code === "CANCELLED") return {};
+    return withOutbox(
+      context,
+      context.outbox.map((pending) => (pending.requestId === item.requestId ? { ...pending, error } : pending)),
+    );
+  },
+};
+
+/** Drops the answer that was sent from the queue; its status goes once `permission:resolved` confirmed it. */
+function withoutAnswer(context: ChatContext, answer: PermissionAnswer): Pick<ChatContext, "answerQueue"> {
+  return { answerQueue: context.answerQueue.filter((queued) => queued !== answer) };
+}
+
+export const permissionQueue: SerialQueue<PermissionAnswer> = {
+  next: (context) => context.answerQueue[0],
+  done: (context, answer) => {
+    const answers = { ...context.answers };
+    delete answers[answer.permissionId];
+    return { ...withoutAnswer(context, answer), answers };
+  },
+  failed: (context, answer, error) => ({
+    ...withoutAnswer(context, answer),
+    answers: { ...context.answers, [answer.permissionId]: { status: "failed", decision: answer.decision, error } },
+  }),
+};
+
+export const sessionOpQueue: SerialQueue<SessionOp> = {
+  next: (context) => context.sessionOps[0],
+  done: (context, op) => ({ sessionOps: context.sessionOps.filter((queued) => queued !== op) }),
+  failed: (context, op, error) => {
+    const sessionOps = context.sessionOps.filter((queued) => queued !== op);
+    // Deleting what is already gone (e.g. sent again after a reconnect) is done, not failed.
+    if (op.kind === "delete" && error.code === "SESSION_NOT_FOUND") {
+      return { sessionOps, sessions: context.sessions.filter((s) => s.id !== op.sessionId) };
+    }
+    return { sessionOps, sessionOpError: { op, error } };
+  },
+};
+
+export const cancelQueue: SerialQueue<CancelRequest> = {
+  next: (context) => context.cancels[0],
+  done: (context, cancel) => ({ cancels: context.cancels.filter((queued) => queued !== cancel) }),
+  failed: (context, cancel, error) => ({
+    cancels: context.cancels.filter((queued) => queued !== cancel),
+    turnNotes:
+      error.code !== "CANCELLED" ? { ...context.turnNotes, [cancel.targetRequestId]: error } : context.turnNotes,
+  }),
+};

@@ -1,0 +1,246 @@
+/**
+ * What the client accepts from the server, checked where it arrives.
+ *
+ * The service worker can keep an old client running against a newer server, and a payload the
+ * client does not expect must not reach the chat machine: one exception in a reducer stops the
+ * actor and freezes the app. So every server event is parsed here first:
+ * - unknown fields are dropped (a newer server may add any);
+ * - an unknown session-event type inside `session:history` is left out of the page;
+ * - an unknown error code becomes INTERNAL_ERROR (its message is still shown);
+ * - anything else malformed makes the event invalid, and it is dropped.
+ * Each problem is logged once per kind, never thrown.
+ *
+ * Zod would do this, but costs ~15–25 KB gzip on the first screen (decision 007); these few
+ * combinators cost ~1 KB. The table is typed against `ServerPayload<K>`: a required field that is
+ * not checked here does not compile.
+ */
+import { ERROR_CODES, type ErrorCode } from "../../shared/constants.ts";
+import type { ServerEventName, ServerPayload, SessionEvent } from "../../shared/messages.ts";
+
+const INVALID: unique symbol = Symbol("invalid");
+type Invalid = typeof INVALID;
+export type Parser<T> = (value: unknown) => T | Invalid;
+type Parsed<P> = P extends Parser<infer T> ? T : never;
+
+const warned = new Set<string>();
+
+/** Logs a problem with the server's messages once per kind: a newer server repeats it every event. */
+export function warnOnce(kind: string, detail?: unknown): void {
+  if (warned.has(kind)) return;
+  warned.add(kind);
+  console.warn(`pocket-agent: ${kind} (ignored; the server may be newer than this app)`, detail ?? "");
+}
+
+const str: Parser<string> = (value) => (typeof value === "string" ? value : INVALID);
+const num: Parser<number> = (value) => (typeof value === "number" && Number.isFinite(value) ? value : INVALID);
+const bool: Parser<boolean> = (value) => (typeof value === "boolean" ? value : INVALID);
+/** A seq or a count: sorting and binary search rely on integers. */
+const count: Parser<number> = (value) =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : INVALID;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function oneOf<const V extends string>(values: readonly V[], fallback?: V): Parser<V> {
+  return (value) => {
+    const known = values.find((candidate) => candidate === value);
+    return known ?? fallback ?? INVALID;
+  };
+}
+
+function literal<const V extends string>(expected: V): Parser<V> {
+  return (value) => (value === expected ? expected : INVALID);
+}
+
+function optional<T>(parse: Parser<T>): Parser<T | undefined> {
+  return (value) => (value === undefined ? undefined : parse(value));
+}
+
+/** Every item must parse. */
+function list<T>(parse: Parser<T>): Parser<T[]> {
+  return (value) => {
+    if (!Array.isArray(value)) return INVALID;
+    const out: T[] = [];
+    for (const item of value) {
+      const parsed = parse(item);
+      if (parsed === INVALID) return INVALID;
+      out.push(parsed);
+    }
+    return out;
+  };
+}
+
+/** Items that do not parse are left out (and logged): one odd item must not cost the whole list. */
+function someOf<T>(parse: Parser<T>, what: string): Parser<T[]> {
+  return (value) => {
+    if (!Array.isArray(value)) return INVALID;
+    const out: T[] = [];
+    for (const item of value) {
+      const parsed = parse(item);
+      if (parsed === INVALID) warnOnce(`skipped a ${what} the app does not understand`, item);
+      else out.push(parsed);
+    }
+    return out;
+  };
+}
+
+function record<T>(parse: Parser<T>): Parser<Record<string, T>> {
+  return (value) => {
+    if (!isRecord(value)) return INVALID;
+    const out: Record<string, T> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const parsed = parse(item);
+      if (parsed === INVALID) return INVALID;
+      out[key] = parsed;
+    }
+    return out;
+  };
+}
+
+const anything: Parser<unknown> = (value) => value;
+
+type Shape = Record<string, Parser<unknown>>;
+
+/** Only the shape's fields are kept: the rest is what a newer server added. */
+function object<S extends Shape>(shape: S): Parser<{ [K in keyof S]: Parsed<S[K]> }> {
+  const fields = Object.entries(shape);
+  return (value) => {
+    if (!isRecord(value)) return INVALID;
+    const out: Record<string, unknown> = {};
+    for (const [key, parse] of fields) {
+      const parsed = parse(value[key]);
+      if (parsed === INVALID) return INVALID;
+      if (parsed !== undefined) out[key] = parsed;
+    }
+    return out as { [K in keyof S]: Parsed<S[K]> };
+  };
+}
+
+function extend<A extends Shape, B extends Shape>(base: A, more: B): A & B {
+  return { ...base, ...more };
+}
+
+// -- the protocol's payloads (src/shared/messages.ts) -------------------------------------------
+
+const errorCode: Parser<ErrorCode> = oneOf(ERROR_CODES, "INTERNAL_ERROR");
+const permissionMode = oneOf(["default", "acceptEdits", "plan", "bypassPermissions"]);
+const answers = record(str);
+
+const sessionShape = {
+  id: str,
+  title: str,
+  model: str,
+  cwd: str,
+  permissionMode,
+  // A status this app does not know yet is shown as idle rather than losing the session.
+  status: oneOf(["idle", "running"], "idle"),
+  queued: count,
+  pendingPermissions: count,
+  lastSeq: count,
+  createdAt: str,
+  updatedAt: str,
+};
+const session = object(sessionShape);
+const sessions = someOf(session, "session");
+
+const error = { message: str, code: errorCode, requestId: str, sessionId: optional(str) };
+const eventBase = { sessionId: str, seq: count };
+
+const sessionEventPayloads = {
+  "chat:queued": object(
+    extend(eventBase, {
+      requestId: str,
+      message: str,
+      at: str,
+      // A reason this app does not know yet still shows the message as queued.
+      waitingFor: optional(oneOf(["turn", "agent"], "turn")),
+    }),
+  ),
+  "chat:started": object(extend(eventBase, { requestId: str, at: str })),
+  "chat:delta": object(extend(eventBase, { requestId: str, text: str })),
+  log: object(extend(eventBase, { requestId: str, data: str })),
+  "chat:response": object(
+    extend(eventBase, {
+      response: str,
+      logs: list(str),
+      requestId: str,
+      durationMs: num,
+      costUsd: optional(num),
+    }),
+  ),
+  "chat:error": object(extend(error, { seq: optional(count) })),
+  // A notice of a kind this app does not know yet is still shown: its message is for people.
+  "chat:notice": object(
+    extend(eventBase, { requestId: str, kind: oneOf(["context_lost"], "context_lost"), message: str }),
+  ),
+  "permission:request": object(
+    extend(eventBase, {
+      requestId: str,
+      permissionId: str,
+      toolName: str,
+      input: record(anything),
+      title: optional(str),
+      description: optional(str),
+      decisionReason: optional(str),
+      blockedPath: optional(str),
+      suggestions: list(anything),
+    }),
+  ),
+  "permission:resolved": object(
+    extend(eventBase, {
+      requestId: str,
+      permissionId: str,
+      decision: oneOf(["allow", "deny", "allow_always", "cancelled"]),
+      message: optional(str),
+      answers: optional(answers),
+    }),
+  ),
+} satisfies { [K in SessionEvent["type"]]: Parser<ServerPayload<K>> };
+
+function isSessionEventType(type: unknown): type is SessionEvent["type"] {
+  return typeof type === "string" && Object.hasOwn(sessionEventPayloads, type);
+}
+
+/** A stored session event as `session:history` returns it. */
+const storedSessionEvent: Parser<SessionEvent> = (value) => {
+  if (!isRecord(value) || !isSessionEventType(value.type)) return INVALID;
+  const type = value.type;
+  const payload = sessionEventPayloads[type](value.payload);
+  if (payload === INVALID) return INVALID;
+  // A stored chat:error always belongs to a turn: it has the session and the seq.
+  if (type === "chat:error" && (payload.sessionId === undefined || payload.seq === undefined)) return INVALID;
+  return { type, payload } as SessionEvent;
+};
+
+export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> } = {
+  ...sessionEventPayloads,
+  connection: object({ status: literal("connected"), sessions, serverVersion: str }),
+  "session:list": object({ sessions, requestId: str }),
+  "session:created": object(extend(sessionShape, { requestId: str })),
+  "session:updated": object({ session, requestId: optional(str) }),
+  "session:deleted": object({ sessionId: str, requestId: optional(str) }),
+  "session:subscribed": object({ sessionId: str, requestId: str, fromSeq: count, lastSeq: count }),
+  "session:unsubscribed": object({ sessionId: str, requestId: str }),
+  "session:history": object({
+    sessionId: str,
+    requestId: str,
+    events: someOf(storedSessionEvent, "stored session event"),
+    hasMore: bool,
+  }),
+  "session:error": object(error),
+  "permission:error": object(error),
+};
+
+export function isServerEventName(name: string): name is ServerEventName {
+  return Object.hasOwn(serverPayloads, name);
+}
+
+/** The payload as the client may use it, or null (logged once) when it is not one. */
+export function parseServerPayload<K extends ServerEventName>(name: K, payload: unknown): ServerPayload<K> | null {
+  const parse: Parser<ServerPayload<K>> = serverPayloads[name];
+  const parsed = parse(payload);
+  if (parsed !== INVALID) return parsed;
+  warnOnce(`dropped a malformed ${name}`, payload);
+  return null;
+}
