@@ -1,3 +1,4 @@
+import { LIMITS } from "../../src/shared/constants.ts";
 import { expect, test } from "./fixtures.ts";
 import {
   conversation,
@@ -125,18 +126,23 @@ test.describe("chat", () => {
   }) => {
     const sessionId = await newSession(page, frames);
     const log = conversation(page);
-    // A first turn of well over the replay tail (300 events): its echo streams in ~8-character deltas.
+    // A first turn older than the replayed tail (the last LIMITS.tailTurns turns), then enough turns
+    // to push it out of the tail; the last one taller than the screen, so what is on screen has a
+    // place to keep.
     const paragraphs = Array.from({ length: 60 }, (_, i) => `paragraph ${i + 1} of the long first message`).join(
       "\n\n",
     );
     const long = await sendMessage(page, frames, `${marker("long")}\n\n${paragraphs}`);
     await turnDone(frames, String(long.requestId));
-    // A second turn taller than the screen, so that what is on screen has a place to keep.
+    for (let i = 1; i < LIMITS.tailTurns; i++) {
+      const short = await sendMessage(page, frames, marker(`short ${i}`));
+      await turnDone(frames, String(short.requestId));
+    }
     const second = Array.from({ length: 30 }, (_, i) => `second message, paragraph ${i + 1}`).join("\n\n");
     const secondTurn = await sendMessage(page, frames, `${marker("second")}\n\n${second}`);
     await turnDone(frames, String(secondTurn.requestId));
 
-    // Reopened, only the tail is replayed: the second turn, with older turns behind "Load earlier".
+    // Reopened, only the tail is replayed: the last turns, with the first one behind "Load earlier".
     await page.reload();
     const lastLine = log.getByText("second message, paragraph 30", { exact: true }).last();
     await expect(lastLine).toBeInViewport();
