@@ -537,6 +537,20 @@ describe("dedupe and history", () => {
     const created = snap.context.sessions.find((s) => s.id === snap.context.sessionId);
     expect(created).toMatchObject({ model: "opus", title: "Refactor" });
   });
+
+  test("creating a session leaves the one on screen (session:unsubscribe)", async () => {
+    const server = new FakeServer();
+    const a = server.addSession({ title: "a" });
+    const h = start({ server });
+    await h.until(subscribedTo(a.id));
+    h.actor.send({ type: "NEW_SESSION" });
+    const snap = await h.until(
+      (s) => isReady(s) && s.context.sessionId !== a.id && s.context.subscribedSessionId !== null,
+    );
+    expect(server.requests("session:unsubscribe").map((r) => r.sessionId)).toEqual([a.id]);
+    expect(server.isSubscribed(a.id)).toBe(false);
+    expect(server.isSubscribed(snap.context.sessionId ?? "")).toBe(true);
+  });
 });
 
 describe("reconnecting", () => {

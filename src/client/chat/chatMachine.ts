@@ -125,8 +125,7 @@ export const chatMachine = setup({
      * so it also ends a subscribe still in flight. The reply changes nothing here.
      */
     leaveSession: ({ context, event }) => {
-      if (event.type !== "SWITCH_SESSION" || !context.sessionId || event.sessionId === context.sessionId) return;
-      context.socket.emit("session:unsubscribe", { sessionId: context.sessionId, requestId: crypto.randomUUID() });
+      if (event.type === "SWITCH_SESSION") leave(context, event.sessionId);
     },
     switchSession: assign(({ context, event }) =>
       event.type === "SWITCH_SESSION" && event.sessionId !== context.sessionId
@@ -297,10 +296,14 @@ export const chatMachine = setup({
                 }),
                 onDone: {
                   target: "subscribing",
-                  actions: assign(({ context, event }) => ({
-                    ...switchedTo(context, event.output.id),
-                    sessions: upsertSession(context.sessions, event.output),
-                  })),
+                  actions: [
+                    // Creating a session also watches it: the one on screen until now is left.
+                    ({ context, event }) => leave(context, event.output.id),
+                    assign(({ context, event }) => ({
+                      ...switchedTo(context, event.output.id),
+                      sessions: upsertSession(context.sessions, event.output),
+                    })),
+                  ],
                 },
                 onError: {
                   target: "ready",
@@ -408,3 +411,9 @@ export const chatMachine = setup({
 });
 
 export type ChatMachine = typeof chatMachine;
+
+/** Stops watching the session on screen when the app moves to `next` (see `leaveSession`). */
+function leave(context: ChatContext, next: string): void {
+  if (!context.sessionId || context.sessionId === next) return;
+  context.socket.emit("session:unsubscribe", { sessionId: context.sessionId, requestId: crypto.randomUUID() });
+}
