@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import { type Subprocess, spawn } from "bun";
 
 /** Starts a bench server script in its own process and waits for its `URL=` line. */
@@ -58,3 +59,19 @@ export function summarize(samples: number[]) {
 }
 
 export const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+/** The 1-minute load average. */
+export function loadAverage(): number {
+  return loadavg()[0] ?? Number.NaN;
+}
+
+/** Above this at the start, a run is noisy: other work shared the cores it measured on. */
+export const NOISY_LOAD = 1.0;
+
+/** "Load average 0.4 → 0.9." — with a warning when the run started on a busy machine. */
+export function loadNote(before: number, after: number): string {
+  const note = `Load average ${before.toFixed(2)} → ${after.toFixed(2)}.`;
+  return before > NOISY_LOAD
+    ? `${note} **Noisy run: it started above ${NOISY_LOAD.toFixed(1)}; do not record these figures.**`
+    : note;
+}

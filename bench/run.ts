@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<string>> = {
   replay: async () => (await import("./replay.ts")).run(),
   lighthouse: async () => (await import("./lighthouse.ts")).run(),
   startup: async () => (await import("./startup.ts")).run(),
+  markdown: async () => (await import("./markdown.ts")).run(),
   "transcribe-overhead": async () => {
     const result = await (await import("./transcribe-overhead.ts")).run();
     return [
