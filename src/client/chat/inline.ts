@@ -147,49 +147,42 @@ class Lookahead {
     return list[lo] ?? -1;
   }
 
-  /** The `]` that closes the `[` at `at` (nested brackets allowed, escapes and code spans skipped), or -1. */
-  closeBracket(at: number): number {
-    if (!this.brackets) {
-      const { text } = this;
-      const pairs = new Map<number, number>();
-      const open: number[] = [];
-      for (let i = 0; i < text.length; i++) {
-        const ch = text[i];
-        if (ch === "\\") i++;
-        else if (ch === "`") {
-          let end = i;
-          while (text[end] === "`") end++;
-          const close = this.codeSpanEnd(i, end - i);
-          i = close === -1 ? end - 1 : close + (end - i) - 1;
-        } else if (ch === "[") open.push(i);
-        else if (ch === "]") {
-          const opener = open.pop();
-          if (opener !== undefined) pairs.set(opener, i);
-        }
+  /**
+   * Every `opener` matched to its `closer` (nested pairs allowed, escaped ones skipped) in one pass
+   * with a stack. Brackets skip code spans (a `]` in code closes nothing); parentheses (link
+   * destinations) do not span lines.
+   */
+  private pairs(opener: "[" | "(", closer: "]" | ")"): Map<number, number> {
+    const { text } = this;
+    const pairs = new Map<number, number>();
+    let open: number[] = [];
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i];
+      if (ch === "\\") i++;
+      else if (ch === opener) open.push(i);
+      else if (ch === closer) {
+        const at = open.pop();
+        if (at !== undefined) pairs.set(at, i);
+      } else if (ch === "\n" && opener === "(") open = [];
+      else if (ch === "`" && opener === "[") {
+        let end = i;
+        while (text[end] === "`") end++;
+        const close = this.codeSpanEnd(i, end - i);
+        i = close === -1 ? end - 1 : close + (end - i) - 1;
       }
-      this.brackets = pairs;
     }
+    return pairs;
+  }
+
+  /** The `]` that closes the `[` at `at`, or -1. */
+  closeBracket(at: number): number {
+    this.brackets ??= this.pairs("[", "]");
     return this.brackets.get(at) ?? -1;
   }
 
-  /** The `)` that closes the `(` at `at` on the same line (balanced parentheses inside), or -1. */
+  /** The `)` that closes the `(` at `at` on the same line, or -1. */
   closeParen(at: number): number {
-    if (!this.parens) {
-      const { text } = this;
-      const pairs = new Map<number, number>();
-      let open: number[] = [];
-      for (let i = 0; i < text.length; i++) {
-        const ch = text[i];
-        if (ch === "\\") i++;
-        else if (ch === "\n") open = [];
-        else if (ch === "(") open.push(i);
-        else if (ch === ")") {
-          const opener = open.pop();
-          if (opener !== undefined) pairs.set(opener, i);
-        }
-      }
-      this.parens = pairs;
-    }
+    this.parens ??= this.pairs("(", ")");
     return this.parens.get(at) ?? -1;
   }
 
