@@ -60,7 +60,7 @@ export function summarize(samples: number[]) {
 
 export const ms = (n: number) => `${n.toFixed(2)} ms`;
 
-/** The 1-minute load average. */
+/** The 1-minute load average: benchmarks print it before and after, and a run started above 1.0 is noise. */
 export function loadAverage(): number {
   return loadavg()[0] ?? Number.NaN;
 }

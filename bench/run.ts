@@ -2,10 +2,14 @@
  * `npm run bench`: every benchmark, each run side by side with its baseline,
  * printed as markdown for docs/benchmarks.md. `npm run bench -- NAME` runs one.
  */
+import { loadAverage, loadNote } from "./lib.ts";
+
 const benches: Record<string, () => Promise<string>> = {
   "turn-overhead": async () => (await import("./turn-overhead.ts")).run(),
   "protocol-throughput": async () => (await import("./protocol-throughput.ts")).run(),
   replay: async () => (await import("./replay.ts")).run(),
+  storage: async () => (await import("./storage.ts")).run(),
+  agents: async () => (await import("./agents.ts")).run(),
   lighthouse: async () => (await import("./lighthouse.ts")).run(),
   startup: async () => (await import("./startup.ts")).run(),
   markdown: async () => (await import("./markdown.ts")).run(),
@@ -26,8 +30,10 @@ const only = process.argv[2];
 console.log(`Benchmarks on ${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}\n`);
 for (const [name, bench] of Object.entries(benches)) {
   if (only && only !== name) continue;
-  console.log(`${await bench()}\n`);
+  const before = loadAverage();
+  const report = await bench();
+  const after = loadAverage();
+  // Measured on a busy machine, a benchmark measures the load, not the code.
+  console.log(`${report}\n\n${name}: ${loadNote(before, after)}\n`);
 }
 process.exit(0);
-
-export {};

@@ -4,9 +4,12 @@
  * - Precaches the versioned app shell (index.html + hashed assets + icons).
  * - Navigations: network first (fresh index.html when the server is up), else
  *   the cached shell, whose UI then says the server is unreachable.
- * - Hashed assets: cache first. Never touches Socket.IO, /api or /healthz.
+ * - Hashed assets: cache first. Never touches Socket.IO, /api, /healthz or a
+ *   pairing URL (`?token=`). Which request gets what: `swRoutes.ts`.
  * - A new version waits until the page asks it to take over ("Reload").
  */
+
+import { strategyFor } from "./swRoutes.ts";
 
 declare const __SW_VERSION__: string;
 declare const __PRECACHE__: readonly string[];
@@ -16,7 +19,6 @@ const CACHE_PREFIX = "pocket-agent-";
 const CACHE = `${CACHE_PREFIX}${__SW_VERSION__}`;
 const SHELL = "/index.html";
 const NAVIGATION_TIMEOUT_MS = 4_000;
-const NEVER_CACHED = ["/socket.io/", "/api/", "/healthz", "/_bun/"];
 
 const OFFLINE_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Pocket Agent</title><body style="font-family:system-ui,sans-serif;padding:2rem;max-width:32rem;margin:auto;line-height:1.5"><h1 style="font-size:1.25rem">Can't reach the server</h1><p>Pocket Agent on your workstation is not answering. Check that it is running and that this device can reach it, then reload.</p></body></html>`;
 
@@ -86,16 +88,9 @@ async function networkFirst(request: Request): Promise<Response> {
 
 sw.addEventListener("fetch", (event) => {
   const { request } = event;
-  if (request.method !== "GET") return;
-  const url = new URL(request.url);
-  if (url.origin !== sw.location.origin) return;
-  if (NEVER_CACHED.some((prefix) => url.pathname.startsWith(prefix))) return;
-  if (request.mode === "navigate") {
-    event.respondWith(navigate(request));
-    return;
-  }
-  if (__PRECACHE__.includes(url.pathname)) {
-    event.respondWith(url.pathname === SHELL ? networkFirst(request) : cacheFirst(request));
-  }
-  // Anything else goes to the network untouched.
+  const strategy = strategyFor(request, sw.location.origin, __PRECACHE__);
+  // null: anything else goes to the network untouched.
+  if (strategy === "navigate") event.respondWith(navigate(request));
+  else if (strategy === "network-first") event.respondWith(networkFirst(request));
+  else if (strategy === "cache-first") event.respondWith(cacheFirst(request));
 });

@@ -1,7 +1,9 @@
-import { homedir } from "node:os";
+import { homedir, totalmem } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { z } from "zod";
 import { ModelName } from "../shared/messages.ts";
+import { tokenWeakness } from "./auth/strength.ts";
+import { isLoopbackHost } from "./auth/tls.ts";
 
 /**
  * The server's whole configuration, parsed once from the environment at start.
@@ -14,8 +16,21 @@ const Env = z.object({
   POCKET_DATA_DIR: z.string().min(1).optional(),
   /** One or more allowed working-directory roots, separated by the OS path delimiter (':'). */
   POCKET_WORKDIR: z.string().min(1).optional(),
-  POCKET_TOKEN: z.string().min(16, "POCKET_TOKEN must be at least 16 characters").optional(),
+  POCKET_TOKEN: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      const weakness = value === undefined || value.trim() === "" ? null : tokenWeakness(value.trim());
+      if (weakness) ctx.addIssue({ code: "custom", message: weakness });
+    }),
   POCKET_ALLOWED_ORIGINS: z.string().optional(),
+  /** The origin browsers use when a proxy in front terminates HTTPS (e.g. `tailscale serve`). */
+  POCKET_PUBLIC_URL: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || value.trim() === "" || publicOrigin(value) !== null, {
+      message: "POCKET_PUBLIC_URL must be an origin like https://box.tailnet.ts.net (no path)",
+    }),
   POCKET_TLS_CERT: z.string().optional(),
   POCKET_TLS_KEY: z.string().optional(),
   /** Close a session's warm agent process after this long without a turn. */
@@ -28,7 +43,8 @@ const Env = z.object({
   /** Upper bound on agent steps per message; unset means the CLI's own behaviour. */
   POCKET_MAX_TURNS: z.coerce.number().int().min(1).optional(),
   POCKET_CLAUDE_PATH: z.string().optional(),
-  NODE_ENV: z.string().optional(),
+  /** Agent processes (Claude Code CLIs) alive at once; further turns wait for one to be free. */
+  POCKET_MAX_AGENTS: z.coerce.number().int().min(1).max(1_000).optional(),
 });
 
 export interface Config {
@@ -44,6 +60,14 @@ export interface Config {
   defaultModel: string;
   maxTurns?: number;
   claudePath?: string;
+  maxAgents: number;
+  /** The browser-facing origin behind a proxy (`POCKET_PUBLIC_URL`), normalized; unset when browsers reach the server directly. */
+  publicUrl?: string;
+  /**
+   * False only with `--dev` (`npm run dev`): the client bundled on request with hot reload.
+   * Production is the default whatever NODE_ENV says, so a bare `bun src/server/main.ts` cannot
+   * start the development server by accident.
+   */
   production: boolean;
 }
 
@@ -59,15 +83,21 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   }
   const e = parsed.data;
   const lan = argv.includes("--lan");
+  const dev = argv.includes("--dev");
+  const host = lan && e.HOST === "127.0.0.1" ? "0.0.0.0" : e.HOST;
+  // Bun's development server answers its own routes (/_bun/hmr accepts any Origin): never beyond this machine.
+  if (dev && (lan || !isLoopbackHost(host))) {
+    throw new ConfigError("--dev serves the development build on loopback only: drop --lan (and HOST) or drop --dev.");
+  }
   return {
     port: e.PORT,
-    host: lan && e.HOST === "127.0.0.1" ? "0.0.0.0" : e.HOST,
+    host,
     dataDir: resolve(e.POCKET_DATA_DIR ?? join(homedir(), ".pocket-agent")),
     workdirRoots: (e.POCKET_WORKDIR ?? process.cwd())
       .split(delimiter)
       .filter(Boolean)
       .map((p) => resolve(p)),
-    token: e.POCKET_TOKEN,
+    token: e.POCKET_TOKEN?.trim() || undefined,
     allowedOrigins: (e.POCKET_ALLOWED_ORIGINS ?? "")
       .split(",")
       .map((s) => s.trim())
@@ -78,6 +108,31 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     defaultModel: e.POCKET_DEFAULT_MODEL,
     maxTurns: e.POCKET_MAX_TURNS,
     claudePath: e.POCKET_CLAUDE_PATH,
-    production: e.NODE_ENV === "production",
+    maxAgents: e.POCKET_MAX_AGENTS ?? defaultMaxAgents(),
+    publicUrl: e.POCKET_PUBLIC_URL?.trim() ? (publicOrigin(e.POCKET_PUBLIC_URL) ?? undefined) : undefined,
+    production: !dev,
   };
+}
+
+/** `scheme://host[:port]` of an http(s) URL without path, query or credentials; null otherwise. */
+function publicOrigin(value: string): string | null {
+  try {
+    const url = new URL(value.trim());
+    const bare = url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
+    return bare && (url.protocol === "https:" || url.protocol === "http:") ? url.origin.toLowerCase() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Peak RSS of one Claude Code CLI measured here (docs/benchmarks.md, "agents"), rounded up. */
+const AGENT_RSS_BYTES = 220 * 1024 * 1024;
+
+/**
+ * A quarter of the machine's memory in agent processes, between 2 and 8: a laptop with 8 GB
+ * keeps 8 sessions warm (about 1.7 GB), a 2 GB box 2. More parallel agents than that is rarely
+ * what one person wants, and each one also spends API budget.
+ */
+export function defaultMaxAgents(memoryBytes = totalmem()): number {
+  return Math.min(8, Math.max(2, Math.floor(memoryBytes / 4 / AGENT_RSS_BYTES)));
 }

@@ -2,7 +2,9 @@ import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import { createSdkRunner } from "./agent/sdkRunner.ts";
+import { TranscriptMirror } from "./agent/transcriptMirror.ts";
 import type { AgentRunner } from "./agent/types.ts";
+import { createHostAllowlist } from "./auth/hosts.ts";
 import {
   configuredOrigins,
   createAuth,
@@ -17,12 +19,14 @@ import {
 import { Bus } from "./bus.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";
 import { createClientAssets } from "./http/client.ts";
-import { createRouter, json } from "./http/router.ts";
+import { createGate } from "./http/gate.ts";
+import { createRouter, jsonError } from "./http/router.ts";
 import { createLogger } from "./logger.ts";
+import { forgetSecrets } from "./secrets.ts";
 import { SessionService } from "./sessions/sessionService.ts";
 import { SessionStore } from "./sessions/store.ts";
-import { createSocketServer } from "./socket/socketServer.ts";
-import { openDatabase } from "./storage/database.ts";
+import { createSocketServer, MAX_PACKET_BYTES } from "./socket/socketServer.ts";
+import { openDatabase, secureDataDir } from "./storage/database.ts";
 import { parseTranscriptionConfig } from "./transcription/config.ts";
 import { createTranscribeHandler, transcribeBodyLimit } from "./transcription/transcribeHandler.ts";
 
@@ -30,14 +34,19 @@ const log = createLogger("server");
 
 export interface StartOptions {
   config: Config;
-  /** Replaces the real Claude Code runner (tests, benchmarks). */
-  runner?: AgentRunner;
-  /** The PWA's assets; omitted in tests that only speak the protocol. */
-  clientAssets?: (req: Request) => Promise<Response | null>;
+  /**
+   * Replaces the real Claude Code runner (tests, benchmarks): a runner, or a function that makes
+   * one with the server's transcript mirror (to drive the real CLI with test settings).
+   */
+  runner?: AgentRunner | ((deps: { transcripts: TranscriptMirror }) => AgentRunner);
+  /** The PWA's assets (given the decoded path); omitted in tests that only speak the protocol. */
+  clientAssets?: (req: Request, path: string) => Promise<Response | null>;
   /** sha256 CSP sources of the inline scripts in the served index.html. */
   scriptHashes?: string[];
   /** Bun HTML-import routes (development only: the client bundled on request, with HMR). */
   routes?: Record<string, Bun.HTMLBundle>;
+  /** Called with the server's own origin once it listens (development: the page is fetched from its internal route). */
+  onListening?: (origin: string) => void;
 }
 
 export interface RunningServer {
@@ -56,30 +65,41 @@ export async function startServer({
   clientAssets,
   scriptHashes = [],
   routes,
+  onListening,
 }: StartOptions): Promise<RunningServer> {
+  await secureDataDir(config.dataDir);
   const token = await loadOrCreateToken(config.dataDir, config.token);
   const tls = await resolveTls(config);
   const https = tls !== null;
-  const auth = createAuth({
-    token,
-    secureCookies: https,
-    allowedOrigins: [
-      ...configuredOrigins({ host: config.host, port: config.port, https, names: tls?.names }),
-      ...parseAllowedOrigins(config.allowedOrigins),
-    ],
-  });
+  // Behind a proxy that terminates HTTPS (POCKET_PUBLIC_URL=https://…) the browser is on HTTPS
+  // although this server is not: cookies and HSTS follow what the browser sees.
+  const browserHttps = https || config.publicUrl?.startsWith("https:") === true;
+  const allowedOrigins = [
+    ...configuredOrigins({ host: config.host, port: config.port, https, names: tls?.names }),
+    ...parseAllowedOrigins(config.allowedOrigins),
+    ...(config.publicUrl ? [config.publicUrl] : []),
+  ];
+  const auth = createAuth({ token, secureCookies: browserHttps, allowedOrigins });
 
   const transcriptionConfig = parseTranscriptionConfig(process.env);
+  // Both configurations hold what they need: nothing started from here on inherits the secrets.
+  forgetSecrets(process.env);
   const transcription = createTranscribeHandler(transcriptionConfig);
   const db = openDatabase(config.dataDir);
   const bus = new Bus();
+  const transcripts = new TranscriptMirror(db);
   const service = new SessionService({
     store: new SessionStore(db),
-    runner: runner ?? createSdkRunner({ maxTurns: config.maxTurns, pathToClaudeCodeExecutable: config.claudePath }),
+    runner:
+      typeof runner === "function"
+        ? runner({ transcripts })
+        : (runner ??
+          createSdkRunner({ maxTurns: config.maxTurns, pathToClaudeCodeExecutable: config.claudePath, transcripts })),
     bus,
     defaultModel: config.defaultModel,
     workdirRoots: config.workdirRoots,
     idleTimeoutMs: config.idleTimeoutMs,
+    maxAgents: config.maxAgents,
     // Claude Code itself refuses bypassPermissions as root unless IS_SANDBOX=1.
     bypassAllowed: process.getuid?.() !== 0 || process.env.IS_SANDBOX === "1",
   });
@@ -92,10 +112,19 @@ export async function startServer({
     auth: createSocketAuthHooks(auth),
   });
   let ready = false;
+  const secure = (res: Response, req?: Request) =>
+    withSecurityHeaders(res, { https: browserHttps, scriptHashes, host: req?.headers.get("host") });
+  const transcribeLimit = transcribeBodyLimit(transcriptionConfig);
   const fetch = createRouter({
     engine,
     auth,
-    secure: (res, req) => withSecurityHeaders(res, { https, scriptHashes, host: req.headers.get("host") }),
+    gate: createGate({
+      hostAllowed: createHostAllowlist({ listenHost: config.host, names: tls?.names, origins: allowedOrigins }),
+      bodyLimit: (path) =>
+        path === "/api/transcribe" ? transcribeLimit : path.startsWith("/socket.io/") ? MAX_PACKET_BYTES : SMALL_BODY,
+      needsLength: (path) => path.startsWith("/socket.io/"),
+    }),
+    secure,
     isReady: () => ready,
     clientAssets,
     transcribe: (req) => transcription.handle(req),
@@ -108,18 +137,23 @@ export async function startServer({
     port: config.port,
     ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     idleTimeout: handler.idleTimeout,
-    maxRequestBodySize: Math.max(handler.maxRequestBodySize, transcribeBodyLimit(transcriptionConfig)),
+    // The most any route accepts; each route's own cap is the gate's.
+    maxRequestBodySize: Math.max(handler.maxRequestBodySize, transcribeLimit),
     websocket: handler.websocket,
-    ...(routes ? { routes, development: { hmr: true, console: true } } : {}),
+    // No `console`: it would echo what any page sends to /_bun/hmr into the terminal that shows the pairing banner.
+    ...(routes ? { routes, development: { hmr: true, console: false } } : {}),
     fetch,
     error(error) {
       log.error("request failed", { error: error.stack ?? String(error) });
-      return json(500, { error: "Internal server error.", code: "INTERNAL_ERROR" });
+      return secure(jsonError(500, "INTERNAL_ERROR", "Internal server error."));
     },
   });
   ready = true;
   const port = server.port ?? config.port;
   const url = `${https ? "https" : "http"}://${publicHost(config.host)}:${port}`;
+  onListening?.(
+    `${https ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
+  );
   log.info("listening", { url, https, dataDir: config.dataDir, workdirRoots: config.workdirRoots });
 
   return {
@@ -127,7 +161,7 @@ export async function startServer({
     port,
     https,
     service,
-    pairingUrl: pairingUrl(url, token),
+    pairingUrl: pairingUrl(config.publicUrl ?? url, token),
     async stop() {
       ready = false;
       await io.close();
@@ -138,6 +172,9 @@ export async function startServer({
     },
   };
 }
+
+/** The cap on request bodies for routes that take none or a small one (pairing takes 4 KB). */
+const SMALL_BODY = 64 * 1024;
 
 /** The address a phone can reach: for a wildcard bind, the first LAN IPv4 address. */
 function publicHost(host: string): string {
@@ -160,13 +197,24 @@ if (import.meta.main) {
     }
     throw error;
   }
-  const assets = await createClientAssets({ dev: !config.production, distDir: resolve(import.meta.dir, "../../dist") });
-  const running = await startServer({
-    config,
-    clientAssets: assets.fetch,
-    scriptHashes: assets.scriptHashes,
-    ...(config.production ? {} : { routes: assets.routes as Record<string, Bun.HTMLBundle> }),
-  });
+  let running: RunningServer;
+  try {
+    const assets = await createClientAssets({
+      dev: !config.production,
+      distDir: resolve(import.meta.dir, "../../dist"),
+    });
+    running = await startServer({
+      config,
+      clientAssets: assets.fetch,
+      scriptHashes: assets.scriptHashes,
+      ...(config.production ? {} : { routes: assets.routes as Record<string, Bun.HTMLBundle> }),
+      onListening: assets.listening,
+    });
+  } catch (error) {
+    // A weak token file, a missing build, a busy port: the reason, not a stack trace.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
   console.log(`Pocket Agent ${packageJson.version} on ${running.url}`);
   printPairingBanner(running.pairingUrl);
   const shutdown = async (signal: string) => {

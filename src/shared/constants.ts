@@ -14,8 +14,8 @@ export const LIMITS = {
   pathChars: 4_096,
   modelChars: 100,
   historyPage: 500,
-  /** Events replayed on a subscribe that does not say where to start. */
-  tailEvents: 300,
+  /** Turns replayed on a subscribe that does not say where to start. */
+  tailTurns: 10,
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -33,6 +33,9 @@ export const ERROR_CODES = [
   "BYPASS_NOT_ALLOWED",
   "UNAUTHORIZED",
   "RATE_LIMITED",
+  // HTTP only: a path or method the server does not serve
+  "NOT_FOUND",
+  "METHOD_NOT_ALLOWED",
   // turn outcomes
   "CANCELLED",
   "INTERRUPTED",
@@ -62,6 +65,8 @@ export const errorCodeMeaning: Record<ErrorCode, string> = {
   BYPASS_NOT_ALLOWED: "Skipping permission checks is not allowed on this server.",
   UNAUTHORIZED: "This device is not paired with the server.",
   RATE_LIMITED: "Too many attempts. Wait a minute and try again.",
+  NOT_FOUND: "The server has no such endpoint.",
+  METHOD_NOT_ALLOWED: "The endpoint does not take this HTTP method.",
   CANCELLED: "Stopped before it finished.",
   INTERRUPTED: "The server restarted while this was running.",
   AGENT_CRASHED: "The agent process stopped unexpectedly. Send again to resume.",

@@ -118,6 +118,8 @@ export const SessionSubscribe = z.object({
   afterSeq: Seq.optional(),
   requestId: RequestId,
 });
+/** Stop watching a session (its turns you sent still report their outcome to you). */
+export const SessionUnsubscribe = z.object({ sessionId: SessionId, requestId: RequestId });
 export const SessionHistoryRequest = z.object({
   sessionId: SessionId,
   /** Return events with `seq < beforeSeq`, newest page first. */
@@ -145,6 +147,11 @@ export const ChatQueued = SessionEventBase.extend({
   requestId: RequestId,
   message: z.string(),
   at: z.iso.datetime(),
+  /**
+   * Why it does not start at once: another turn of this session runs first (`turn`), or every
+   * agent process the server allows is busy (`agent`, see POCKET_MAX_AGENTS). Absent: it starts now.
+   */
+  waitingFor: z.enum(["turn", "agent"]).optional(),
 });
 export const ChatStarted = SessionEventBase.extend({ requestId: RequestId, at: z.iso.datetime() });
 export const ChatDelta = SessionEventBase.extend({ requestId: RequestId, text: z.string() });
@@ -160,6 +167,16 @@ export const ChatResponse = SessionEventBase.extend({
   requestId: RequestId,
   durationMs: z.number().nonnegative(),
   costUsd: z.number().nonnegative().optional(),
+});
+/**
+ * Something the user should know about a turn that is neither output nor failure.
+ * `context_lost`: the agent's earlier conversation could not be found (no transcript, no mirror),
+ * so this turn runs in a new conversation that does not remember the earlier turns.
+ */
+export const ChatNotice = SessionEventBase.extend({
+  requestId: RequestId,
+  kind: z.enum(["context_lost"]),
+  message: z.string(),
 });
 /** The agent wants to use a tool that needs the user's approval. */
 export const PermissionRequest = SessionEventBase.extend({
@@ -198,6 +215,7 @@ export const SessionCreated = Session.extend({ requestId: RequestId });
 export const SessionUpdated = z.object({ session: Session, requestId: RequestId.optional() });
 export const SessionDeleted = z.object({ sessionId: SessionId, requestId: RequestId.optional() });
 export const PermissionError = ErrorPayload;
+export const SessionUnsubscribed = z.object({ sessionId: SessionId, requestId: RequestId });
 export const SessionSubscribed = z.object({
   sessionId: SessionId,
   requestId: RequestId,
@@ -216,6 +234,7 @@ export const clientEvents = {
   "session:list": SessionListRequest,
   "session:create": SessionCreate,
   "session:subscribe": SessionSubscribe,
+  "session:unsubscribe": SessionUnsubscribe,
   "session:history": SessionHistoryRequest,
   "session:update": SessionUpdate,
   "session:delete": SessionDelete,
@@ -230,6 +249,7 @@ export const sessionEvents = {
   log: Log,
   "chat:response": ChatResponse,
   "chat:error": ChatError,
+  "chat:notice": ChatNotice,
   "permission:request": PermissionRequest,
   "permission:resolved": PermissionResolved,
 } as const;
@@ -241,6 +261,7 @@ export const SessionEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("log"), payload: Log }),
   z.object({ type: z.literal("chat:response"), payload: ChatResponse }),
   z.object({ type: z.literal("chat:error"), payload: ChatError.extend({ sessionId: SessionId, seq: Seq }) }),
+  z.object({ type: z.literal("chat:notice"), payload: ChatNotice }),
   z.object({ type: z.literal("permission:request"), payload: PermissionRequest }),
   z.object({ type: z.literal("permission:resolved"), payload: PermissionResolved }),
 ]);
@@ -263,6 +284,7 @@ export const serverEvents = {
   "session:updated": SessionUpdated,
   "session:deleted": SessionDeleted,
   "session:subscribed": SessionSubscribed,
+  "session:unsubscribed": SessionUnsubscribed,
   "session:history": SessionHistory,
   "session:error": SessionError,
   "permission:error": PermissionError,

@@ -30,7 +30,8 @@ afterAll(async () => {
 });
 
 async function startServerProcess(): Promise<{ proc: Subprocess<"ignore", "pipe", "inherit">; url: string }> {
-  const proc = spawn([process.execPath, "src/server/main.ts"], {
+  // --dev: no client build needed; this test speaks only the protocol.
+  const proc = spawn([process.execPath, "src/server/main.ts", "--dev"], {
     env: {
       ...process.env,
       ...agentEnv.env,
@@ -93,8 +94,27 @@ test(
         (m) => "seq" in m.payload && m.payload.sessionId === session.id && m.type !== "session:updated",
       );
       const seqs = replayed.map((m) => (m.payload as { seq: number }).seq);
-      // Everything the client saw before the kill is still there, numbered the same, with no gap.
-      expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+      // Everything the client saw before the kill is still there, numbered the same, except the streamed
+      // pieces: the answered turn's text is in its chat:response, the interrupted turn's in one delta.
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      const seenSeqs = (type: string, requestId?: string) =>
+        seen
+          .filter(
+            (m) => m.type === type && (!requestId || (m.payload as { requestId: string }).requestId === requestId),
+          )
+          .map((m) => (m.payload as { seq: number }).seq);
+      for (const type of ["chat:queued", "chat:started", "log", "chat:response"]) {
+        expect(seqs).toEqual(expect.arrayContaining(seenSeqs(type)));
+      }
+      const partial = replayed.filter((m) => m.type === "chat:delta");
+      expect(partial.map((m) => (m.payload as { seq: number }).seq)).toEqual([
+        Math.min(...seenSeqs("chat:delta", running)),
+      ]);
+      const seenText = seen
+        .filter((m) => m.type === "chat:delta" && (m.payload as { requestId: string }).requestId === running)
+        .map((m) => (m.payload as { text: string }).text)
+        .join("");
+      expect((partial[0]?.payload as { text: string } | undefined)?.text.startsWith(seenText)).toBe(true);
       expect(seqs.at(-1)).toBe(subscribed.lastSeq);
       expect(subscribed.lastSeq).toBeGreaterThan(lastSeen);
       expect(replayed.filter((m) => m.type === "chat:response").map((m) => m.payload.requestId)).toEqual([done]);

@@ -1,11 +1,13 @@
+import { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createSdkRunner } from "../../src/server/agent/sdkRunner.ts";
+import type { TranscriptMirror } from "../../src/server/agent/transcriptMirror.ts";
 import { setLogLevel } from "../../src/server/logger.ts";
 import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
 import { type FakeAnthropic, httpError, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
-import { startTestServer, TestClients, type TestServer } from "../fixtures/testServer.ts";
+import { startTestServer, type TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
 /**
  * Every protocol event once more, end to end through the real stack: a
@@ -19,9 +21,16 @@ let server: TestServer;
 let pids: number[];
 const clients = new TestClients(() => server.url);
 
+async function subscribeFrom(client: TestClient, sessionId: string): Promise<void> {
+  const requestId = crypto.randomUUID();
+  client.socket.emit("session:subscribe", { sessionId, requestId, afterSeq: 0 });
+  await client.next("session:subscribed", (p) => p.requestId === requestId);
+}
+
 async function start(dataDir?: string, workdir?: string) {
   pids = [];
-  const runner = createSdkRunner({ maxTurns: 4, env: agentEnv.env, onSpawn: (pid) => pids.push(pid) });
+  const runner = ({ transcripts }: { transcripts: TranscriptMirror }) =>
+    createSdkRunner({ maxTurns: 4, env: agentEnv.env, onSpawn: (pid) => pids.push(pid), transcripts });
   return startTestServer({ runner, dataDir, workdir: workdir ?? agentEnv.cwd });
 }
 
@@ -182,6 +191,68 @@ describe("real Claude Code CLI through the server", () => {
       const request = api.log.findLast((r) => r.userText === "what is my name");
       expect(JSON.stringify(request?.body.messages)).toContain("my name is Ada");
       expect(existsSync(join(agentEnv.configDir, "projects"))).toBe(true);
+    },
+    TIMEOUT,
+  );
+  test(
+    "the CLI's transcript deleted, the server restarted: the conversation resumes from the mirror",
+    async () => {
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const first = client.send(session.id, "the secret fruit is quince");
+      await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
+      client.close();
+      await server.stop();
+      // Claude Code's cleanupPeriodDays, or a wiped ~/.claude: every transcript file is gone.
+      rmSync(join(agentEnv.configDir, "projects"), { recursive: true, force: true });
+
+      server = await start(server.dataDir, server.workdir);
+      const again = await clients.connect();
+      await subscribeFrom(again, session.id);
+      const second = again.send(session.id, "which fruit did I name");
+      const response = await again.next("chat:response", (p) => p.requestId === second, { timeoutMs: TIMEOUT });
+      expect(response.response).toBe("Echo: which fruit did I name");
+      const request = api.log.findLast((r) => r.userText === "which fruit did I name");
+      expect(JSON.stringify(request?.body.messages)).toContain("the secret fruit is quince");
+      expect(again.all("chat:notice")).toEqual([]);
+      expect(again.all("chat:error")).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "neither transcript nor mirror: the message runs in a new conversation, with a notice, no error",
+    async () => {
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const first = client.send(session.id, "the secret fruit is quince");
+      await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
+      client.close();
+      await server.stop();
+      rmSync(join(agentEnv.configDir, "projects"), { recursive: true, force: true });
+      const db = new Database(join(server.dataDir, "pocket-agent.sqlite"));
+      db.run("DELETE FROM transcript_entries");
+      db.close();
+
+      server = await start(server.dataDir, server.workdir);
+      const again = await clients.connect();
+      await subscribeFrom(again, session.id);
+      const second = again.send(session.id, "which fruit did I name");
+      const response = await again.next("chat:response", (p) => p.requestId === second, { timeoutMs: TIMEOUT });
+      expect(response.response).toBe("Echo: which fruit did I name");
+      const notice = again.all("chat:notice").find((n) => n.requestId === second);
+      expect(notice?.kind).toBe("context_lost");
+      expect(notice?.seq).toBeLessThan(response.seq);
+      expect(again.all("chat:error")).toEqual([]);
+      const request = api.log.findLast((r) => r.userText === "which fruit did I name");
+      expect(JSON.stringify(request?.body.messages)).not.toContain("quince");
+
+      // The new conversation is the session's from now on: the next message remembers this one.
+      const third = again.send(session.id, "and now");
+      await again.next("chat:response", (p) => p.requestId === third, { timeoutMs: TIMEOUT });
+      const latest = api.log.findLast((r) => r.userText === "and now");
+      expect(JSON.stringify(latest?.body.messages)).toContain("which fruit did I name");
+      expect(again.all("chat:notice")).toHaveLength(1);
     },
     TIMEOUT,
   );

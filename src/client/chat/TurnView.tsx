@@ -86,7 +86,7 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs }: 
           ) : null}
           {turn.status === "queued" ? (
             <p className="inline-flex items-center gap-2 text-muted-foreground text-xs">
-              <ClockIcon className="size-3.5" /> Queued
+              <ClockIcon className="size-3.5" /> {turn.waitingFor === "agent" ? "Waiting for a free agent" : "Queued"}
               <Button
                 variant="outline"
                 size="sm"
@@ -125,6 +125,11 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs }: 
 
       {turn.status === "running" || turn.status === "done" || (turn.status === "error" && !turn.local) ? (
         <div className="max-w-full space-y-2" aria-busy={running ? "true" : undefined}>
+          {turn.notice ? (
+            <p className="rounded-lg border border-warning/40 px-3 py-2 text-warning text-xs" role="note">
+              {turn.notice}
+            </p>
+          ) : null}
           {running || (turn.status === "error" && logsCount > 0 && !hasReply) ? (
             <Activity logs={turn.logs} cwd={cwd} running={running} />
           ) : null}

@@ -476,14 +476,12 @@ describe("dedupe and history", () => {
   test("only the recent tail is replayed on open; Load earlier pages back with session:history", async () => {
     const server = new FakeServer();
     const session = server.addSession();
-    // 400 events: two full turns' worth of deltas.
-    const socketless = new FakeSocket(server);
-    void socketless;
-    for (let i = 0; i < 2; i++) {
+    // 12 turns of 30 events: the tail is the last LIMITS.tailTurns (10) of them.
+    const state = server.sessions.get(session.id);
+    if (!state) throw new Error("no state");
+    for (let i = 0; i < 12; i++) {
       const requestId = crypto.randomUUID();
-      const state = server.sessions.get(session.id);
-      if (!state) throw new Error("no state");
-      for (let n = 0; n < 200; n++) {
+      for (let n = 0; n < 30; n++) {
         const seq = state.session.lastSeq + 1;
         state.session = { ...state.session, lastSeq: seq };
         state.events.push(
@@ -499,17 +497,17 @@ describe("dedupe and history", () => {
     const h = start({ server });
     let snap = await h.until(subscribedTo(session.id));
     expect(snap.context.events).toHaveLength(300);
-    expect(snap.context.events[0]?.payload.seq).toBe(101);
+    expect(snap.context.events[0]?.payload.seq).toBe(61);
     expect(snap.context.hasEarlier).toBe(true);
-    expect(snap.context.turns[0]?.message).toBeNull(); // its chat:queued is older than the tail
+    expect(snap.context.turns[0]?.message).toBe("turn 2");
 
     h.actor.send({ type: "LOAD_EARLIER" });
     h.actor.send({ type: "LOAD_EARLIER" }); // a double tap sends one request
-    snap = await h.until((s) => s.matches({ connected: { history: "idle" } }) && s.context.events.length === 400);
+    snap = await h.until((s) => s.matches({ connected: { history: "idle" } }) && s.context.events.length === 360);
     expect(server.requests("session:history")).toHaveLength(1);
-    expect(server.requests("session:history")[0]?.beforeSeq).toBe(101);
+    expect(server.requests("session:history")[0]?.beforeSeq).toBe(61);
     expect(snap.context.hasEarlier).toBe(false);
-    expect(snap.context.turns.map((t) => t.message)).toEqual(["turn 0", "turn 1"]);
+    expect(snap.context.turns.map((t) => t.message)).toEqual(Array.from({ length: 12 }, (_, i) => `turn ${i}`));
   });
 
   test("switching sessions persists the choice and subscribes to the new one", async () => {
@@ -522,6 +520,10 @@ describe("dedupe and history", () => {
     expect(h.actor.getSnapshot().context.events).toEqual([]);
     await h.until(subscribedTo(a.id));
     expect(h.storage.getItem(LAST_SESSION_KEY)).toBe(a.id);
+    // The server keeps a socket in every session it subscribed to: the one left is unsubscribed.
+    expect(server.requests("session:unsubscribe").map((r) => r.sessionId)).toEqual([b.id]);
+    expect(server.isSubscribed(b.id)).toBe(false);
+    expect(server.isSubscribed(a.id)).toBe(true);
   });
 
   test("creating a session switches to it", async () => {

@@ -119,6 +119,15 @@ export const chatMachine = setup({
     enqueueSend: assign(({ context, event }) => (event.type === "SEND" ? enqueueSend(context, event) : {})),
     retrySend: assign(({ context, event }) => (event.type === "RETRY" ? retrySend(context, event.requestId) : {})),
     discardSend: assign(({ context, event }) => (event.type === "DISCARD" ? dropSend(context, event.requestId) : {})),
+    /**
+     * The server keeps a socket in every session it subscribed to (decision 021): stop watching the
+     * one on screen before moving on, or its stream keeps coming. Sent in order after its subscribe,
+     * so it also ends a subscribe still in flight. The reply changes nothing here.
+     */
+    leaveSession: ({ context, event }) => {
+      if (event.type !== "SWITCH_SESSION" || !context.sessionId || event.sessionId === context.sessionId) return;
+      context.socket.emit("session:unsubscribe", { sessionId: context.sessionId, requestId: crypto.randomUUID() });
+    },
     switchSession: assign(({ context, event }) =>
       event.type === "SWITCH_SESSION" && event.sessionId !== context.sessionId
         ? switchedTo(context, event.sessionId)
@@ -224,7 +233,11 @@ export const chatMachine = setup({
         session: {
           initial: "routing",
           on: {
-            SWITCH_SESSION: { guard: "isOtherSession", target: ".subscribing", actions: "switchSession" },
+            SWITCH_SESSION: {
+              guard: "isOtherSession",
+              target: ".subscribing",
+              actions: ["leaveSession", "switchSession"],
+            },
             NEW_SESSION: { target: ".creating" },
             RESUBSCRIBE: { guard: "hasSession", target: ".subscribing" },
           },

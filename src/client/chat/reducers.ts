@@ -77,6 +77,7 @@ export function asSessionEvent(message: ServerMessage): SessionEvent | null {
     case "chat:delta":
     case "log":
     case "chat:response":
+    case "chat:notice":
     case "permission:request":
     case "permission:resolved":
       return message;
@@ -137,6 +138,7 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "session:history":
     case "session:error":
     case "permission:error":
+    case "session:unsubscribed":
       // Replies to this client's own requests: the request actors settle them.
       return {};
     case "chat:queued":
@@ -145,6 +147,7 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "log":
     case "chat:response":
     case "chat:error":
+    case "chat:notice":
     case "permission:request":
     case "permission:resolved": {
       const event = asSessionEvent(message);

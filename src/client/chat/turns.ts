@@ -53,6 +53,10 @@ export interface Turn {
   durationMs: number | null;
   costUsd: number | null;
   error: { code: ErrorCode; message: string } | null;
+  /** While queued: behind another turn of the session, or waiting for a free agent process. */
+  waitingFor: "turn" | "agent" | null;
+  /** Said by the server about this turn: e.g. the agent lost its earlier context. */
+  notice: string | null;
   /** Approvals asked for during this turn, in order. */
   permissions: TurnPermission[];
   /** Seq of the first event of this turn that is loaded (Infinity while only local). */
@@ -112,6 +116,8 @@ function emptyTurn(requestId: string, firstSeq: number): Turn {
     durationMs: null,
     costUsd: null,
     error: null,
+    waitingFor: null,
+    notice: null,
     permissions: [],
     firstSeq,
     local: false,
@@ -128,6 +134,12 @@ function applyEvent(event: SessionEvent, turnFor: TurnFor): void {
       const turn = turnFor(event.payload.requestId, event.payload.seq);
       turn.message = event.payload.message;
       turn.at = event.payload.at;
+      turn.waitingFor = event.payload.waitingFor ?? null;
+      break;
+    }
+    case "chat:notice": {
+      const turn = turnFor(event.payload.requestId, event.payload.seq);
+      turn.notice = event.payload.message;
       break;
     }
     case "chat:started": {

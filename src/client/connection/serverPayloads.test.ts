@@ -81,6 +81,15 @@ describe("server payloads at the socket boundary", () => {
     expect(page?.events).toEqual([{ type: "chat:started", payload: { sessionId, seq: 1, requestId, at: "x" } }]);
   });
 
+  test("why a turn waits, and a notice, pass; values from a newer server degrade instead of dropping the event", () => {
+    const queued = { sessionId, seq: 2, requestId, message: "hi", at: "x" };
+    expect(parseServerPayload("chat:queued", { ...queued, waitingFor: "agent" })?.waitingFor).toBe("agent");
+    expect(parseServerPayload("chat:queued", { ...queued, waitingFor: "quota" })?.waitingFor).toBe("turn");
+    const notice = { sessionId, seq: 3, requestId, kind: "something_new", message: "Said for people." };
+    expect(parseServerPayload("chat:notice", notice)?.message).toBe("Said for people.");
+    expect(parseServerPayload("session:unsubscribed", { sessionId, requestId })).toEqual({ sessionId, requestId });
+  });
+
   test("not an object at all: dropped", () => {
     expect(parseServerPayload("connection", null)).toBeNull();
     expect(parseServerPayload("session:subscribed", [sessionId])).toBeNull();

@@ -148,7 +148,15 @@ const error = { message: str, code: errorCode, requestId: str, sessionId: option
 const eventBase = { sessionId: str, seq: count };
 
 const sessionEventPayloads = {
-  "chat:queued": object(extend(eventBase, { requestId: str, message: str, at: str })),
+  "chat:queued": object(
+    extend(eventBase, {
+      requestId: str,
+      message: str,
+      at: str,
+      // A reason this app does not know yet still shows the message as queued.
+      waitingFor: optional(oneOf(["turn", "agent"], "turn")),
+    }),
+  ),
   "chat:started": object(extend(eventBase, { requestId: str, at: str })),
   "chat:delta": object(extend(eventBase, { requestId: str, text: str })),
   log: object(extend(eventBase, { requestId: str, data: str })),
@@ -162,6 +170,10 @@ const sessionEventPayloads = {
     }),
   ),
   "chat:error": object(extend(error, { seq: optional(count) })),
+  // A notice of a kind this app does not know yet is still shown: its message is for people.
+  "chat:notice": object(
+    extend(eventBase, { requestId: str, kind: oneOf(["context_lost"], "context_lost"), message: str }),
+  ),
   "permission:request": object(
     extend(eventBase, {
       requestId: str,
@@ -209,6 +221,7 @@ export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> 
   "session:updated": object({ session, requestId: optional(str) }),
   "session:deleted": object({ sessionId: str, requestId: optional(str) }),
   "session:subscribed": object({ sessionId: str, requestId: str, fromSeq: count, lastSeq: count }),
+  "session:unsubscribed": object({ sessionId: str, requestId: str }),
   "session:history": object({
     sessionId: str,
     requestId: str,

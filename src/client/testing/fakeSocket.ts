@@ -180,7 +180,7 @@ export class FakeServer {
         this.rooms.add(sessionId);
         const replay =
           afterSeq === undefined
-            ? state.events.slice(-LIMITS.tailEvents)
+            ? state.events.slice(tailStart(state.events))
             : state.events.filter((e) => e.payload.seq > afterSeq);
         for (const event of replay) this.emitSessionEvent(event);
         const fromSeq = replay[0]?.payload.seq ?? state.session.lastSeq + 1;
@@ -276,6 +276,16 @@ export class FakeServer {
           return;
         }
         this.emit("session:deleted", { sessionId, requestId });
+        return;
+      }
+      case "session:unsubscribe": {
+        const { sessionId, requestId } = message.payload;
+        if (!this.sessions.has(sessionId)) {
+          this.fail("session:unsubscribe", "SESSION_NOT_FOUND", "no such session", requestId, sessionId);
+          return;
+        }
+        this.rooms.delete(sessionId);
+        this.emit("session:unsubscribed", { sessionId, requestId });
         return;
       }
       case "permission:respond": {
@@ -448,6 +458,9 @@ export class FakeServer {
         break;
       case "chat:error":
         this.emit("chat:error", event.payload);
+        break;
+      case "chat:notice":
+        this.emit("chat:notice", event.payload);
         break;
       case "permission:request":
         this.emit("permission:request", event.payload);
@@ -659,4 +672,13 @@ export class FakeSocket implements ChatSocket {
   private fire(event: string, ...args: unknown[]): void {
     for (const listener of [...(this.listeners.get(event) ?? [])]) Reflect.apply(listener, undefined, args);
   }
+}
+
+/** Where the server's replay without `afterSeq` starts: the last `LIMITS.tailTurns` turns. */
+function tailStart(events: readonly SessionEvent[]): number {
+  let turns = 0;
+  for (let index = events.length - 1; index >= 0; index--) {
+    if (events[index]?.type === "chat:queued" && ++turns === LIMITS.tailTurns) return index;
+  }
+  return 0;
 }

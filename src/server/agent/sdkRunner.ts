@@ -48,6 +48,8 @@ import {
 } from "@anthropic-ai/claude-agent-sdk";
 import type { ErrorCode } from "../../shared/messages.ts";
 import { createLogger } from "../logger.ts";
+import { withoutSecrets } from "../secrets.ts";
+import { claudeConfigDir, type TranscriptMirror } from "./transcriptMirror.ts";
 import type { AgentProcess, AgentRunner, AgentStartOptions, AgentTurnEvent, TurnOutcome } from "./types.ts";
 
 const log = createLogger("agent");
@@ -72,6 +74,8 @@ export interface SdkRunnerOptions {
   closeTimeoutMs?: number;
   /** Called with the CLI child's pid each time one is spawned. */
   onSpawn?: (pid: number) => void;
+  /** Mirrors every transcript, and resumes from it when the CLI's own file is gone (decision 019). */
+  transcripts?: TranscriptMirror;
 }
 
 /** The runner's processes expose a little more than `AgentProcess`, for tests and logs. */
@@ -92,6 +96,9 @@ export function createSdkRunner(options: SdkRunnerOptions = {}): SdkRunner {
   return {
     start(startOptions) {
       return new SdkProcess(options, startOptions);
+    },
+    forgetConversation(claudeSessionId) {
+      options.transcripts?.forget(claudeSessionId);
     },
   };
 }
@@ -368,9 +375,12 @@ class SdkProcess implements SdkAgentProcess {
       cwd,
       permissionMode,
       includePartialMessages: true,
-      env: { ...process.env, ...this.runnerOptions.env },
+      env: withoutSecrets({ ...process.env, ...this.runnerOptions.env }),
       spawnClaudeCodeProcess: (spawnOptions) => this.spawnChild(spawnOptions),
     };
+    if (this.runnerOptions.transcripts) {
+      options.sessionStore = this.runnerOptions.transcripts.adapterFor(claudeConfigDir(options.env ?? {}));
+    }
     if (permissionMode === "bypassPermissions") options.allowDangerouslySkipPermissions = true;
     const ask = this.startOptions.askPermission;
     if (ask) options.canUseTool = (toolName, input, context) => askToCanUseTool(ask, toolName, input, context);
@@ -535,9 +545,9 @@ class SdkProcess implements SdkAgentProcess {
     }
     const text = result.errors.join("\n") || result.subtype;
     if (/no conversation found/i.test(text)) {
-      // A resume of a session the CLI does not have: it exits. Resuming it again cannot work.
+      // A resume of a session neither the CLI nor the mirror has: it exits. Resuming it again cannot work.
       this.dead = true;
-      this.finishTurn(this.failure("INTERNAL_ERROR", text));
+      this.finishTurn({ ...this.failure("INTERNAL_ERROR", text), conversationMissing: true });
       return;
     }
     if (result.subtype === "error_max_turns") {
@@ -574,7 +584,7 @@ class SdkProcess implements SdkAgentProcess {
     return Math.max(0, total - baseline);
   }
 
-  private failure(code: ErrorCode, message: string): TurnOutcome {
+  private failure(code: ErrorCode, message: string): Extract<TurnOutcome, { ok: false }> {
     return this.sessionId
       ? { ok: false, code, message, claudeSessionId: this.sessionId }
       : { ok: false, code, message };

@@ -9,6 +9,8 @@ import type { ErrorCode, PermissionMode } from "../../shared/messages.ts";
 export interface AgentRunner {
   /** Starts (or prepares to lazily start) one long-lived agent process for a session. */
   start(options: AgentStartOptions): AgentProcess;
+  /** Drops what the runner keeps of a conversation (its mirrored transcript): its session was deleted. */
+  forgetConversation?(claudeSessionId: string): void;
 }
 
 export interface AgentStartOptions {
@@ -51,7 +53,14 @@ export type AgentTurnEvent =
 
 export type TurnOutcome =
   | { ok: true; text: string; claudeSessionId: string; costUsd?: number }
-  | { ok: false; code: ErrorCode; message: string; claudeSessionId?: string };
+  | {
+      ok: false;
+      code: ErrorCode;
+      message: string;
+      claudeSessionId?: string;
+      /** The conversation to resume exists nowhere (no transcript file, no mirror): start a new one. */
+      conversationMissing?: boolean;
+    };
 
 export interface AgentProcess {
   /**

@@ -106,11 +106,12 @@ export interface Auth {
    * For every HTTP request, first. Returns a Response to send instead
    * (303 pairing redirect for `GET /?token=`, 401, 403, 429) or null to continue.
    * Requires credentials on `/api/*` except `/api/auth/status` and `/api/auth/pair`;
+   * `path` is the decoded path the router also routes on (default: the URL's own);
    * checks the Origin on `/api/*` and on every state-changing request;
    * leaves `/socket.io/` to the socket hooks and the app shell public.
    * `clientAddress` from `server.requestIP(req)?.address`.
    */
-  checkHttp(req: Request, clientAddress: string): Response | null;
+  checkHttp(req: Request, clientAddress: string, path?: string): Response | null;
   /** The Socket.IO handshake (namespace middleware): origin, throttle, then cookie or `auth.token`. */
   checkHandshake(input: HandshakeInput): HandshakeResult;
   /**
@@ -120,7 +121,9 @@ export interface Auth {
    */
   checkSocketRequest(req: Request, clientAddress: string): HandshakeResult;
   /** `GET /?token=`, `GET /api/auth/status`, `POST /api/auth/pair`; null for other paths. */
-  handleAuthRoutes(req: Request, clientAddress: string): Promise<Response | null>;
+  handleAuthRoutes(req: Request, clientAddress: string, path?: string): Promise<Response | null>;
+  /** Whether these headers carry the valid pairing cookie (binds an engine.io session to it). */
+  hasValidCookie(headers: HandshakeHeaders): boolean;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -174,10 +177,23 @@ export function createAuth(config: AuthConfig, opts: AuthOptions = {}): Auth {
   const originForbidden = (req: Request, url: URL): boolean =>
     judgeOrigin(req.headers.get("origin"), req.headers.get("host"), url.protocol === "https:", allowed) === "forbidden";
 
-  /** `GET /?token=…`: pairs the browser and moves the token out of the address bar. */
-  const pairByQuery = (req: Request, url: URL, address: string): Response | null => {
-    if (url.pathname !== "/" || (req.method !== "GET" && req.method !== "HEAD") || !url.searchParams.has("token")) {
+  /**
+   * `GET /?token=…`: pairs the browser and moves the token out of the address bar.
+   * Only a top-level navigation from an allowed origin is an attempt: any page can
+   * make a browser load `<img src="…/?token=x">`, and counting those would let it
+   * throttle the owner out. So the Origin and fetch metadata are judged first and
+   * anything else is refused without being counted.
+   */
+  const pairByQuery = (req: Request, url: URL, path: string, address: string): Response | null => {
+    if (path !== "/" || (req.method !== "GET" && req.method !== "HEAD") || !url.searchParams.has("token")) {
       return null;
+    }
+    if (originForbidden(req, url)) {
+      return errorResponse(403, "UNAUTHORIZED", "Requests from this web page's origin are not allowed.");
+    }
+    const destination = req.headers.get("sec-fetch-dest");
+    if (destination !== null && destination !== "document") {
+      return errorResponse(403, "UNAUTHORIZED", "Open the pairing link as a page to pair this browser.");
     }
     const limited = throttled(address);
     if (limited) return limited;
@@ -197,11 +213,11 @@ export function createAuth(config: AuthConfig, opts: AuthOptions = {}): Auth {
     return new Response(null, { status: 303, headers: { Location: "/?pair=failed", ...NO_STORE } });
   };
 
-  const checkHttp = (req: Request, clientAddress: string): Response | null => {
+  const checkHttp = (req: Request, clientAddress: string, decodedPath?: string): Response | null => {
     const url = new URL(req.url);
-    const path = url.pathname;
+    const path = decodedPath ?? url.pathname;
     if (path.startsWith("/socket.io/")) return null;
-    const pairing = pairByQuery(req, url, clientAddress);
+    const pairing = pairByQuery(req, url, path, clientAddress);
     if (pairing) return pairing;
 
     const isApi = path === "/api" || path.startsWith("/api/");
@@ -244,11 +260,15 @@ export function createAuth(config: AuthConfig, opts: AuthOptions = {}): Auth {
     return { ok: true };
   };
 
-  const handleAuthRoutes = async (req: Request, clientAddress: string): Promise<Response | null> => {
+  const handleAuthRoutes = async (
+    req: Request,
+    clientAddress: string,
+    decodedPath?: string,
+  ): Promise<Response | null> => {
     const url = new URL(req.url);
-    const pairing = pairByQuery(req, url, clientAddress);
+    const path = decodedPath ?? url.pathname;
+    const pairing = pairByQuery(req, url, path, clientAddress);
     if (pairing) return pairing;
-    const path = url.pathname;
     if (path !== STATUS_PATH && path !== PAIR_PATH) return null;
 
     const allow = path === STATUS_PATH ? "GET, HEAD" : "POST";
@@ -291,7 +311,10 @@ export function createAuth(config: AuthConfig, opts: AuthOptions = {}): Auth {
     });
   };
 
-  return { checkHttp, checkHandshake, checkSocketRequest, handleAuthRoutes };
+  const hasValidCookie = (headers: HandshakeHeaders): boolean =>
+    judge(readCookieValues(headerReader(headers)("cookie"), cookieName), []) === "valid";
+
+  return { checkHttp, checkHandshake, checkSocketRequest, handleAuthRoutes, hasValidCookie };
 }
 
 const NO_STORE = { "Cache-Control": "no-store" };

@@ -65,4 +65,11 @@ describe("rateLimitKey", () => {
     expect(rateLimitKey("192.168.1.9")).toBe("192.168.1.9");
     expect(rateLimitKey("unknown")).toBe("unknown");
   });
+
+  test("every loopback address shares one bucket", () => {
+    for (const address of ["127.0.0.1", "127.0.0.2", "127.255.1.9", "::ffff:127.0.0.3", "::1", "[::1]"]) {
+      expect(rateLimitKey(address)).toBe("loopback");
+    }
+    expect(rateLimitKey("128.0.0.1")).toBe("128.0.0.1");
+  });
 });

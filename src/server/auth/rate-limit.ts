@@ -27,18 +27,23 @@ export interface RateLimiter {
   size(): number;
 }
 
+/** Every loopback address is this machine (and every client of a local proxy): one bucket. */
+export const LOOPBACK_BUCKET = "loopback";
+
 /**
  * The bucket an address counts against. IPv6 clients are grouped by their /64
  * (one host usually owns a whole /64 and could otherwise rotate addresses);
- * IPv4-mapped IPv6 addresses count as the IPv4 address.
+ * IPv4-mapped IPv6 addresses count as the IPv4 address. All of 127.0.0.0/8 and
+ * `::1` share one bucket: a local process can pick any 127.x.y.z source address.
  */
 export function rateLimitKey(address: string): string {
   const plain = address
     .trim()
     .toLowerCase()
     .replace(/^\[|\]$/g, "");
-  const mapped = plain.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-  if (mapped?.[1]) return mapped[1];
+  const v4 = plain.match(/^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)$/)?.[1];
+  if (v4?.startsWith("127.") || plain === "::1" || plain === "0:0:0:0:0:0:0:1") return LOOPBACK_BUCKET;
+  if (v4) return v4;
   if (isIPv4(plain) || !plain.includes(":")) return plain;
   const withoutZone = plain.split("%")[0] ?? plain;
   const [head = "", tail = ""] = withoutZone.split("::");

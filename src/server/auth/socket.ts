@@ -20,12 +20,17 @@
  *    the websocket upgrade of a polling session. Unlike Node's engine.io, the
  *    bun engine calls it for requests that carry a `sid` too, so this is the
  *    hook that sees the upgrade request. It re-checks the Origin there (so a
- *    page on another site cannot ride a session id) and refuses new engine
- *    sessions from a throttled address (HTTP 403 before anything is allocated).
+ *    page on another site cannot ride a session id), refuses new engine
+ *    sessions from a throttled address or one with too many sessions not yet
+ *    authenticated, and refuses a request naming a `sid` from any client but
+ *    the one that opened it (`./engineSessions.ts`): HTTP 403 before anything
+ *    is allocated or read.
  *
  * 3. `engine.on("connection", hooks.onEngineConnection)` records each engine
- *    session's client address and scheme: the bun engine does not set
- *    `socket.handshake.address`, and its `handshake.secure` is always false.
+ *    session's client address and scheme (the bun engine does not set
+ *    `socket.handshake.address`, and its `handshake.secure` is always false),
+ *    whether it was opened with the pairing cookie, and closes it on a second
+ *    CONNECT packet.
  *
  * ```ts
  * const hooks = createSocketAuthHooks(auth);
@@ -41,6 +46,7 @@
  * transport error ("xhr poll error" / "websocket error") because it is an HTTP 403.
  */
 import type { ErrorCode } from "../../shared/messages.ts";
+import { createEngineSessions, type EngineConnection, type EngineSessionsOptions } from "./engineSessions.ts";
 import type { Auth, HandshakeFailure } from "./index.ts";
 
 /** What the hooks need from Bun's server: `server.requestIP`. */
@@ -61,8 +67,8 @@ export interface HandshakeSocket {
 export interface SocketAuthHooks {
   /** For `new Engine({ allowRequest })`: rejects (→ HTTP 403) on a foreign Origin or a throttled new handshake. */
   allowRequest(req: Request, server: AddressSource): Promise<void>;
-  /** For `engine.on("connection", …)`: remembers the client address of each engine session. */
-  onEngineConnection(conn: object, req: Request, server: AddressSource): void;
+  /** For `engine.on("connection", …)`: remembers who opened each engine session; one CONNECT each. */
+  onEngineConnection(conn: EngineConnection, req: Request, server: AddressSource): void;
   /** For `io.use(…)`: the token/cookie check; refusals become `connect_error`. */
   middleware(socket: HandshakeSocket, next: (err?: Error) => void): void;
 }
@@ -78,18 +84,30 @@ export function handshakeError(reason: HandshakeFailure): Error & { data: { code
   return Object.assign(new Error(reason), { data: { code: CODE_OF[reason] } });
 }
 
-export function createSocketAuthHooks(auth: Pick<Auth, "checkHandshake" | "checkSocketRequest">): SocketAuthHooks {
+export function createSocketAuthHooks(
+  auth: Pick<Auth, "checkHandshake" | "checkSocketRequest" | "hasValidCookie">,
+  options: EngineSessionsOptions = {},
+): SocketAuthHooks {
   const connections = new WeakMap<object, { address: string; secure: boolean }>();
+  const sessions = createEngineSessions(options);
   const addressOf = (req: Request, server: AddressSource) => server.requestIP(req)?.address ?? "unknown";
 
   return {
     async allowRequest(req, server) {
-      const result = auth.checkSocketRequest(req, addressOf(req, server));
+      const address = addressOf(req, server);
+      const result = auth.checkSocketRequest(req, address);
       // bun-engine turns a rejection into HTTP 403 with this reason as the message.
       if (!result.ok) throw result.reason;
+      const sid = new URL(req.url).searchParams.get("sid");
+      const verdict =
+        sid === null ? sessions.mayOpen(address) : sessions.check(sid, address, auth.hasValidCookie(req.headers));
+      if (verdict === "too_many_pending") throw "rate_limited" satisfies HandshakeFailure;
+      if (verdict !== "ok") throw "unauthorized" satisfies HandshakeFailure;
     },
     onEngineConnection(conn, req, server) {
-      connections.set(conn, { address: addressOf(req, server), secure: new URL(req.url).protocol === "https:" });
+      const address = addressOf(req, server);
+      connections.set(conn, { address, secure: new URL(req.url).protocol === "https:" });
+      sessions.opened(conn, address, auth.hasValidCookie(req.headers));
     },
     middleware(socket, next) {
       const known = connections.get(socket.conn);
@@ -99,8 +117,9 @@ export function createSocketAuthHooks(auth: Pick<Auth, "checkHandshake" | "check
         clientAddress: known?.address ?? socket.handshake.address ?? "unknown",
         secure: known?.secure,
       });
-      if (result.ok) next();
-      else next(handshakeError(result.reason));
+      if (!result.ok) return next(handshakeError(result.reason));
+      sessions.authenticated(socket.conn);
+      next();
     },
   };
 }

@@ -32,7 +32,9 @@ describe("loadOrCreateToken", () => {
   });
 
   test("POCKET_TOKEN wins and no file is written", async () => {
-    expect(await loadOrCreateToken(dir, "  an-explicit-token-value  ")).toBe("an-explicit-token-value");
+    expect(await loadOrCreateToken(dir, "  an-explicit-token-0123456789abcdef  ")).toBe(
+      "an-explicit-token-0123456789abcdef",
+    );
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -41,18 +43,21 @@ describe("loadOrCreateToken", () => {
     expect(token).toHaveLength(43);
   });
 
-  test("too short or whitespace-containing tokens are refused", async () => {
+  test("too short, whitespace-containing or low-entropy tokens are refused", async () => {
     await expect(loadOrCreateToken(dir, "short")).rejects.toThrow(/at least 16/);
-    await expect(loadOrCreateToken(dir, "has space in the middle")).rejects.toThrow(/whitespace/);
+    await expect(loadOrCreateToken(dir, "has-space-0123456789abcdef in-the-middle")).rejects.toThrow(/whitespace/);
+    await expect(loadOrCreateToken(dir, "aaaaaaaaaaaaaaaa")).rejects.toThrow(/POCKET_TOKEN is too weak/);
     await writeFile(join(dir, "token"), "tiny\n");
     await expect(loadOrCreateToken(dir)).rejects.toThrow(/at least 16/);
+    await writeFile(join(dir, "token"), "password-password-password-password\n");
+    await expect(loadOrCreateToken(dir)).rejects.toThrow(/varies too little/);
   });
 
   test("a token file readable by others is narrowed back to 0600", async () => {
     const file = join(dir, "token");
-    await writeFile(file, "0123456789abcdef0123\n");
+    await writeFile(file, "4f9c2a7e1b3d8065c7a1e9f02b6d4c38\n");
     await chmod(file, 0o644);
-    expect(await loadOrCreateToken(dir)).toBe("0123456789abcdef0123");
+    expect(await loadOrCreateToken(dir)).toBe("4f9c2a7e1b3d8065c7a1e9f02b6d4c38");
     expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 

@@ -10,6 +10,7 @@
 import crypto from "node:crypto";
 import { chmod, link, mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { tokenWeakness } from "./strength.ts";
 
 /** Shortest token accepted from `POCKET_TOKEN` or the token file. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -58,7 +59,8 @@ function checkStrength(token: string, source: string): string {
   if (trimmed.length < MIN_TOKEN_LENGTH) {
     throw new Error(`${source} must be at least ${MIN_TOKEN_LENGTH} characters (it is ${trimmed.length}).`);
   }
-  if (/\s/.test(trimmed)) throw new Error(`${source} must not contain whitespace.`);
+  const weakness = tokenWeakness(trimmed, source);
+  if (weakness) throw new Error(weakness);
   return trimmed;
 }
 

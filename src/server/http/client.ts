@@ -1,11 +1,15 @@
 /**
  * Serves the PWA.
  *
- * - Development: `routes` maps "/" to the HTML import of src/client/index.html
- *   (Bun bundles it on request, with HMR and Tailwind via bunfig's
- *   `[serve.static] plugins`); `fetch` serves src/client/public (manifest,
- *   icons) and a service worker that unregisters itself, so a production
- *   worker left in the browser cannot serve stale files during development.
+ * - Development (`--dev`): `routes` maps a random internal path to the HTML
+ *   import of src/client/index.html (Bun bundles it on request, with HMR and
+ *   Tailwind via bunfig's `[serve.static] plugins`). Bun answers its routes
+ *   before the app's fetch handler, so the page is not mounted at "/": `fetch`
+ *   asks the server itself for that internal path and answers "/" with it, so
+ *   pairing and the security headers apply to the page as in production.
+ *   `fetch` also serves src/client/public (manifest, icons) and a service
+ *   worker that unregisters itself, so a production worker left in the browser
+ *   cannot serve stale files during development.
  * - Production: `fetch` serves dist/ (from `bun scripts/build.ts`): hashed
  *   files immutable for a year, index.html / sw.js / the manifest `no-cache`
  *   with an ETag, pre-compressed `.gz` when the client accepts gzip, and
@@ -17,6 +21,7 @@
 import { stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
 import { inlineScriptHashes } from "../auth/headers.ts";
+import { decodePath } from "./gate.ts";
 
 export interface ClientAssetsOptions {
   dev: boolean;
@@ -27,10 +32,18 @@ export interface ClientAssetsOptions {
 export interface ClientAssets {
   /** For `Bun.serve({ routes })`: the HTML bundle in development, empty in production. */
   routes: Record<string, unknown>;
-  /** Static files and the SPA fallback; null when the path is not the client's. */
-  fetch(req: Request): Promise<Response | null>;
-  /** CSP `'sha256-…'` sources of the inline scripts in index.html (the theme script). */
+  /**
+   * Static files and the SPA fallback; null when the path is not the client's.
+   * `path` is the request's decoded path (the router passes the one auth saw).
+   */
+  fetch(req: Request, path?: string | null): Promise<Response | null>;
+  /**
+   * CSP `'sha256-…'` sources of the inline scripts in index.html (the theme script). In
+   * development it grows with the scripts Bun injects into the page it bundles.
+   */
   scriptHashes: string[];
+  /** Development: where the server itself listens, so "/" can fetch the bundled page from its internal route. */
+  listening?(origin: string): void;
 }
 
 const CLIENT_DIR = resolve(import.meta.dir, "../../client");
@@ -70,19 +83,15 @@ self.addEventListener("activate", (event) => {
 });
 `;
 
+const pathOf = (req: Request) => decodePath(new URL(req.url).pathname);
+
 function isOurs(pathname: string): boolean {
   return !NOT_OURS_EXACT.has(pathname) && !NOT_OURS.some((prefix) => pathname.startsWith(prefix));
 }
 
-/** The decoded path if it is safe to map onto a folder (no traversal, no NUL, no backslashes). */
-function safePath(pathname: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    return null;
-  }
-  if (decoded.includes("\0") || decoded.includes("\\")) return null;
+/** The decoded path if it is safe to map onto a folder (no traversal; `decodePath` already refused NUL and backslashes). */
+function safePath(decoded: string | null): string | null {
+  if (decoded === null) return null;
   if (decoded.split("/").some((segment) => segment === ".." || segment === ".")) return null;
   return decoded;
 }
@@ -159,13 +168,34 @@ export async function createClientAssets(opts: ClientAssetsOptions): Promise<Cli
 async function createDevAssets(): Promise<ClientAssets> {
   const { default: page } = await import("../../client/index.html");
   const scriptHashes = inlineScriptHashes(await Bun.file(join(CLIENT_DIR, "index.html")).text());
+  // Unguessable, though the page is public anyway: the secret is the token, not the shell.
+  const internalPath = `/__pocket-dev-page-${crypto.randomUUID()}`;
+  let origin: string | null = null;
+
+  /** The page Bun bundled, re-served with the inline scripts Bun injects added to the CSP hashes. */
+  const devPage = async (req: Request): Promise<Response> => {
+    if (!origin) throw new Error("createDevAssets: listening(origin) was not called");
+    // Our own loopback listener: its certificate (if any) need not be trusted by this process.
+    const bundled = await fetch(`${origin}${internalPath}`, { tls: { rejectUnauthorized: false } });
+    const html = await bundled.text();
+    for (const hash of inlineScriptHashes(html)) if (!scriptHashes.includes(hash)) scriptHashes.push(hash);
+    return new Response(req.method === "HEAD" ? null : html, {
+      status: bundled.status,
+      headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache" },
+    });
+  };
+
   return {
-    routes: { "/": page, "/index.html": page },
+    routes: { [internalPath]: page },
     scriptHashes,
-    async fetch(req) {
+    listening(at) {
+      origin = at;
+    },
+    async fetch(req, decoded = pathOf(req)) {
       if (req.method !== "GET" && req.method !== "HEAD") return null;
-      const { pathname } = new URL(req.url);
-      if (!isOurs(pathname)) return null;
+      if (decoded === null || !isOurs(decoded)) return null;
+      const pathname = decoded;
+      if (pathname === "/" || pathname === "/index.html") return devPage(req);
       if (pathname === "/sw.js") {
         return new Response(req.method === "HEAD" ? null : DEV_SERVICE_WORKER, {
           headers: { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache" },
@@ -173,7 +203,8 @@ async function createDevAssets(): Promise<ClientAssets> {
       }
       const path = safePath(pathname);
       if (!path) return null;
-      return serveFile(req, PUBLIC_DIR, path, { cacheControl: "no-cache" });
+      const file = await serveFile(req, PUBLIC_DIR, path, { cacheControl: "no-cache" });
+      return file ?? (wantsPage(req, path) ? devPage(req) : null);
     },
   };
 }
@@ -187,11 +218,10 @@ async function createProdAssets(distDir: string): Promise<ClientAssets> {
   return {
     routes: {},
     scriptHashes,
-    async fetch(req) {
+    async fetch(req, decoded = pathOf(req)) {
       if (req.method !== "GET" && req.method !== "HEAD") return null;
-      const { pathname } = new URL(req.url);
-      if (!isOurs(pathname)) return null;
-      const path = safePath(pathname);
+      if (decoded === null || !isOurs(decoded)) return null;
+      const path = safePath(decoded);
       if (path === null) return null;
 
       if (path !== "/" && !path.endsWith("/")) {

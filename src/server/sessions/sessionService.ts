@@ -24,6 +24,8 @@ export interface SessionServiceOptions {
   idleTimeoutMs: number;
   /** Whether `bypassPermissions` may be chosen (Claude Code refuses it as root without IS_SANDBOX=1). */
   bypassAllowed?: boolean;
+  /** At most this many agent processes at once (each Claude Code CLI holds ~200 MB); unbounded when omitted. */
+  maxAgents?: number;
 }
 
 export interface UpdateSessionInput {
@@ -61,6 +63,8 @@ interface Runtime {
   pending: Map<string, PendingPermission>;
   /** Model or mode changed: the process restarts (resuming) before the next turn. */
   stale: boolean;
+  /** When its last turn ended (or it was created): the least recently used idle process is closed first. */
+  lastActive: number;
 }
 
 const DEFAULT_TITLE = "New session";
@@ -75,6 +79,8 @@ const DEFAULT_TITLE = "New session";
 export class SessionService {
   private readonly runtimes = new Map<string, Runtime>();
   private readonly store: SessionStore;
+  /** Sessions whose next turn waits for an agent process to be free, first come first served. */
+  private readonly waitingForAgent: string[] = [];
 
   constructor(private readonly options: SessionServiceOptions) {
     this.store = options.store;
@@ -122,6 +128,7 @@ export class SessionService {
       return { duplicate: true, events: this.store.turnEvents(input.sessionId, input.requestId) };
     }
     const at = new Date().toISOString();
+    const waitingFor = this.waitReason(input.sessionId);
     const queued = this.store.transaction(() => {
       this.store.insertTurn({
         requestId: input.requestId,
@@ -136,6 +143,7 @@ export class SessionService {
         requestId: input.requestId,
         message: input.message,
         at,
+        ...(waitingFor ? { waitingFor } : {}),
       });
     });
     this.options.bus.emit("sessionEvent", queued);
@@ -159,6 +167,7 @@ export class SessionService {
     const index = runtime.queue.findIndex((t) => t.requestId === input.targetRequestId);
     if (index === -1) throw new PocketError("TURN_NOT_FOUND");
     runtime.queue.splice(index, 1);
+    if (runtime.queue.length === 0) this.stopWaiting(input.sessionId);
     this.store.endTurn(input.targetRequestId, "cancelled");
     this.publish(input.sessionId, "chat:error", {
       requestId: input.targetRequestId,
@@ -170,8 +179,7 @@ export class SessionService {
 
   /**
    * The stored events a subscriber has not seen. Without `afterSeq`, only the
-   * recent tail (starting at a turn boundary where one is near) so a phone
-   * never downloads a whole long history at once.
+   * last few turns, so a phone never downloads a whole long history at once.
    */
   replay(sessionId: string, afterSeq?: number): { events: SessionEvent[]; fromSeq: number; lastSeq: number } {
     const record = this.record(sessionId);
@@ -198,6 +206,7 @@ export class SessionService {
           message: "The server restarted before this was answered.",
         });
       }
+      this.store.compactTurnText(turn.sessionId, turn.requestId, false);
       this.publish(turn.sessionId, "chat:error", {
         requestId: turn.requestId,
         code: "INTERRUPTED",
@@ -220,6 +229,10 @@ export class SessionService {
     this.record(input.sessionId);
     const pending = this.runtimes.get(input.sessionId)?.pending.get(input.permissionId);
     if (!pending) throw new PocketError("PERMISSION_NOT_PENDING");
+    // `answers` become the tool's input: for any other tool they could rewrite it (a Bash command).
+    if (input.answers && pending.ask.toolName !== "AskUserQuestion") {
+      throw new PocketError("INVALID_PAYLOAD", "answers are only accepted for AskUserQuestion.");
+    }
     const answer: PermissionAnswer =
       input.decision === "deny"
         ? { behavior: "deny", message: input.message?.trim() || "The user denied this." }
@@ -251,7 +264,10 @@ export class SessionService {
       const runtime = this.runtime(record.id);
       // The warm process runs with the old settings: replace it (resuming) before the next turn.
       if (runtime.running) runtime.stale = true;
-      else this.closeProcess(runtime);
+      else {
+        this.closeProcess(runtime);
+        this.admitWaiting();
+      }
       log.info("session settings changed", { sessionId: record.id, model, permissionMode });
     }
     const session = this.get(record.id);
@@ -263,8 +279,11 @@ export class SessionService {
   async delete(sessionId: string, requestId?: string): Promise<void> {
     this.record(sessionId);
     const runtime = this.runtimes.get(sessionId);
+    const { claudeSessionId } = this.record(sessionId);
     this.runtimes.delete(sessionId);
+    this.stopWaiting(sessionId);
     this.store.deleteSession(sessionId);
+    if (claudeSessionId) this.options.runner.forgetConversation?.(claudeSessionId);
     if (runtime) {
       runtime.queue = [];
       for (const pending of runtime.pending.values())
@@ -277,6 +296,7 @@ export class SessionService {
         if (runtime.running) await process.interrupt();
         await process.close();
       }
+      this.admitWaiting();
     }
     log.info("session deleted", { sessionId });
     this.options.bus.emit("sessionDeleted", sessionId, requestId);
@@ -294,10 +314,10 @@ export class SessionService {
 
   // -------------------------------------------------------------------------
 
+  /** Replay starts just before the last few turns: a whole recent conversation, however many events they hold. */
   private tailStart(record: SessionRecord): number {
-    const windowStart = Math.max(0, record.lastSeq - LIMITS.tailEvents);
-    const turnStart = this.store.firstTurnStartAfter(record.id, windowStart);
-    return turnStart === null ? windowStart : turnStart - 1;
+    const turnStart = this.store.nthLastTurnStart(record.id, LIMITS.tailTurns);
+    return turnStart === null ? 0 : turnStart - 1;
   }
 
   private record(sessionId: string): SessionRecord {
@@ -309,7 +329,15 @@ export class SessionService {
   private runtime(sessionId: string): Runtime {
     let runtime = this.runtimes.get(sessionId);
     if (!runtime) {
-      runtime = { process: null, queue: [], running: null, idleTimer: null, pending: new Map(), stale: false };
+      runtime = {
+        process: null,
+        queue: [],
+        running: null,
+        idleTimer: null,
+        pending: new Map(),
+        stale: false,
+        lastActive: Date.now(),
+      };
       this.runtimes.set(sessionId, runtime);
     }
     return runtime;
@@ -401,10 +429,22 @@ export class SessionService {
     if (process) void process.close();
   }
 
-  /** Starts the next queued turn if none is running; true when one started (and was announced). */
+  /**
+   * Starts the next queued turn if none is running and an agent process can be had; true when
+   * one started (and was announced). A turn that needs a process while every one is busy waits
+   * in `waitingForAgent` until `admitWaiting` starts it.
+   */
   private pump(sessionId: string): boolean {
     const runtime = this.runtime(sessionId);
-    if (runtime.running) return false;
+    if (runtime.running || runtime.queue.length === 0) return false;
+    if (!runtime.process && !this.freeAgentSlot()) {
+      if (!this.waitingForAgent.includes(sessionId)) {
+        this.waitingForAgent.push(sessionId);
+        log.info("turn waits for a free agent", { sessionId, maxAgents: this.options.maxAgents });
+      }
+      return false;
+    }
+    this.stopWaiting(sessionId);
     const next = runtime.queue.shift();
     if (!next) return false;
     if (runtime.idleTimer) {
@@ -417,12 +457,74 @@ export class SessionService {
     this.announce(sessionId);
     void this.runTurn(sessionId, runtime, next).finally(() => {
       runtime.running = null;
+      runtime.lastActive = Date.now();
       if (runtime.stale) this.closeProcess(runtime);
       this.announce(sessionId);
       if (runtime.queue.length > 0) this.pump(sessionId);
       else this.scheduleIdleClose(runtime);
+      this.admitWaiting();
     });
     return true;
+  }
+
+  /** Why a turn sent now would not start at once: another turn of the session, or no free agent. */
+  private waitReason(sessionId: string): "turn" | "agent" | undefined {
+    const runtime = this.runtime(sessionId);
+    if (runtime.running || runtime.queue.length > 0) return "turn";
+    if (!runtime.process && !this.agentSlotAvailable()) return "agent";
+    return undefined;
+  }
+
+  private liveAgents(): number {
+    let count = 0;
+    for (const runtime of this.runtimes.values()) if (runtime.process) count++;
+    return count;
+  }
+
+  /** An idle process (no turn running or queued), the least recently used: the one to close for a new one. */
+  private evictableRuntime(): Runtime | undefined {
+    let oldest: Runtime | undefined;
+    for (const runtime of this.runtimes.values()) {
+      if (!runtime.process || runtime.running || runtime.queue.length > 0) continue;
+      if (!oldest || runtime.lastActive < oldest.lastActive) oldest = runtime;
+    }
+    return oldest;
+  }
+
+  private agentSlotAvailable(): boolean {
+    const max = this.options.maxAgents ?? Number.POSITIVE_INFINITY;
+    return this.liveAgents() < max || this.evictableRuntime() !== undefined;
+  }
+
+  /** Makes room for one more agent process, closing the least recently used idle one if needed. */
+  private freeAgentSlot(): boolean {
+    const max = this.options.maxAgents ?? Number.POSITIVE_INFINITY;
+    if (this.liveAgents() < max) return true;
+    const idle = this.evictableRuntime();
+    if (!idle) return false;
+    if (idle.idleTimer) clearTimeout(idle.idleTimer);
+    idle.idleTimer = null;
+    log.info("closing the least recently used idle agent for a waiting turn", { maxAgents: max });
+    this.closeProcess(idle);
+    return true;
+  }
+
+  /** Starts waiting turns, oldest first, while agent processes can be had. */
+  private admitWaiting(): void {
+    while (this.waitingForAgent.length > 0) {
+      const sessionId = this.waitingForAgent[0] as string;
+      const runtime = this.runtimes.get(sessionId);
+      if (!runtime || runtime.running || runtime.queue.length === 0) {
+        this.waitingForAgent.shift();
+        continue;
+      }
+      if (!this.pump(sessionId)) return;
+    }
+  }
+
+  private stopWaiting(sessionId: string): void {
+    const index = this.waitingForAgent.indexOf(sessionId);
+    if (index >= 0) this.waitingForAgent.splice(index, 1);
   }
 
   private async runTurn(sessionId: string, runtime: Runtime, turn: { requestId: string; message: string }) {
@@ -446,20 +548,36 @@ export class SessionService {
       this.publish(sessionId, "log", { requestId, data });
     };
 
-    try {
-      runtime.process ??= this.options.runner.start({
-        resumeSessionId: record.claudeSessionId ?? undefined,
+    const startAgent = (resumeSessionId: string | null) =>
+      this.options.runner.start({
+        resumeSessionId: resumeSessionId ?? undefined,
         model: record.model,
         cwd: record.cwd,
         permissionMode: record.permissionMode,
         askPermission: (ask) => this.askPermission(sessionId, ask),
       });
-      const agent = runtime.process;
-      const outcome = await agent.runTurn(turn.message, onEvent);
+
+    try {
+      runtime.process ??= startAgent(record.claudeSessionId);
+      let agent = runtime.process;
+      let outcome = await agent.runTurn(turn.message, onEvent);
       if (!agent.alive && runtime.process === agent) runtime.process = null;
-      if (!outcome.ok && /No conversation found/i.test(outcome.message)) {
-        // The CLI's transcript is gone (config dir wiped or moved): start the next turn fresh.
+      if (!outcome.ok && outcome.conversationMissing && !runtime.running?.cancelRequested) {
+        // Neither Claude Code's transcript nor the mirror has the conversation: go on in a new
+        // one rather than fail, and say plainly that the agent no longer remembers.
+        log.warn("conversation lost; continuing in a new one", { sessionId, claudeSessionId: record.claudeSessionId });
         this.store.setClaudeSessionId(sessionId, null);
+        record = { ...record, claudeSessionId: null };
+        this.publish(sessionId, "chat:notice", {
+          requestId,
+          kind: "context_lost",
+          message:
+            "The agent's earlier conversation could not be found on the server, so it does not remember the turns above. This message starts a new conversation.",
+        });
+        runtime.process = startAgent(null);
+        agent = runtime.process;
+        outcome = await agent.runTurn(turn.message, onEvent);
+        if (!agent.alive && runtime.process === agent) runtime.process = null;
       }
       if (outcome.claudeSessionId && outcome.claudeSessionId !== record.claudeSessionId) {
         this.store.setClaudeSessionId(sessionId, outcome.claudeSessionId);
@@ -474,12 +592,14 @@ export class SessionService {
           durationMs,
           ...(outcome.costUsd === undefined ? {} : { costUsd: outcome.costUsd }),
         });
+        this.store.compactTurnText(sessionId, requestId, true);
         return;
       }
       const cancelled = runtime.running?.cancelRequested === true;
       const code = cancelled ? "CANCELLED" : outcome.code;
       this.store.endTurn(requestId, cancelled ? "cancelled" : "failed");
       this.publish(sessionId, "chat:error", { requestId, code, message: outcome.message });
+      this.store.compactTurnText(sessionId, requestId, false);
       if (!cancelled) log.warn("turn failed", { sessionId, requestId, code, message: outcome.message });
     } catch (error) {
       log.error("turn crashed the runner", { sessionId, requestId, error: String(error) });
@@ -490,6 +610,7 @@ export class SessionService {
         code: "INTERNAL_ERROR",
         message: "The server failed while running this message.",
       });
+      this.store.compactTurnText(sessionId, requestId, false);
     }
   }
 
@@ -502,6 +623,7 @@ export class SessionService {
       const process = runtime.process;
       runtime.process = null;
       void process.close();
+      this.admitWaiting();
     }, this.options.idleTimeoutMs);
     runtime.idleTimer.unref?.();
   }

@@ -105,9 +105,19 @@ export class SessionStore {
       turnEvents: db.query<{ type: string; payload: string }, [string, string]>(
         "SELECT type, payload FROM events WHERE session_id = ? AND request_id = ? ORDER BY seq",
       ),
-      firstTurnStart: db.query<{ seq: number | null }, [string, number]>(
-        "SELECT MIN(seq) AS seq FROM events WHERE session_id = ? AND seq > ? AND type = 'chat:queued'",
+      nthLastTurnStart: db.query<{ seq: number }, [string, number]>(
+        "SELECT seq FROM events WHERE session_id = ? AND type = 'chat:queued' ORDER BY seq DESC LIMIT 1 OFFSET ?",
       ),
+      turnLogs: db.query<{ payload: string }, [string, string]>(
+        "SELECT payload FROM events WHERE session_id = ? AND request_id = ? AND type = 'log' ORDER BY seq",
+      ),
+      turnDeltas: db.query<{ seq: number; payload: string }, [string, string]>(
+        "SELECT seq, payload FROM events WHERE session_id = ? AND request_id = ? AND type = 'chat:delta' ORDER BY seq",
+      ),
+      deleteTurnDeltas: db.query(
+        "DELETE FROM events WHERE session_id = ? AND request_id = ? AND type = 'chat:delta' AND seq > ?",
+      ),
+      setEventPayload: db.query("UPDATE events SET payload = ? WHERE session_id = ? AND seq = ?"),
       setClaudeSession: db.query("UPDATE sessions SET claude_session_id = ? WHERE id = ?"),
       setTitle: db.query("UPDATE sessions SET title = ?, updated_at = ? WHERE id = ?"),
       setSettings: db.query("UPDATE sessions SET model = ?, permission_mode = ?, updated_at = ? WHERE id = ?"),
@@ -190,7 +200,7 @@ export class SessionStore {
         seq: bumped.last_seq,
         type,
         requestId: "requestId" in full ? String(full.requestId) : null,
-        payload: JSON.stringify(full),
+        payload: JSON.stringify(type === "chat:response" ? withoutLogs(full) : full),
       });
       const record = this.sessions.get(sessionId);
       if (record) Object.assign(record, { lastSeq: bumped.last_seq, updatedAt });
@@ -199,23 +209,51 @@ export class SessionStore {
   }
 
   eventsAfter(sessionId: string, afterSeq: number, limit = Number.MAX_SAFE_INTEGER): SessionEvent[] {
-    return this.q.eventsAfter.all(sessionId, afterSeq, limit).map(toEvent);
+    return this.q.eventsAfter.all(sessionId, afterSeq, limit).map((row) => this.toEvent(sessionId, row));
   }
 
   /** The `limit` events just before `beforeSeq`, oldest first, and whether older ones exist. */
   eventsBefore(sessionId: string, beforeSeq: number, limit: number): { events: SessionEvent[]; hasMore: boolean } {
     const rows = this.q.eventsBefore.all(sessionId, beforeSeq, limit + 1);
     const hasMore = rows.length > limit;
-    return { events: rows.slice(0, limit).reverse().map(toEvent), hasMore };
+    return {
+      events: rows
+        .slice(0, limit)
+        .reverse()
+        .map((row) => this.toEvent(sessionId, row)),
+      hasMore,
+    };
   }
 
-  /** The seq of the first user message stored after `afterSeq`, if any. */
-  firstTurnStartAfter(sessionId: string, afterSeq: number): number | null {
-    return this.q.firstTurnStart.get(sessionId, afterSeq)?.seq ?? null;
+  /** The seq of the `count`-th most recent user message, or null when the session has fewer. */
+  nthLastTurnStart(sessionId: string, count: number): number | null {
+    return this.q.nthLastTurnStart.get(sessionId, count - 1)?.seq ?? null;
   }
 
   turnEvents(sessionId: string, requestId: string): SessionEvent[] {
-    return this.q.turnEvents.all(sessionId, requestId).map(toEvent);
+    return this.q.turnEvents.all(sessionId, requestId).map((row) => this.toEvent(sessionId, row));
+  }
+
+  /**
+   * A finished turn's streamed text is stored once: a turn that answered drops its deltas (its
+   * `chat:response` holds the text); one that failed keeps its partial text as a single delta,
+   * at the first delta's seq. Replay then sends a turn's text once instead of hundreds of pieces.
+   */
+  compactTurnText(sessionId: string, requestId: string, answered: boolean): void {
+    this.db.transaction(() => {
+      const deltas = this.q.turnDeltas.all(sessionId, requestId);
+      const first = deltas[0];
+      if (!first) return;
+      if (answered) {
+        this.q.deleteTurnDeltas.run(sessionId, requestId, first.seq - 1);
+        return;
+      }
+      if (deltas.length === 1) return;
+      const text = deltas.map((row) => (JSON.parse(row.payload) as { text: string }).text).join("");
+      const merged = { ...(JSON.parse(first.payload) as Record<string, unknown>), text };
+      this.q.setEventPayload.run(JSON.stringify(merged), sessionId, first.seq);
+      this.q.deleteTurnDeltas.run(sessionId, requestId, first.seq);
+    })();
   }
 
   insertTurn(t: { requestId: string; sessionId: string; message: string; createdAt: string }): void {
@@ -242,9 +280,19 @@ export class SessionStore {
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }
+
+  private toEvent(sessionId: string, row: { type: string; payload: string }): SessionEvent {
+    // Rows are written only by appendEvent from typed payloads; no need to re-validate on the hot replay path.
+    const payload = JSON.parse(row.payload);
+    // Each log is stored once, as its `log` event; the response carries them again on the wire.
+    if (row.type === "chat:response" && payload.logs === undefined) {
+      payload.logs = this.q.turnLogs.all(sessionId, payload.requestId).map((log) => JSON.parse(log.payload).data);
+    }
+    return { type: row.type, payload } as SessionEvent;
+  }
 }
 
-function toEvent(row: { type: string; payload: string }): SessionEvent {
-  // Rows are written only by appendEvent from typed payloads; no need to re-validate on the hot replay path.
-  return { type: row.type, payload: JSON.parse(row.payload) } as SessionEvent;
+function withoutLogs(payload: Record<string, unknown>): Record<string, unknown> {
+  const { logs: _logs, ...rest } = payload;
+  return rest;
 }

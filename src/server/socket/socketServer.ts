@@ -56,7 +56,16 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
   io.bind(engine);
   if (auth) io.use(auth.middleware);
 
-  bus.on("sessionEvent", (event) => emitSessionEvent(io.to(roomOf(event.payload.sessionId)), event));
+  const requesters = new TurnRequesters(io);
+  bus.on("sessionEvent", (event) => {
+    const { sessionId } = event.payload;
+    // The sender of a turn hears how it goes whatever it watches; Socket.IO sends once to a socket in both rooms.
+    const target = reachesRequester(event.type)
+      ? io.to([roomOf(sessionId), requesters.roomOf(event.payload.requestId)])
+      : io.to(roomOf(sessionId));
+    emitSessionEvent(target, event);
+    if (event.type === "chat:response" || event.type === "chat:error") requesters.release(event.payload.requestId);
+  });
   // Everyone sees list changes; the requestId (when a request caused it) lets the requester correlate.
   bus.on("sessionChanged", (session, requestId) =>
     io.emit("session:updated", requestId ? { session, requestId } : { session }),
@@ -64,16 +73,28 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
   bus.on("sessionDeleted", (sessionId, requestId) => {
     io.emit("session:deleted", requestId ? { sessionId, requestId } : { sessionId });
     io.socketsLeave(roomOf(sessionId));
+    requesters.releaseSession(sessionId);
   });
 
   const handlers: {
     [K in ClientEventName]: (socket: PocketSocket, payload: ClientPayload<K>) => void | Promise<void>;
   } = {
     "chat:send": (socket, p) => {
-      watch(socket, p.sessionId);
-      const result = service.send(p);
+      // Joined before sending: the service publishes chat:queued before it returns.
+      requesters.join(socket, p.sessionId, p.requestId);
+      let result: ReturnType<SessionService["send"]>;
+      try {
+        result = service.send(p);
+      } catch (error) {
+        requesters.leave(socket, p.requestId);
+        throw error;
+      }
+      if (!result.duplicate) return;
       // A retry of an accepted message: replay what that turn has produced so far, to the retrying socket only.
-      if (result.duplicate) for (const event of result.events) emitSessionEvent(socket, event);
+      for (const event of result.events) emitSessionEvent(socket, event);
+      if (result.events.some((e) => e.type === "chat:response" || e.type === "chat:error")) {
+        requesters.leave(socket, p.requestId);
+      }
     },
     "chat:cancel": async (_socket, p) => {
       await service.cancel(p);
@@ -94,6 +115,11 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       watch(socket, p.sessionId);
       for (const event of events) emitSessionEvent(socket, event);
       socket.emit("session:subscribed", { sessionId: p.sessionId, requestId: p.requestId, fromSeq, lastSeq });
+    },
+    "session:unsubscribe": (socket, p) => {
+      service.get(p.sessionId);
+      socket.leave(roomOf(p.sessionId));
+      socket.emit("session:unsubscribed", { sessionId: p.sessionId, requestId: p.requestId });
     },
     "session:update": (_socket, p) => {
       const { requestId, confirmBypass: _confirmed, ...input } = p;
@@ -147,13 +173,54 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
   return { io, engine };
 }
 
-/** One current session per socket: a phone watches the conversation on screen, not every session. */
+/**
+ * A socket watches every session it subscribed to or created, until it unsubscribes: a phone
+ * that switches sessions mid-turn, a second tab or a script driving several sessions at once.
+ */
 function watch(socket: PocketSocket, sessionId: string): void {
-  const room = roomOf(sessionId);
-  for (const joined of socket.rooms) {
-    if (joined !== socket.id && joined !== room) socket.leave(joined);
+  socket.join(roomOf(sessionId));
+}
+
+/** Session events the socket that sent the turn always receives, watching its session or not. */
+function reachesRequester(type: SessionEvent["type"]): boolean {
+  return type !== "chat:delta" && type !== "log";
+}
+
+/**
+ * The sockets waiting for the outcome of turns they sent, as one room per turn, so the rule
+ * holds with any Socket.IO adapter (several server processes, tomorrow) and a socket that
+ * disconnects simply drops out.
+ */
+class TurnRequesters {
+  /** Unfinished turns with a requester room, and their session: cleaned up if the session is deleted mid-turn. */
+  private readonly sessionOf = new Map<string, string>();
+
+  constructor(private readonly io: PocketServer) {}
+
+  roomOf(requestId: string): string {
+    return `turn:${requestId}`;
   }
-  socket.join(room);
+
+  join(socket: PocketSocket, sessionId: string, requestId: string): void {
+    socket.join(this.roomOf(requestId));
+    this.sessionOf.set(requestId, sessionId);
+  }
+
+  /** This socket no longer waits (its request was refused, or the turn had already ended). */
+  leave(socket: PocketSocket, requestId: string): void {
+    socket.leave(this.roomOf(requestId));
+    if (this.io.sockets.adapter.rooms.get(this.roomOf(requestId)) === undefined) this.sessionOf.delete(requestId);
+  }
+
+  /** The turn ended: its room is no longer needed. */
+  release(requestId: string): void {
+    if (!this.sessionOf.delete(requestId)) return;
+    this.io.socketsLeave(this.roomOf(requestId));
+  }
+
+  releaseSession(sessionId: string): void {
+    for (const [requestId, owner] of this.sessionOf) if (owner === sessionId) this.release(requestId);
+  }
 }
 
 function sendError(socket: PocketSocket, eventName: string, raw: unknown, code: ErrorCode, message: string): void {

@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -38,11 +39,41 @@ const migrations: string[] = [
      ended_at TEXT
    );
    CREATE INDEX turns_by_session_status ON turns(session_id, status);`,
+  // A turn's events by requestId: its logs (chat:response is stored without them), its deltas to compact.
+  "CREATE INDEX events_by_turn ON events(session_id, request_id);",
+  // Claude Code's transcripts, mirrored through the Agent SDK's SessionStore (src/server/agent/transcriptMirror.ts).
+  `CREATE TABLE transcript_entries (
+     id INTEGER PRIMARY KEY,
+     project_key TEXT NOT NULL,
+     session_id TEXT NOT NULL,
+     subpath TEXT NOT NULL DEFAULT '',
+     uuid TEXT,
+     entry TEXT NOT NULL,
+     added_at INTEGER NOT NULL
+   );
+   CREATE INDEX transcript_by_session ON transcript_entries(session_id, project_key, subpath, id);
+   CREATE UNIQUE INDEX transcript_entry_once ON transcript_entries(project_key, session_id, subpath, uuid)
+     WHERE uuid IS NOT NULL;`,
 ];
+
+/**
+ * The data directory holds the token and every transcript (tool output included): only its owner
+ * may enter it, whatever mode it had (`mkdir` leaves an existing directory's mode alone).
+ */
+export async function secureDataDir(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+}
 
 export function openDatabase(dataDir: string, fileName = "pocket-agent.sqlite"): Database {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Database(join(dataDir, fileName), { create: true, strict: true });
+  const path = join(dataDir, fileName);
+  // SQLite gives the -wal and -shm files the database file's mode, so a private database file keeps
+  // all three private. Not a process-wide umask: the agent inherits it and would write the user's
+  // project files 0600.
+  closeSync(openSync(path, "a", 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+  const db = new Database(path, { create: true, strict: true });
   db.run("PRAGMA journal_mode = WAL");
   // NORMAL in WAL mode survives a process crash (SIGKILL); only an OS crash can lose the last commits.
   db.run("PRAGMA synchronous = NORMAL");
