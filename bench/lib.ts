@@ -64,3 +64,14 @@ export const ms = (n: number) => `${n.toFixed(2)} ms`;
 export function loadAverage(): number {
   return loadavg()[0] ?? Number.NaN;
 }
+
+/** Above this at the start, a run is noisy: other work shared the cores it measured on. */
+export const NOISY_LOAD = 1.0;
+
+/** "Load average 0.4 → 0.9." — with a warning when the run started on a busy machine. */
+export function loadNote(before: number, after: number): string {
+  const note = `Load average ${before.toFixed(2)} → ${after.toFixed(2)}.`;
+  return before > NOISY_LOAD
+    ? `${note} **Noisy run: it started above ${NOISY_LOAD.toFixed(1)}; do not record these figures.**`
+    : note;
+}

@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark, each run side by side with its baseline,
  * printed as markdown for docs/benchmarks.md. `npm run bench -- NAME` runs one.
  */
-import { loadAverage } from "./lib.ts";
+import { loadAverage, loadNote } from "./lib.ts";
 
 const benches: Record<string, () => Promise<string>> = {
   "turn-overhead": async () => (await import("./turn-overhead.ts")).run(),
@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<string>> = {
   agents: async () => (await import("./agents.ts")).run(),
   lighthouse: async () => (await import("./lighthouse.ts")).run(),
   startup: async () => (await import("./startup.ts")).run(),
+  markdown: async () => (await import("./markdown.ts")).run(),
   "transcribe-overhead": async () => {
     const result = await (await import("./transcribe-overhead.ts")).run();
     return [
@@ -33,7 +34,6 @@ for (const [name, bench] of Object.entries(benches)) {
   const report = await bench();
   const after = loadAverage();
   // Measured on a busy machine, a benchmark measures the load, not the code.
-  const noisy = before > 1 ? " **Noisy: started above 1.0; run it again on an idle machine.**" : "";
-  console.log(`${report}\n\n_${name}: load average ${before.toFixed(2)} → ${after.toFixed(2)}._${noisy}\n`);
+  console.log(`${report}\n\n${name}: ${loadNote(before, after)}\n`);
 }
 process.exit(0);

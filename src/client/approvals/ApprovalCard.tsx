@@ -217,9 +217,10 @@ const LINE_STYLES: Record<DiffLine["kind"], string> = {
   del: "bg-red-50 text-red-900 dark:bg-red-950/50 dark:text-red-200",
   add: "bg-green-50 text-green-900 dark:bg-green-950/50 dark:text-green-200",
   same: "text-muted-foreground",
+  gap: "text-muted-foreground",
 };
-const LINE_MARKS: Record<DiffLine["kind"], string> = { del: "-", add: "+", same: " " };
-const LINE_SR: Record<DiffLine["kind"], string> = { del: "Removed: ", add: "Added: ", same: "" };
+const LINE_MARKS: Record<DiffLine["kind"], string> = { del: "-", add: "+", same: " ", gap: " " };
+const LINE_SR: Record<DiffLine["kind"], string> = { del: "Removed: ", add: "Added: ", same: "", gap: "" };
 
 /** Removed lines in red, added in green; long ones cut at PREVIEW_LINES with "Show all". */
 function DiffView({ lines, label }: { lines: DiffLine[]; label: string }) {
@@ -243,7 +244,7 @@ function DiffView({ lines, label }: { lines: DiffLine[]; label: string }) {
             </span>
             <span className="min-w-0 flex-1">
               <span className="sr-only">{LINE_SR[line.kind]}</span>
-              {line.text || "\u00a0"}
+              {line.kind === "gap" ? "⋯ unchanged lines ⋯" : line.text || "\u00a0"}
             </span>
           </div>
         ))}

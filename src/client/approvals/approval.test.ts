@@ -1,14 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { testPermission } from "../testing/permission.ts";
-import {
-  allAnswered,
-  answersFor,
-  describeApproval,
-  diffLines,
-  fieldsOf,
-  parseQuestions,
-  resolutionText,
-} from "./approval.ts";
+import { allAnswered, answersFor, describeApproval, diffLines, fieldsOf, parseQuestions } from "./approval.ts";
+import { resolutionText } from "./resolution.ts";
 
 describe("describeApproval", () => {
   test("Bash: the command and its description; the CLI's title is the heading", () => {
@@ -164,6 +157,37 @@ describe("diffLines", () => {
 
   test("identical texts give only context", () => {
     expect(diffLines("a\nb\nc", "a\nb\nc", 1)).toEqual([]);
+  });
+
+  test("two separate changes show as two, with the unchanged lines between them left out", () => {
+    const before = ["import a", "one", "two", "three", "four", "five", "end"].join("\n");
+    const after = ["import b", "one", "two", "three", "four", "FIVE", "end"].join("\n");
+    expect(diffLines(before, after)).toEqual([
+      { kind: "del", text: "import a" },
+      { kind: "add", text: "import b" },
+      { kind: "same", text: "one" },
+      { kind: "gap", text: "" },
+      { kind: "same", text: "four" },
+      { kind: "del", text: "five" },
+      { kind: "add", text: "FIVE" },
+      { kind: "same", text: "end" },
+    ]);
+  });
+
+  test("an inserted line in the middle is one added line, not the rest of the text replaced", () => {
+    expect(diffLines("a\nb\nc\nd", "a\nb\nnew\nc\nd")).toEqual([
+      { kind: "same", text: "b" },
+      { kind: "add", text: "new" },
+      { kind: "same", text: "c" },
+    ]);
+  });
+
+  test("a change at the very end with no trailing newline", () => {
+    expect(diffLines("x\ny", "x\nz")).toEqual([
+      { kind: "same", text: "x" },
+      { kind: "del", text: "y" },
+      { kind: "add", text: "z" },
+    ]);
   });
 });
 

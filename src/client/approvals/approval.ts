@@ -1,9 +1,11 @@
 /**
  * What an approval card shows for a tool-permission request: pure functions
  * from the request (tool name + input, as Claude Code sent them) to a view
- * model, plus the one-line result once it is resolved.
+ * model. Only the card (its own lazy chunk) imports this file, and so jsdiff;
+ * the resolved one-line result is in resolution.ts, which the conversation uses.
  */
-import { oneLine, shortPath, summarizeTool } from "../chat/activity.ts";
+import { diffLines as jsDiffLines } from "diff";
+import { shortPath, summarizeTool } from "../chat/activity.ts";
 import type { TurnPermission } from "../chat/turns.ts";
 
 type JsonObject = Record<string, unknown>;
@@ -13,7 +15,8 @@ const isObject = (value: unknown): value is JsonObject =>
 const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
 export interface DiffLine {
-  kind: "del" | "add" | "same";
+  /** "gap": unchanged lines left out between two changes. */
+  kind: "del" | "add" | "same" | "gap";
   text: string;
 }
 
@@ -61,26 +64,33 @@ export function linesOf(text: string): string[] {
 }
 
 /**
- * old → new as removed/added lines: lines both share at the start and end are
- * dropped except `context` of them next to the change.
+ * old → new as removed, added and unchanged lines (jsdiff's line diff: the fewest lines changed),
+ * showing `context` unchanged lines around each change; longer unchanged runs between two
+ * changes become one "gap" line. Two separate changes in one edit show as two, not as one block
+ * of everything between them removed and added again.
  */
 export function diffLines(oldText: string, newText: string, context = 1): DiffLine[] {
-  const before = oldText === "" ? [] : linesOf(oldText);
-  const after = newText === "" ? [] : linesOf(newText);
-  let start = 0;
-  while (start < before.length && start < after.length && before[start] === after[start]) start++;
-  let endBefore = before.length;
-  let endAfter = after.length;
-  while (endBefore > start && endAfter > start && before[endBefore - 1] === after[endAfter - 1]) {
-    endBefore--;
-    endAfter--;
+  const lines: DiffLine[] = [];
+  for (const change of jsDiffLines(oldText, newText)) {
+    const kind = change.added ? "add" : change.removed ? "del" : "same";
+    for (const text of linesOf(change.value)) lines.push({ kind, text });
   }
-  if (start === endBefore && start === endAfter) return []; // no change
-  const lead = before.slice(Math.max(0, start - context), start).map((text): DiffLine => ({ kind: "same", text }));
-  const removed = before.slice(start, endBefore).map((text): DiffLine => ({ kind: "del", text }));
-  const added = after.slice(start, endAfter).map((text): DiffLine => ({ kind: "add", text }));
-  const tail = before.slice(endBefore, endBefore + context).map((text): DiffLine => ({ kind: "same", text }));
-  return [...lead, ...removed, ...added, ...tail];
+  if (!lines.some((line) => line.kind !== "same")) return []; // no change
+  const near = (index: number) => {
+    for (let i = Math.max(0, index - context); i <= Math.min(lines.length - 1, index + context); i++) {
+      if (lines[i]?.kind !== "same") return true;
+    }
+    return false;
+  };
+  let lastChange = lines.length - 1;
+  while (lines[lastChange]?.kind === "same") lastChange--;
+  const shown: DiffLine[] = [];
+  lines.forEach((line, index) => {
+    if (line.kind !== "same" || near(index)) shown.push(line);
+    else if (index < lastChange && shown.length > 0 && shown[shown.length - 1]?.kind !== "gap")
+      shown.push({ kind: "gap", text: "" });
+  });
+  return shown;
 }
 
 /** AskUserQuestion's `questions`, keeping only well-formed entries. */
@@ -189,32 +199,4 @@ export function describeApproval(permission: TurnPermission, cwd?: string): Appr
       body = { kind: "fields", fields: fieldsOf(input, cwd) };
   }
   return { heading, summary, body, reason };
-}
-
-/** The resolved card's one line: "Allowed", "Answered: SQLite", "Denied: reason", "Always allowed", "Cancelled". */
-export function resolutionText(
-  permission: Pick<TurnPermission, "status" | "resolutionMessage" | "toolName"> & {
-    answers?: TurnPermission["answers"];
-  },
-): string {
-  const reason = permission.resolutionMessage?.trim();
-  switch (permission.status) {
-    case "allow": {
-      if (permission.toolName !== "AskUserQuestion") return "Allowed";
-      const chosen = Object.values(permission.answers ?? {}).filter((label) => label.trim() !== "");
-      return chosen.length ? `Answered: ${oneLine(chosen.join("; "), 200)}` : "Answered";
-    }
-    case "allow_always":
-      return "Always allowed";
-    case "deny":
-      return reason ? `Denied: ${oneLine(reason, 200)}` : "Denied";
-    case "cancelled":
-      return "Cancelled";
-    case "pending":
-      return "Waiting for your approval";
-    default: {
-      const unreachable: never = permission.status;
-      return unreachable;
-    }
-  }
 }

@@ -1,5 +1,5 @@
 import { memo } from "react";
-import { resolutionText } from "../approvals/approval.ts";
+import { resolutionText } from "../approvals/resolution.ts";
 import type { ClientError } from "../connection/request.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";

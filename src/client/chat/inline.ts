@@ -101,12 +101,14 @@ const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /** The pairs and runs a text's look-aheads need, computed once per text on first use. */
 class Lookahead {
-  private brackets: Int32Array | null = null;
-  private parens: Int32Array | null = null;
+  // Maps, not typed arrays sized to the text: most texts have few pairs, and a typed array per
+  // paragraph cost more to allocate in Chromium than the whole parse of it.
+  private brackets: Map<number, number> | null = null;
+  private parens: Map<number, number> | null = null;
   private runs: Map<number, number[]> | null = null;
   // Emphasis closers, per marker: the last answer (from → closer), and the first `from` known to have none.
-  private readonly lastCloser = new Map<string, { from: number; at: number }>();
-  private readonly noCloserFrom = new Map<string, number>();
+  private lastCloser: Map<string, { from: number; at: number }> | null = null;
+  private noCloserFrom: Map<string, number> | null = null;
 
   constructor(private readonly text: string) {}
 
@@ -145,54 +147,49 @@ class Lookahead {
     return list[lo] ?? -1;
   }
 
-  /** The `]` that closes the `[` at `at` (nested brackets allowed, escapes and code spans skipped), or -1. */
-  closeBracket(at: number): number {
-    if (!this.brackets) {
-      const { text } = this;
-      const pairs = new Int32Array(text.length).fill(-1);
-      const open: number[] = [];
-      for (let i = 0; i < text.length; i++) {
-        const ch = text[i];
-        if (ch === "\\") i++;
-        else if (ch === "`") {
-          let end = i;
-          while (text[end] === "`") end++;
-          const close = this.codeSpanEnd(i, end - i);
-          i = close === -1 ? end - 1 : close + (end - i) - 1;
-        } else if (ch === "[") open.push(i);
-        else if (ch === "]") {
-          const opener = open.pop();
-          if (opener !== undefined) pairs[opener] = i;
-        }
+  /**
+   * Every `opener` matched to its `closer` (nested pairs allowed, escaped ones skipped) in one pass
+   * with a stack. Brackets skip code spans (a `]` in code closes nothing); parentheses (link
+   * destinations) do not span lines.
+   */
+  private pairs(opener: "[" | "(", closer: "]" | ")"): Map<number, number> {
+    const { text } = this;
+    const pairs = new Map<number, number>();
+    let open: number[] = [];
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i];
+      if (ch === "\\") i++;
+      else if (ch === opener) open.push(i);
+      else if (ch === closer) {
+        const at = open.pop();
+        if (at !== undefined) pairs.set(at, i);
+      } else if (ch === "\n" && opener === "(") open = [];
+      else if (ch === "`" && opener === "[") {
+        let end = i;
+        while (text[end] === "`") end++;
+        const close = this.codeSpanEnd(i, end - i);
+        i = close === -1 ? end - 1 : close + (end - i) - 1;
       }
-      this.brackets = pairs;
     }
-    return this.brackets[at] ?? -1;
+    return pairs;
   }
 
-  /** The `)` that closes the `(` at `at` on the same line (balanced parentheses inside), or -1. */
+  /** The `]` that closes the `[` at `at`, or -1. */
+  closeBracket(at: number): number {
+    this.brackets ??= this.pairs("[", "]");
+    return this.brackets.get(at) ?? -1;
+  }
+
+  /** The `)` that closes the `(` at `at` on the same line, or -1. */
   closeParen(at: number): number {
-    if (!this.parens) {
-      const { text } = this;
-      const pairs = new Int32Array(text.length).fill(-1);
-      let open: number[] = [];
-      for (let i = 0; i < text.length; i++) {
-        const ch = text[i];
-        if (ch === "\\") i++;
-        else if (ch === "\n") open = [];
-        else if (ch === "(") open.push(i);
-        else if (ch === ")") {
-          const opener = open.pop();
-          if (opener !== undefined) pairs[opener] = i;
-        }
-      }
-      this.parens = pairs;
-    }
-    return this.parens[at] ?? -1;
+    this.parens ??= this.pairs("(", ")");
+    return this.parens.get(at) ?? -1;
   }
 
   /** The first `marker` after `from` that can close emphasis (not after a space or a backslash), or -1. */
   closeEmphasis(marker: string, from: number): number {
+    this.lastCloser ??= new Map();
+    this.noCloserFrom ??= new Map();
     const none = this.noCloserFrom.get(marker);
     if (none !== undefined && from >= none) return -1;
     const last = this.lastCloser.get(marker);

@@ -329,6 +329,22 @@ describe("streaming: parseBlocksFrom", () => {
     expect(next.blocks[2]).toEqual({ type: "paragraph", text: "Paragraph two is longer" });
   });
 
+  test("final blocks are grouped; a group is the same array in every later parse", () => {
+    const source = Array.from({ length: 40 }, (_, n) => `Paragraph ${n}.\n`).join("\n");
+    let previous: BlockParse | null = null;
+    const seen = new Map<number, readonly unknown[]>();
+    for (let end = 1; end <= source.length; end += 5) {
+      previous = parseBlocksFrom(source.slice(0, end), previous);
+      expect(previous.groups.flat()).toEqual(previous.blocks.slice(0, previous.groups.length * 16));
+      previous.groups.forEach((group, index) => {
+        const before = seen.get(index);
+        if (before) expect(group).toBe(before as typeof group);
+        seen.set(index, group);
+      });
+    }
+    expect(previous?.groups).toHaveLength(2);
+  });
+
   test("a text that is not a continuation is parsed from the start", () => {
     const first = parseBlocksFrom("# One\n\ntext\n\nmore", null);
     const other = parseBlocksFrom("# Two\n\ntext\n\nmore", first);

@@ -237,49 +237,78 @@ function parseLines(lines: readonly string[], depth: number, onBlock?: (line: nu
   return blocks;
 }
 
+/** Blocks per sealed group: final blocks render as groups, so a delta re-renders a handful of components, not one per block. */
+const GROUP = 16;
+
 /** A parse that the next, longer version of the same text can start from. */
 export interface BlockParse {
-  /** The normalised source. */
+  /** The source as given, and normalised. */
+  raw: string;
   source: string;
   blocks: Block[];
   /** Where each block starts in `source`. */
   starts: number[];
+  /** How many blocks (from the first) no text added at the end can change. */
+  final: number;
+  /** The final blocks in groups of GROUP; a group keeps its identity in every later parse. */
+  groups: Block[][];
+  /** Heading levels (bit `level`) used by blocks[0..k], for each k. */
+  levels: number[];
 }
 
 /**
- * Parses `source`, re-using the blocks of `previous` that more text at the end cannot change: a
- * streamed reply is parsed a block at a time instead of from the start on every delta.
- *
- * The parser reads left to right and decides where a block ends by looking at most one line
- * ahead. So once the line a block starts on and the line after it are complete (both end with a
- * newline), everything before that block was decided by text that can no longer change: those
- * blocks are kept, and parsing starts again at that block.
+ * How many blocks are final: the parser decides where a block ends by looking at most one line
+ * ahead, so once the line a block starts on and the line after it are complete (both end with a
+ * newline), every block before it was decided by text that can no longer change.
  */
-export function parseBlocksFrom(rawSource: string, previous: BlockParse | null): BlockParse {
-  const source = normalize(rawSource);
-  let keep = 0;
-  let from = 0;
-  if (previous && source.startsWith(previous.source)) {
-    for (let k = previous.starts.length - 1; k >= 0; k--) {
-      const start = previous.starts[k] ?? 0;
-      const firstEnd = previous.source.indexOf("\n", start);
-      if (firstEnd !== -1 && previous.source.indexOf("\n", firstEnd + 1) !== -1) {
-        keep = k;
-        from = start;
-        break;
-      }
-    }
+function finalBlocks(source: string, starts: readonly number[]): number {
+  for (let k = starts.length - 1; k >= 0; k--) {
+    const firstEnd = source.indexOf("\n", starts[k] ?? 0);
+    if (firstEnd !== -1 && source.indexOf("\n", firstEnd + 1) !== -1) return k;
   }
+  return 0;
+}
+
+function headingMask(blocks: readonly Block[]): number {
+  let mask = 0;
+  for (const block of blocks) {
+    if (block.type === "heading") mask |= 1 << block.level;
+    else if (block.type === "quote") mask |= headingMask(block.blocks);
+    else if (block.type === "list") for (const item of block.items) mask |= headingMask(item.blocks);
+  }
+  return mask;
+}
+
+/**
+ * Parses `source`, re-using what `previous` (a shorter version of the same text) found final: a
+ * streamed reply is parsed from its last unfinished block on each delta, not from its start.
+ */
+export function parseBlocksFrom(raw: string, previous: BlockParse | null): BlockParse {
+  // A continuation is normalised by its new part only (unless a "\r\n" may straddle the two).
+  const continues = previous !== null && raw.startsWith(previous.raw) && !previous.raw.endsWith("\r");
+  const source = continues ? previous.source + normalize(raw.slice(previous.raw.length)) : normalize(raw);
+  const keep = continues ? previous.final : 0;
+  const from = continues ? (previous.starts[keep] ?? 0) : 0;
+
   const lines = source.slice(from).split("\n");
   const lineStarts: number[] = [];
   for (let i = 0, offset = from; i < lines.length; i++) {
     lineStarts.push(offset);
     offset += (lines[i]?.length ?? 0) + 1;
   }
-  const starts = previous ? previous.starts.slice(0, keep) : [];
+  const starts = continues ? previous.starts.slice(0, keep) : [];
   const tail = parseLines(lines, 0, (line) => starts.push(lineStarts[line] ?? from));
-  const blocks = keep > 0 && previous ? [...previous.blocks.slice(0, keep), ...tail] : tail;
-  return { source, blocks, starts };
+  const blocks = continues && keep > 0 ? [...previous.blocks.slice(0, keep), ...tail] : tail;
+
+  const levels = continues ? previous.levels.slice(0, keep) : [];
+  for (let k = levels.length; k < blocks.length; k++)
+    levels.push((levels[k - 1] ?? 0) | headingMask([blocks[k] as Block]));
+
+  const final = finalBlocks(source, starts);
+  const groups = continues ? previous.groups.slice() : [];
+  while ((groups.length + 1) * GROUP <= final)
+    groups.push(blocks.slice(groups.length * GROUP, (groups.length + 1) * GROUP));
+  return { raw, source, blocks, starts, final, groups, levels };
 }
 
 // ---------------------------------------------------------------------------
@@ -335,27 +364,13 @@ function inline(text: string): ReactNode[] {
 type HeadingTag = "h2" | "h3" | "h4" | "h5" | "h6";
 const HEADING_TAGS: readonly HeadingTag[] = ["h2", "h3", "h4", "h5", "h6"];
 
-function collectHeadingLevels(blocks: readonly Block[], into: Set<number>): Set<number> {
-  for (const block of blocks) {
-    if (block.type === "heading") into.add(block.level);
-    else if (block.type === "quote") collectHeadingLevels(block.blocks, into);
-    else if (block.type === "list") for (const item of block.items) collectHeadingLevels(item.blocks, into);
-  }
-  return into;
-}
-
-/** The heading levels a message uses, as a key ("2,4") that stays equal while they do. */
-function headingLevels(blocks: readonly Block[]): string {
-  return [...collectHeadingLevels(blocks, new Set())].sort((a, b) => a - b).join(",");
-}
-
 /**
  * A message sits under the page's h1, and the agent's `##`/`####` rarely start at `#` or go one step
  * at a time. Screen-reader users navigate by heading level, so the levels a message uses become
  * h2, h3, … in order: a message never skips a level and never competes with the page title.
  */
-function headingTags(levels: string): Map<number, HeadingTag> {
-  const used = levels ? levels.split(",").map(Number) : [];
+function headingTags(levels: number): Map<number, HeadingTag> {
+  const used = [1, 2, 3, 4, 5, 6].filter((level) => levels & (1 << level));
   return new Map(used.map((level, rank) => [level, HEADING_TAGS[Math.min(rank, HEADING_TAGS.length - 1)] ?? "h6"]));
 }
 
@@ -445,26 +460,42 @@ function renderBlock(block: Block, key: number, headings: Map<number, HeadingTag
   }
 }
 
-/** One top-level block; a block kept from the previous parse is the same object, so it is not rendered again. */
+/** One block not final yet; a block kept from the previous parse is the same object, so it is not rendered again. */
 const BlockView = memo(function BlockView({ block, headings }: { block: Block; headings: Map<number, HeadingTag> }) {
   return renderBlock(block, 0, headings);
 });
 
+/** GROUP final blocks: the same array in every later parse, so rendered once. */
+const BlockGroup = memo(function BlockGroup({
+  blocks,
+  headings,
+}: {
+  blocks: readonly Block[];
+  headings: Map<number, HeadingTag>;
+}) {
+  return renderBlocks(blocks, headings);
+});
+
 /**
- * Renders Markdown source as React elements (never as HTML). While a reply streams in, only its
- * last blocks are parsed and rendered again on each delta (parseBlocksFrom).
+ * Renders Markdown source as React elements (never as HTML). While a reply streams in, a delta
+ * parses and renders its unfinished last blocks only (parseBlocksFrom).
  */
 export const Markdown = memo(function Markdown({ source, className }: { source: string; className?: string }) {
   const previous = useRef<BlockParse | null>(null);
   const parsed = parseBlocksFrom(source, previous.current);
   previous.current = parsed;
-  const levels = headingLevels(parsed.blocks);
+  const levels = parsed.levels[parsed.levels.length - 1] ?? 0;
   const headings = useMemo(() => headingTags(levels), [levels]);
+  const grouped = parsed.groups.length * GROUP;
   return (
     <div className={className ? `md ${className}` : "md"}>
-      {parsed.blocks.map((block, index) => (
+      {parsed.groups.map((group, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a group's index is its identity (groups only ever grow)
+        <BlockGroup key={`group-${index}`} blocks={group} headings={headings} />
+      ))}
+      {parsed.blocks.slice(grouped).map((block, index) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: blocks are positional; a kept block keeps its index
-        <BlockView key={index} block={block} headings={headings} />
+        <BlockView key={grouped + index} block={block} headings={headings} />
       ))}
     </div>
   );

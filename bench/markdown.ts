@@ -1,0 +1,227 @@
+/**
+ * bench/markdown: how long replies render, today's renderer beside the one before issue 16
+ * (BASELINE, taken from git), in Debian's Chromium with React DOM, alternating per round.
+ *
+ * - Any 100 KB input renders in ≤ 50 ms: unmatched markers (`*a `, `[a `, `_a `, `**a `), and a
+ *   long ordinary reply. Main-thread ms of one render into an empty root.
+ * - Streaming a 20 KB reply in 500 deltas costs ≤ 3× rendering it once: the sum of the 500
+ *   renders (each prefix, as a delta causes one) divided by one render of the whole reply.
+ * - The turns behind it (Bun, no DOM): deriving every turn per delta (before) against appending
+ *   the delta to its own turn (now), over a 500-delta turn after 20 finished ones.
+ *
+ * Prints the load average before and after; a run that starts above 1.0 is marked noisy (the
+ * machine is shared; figures for the record come from an idle machine).
+ *
+ *   bun bench/markdown.ts      (or: npm run bench -- markdown)   MARKDOWN_RUNS=5 by default,
+ *   MARKDOWN_ONLY=stream for the streaming figures alone
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { appendToTurns, deriveTurns, type Turn } from "../src/client/chat/turns.ts";
+import type { SessionEvent } from "../src/shared/messages.ts";
+import { loadAverage, loadNote, median } from "./lib.ts";
+
+/** The renderer before issue 16: the commit before the linear inline parser. */
+const BASELINE = { commit: "8506ec3^", path: "src/client/chat/markdown.tsx" };
+const RUNS = Math.max(1, Number(process.env.MARKDOWN_RUNS ?? 5));
+/** MARKDOWN_ONLY=stream skips the 100 KB inputs (the baseline takes ~10 s on each). */
+const ONLY_STREAM = process.env.MARKDOWN_ONLY === "stream";
+const CHROME_PATH = process.env.CHROME_PATH ?? "/usr/bin/chromium";
+const HERE = import.meta.dir;
+
+/** ~`bytes` of `unit` repeated. */
+const repeat = (unit: string, bytes: number) => unit.repeat(Math.ceil(bytes / unit.length)).slice(0, bytes);
+
+/** A reply of the kind the agent writes: headings, lists, code, tables, links; `bytes` long. */
+function ordinaryReply(bytes: number): string {
+  const section = (n: number) =>
+    [
+      `## Step ${n}`,
+      "",
+      `Ran \`npm test\` in **packages/${n}**: 41 passed, _2 failed_ (see https://example.com/runs/${n}).`,
+      "",
+      "- `orders.test.ts` › refund after partial shipment: expected `status` to be `refunded`",
+      "- `checkout.test.ts` › applies coupon once: timed out after 5000 ms",
+      "",
+      "```ts",
+      "const total = await applyCoupon(cart, code);",
+      "expect(total).toBe(90);",
+      "```",
+      "",
+      "| file | before | after |",
+      "|---|---:|---:|",
+      "| a.ts | 1.2 s | 0.4 s |",
+      "",
+    ].join("\n");
+  let text = "";
+  for (let n = 1; text.length < bytes; n++) text += `${section(n)}\n`;
+  return text.slice(0, bytes);
+}
+
+const LARGE_INPUTS: Record<string, string> = {
+  '"*a " repeated': repeat("*a ", 100_000),
+  '"[a " repeated': repeat("[a ", 100_000),
+  '"_a " repeated': repeat("_a ", 100_000),
+  '"**a " repeated': repeat("**a ", 100_000),
+  "ordinary reply": ordinaryReply(100_000),
+};
+const STREAMED = ordinaryReply(20_000);
+const DELTAS = 500;
+
+async function buildPage(): Promise<string> {
+  const baseline = spawnSync("git", ["show", `${BASELINE.commit}:${BASELINE.path}`], { encoding: "utf8" });
+  if (baseline.status !== 0) throw new Error(`cannot read the baseline renderer from git: ${baseline.stderr}`);
+  // Generated files, ignored by git: the entry hands the baseline to the page.
+  await Bun.write(join(HERE, "markdown/baseline.gen.tsx"), baseline.stdout);
+  await Bun.write(
+    join(HERE, "markdown/entry.gen.tsx"),
+    'import { Markdown } from "./baseline.gen.tsx";\nimport { install } from "./page.tsx";\n\ninstall(Markdown);\n',
+  );
+  const build = await Bun.build({
+    entrypoints: [join(HERE, "markdown/entry.gen.tsx")],
+    target: "browser",
+    minify: true,
+    define: { "process.env.NODE_ENV": '"production"' },
+  });
+  const output = build.outputs[0];
+  if (!build.success || !output) throw new Error(build.logs.join("\n"));
+  return output.text();
+}
+
+interface Bench {
+  renderOnce(name: string, source: string): number;
+  stream(name: string, source: string, deltas: number): number;
+}
+declare const markdownBench: Bench;
+
+async function browserFigures(script: string) {
+  const browser = await chromium.launch({ executablePath: CHROME_PATH, args: ["--no-sandbox", "--disable-gpu"] });
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.setContent("<!doctype html><html><body></body></html>");
+  await page.addScriptTag({ content: script });
+  const large: Record<string, Record<string, number[]>> = {};
+  const streamed: Record<string, { stream: number[]; once: number[] }> = {
+    current: { stream: [], once: [] },
+    baseline: { stream: [], once: [] },
+  };
+  // Warm-up, not measured: the first renders compile React DOM's and the parser's code.
+  for (const name of ["current", "baseline"]) {
+    for (let i = 0; i < 3; i++)
+      await page.evaluate(([n, s]) => markdownBench.renderOnce(n, s), [name, STREAMED] as const);
+  }
+  for (let round = 0; round < RUNS; round++) {
+    const order = round % 2 === 0 ? ["current", "baseline"] : ["baseline", "current"];
+    for (const name of order) {
+      for (const [label, source] of ONLY_STREAM ? [] : Object.entries(LARGE_INPUTS)) {
+        const took = await page.evaluate(([n, s]) => markdownBench.renderOnce(n, s), [name, source] as const);
+        const byRenderer = large[label] ?? {};
+        large[label] = byRenderer;
+        byRenderer[name] = [...(byRenderer[name] ?? []), took];
+      }
+      const figures = streamed[name];
+      figures?.once.push(await page.evaluate(([n, s]) => markdownBench.renderOnce(n, s), [name, STREAMED] as const));
+      figures?.stream.push(
+        await page.evaluate(([n, s, d]) => markdownBench.stream(n, s, d), [name, STREAMED, DELTAS] as const),
+      );
+    }
+  }
+  await browser.close();
+  return { large, streamed };
+}
+
+/** One finished turn per 20 events, then a running turn that gets `DELTAS` deltas. */
+function turnsFigures() {
+  const sessionId = crypto.randomUUID();
+  const at = new Date(0).toISOString();
+  const events: SessionEvent[] = [];
+  let seq = 0;
+  for (let t = 0; t < 20; t++) {
+    const requestId = crypto.randomUUID();
+    events.push({ type: "chat:queued", payload: { sessionId, seq: ++seq, requestId, message: `turn ${t}`, at } });
+    for (let l = 0; l < 15; l++)
+      events.push({ type: "log", payload: { sessionId, seq: ++seq, requestId, data: JSON.stringify({ l }) } });
+    events.push({
+      type: "chat:response",
+      payload: { sessionId, seq: ++seq, requestId, response: ordinaryReply(2_000), logs: [], durationMs: 1 },
+    });
+  }
+  const running = crypto.randomUUID();
+  events.push({ type: "chat:queued", payload: { sessionId, seq: ++seq, requestId: running, message: "go", at } });
+  const deltas: SessionEvent[] = [];
+  const text = STREAMED;
+  const step = Math.ceil(text.length / DELTAS);
+  for (let i = 0; i < text.length; i += step)
+    deltas.push({
+      type: "chat:delta",
+      payload: { sessionId, seq: ++seq, requestId: running, text: text.slice(i, i + step) },
+    });
+
+  const rederive = () => {
+    const started = performance.now();
+    let all = events;
+    for (const delta of deltas) {
+      all = [...all, delta];
+      deriveTurns(all);
+    }
+    return performance.now() - started;
+  };
+  const append = () => {
+    const started = performance.now();
+    let turns: Turn[] = deriveTurns(events);
+    for (const delta of deltas) turns = appendToTurns(turns, [delta]);
+    return performance.now() - started;
+  };
+  const before: number[] = [];
+  const after: number[] = [];
+  for (let round = 0; round < RUNS; round++) {
+    if (round % 2 === 0) {
+      before.push(rederive());
+      after.push(append());
+    } else {
+      after.push(append());
+      before.push(rederive());
+    }
+  }
+  return { before: median(before), after: median(after) };
+}
+
+export async function run(): Promise<string> {
+  const loadBefore = loadAverage();
+  const { large, streamed } = await browserFigures(await buildPage());
+  const turns = turnsFigures();
+  const loadAfter = loadAverage();
+
+  const f = (n: number | undefined) => (n === undefined ? "–" : `${n.toFixed(1)} ms`);
+  const lines = [
+    `### markdown (Chromium, React DOM; median of ${RUNS} rounds; baseline = ${BASELINE.commit})`,
+    "",
+    loadNote(loadBefore, loadAfter),
+    "",
+    "| 100 KB input, one render | baseline | now | target |",
+    "| --- | ---: | ---: | ---: |",
+    ...Object.entries(large).map(
+      ([label, by]) => `| ${label} | ${f(median(by.baseline ?? []))} | ${f(median(by.current ?? []))} | ≤ 50 ms |`,
+    ),
+    "",
+    `| 20 KB reply in ${DELTAS} deltas | baseline | now | target |`,
+    "| --- | ---: | ---: | ---: |",
+  ];
+  const ratio = (name: string) => {
+    const figures = streamed[name];
+    return figures ? median(figures.stream) / median(figures.once) : Number.NaN;
+  };
+  lines.push(
+    `| all ${DELTAS} renders | ${f(median(streamed.baseline?.stream ?? []))} | ${f(median(streamed.current?.stream ?? []))} | |`,
+    `| one render of the whole | ${f(median(streamed.baseline?.once ?? []))} | ${f(median(streamed.current?.once ?? []))} | |`,
+    `| ratio | ${ratio("baseline").toFixed(1)}× | ${ratio("current").toFixed(1)}× | ≤ 3× |`,
+    "",
+    `Turns for the same ${DELTAS} deltas after 20 finished turns (Bun): every turn derived per delta ${f(turns.before)}, the delta appended to its turn ${f(turns.after)}.`,
+  );
+  return lines.join("\n");
+}
+
+if (import.meta.main) {
+  console.log(await run());
+  process.exit(0);
+}

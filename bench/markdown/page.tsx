@@ -1,0 +1,56 @@
+/**
+ * The page bench/markdown.ts loads in Chromium: both renderers, driven from the bench through
+ * `window.markdownBench`. React DOM renders into a real document (the costs a phone pays: parse,
+ * React's render and commit, the DOM), each update flushed at once.
+ */
+import type { ComponentType } from "react";
+import { flushSync } from "react-dom";
+import { createRoot } from "react-dom/client";
+import { Markdown as Current } from "../../src/client/chat/markdown.tsx";
+
+export type MarkdownComponent = ComponentType<{ source: string; className?: string }>;
+const renderers: Record<string, MarkdownComponent> = { current: Current };
+
+function mount(name: string) {
+  const Renderer = renderers[name];
+  if (!Renderer) throw new Error(`no renderer ${name}`);
+  const host = document.createElement("div");
+  document.body.replaceChildren(host);
+  const root = createRoot(host);
+  return {
+    render(source: string) {
+      flushSync(() => root.render(<Renderer source={source} className="text-[15px]" />));
+    },
+    unmount: () => root.unmount(),
+  };
+}
+
+/** Main-thread ms to render `source` once into an empty root. */
+function renderOnce(name: string, source: string): number {
+  const view = mount(name);
+  const started = performance.now();
+  view.render(source);
+  const took = performance.now() - started;
+  view.unmount();
+  return took;
+}
+
+/** Main-thread ms to render `source` growing in `deltas` steps, each step a render as a delta would cause. */
+function stream(name: string, source: string, deltas: number): number {
+  const view = mount(name);
+  const step = Math.ceil(source.length / deltas);
+  const started = performance.now();
+  for (let end = step; end < source.length + step; end += step) view.render(source.slice(0, end));
+  const took = performance.now() - started;
+  view.unmount();
+  return took;
+}
+
+/**
+ * Called by the entry bench/markdown.ts generates, with the renderer it took from git (the
+ * baseline is not in the tree, so this file cannot import it).
+ */
+export function install(baseline: MarkdownComponent): void {
+  renderers.baseline = baseline;
+  Object.assign(window, { markdownBench: { renderOnce, stream } });
+}
