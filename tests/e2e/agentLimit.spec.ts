@@ -7,6 +7,7 @@ import { conversation, marker, newSession, sendMessage, TURN_TIMEOUT_MS, turnDon
  * leaves the first session (session:unsubscribe) and still hears how its turn ended.
  */
 const test = base.extend({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
   serverEnv: [async ({}, use) => use({ POCKET_MAX_AGENTS: "1" }), { scope: "worker" }],
 });
 test.use({ isolatedStack: true });
