@@ -97,6 +97,31 @@ describe("POCKET_MAX_AGENTS", () => {
     expect(runner.starts.at(-1)?.resumeSessionId).toBe(claudeSessionOf(client, a.id));
   });
 
+  test("a closed agent counts until it has exited: its replacement starts after", async () => {
+    const client = await clients.connect();
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => client.createSession({ model: "haiku" })));
+    if (!a || !b || !c) throw new Error("sessions");
+    for (const session of [a, b]) {
+      const id = send(client, session.id, "warm up");
+      await client.next("chat:response", (p) => p.requestId === id);
+    }
+    const exit = gate();
+    runner.exitGate = exit.promise;
+    const startsBefore = runner.starts.length;
+    const rc = send(client, c.id, "c");
+    await client.next("chat:queued", (p) => p.requestId === rc);
+    // A's process is closing but has not exited: C's must not start yet.
+    const sync = await client.createSession({ model: "haiku" }); // a round trip through the server
+    expect(sync.id).toBeString();
+    expect(runner.starts.length).toBe(startsBefore);
+    expect(client.all("chat:started").map((s) => s.requestId)).not.toContain(rc);
+    exit.open();
+    runner.exitGate = undefined;
+    await client.next("chat:response", (p) => p.requestId === rc);
+    expect(runner.starts.length).toBe(startsBefore + 1);
+    expect(runner.peakLive).toBe(2);
+  });
+
   test("a waiting turn can be cancelled; it never starts", async () => {
     const client = await clients.connect();
     const [a, b, c] = await Promise.all([1, 2, 3].map(() => client.createSession({ model: "haiku" })));

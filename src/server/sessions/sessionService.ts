@@ -81,6 +81,9 @@ export class SessionService {
   private readonly store: SessionStore;
   /** Sessions whose next turn waits for an agent process to be free, first come first served. */
   private readonly waitingForAgent: string[] = [];
+  /** Agent processes closed but not exited yet: they still hold their memory, so they count against the limit. */
+  private exitingAgents = 0;
+  private stopping = false;
 
   constructor(private readonly options: SessionServiceOptions) {
     this.store = options.store;
@@ -264,10 +267,7 @@ export class SessionService {
       const runtime = this.runtime(record.id);
       // The warm process runs with the old settings: replace it (resuming) before the next turn.
       if (runtime.running) runtime.stale = true;
-      else {
-        this.closeProcess(runtime);
-        this.admitWaiting();
-      }
+      else this.closeProcess(runtime);
       log.info("session settings changed", { sessionId: record.id, model, permissionMode });
     }
     const session = this.get(record.id);
@@ -294,19 +294,19 @@ export class SessionService {
       runtime.process = null;
       if (process) {
         if (runtime.running) await process.interrupt();
-        await process.close();
+        await this.retire(process);
       }
-      this.admitWaiting();
     }
     log.info("session deleted", { sessionId });
     this.options.bus.emit("sessionDeleted", sessionId, requestId);
   }
 
   async shutdown(): Promise<void> {
+    this.stopping = true;
     const closing: Promise<void>[] = [];
     for (const runtime of this.runtimes.values()) {
       if (runtime.idleTimer) clearTimeout(runtime.idleTimer);
-      if (runtime.process) closing.push(runtime.process.close());
+      if (runtime.process) closing.push(this.retire(runtime.process));
       runtime.process = null;
     }
     await Promise.allSettled(closing);
@@ -426,7 +426,18 @@ export class SessionService {
     const process = runtime.process;
     runtime.process = null;
     runtime.stale = false;
-    if (process) void process.close();
+    if (process) void this.retire(process);
+  }
+
+  /** Closes an agent process. It counts against the limit until it has exited; then waiting turns may start. */
+  private async retire(process: AgentProcess): Promise<void> {
+    this.exitingAgents++;
+    try {
+      await process.close();
+    } finally {
+      this.exitingAgents--;
+      this.admitWaiting();
+    }
   }
 
   /**
@@ -436,12 +447,14 @@ export class SessionService {
    */
   private pump(sessionId: string): boolean {
     const runtime = this.runtime(sessionId);
-    if (runtime.running || runtime.queue.length === 0) return false;
-    if (!runtime.process && !this.freeAgentSlot()) {
+    if (this.stopping || runtime.running || runtime.queue.length === 0) return false;
+    if (!runtime.process && !this.hasFreeAgentSlot()) {
       if (!this.waitingForAgent.includes(sessionId)) {
         this.waitingForAgent.push(sessionId);
         log.info("turn waits for a free agent", { sessionId, maxAgents: this.options.maxAgents });
       }
+      // One idle process closed per waiting turn; the turn starts once it has exited (see `retire`).
+      if (this.exitingAgents < this.waitingForAgent.length) this.closeLeastRecentlyUsedIdle();
       return false;
     }
     this.stopWaiting(sessionId);
@@ -476,7 +489,7 @@ export class SessionService {
   }
 
   private liveAgents(): number {
-    let count = 0;
+    let count = this.exitingAgents;
     for (const runtime of this.runtimes.values()) if (runtime.process) count++;
     return count;
   }
@@ -496,17 +509,17 @@ export class SessionService {
     return this.liveAgents() < max || this.evictableRuntime() !== undefined;
   }
 
-  /** Makes room for one more agent process, closing the least recently used idle one if needed. */
-  private freeAgentSlot(): boolean {
-    const max = this.options.maxAgents ?? Number.POSITIVE_INFINITY;
-    if (this.liveAgents() < max) return true;
+  private hasFreeAgentSlot(): boolean {
+    return this.liveAgents() < (this.options.maxAgents ?? Number.POSITIVE_INFINITY);
+  }
+
+  private closeLeastRecentlyUsedIdle(): void {
     const idle = this.evictableRuntime();
-    if (!idle) return false;
+    if (!idle) return;
     if (idle.idleTimer) clearTimeout(idle.idleTimer);
     idle.idleTimer = null;
-    log.info("closing the least recently used idle agent for a waiting turn", { maxAgents: max });
+    log.info("closing the least recently used idle agent for a waiting turn", { maxAgents: this.options.maxAgents });
     this.closeProcess(idle);
-    return true;
   }
 
   /** Starts waiting turns, oldest first, while agent processes can be had. */
@@ -622,8 +635,7 @@ export class SessionService {
       if (runtime.running || !runtime.process) return;
       const process = runtime.process;
       runtime.process = null;
-      void process.close();
-      this.admitWaiting();
+      void this.retire(process);
     }, this.options.idleTimeoutMs);
     runtime.idleTimer.unref?.();
   }
