@@ -6,13 +6,14 @@
  * Side by side in one run: the default agent limit (POCKET_MAX_AGENTS unset: defaultMaxAgents()
  * on this machine) and no limit. Reported: answers received, time to the last answer, peak agent
  * processes, and peak RSS of the server plus its agents (sampled every 100 ms from /proc).
+ * `npm run bench -- agents` prints the load average before and after it.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { defaultMaxAgents } from "../src/server/config.ts";
 import { makeAgentEnv } from "../tests/fixtures/agentEnv.ts";
 import { startFakeAnthropic } from "../tests/fixtures/fakeAnthropic.ts";
 import { TestClient } from "../tests/fixtures/testServer.ts";
-import { loadAverage, spawnServer } from "./lib.ts";
+import { spawnServer } from "./lib.ts";
 
 const SESSIONS = Number(process.env.AGENTS_SESSIONS ?? 40);
 const TIMEOUT_MS = 300_000;
@@ -105,7 +106,6 @@ export async function run(): Promise<string> {
   const api = await startFakeAnthropic();
   const agentEnv = makeAgentEnv(api.url);
   const base = { ...agentEnv.env, BENCH_REAL_AGENT: "1", POCKET_MAX_TURNS: "2" };
-  const load = { before: loadAverage() };
   const outcomes: Outcome[] = [];
   try {
     outcomes.push(await runOnce(`default limit (${defaultMaxAgents()})`, base));
@@ -114,7 +114,6 @@ export async function run(): Promise<string> {
     await api.close();
     agentEnv.cleanup();
   }
-  const loadAfter = loadAverage();
   const rows = outcomes.map(
     (o) =>
       `| ${o.label} | ${o.answered}/${SESSIONS}${o.failed ? ` (${o.failed} failed)` : ""} | ${(o.lastAnswerMs / 1000).toFixed(1)} s | ${o.peakAgents} | ${(o.peakRssBytes / 1024 ** 3).toFixed(2)} GB |`,
@@ -125,8 +124,6 @@ export async function run(): Promise<string> {
     "| agent limit | answered | last answer | peak agent processes | peak RSS, server + agents |",
     "| --- | --- | --- | --- | --- |",
     ...rows,
-    "",
-    `Load average ${load.before.toFixed(2)} → ${loadAfter.toFixed(2)}${load.before > 1 ? " (started above 1.0: noisy)" : ""}.`,
   ].join("\n");
 }
 
