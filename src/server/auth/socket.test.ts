@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Server as Engine } from "@socket.io/bun-engine";
 import { Server } from "socket.io";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
-import { setLogSink } from "../logger.ts";
+import { type LogLevel, setLogLevel, setLogSink } from "../logger.ts";
 import { createAuth } from "./index.ts";
 import { createSocketAuthHooks } from "./socket.ts";
 import { cookieValueFor } from "./token.ts";
@@ -62,11 +62,14 @@ const opened: ClientSocket[] = [];
 
 beforeAll(() => {
   restoreSink = setLogSink((line) => logs.push(line));
+  // The throttling test reads the warning it logs: not hidden by POCKET_LOG_LEVEL=error (npm test's).
+  setLogLevel("info");
   stack = startStack();
   base = stack.base;
 });
 
 afterAll(async () => {
+  setLogLevel((process.env.POCKET_LOG_LEVEL as LogLevel | undefined) ?? "info");
   for (const s of opened) s.close();
   await stack.stop();
   restoreSink();

@@ -39,8 +39,8 @@ const migrations: string[] = [
      ended_at TEXT
    );
    CREATE INDEX turns_by_session_status ON turns(session_id, status);`,
-  // A turn's events by requestId: its logs (chat:response is stored without them), its deltas to compact.
-  "CREATE INDEX events_by_turn ON events(session_id, request_id);",
+  // A turn's events by requestId, in order: its logs (chat:response is stored without them), its deltas to compact.
+  "CREATE INDEX events_by_turn ON events(session_id, request_id, seq);",
   // Claude Code's transcripts, mirrored through the Agent SDK's SessionStore (src/server/agent/transcriptMirror.ts).
   `CREATE TABLE transcript_entries (
      id INTEGER PRIMARY KEY,
