@@ -12,8 +12,10 @@
  * Targets: ≥ 0.95 each. Also the first-screen JS size from dist/build-info.json.
  *
  * Lighthouse runs on Node (it is not tested on Bun): `node node_modules/lighthouse/cli/index.js`.
- * The browser is paired by sending the pairing cookie with every request (`--extra-headers`),
- * the cookie the server set when this script opened the pairing URL.
+ * The browser is paired the way a phone is: the app pages are opened by their pairing URL
+ * (`/?token=…`), whose 303 sets the cookie and lands on the page. (Until 2026-12-03 the cookie was
+ * sent with `--extra-headers`; it does not reach the app's WebSocket, so those runs measured the
+ * pairing screen, not the app.)
  *
  *   bun bench/lighthouse.ts            (or: npm run bench -- lighthouse)
  */
@@ -170,13 +172,12 @@ export async function run(): Promise<string> {
   const temp = mkdtempSync(join(tmpdir(), "pocket-lighthouse-"));
   const pages = await startBenchPages();
   try {
-    // Both servers' pairing cookies go with every request; each server ignores the other's.
     const headersPath = join(temp, "headers.json");
-    writeFileSync(headersPath, JSON.stringify({ Cookie: pages.cookies.join("; ") }));
+    writeFileSync(headersPath, JSON.stringify({}));
 
     const measured: Page[] = [
-      { name: "first run (no session)", url: pages.firstRun, runs: [] },
-      { name: "conversation", url: pages.conversation, runs: [] },
+      { name: "first run (no session)", url: pages.paired.firstRun, runs: [] },
+      { name: "conversation", url: pages.paired.conversation, runs: [] },
       { name: "baseline: static first screen, no JS", url: pages.baseline, runs: [] },
       { name: "floor: one paragraph, no CSS or JS", url: pages.floor, runs: [] },
     ];

@@ -189,8 +189,14 @@ export interface BenchPages {
   baseline: string;
   /** A page that does nothing, served with the app's headers (FLOOR_PAGE). */
   floor: string;
-  /** The two app servers' pairing cookies (`name=value`); each server ignores the other's. */
-  cookies: string[];
+  /**
+   * The app pages' pairing URLs (`/?token=…`): a fresh browser that opens one is paired by the
+   * server's 303 and lands on the page itself. Lighthouse can only add headers, and a `Cookie`
+   * header does not reach the app's WebSocket: with one, these pages measured the pairing screen.
+   */
+  paired: { firstRun: string; conversation: string };
+  /** The pairing cookie (`name`, `value`) of the app server at `url`, for browsers with a cookie jar. */
+  cookieFor(url: string): { name: string; value: string } | undefined;
   stop(): Promise<void>;
 }
 
@@ -232,12 +238,18 @@ export async function startBenchPages(): Promise<BenchPages> {
     await client.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: 60_000 });
     client.socket.disconnect();
 
+    const cookies = new Map<string, string>();
+    for (const server of [empty, busy]) cookies.set(`${server.url}/`, await pairingCookie(server.url, server.token));
     return {
       firstRun: `${empty.url}/`,
       conversation: `${busy.url}/`,
       baseline: staticOnly.url,
       floor: floor.url,
-      cookies: [await pairingCookie(empty.url, empty.token), await pairingCookie(busy.url, busy.token)],
+      paired: { firstRun: `${empty.url}/?token=${empty.token}`, conversation: `${busy.url}/?token=${busy.token}` },
+      cookieFor(url) {
+        const [name = "", value = ""] = (cookies.get(url) ?? "").split("=");
+        return name ? { name, value } : undefined;
+      },
       stop,
     };
   } catch (error) {

@@ -92,15 +92,20 @@ export function startupCost(events: readonly TraceEvent[], windowMs: number): Lo
 }
 
 /** Loads `url` in a fresh context (no cache, no service worker: a first visit) and returns its trace. */
-async function traceLoad(browser: Browser, url: string, cookies: string[]): Promise<TraceEvent[]> {
+async function traceLoad(
+  browser: Browser,
+  url: string,
+  cookie: { name: string; value: string } | undefined,
+): Promise<TraceEvent[]> {
   const context = await browser.newContext({
     viewport: { width: 375, height: 667 },
     deviceScaleFactor: 2,
     isMobile: true,
     hasTouch: true,
     serviceWorkers: "block",
-    extraHTTPHeaders: { Cookie: cookies.join("; ") },
   });
+  // In the jar, like a paired phone's: a Cookie header added to requests does not reach the WebSocket.
+  if (cookie) await context.addCookies([{ ...cookie, url }]);
   try {
     const tab = await context.newPage();
     const cdp = await context.newCDPSession(tab);
@@ -136,7 +141,7 @@ export async function run(): Promise<string> {
         // The renderer COOP starts for the navigation sometimes joins the trace too late for any of
         // the page's first events: that load is measured again.
         for (let attempt = 1; ; attempt++) {
-          const events = await traceLoad(browser, page.url, pages.cookies);
+          const events = await traceLoad(browser, page.url, pages.cookieFor(page.url));
           const keep = process.env.STARTUP_TRACES;
           if (keep) {
             const file = `startup-${round}-${measured.indexOf(page)}.json`;
