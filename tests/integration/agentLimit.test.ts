@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { defaultMaxAgents } from "../../src/server/config.ts";
-import { createFakeRunner, type FakeRunner } from "../fixtures/fakeAgentRunner.ts";
+import { createFakeRunner, type FakeRunner, gate } from "../fixtures/fakeAgentRunner.ts";
 import { startTestServer, type TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
 /**
@@ -21,18 +21,30 @@ afterEach(async () => {
   await server.cleanup();
 });
 
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
-
 /** The Claude Code session id the agent reported for a session (in its `log` events). */
 function claudeSessionOf(client: TestClient, sessionId: string): string | undefined {
   const log = client.all("log").find((l) => l.sessionId === sessionId);
   return log ? (JSON.parse(log.data) as { session_id?: string }).session_id : undefined;
+}
+
+async function threeSessions(client: TestClient) {
+  const [a, b, c] = await Promise.all([1, 2, 3].map(() => client.createSession({ model: "haiku" })));
+  if (!a || !b || !c) throw new Error("sessions");
+  return [a, b, c] as const;
+}
+
+/** Sessions A and B each hold one of the two agents on a gated turn; C's turn is sent and queued. */
+async function bothAgentsBusyAndOneWaiting(client: TestClient) {
+  const [a, b, c] = await threeSessions(client);
+  const holdA = gate();
+  const holdB = gate();
+  runner.script({ gate: holdA.promise }, { gate: holdB.promise });
+  const ra = send(client, a.id, "a");
+  const rb = send(client, b.id, "b");
+  await client.next("chat:started", (p) => p.requestId === rb);
+  const rc = send(client, c.id, "c");
+  const queued = await client.next("chat:queued", (p) => p.requestId === rc);
+  return { a, b, c, holdA, holdB, ra, rb, rc, queued };
 }
 
 function send(client: TestClient, sessionId: string, message: string): string {
@@ -44,16 +56,7 @@ function send(client: TestClient, sessionId: string, message: string): string {
 describe("POCKET_MAX_AGENTS", () => {
   test("when every agent is busy a turn waits, says why, and starts when one is free", async () => {
     const client = await clients.connect();
-    const [a, b, c] = await Promise.all([1, 2, 3].map(() => client.createSession({ model: "haiku" })));
-    if (!a || !b || !c) throw new Error("sessions");
-    const holdA = gate();
-    const holdB = gate();
-    runner.script({ gate: holdA.promise }, { gate: holdB.promise });
-    const ra = send(client, a.id, "a");
-    const rb = send(client, b.id, "b");
-    await client.next("chat:started", (p) => p.requestId === rb);
-    const rc = send(client, c.id, "c");
-    const queued = await client.next("chat:queued", (p) => p.requestId === rc);
+    const { holdA, holdB, ra, rb, rc, queued } = await bothAgentsBusyAndOneWaiting(client);
     expect(queued.waitingFor).toBe("agent");
     expect(runner.live).toBe(2);
 
@@ -71,8 +74,7 @@ describe("POCKET_MAX_AGENTS", () => {
 
   test("an idle agent is closed, least recently used first, so a new turn starts at once", async () => {
     const client = await clients.connect();
-    const [a, b, c] = await Promise.all([1, 2, 3].map(() => client.createSession({ model: "haiku" })));
-    if (!a || !b || !c) throw new Error("sessions");
+    const [a, b, c] = await threeSessions(client);
     for (const session of [a, b]) {
       const id = send(client, session.id, "warm up");
       await client.next("chat:response", (p) => p.requestId === id);
@@ -99,8 +101,7 @@ describe("POCKET_MAX_AGENTS", () => {
 
   test("a closed agent counts until it has exited: its replacement starts after", async () => {
     const client = await clients.connect();
-    const [a, b, c] = await Promise.all([1, 2, 3].map(() => client.createSession({ model: "haiku" })));
-    if (!a || !b || !c) throw new Error("sessions");
+    const [a, b, c] = await threeSessions(client);
     for (const session of [a, b]) {
       const id = send(client, session.id, "warm up");
       await client.next("chat:response", (p) => p.requestId === id);
@@ -124,16 +125,7 @@ describe("POCKET_MAX_AGENTS", () => {
 
   test("a waiting turn can be cancelled; it never starts", async () => {
     const client = await clients.connect();
-    const [a, b, c] = await Promise.all([1, 2, 3].map(() => client.createSession({ model: "haiku" })));
-    if (!a || !b || !c) throw new Error("sessions");
-    const holdA = gate();
-    const holdB = gate();
-    runner.script({ gate: holdA.promise }, { gate: holdB.promise });
-    const ra = send(client, a.id, "a");
-    const rb = send(client, b.id, "b");
-    await client.next("chat:started", (p) => p.requestId === rb);
-    const rc = send(client, c.id, "c");
-    await client.next("chat:queued", (p) => p.requestId === rc);
+    const { c, holdA, holdB, ra, rb, rc } = await bothAgentsBusyAndOneWaiting(client);
     client.socket.emit("chat:cancel", { sessionId: c.id, targetRequestId: rc, requestId: crypto.randomUUID() });
     const cancelled = await client.next("chat:error", (p) => p.requestId === rc);
     expect(cancelled.code).toBe("CANCELLED");

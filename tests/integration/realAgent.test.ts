@@ -7,7 +7,7 @@ import type { TranscriptMirror } from "../../src/server/agent/transcriptMirror.t
 import { setLogLevel } from "../../src/server/logger.ts";
 import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
 import { type FakeAnthropic, httpError, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
-import { startTestServer, type TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
+import { startTestServer, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
 /**
  * Every protocol event once more, end to end through the real stack: a
@@ -21,10 +21,30 @@ let server: TestServer;
 let pids: number[];
 const clients = new TestClients(() => server.url);
 
-async function subscribeFrom(client: TestClient, sessionId: string): Promise<void> {
-  const requestId = crypto.randomUUID();
-  client.socket.emit("session:subscribe", { sessionId, requestId, afterSeq: 0 });
-  await client.next("session:subscribed", (p) => p.requestId === requestId);
+/**
+ * One turn ("the secret fruit is quince"), the server stopped, every Claude Code transcript file
+ * deleted (cleanupPeriodDays, a wiped ~/.claude), the mirror too if asked, the server started
+ * again; then a new client subscribes and asks "which fruit did I name".
+ */
+async function askAfterLosingTranscripts({ mirrorToo }: { mirrorToo: boolean }) {
+  const client = await clients.connect();
+  const session = await client.createSession({ model: "haiku" });
+  const first = client.send(session.id, "the secret fruit is quince");
+  await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
+  client.close();
+  await server.stop();
+  rmSync(join(agentEnv.configDir, "projects"), { recursive: true, force: true });
+  if (mirrorToo) {
+    const db = new Database(join(server.dataDir, "pocket-agent.sqlite"));
+    db.run("DELETE FROM transcript_entries");
+    db.close();
+  }
+  server = await start(server.dataDir, server.workdir);
+  const again = await clients.connect();
+  const subscribed = crypto.randomUUID();
+  again.socket.emit("session:subscribe", { sessionId: session.id, requestId: subscribed, afterSeq: 0 });
+  await again.next("session:subscribed", (p) => p.requestId === subscribed);
+  return { again, session, second: again.send(session.id, "which fruit did I name") };
 }
 
 async function start(dataDir?: string, workdir?: string) {
@@ -197,19 +217,7 @@ describe("real Claude Code CLI through the server", () => {
   test(
     "the CLI's transcript deleted, the server restarted: the conversation resumes from the mirror",
     async () => {
-      const client = await clients.connect();
-      const session = await client.createSession({ model: "haiku" });
-      const first = client.send(session.id, "the secret fruit is quince");
-      await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
-      client.close();
-      await server.stop();
-      // Claude Code's cleanupPeriodDays, or a wiped ~/.claude: every transcript file is gone.
-      rmSync(join(agentEnv.configDir, "projects"), { recursive: true, force: true });
-
-      server = await start(server.dataDir, server.workdir);
-      const again = await clients.connect();
-      await subscribeFrom(again, session.id);
-      const second = again.send(session.id, "which fruit did I name");
+      const { again, second } = await askAfterLosingTranscripts({ mirrorToo: false });
       const response = await again.next("chat:response", (p) => p.requestId === second, { timeoutMs: TIMEOUT });
       expect(response.response).toBe("Echo: which fruit did I name");
       const request = api.log.findLast((r) => r.userText === "which fruit did I name");
@@ -223,21 +231,7 @@ describe("real Claude Code CLI through the server", () => {
   test(
     "neither transcript nor mirror: the message runs in a new conversation, with a notice, no error",
     async () => {
-      const client = await clients.connect();
-      const session = await client.createSession({ model: "haiku" });
-      const first = client.send(session.id, "the secret fruit is quince");
-      await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
-      client.close();
-      await server.stop();
-      rmSync(join(agentEnv.configDir, "projects"), { recursive: true, force: true });
-      const db = new Database(join(server.dataDir, "pocket-agent.sqlite"));
-      db.run("DELETE FROM transcript_entries");
-      db.close();
-
-      server = await start(server.dataDir, server.workdir);
-      const again = await clients.connect();
-      await subscribeFrom(again, session.id);
-      const second = again.send(session.id, "which fruit did I name");
+      const { again, session, second } = await askAfterLosingTranscripts({ mirrorToo: true });
       const response = await again.next("chat:response", (p) => p.requestId === second, { timeoutMs: TIMEOUT });
       expect(response.response).toBe("Echo: which fruit did I name");
       const notice = again.all("chat:notice").find((n) => n.requestId === second);

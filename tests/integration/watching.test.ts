@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { ServerMessage } from "../../src/shared/messages.ts";
-import { createFakeRunner, type FakeRunner } from "../fixtures/fakeAgentRunner.ts";
+import { createFakeRunner, type FakeRunner, gate } from "../fixtures/fakeAgentRunner.ts";
 import { startTestServer, type TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
 /**
@@ -23,14 +23,6 @@ afterEach(() => {
 afterAll(async () => {
   await server.cleanup();
 });
-
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
 
 async function subscribe(client: TestClient, sessionId: string): Promise<void> {
   const requestId = crypto.randomUUID();
