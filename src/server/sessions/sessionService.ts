@@ -277,9 +277,8 @@ export class SessionService {
 
   /** Stops the session's agent, drops its queue and removes it with all its data. */
   async delete(sessionId: string, requestId?: string): Promise<void> {
-    this.record(sessionId);
-    const runtime = this.runtimes.get(sessionId);
     const { claudeSessionId } = this.record(sessionId);
+    const runtime = this.runtimes.get(sessionId);
     this.runtimes.delete(sessionId);
     this.stopWaiting(sessionId);
     this.store.deleteSession(sessionId);

@@ -203,7 +203,8 @@ class TurnRequesters {
 
   join(socket: PocketSocket, sessionId: string, requestId: string): void {
     socket.join(this.roomOf(requestId));
-    this.sessionOf.set(requestId, sessionId);
+    // A retry may name another session (and be refused): the turn stays its own session's.
+    if (!this.sessionOf.has(requestId)) this.sessionOf.set(requestId, sessionId);
   }
 
   /** This socket no longer waits (its request was refused, or the turn had already ended). */
