@@ -919,6 +919,28 @@ describe("a newer server", () => {
     return { lines: () => spy.mock.calls.map((call) => String(call[0])), restore: () => spy.mockRestore() };
   }
 
+  test("a reply the app cannot read fails its request at once, not after the timeout", async () => {
+    const warnings = captureWarnings();
+    try {
+      const server = new FakeServer();
+      server.muted.add("session:create");
+      const h = start({ server, timeoutMs: 10_000 });
+      await h.until(isReady);
+      h.actor.send({ type: "NEW_SESSION", title: "Refactor" });
+      await eventually(() => server.requests("session:create").length === 1);
+      const requestId = server.requests("session:create")[0]?.requestId;
+      const started = performance.now();
+      server.emitRaw("session:created", { requestId, id: 42, title: ["not", "a", "title"] });
+      const snap = await h.until((s) => s.context.notice !== null);
+      expect(snap.context.notice?.code).toBe("INTERNAL_ERROR");
+      expect(snap.context.notice?.message).toContain("could not be read");
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(warnings.lines().some((line) => line.includes("session:created"))).toBe(true);
+    } finally {
+      warnings.restore();
+    }
+  });
+
   test("an unknown event name is ignored and logged once; the app keeps working", async () => {
     const warnings = captureWarnings();
     try {

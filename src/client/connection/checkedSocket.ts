@@ -4,6 +4,7 @@
  * listener, covers the request actors' reply listeners (connection/request.ts) too, and every
  * listener the app adds later.
  */
+import { errorCodeMeaning, errorEventFor } from "../../shared/constants.ts";
 import type { ServerEventName } from "../../shared/messages.ts";
 import { isServerEventName, parseServerPayload, warnOnce } from "./serverPayloads.ts";
 import type { ChatSocket } from "./socket.ts";
@@ -64,6 +65,28 @@ class CheckedSocket implements ChatSocket {
     return this.socket.disconnect();
   }
 
+  private firstListener(event: string): Listener | undefined {
+    return this.wrappers.get(event)?.keys().next().value;
+  }
+
+  /**
+   * A reply this app cannot read still answers its request: the request fails at once with
+   * INTERNAL_ERROR on its namespace's error event, instead of waiting for its timeout.
+   */
+  private failRequest(event: ServerEventName, payload: unknown): void {
+    if (!REPLIES.has(event) || typeof payload !== "object" || payload === null) return;
+    const requestId = (payload as { requestId?: unknown }).requestId;
+    if (typeof requestId !== "string") return;
+    const errorEvent = errorEventFor(event);
+    const error = {
+      code: "INTERNAL_ERROR" as const,
+      message: `${errorCodeMeaning.INTERNAL_ERROR} Its answer could not be read: the server may be newer than this app; reload it.`,
+      requestId,
+    };
+    for (const listener of [...(this.wrappers.get(errorEvent)?.keys() ?? [])])
+      Reflect.apply(listener, undefined, [error]);
+  }
+
   private wrap(event: ServerEventName, listener: Listener): Listener {
     let byListener = this.wrappers.get(event);
     if (!byListener) {
@@ -75,11 +98,23 @@ class CheckedSocket implements ChatSocket {
     const wrapper = (payload: unknown) => {
       const parsed = parseServerPayload(event, payload);
       if (parsed !== null) Reflect.apply(listener, undefined, [parsed]);
+      else if (listener === this.firstListener(event)) this.failRequest(event, payload);
     };
     byListener.set(listener, wrapper);
     return wrapper;
   }
 }
+
+/** Replies to one request, as opposed to session events (which carry a turn's requestId and a seq). */
+const REPLIES = new Set<string>([
+  "session:list",
+  "session:created",
+  "session:updated",
+  "session:deleted",
+  "session:subscribed",
+  "session:unsubscribed",
+  "session:history",
+]);
 
 /** Wraps `socket` (once: a checked socket is returned as it is). */
 export function checkedSocket(socket: ChatSocket): ChatSocket {
