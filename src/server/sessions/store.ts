@@ -245,15 +245,14 @@ export class SessionStore {
    * at the first delta's seq. Replay then sends a turn's text once instead of hundreds of pieces.
    */
   compactTurnText(sessionId: string, requestId: string, answered: boolean): void {
+    if (answered) {
+      this.q.deleteTurnDeltas.run(sessionId, requestId, 0);
+      return;
+    }
     this.db.transaction(() => {
       const deltas = this.q.turnDeltas.all(sessionId, requestId);
       const first = deltas[0];
-      if (!first) return;
-      if (answered) {
-        this.q.deleteTurnDeltas.run(sessionId, requestId, first.seq - 1);
-        return;
-      }
-      if (deltas.length === 1) return;
+      if (!first || deltas.length === 1) return;
       const text = deltas.map((row) => (JSON.parse(row.payload) as { text: string }).text).join("");
       const merged = { ...(JSON.parse(first.payload) as Record<string, unknown>), text };
       this.q.setEventPayload.run(JSON.stringify(merged), sessionId, first.seq);
