@@ -51,9 +51,9 @@ describe("TranscriptMirror", () => {
   test("forget and delete remove a conversation, subagents included", () => {
     mirror.append(key, [{ type: "user", uuid: "main" }]);
     mirror.append({ ...key, subpath: "subagents/agent-1" }, [{ type: "user", uuid: "sub" }]);
-    expect(mirror.has(key.sessionId)).toBe(true);
+    expect(mirror.load(key)).not.toBeNull();
     mirror.forget(key.sessionId);
-    expect(mirror.has(key.sessionId)).toBe(false);
+    expect(mirror.load(key)).toBeNull();
     expect(mirror.load({ ...key, subpath: "subagents/agent-1" })).toBeNull();
   });
 

@@ -36,7 +36,6 @@ export class TranscriptMirror {
       ),
       deleteKey: db.query("DELETE FROM transcript_entries WHERE session_id = ? AND project_key = ? AND subpath = ?"),
       deleteSession: db.query("DELETE FROM transcript_entries WHERE session_id = ?"),
-      count: db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM transcript_entries WHERE session_id = ?"),
     };
   }
 
@@ -72,11 +71,6 @@ export class TranscriptMirror {
   delete(key: SessionKey): void {
     if (key.subpath === undefined) this.q.deleteSession.run(key.sessionId);
     else this.q.deleteKey.run(key.sessionId, key.projectKey, key.subpath);
-  }
-
-  /** Whether anything of this Claude Code session is mirrored. */
-  has(claudeSessionId: string): boolean {
-    return (this.q.count.get(claudeSessionId)?.n ?? 0) > 0;
   }
 
   /** Forgets a conversation (its Pocket Agent session was deleted). */
