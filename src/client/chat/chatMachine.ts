@@ -7,10 +7,11 @@
  * parallel regions: session (routing / subscribing / creating / ready), history, sessionList, and
  * four serial queues (serialQueue.ts): outbox, permissions, sessionOps and cancel.
  */
-import { assign, sendTo, setup } from "xstate";
+import { assign, enqueueActions, sendTo, setup } from "xstate";
 import { toClientError } from "../connection/request.ts";
 import { reconnectNow } from "../connection/socket.ts";
 import type { ConnectionStatus } from "../connection/status.ts";
+import { savedConversations } from "../offline/savedConversationsActor.ts";
 import {
   browserLifecycle,
   cancelChat,
@@ -35,6 +36,7 @@ import {
   latestSession,
   outboxQueue,
   permissionQueue,
+  restoreSaved,
   retrySend,
   sessionOpQueue,
   switchedTo,
@@ -61,8 +63,10 @@ export const chatMachine = setup({
     cancelChat,
     respondPermission,
     changeSession,
+    savedConversations,
   },
   delays: {
+    restoreWait: ({ context }) => context.restoreWaitMs,
     // Refused for too many attempts: wait the minute the server asks for.
     retryDelay: ({ context }) => (context.connection.errorCode === "RATE_LIMITED" ? 60_000 : context.retryDelayMs),
   },
@@ -73,6 +77,9 @@ export const chatMachine = setup({
     /** Not paired: retrying on a timer cannot help (and would trip the server's throttle). */
     notPaired: ({ context }) => context.connection.errorCode === "UNAUTHORIZED",
     hasSession: ({ context }) => context.sessionId !== null,
+    /** The device's saved copy of this session is still being looked for. */
+    awaitingSaved: ({ context }) => context.sessionId !== null && context.restoredFor !== context.sessionId,
+    isCurrentRestore: ({ context, event }) => event.type === "RESTORE" && event.sessionId === context.sessionId,
     shouldPickSession: ({ context }) => context.sessionId === null && context.sessions.length > 0,
     needsSessionList: ({ context }) => context.needsSessionList,
     canLoadEarlier: ({ context }) =>
@@ -86,6 +93,32 @@ export const chatMachine = setup({
     receiveReplay: assign(({ context, event }) =>
       event.type === "SERVER.REPLAY" ? withSessionEvents(context, event.events) : {},
     ),
+    restoreSaved: assign(({ context, event }) => (event.type === "RESTORE" ? restoreSaved(context, event) : {})),
+    /** Asks for the saved copy of the session just switched to (answered with RESTORE). */
+    lookupSaved: enqueueActions(({ context, enqueue }) => {
+      if (context.savedConversations && context.sessionId && context.restoredFor !== context.sessionId) {
+        enqueue.sendTo("saved", { type: "LOOKUP", sessionId: context.sessionId });
+      }
+    }),
+    /** Hands what the server confirmed to the saved copy (written a moment later, see the actor). */
+    persist: enqueueActions(({ context, enqueue }) => {
+      if (!context.savedConversations) return;
+      const confirmed = context.sessionId !== null && context.subscribedSessionId === context.sessionId;
+      enqueue.sendTo("saved", {
+        type: "SAVE",
+        conversation:
+          confirmed && context.sessionId
+            ? { sessionId: context.sessionId, events: context.events, hasEarlier: context.hasEarlier }
+            : null,
+        sessions: context.sessionsKnown ? context.sessions : null,
+      });
+    }),
+    /** The server refused this device: what it saved of the server's conversations goes too. */
+    clearSavedIfRefused: enqueueActions(({ context, event, enqueue }) => {
+      if (context.savedConversations && event.type === "SOCKET.CONNECT_ERROR" && event.code === "UNAUTHORIZED") {
+        enqueue.sendTo("saved", { type: "CLEAR" });
+      }
+    }),
     reconnectNow: ({ context }) => reconnectNow(context.socket),
     /** The socket looks connected but did not answer: drop it and connect again. */
     forceReconnect: ({ context }) => {
@@ -161,10 +194,21 @@ export const chatMachine = setup({
   invoke: [
     { id: "socketEvents", src: "socketEvents", input: ({ context }) => ({ socket: context.socket }) },
     { id: "browser", src: "browserLifecycle", input: ({ context }) => ({ environment: context.environment }) },
+    {
+      id: "saved",
+      src: "savedConversations",
+      input: ({ context }) => ({
+        cache: context.savedConversations,
+        sessionId: context.sessionId,
+        environment: context.environment,
+        saveDelayMs: context.saveDelayMs,
+      }),
+    },
   ],
   on: {
-    SERVER: { actions: "receive" },
-    "SERVER.REPLAY": { actions: "receiveReplay" },
+    SERVER: { actions: ["receive", "persist"] },
+    "SERVER.REPLAY": { actions: ["receiveReplay", "persist"] },
+    RESTORE: { actions: "restoreSaved" },
     "SOCKET.DISCONNECTED": [
       { guard: "willReconnect", target: ".reconnecting", actions: "noteDisconnect" },
       { target: ".disconnected", actions: "noteDisconnect" },
@@ -186,13 +230,13 @@ export const chatMachine = setup({
       on: {
         "SOCKET.CONNECTED": { target: "connected", actions: "markGreeting" },
         "SOCKET.CONNECT_ERROR": [
-          { guard: "willRetry", target: "reconnecting", actions: "noteConnectError" },
-          { target: "disconnected", actions: "noteConnectError" },
+          { guard: "willRetry", target: "reconnecting", actions: ["noteConnectError", "clearSavedIfRefused"] },
+          { target: "disconnected", actions: ["noteConnectError", "clearSavedIfRefused"] },
         ],
         // The first attempt is under way: forcing another would only abort it.
         WAKE: { actions: "markOnline" },
         RECONNECT: { actions: "reconnectNow" },
-        SWITCH_SESSION: { actions: "switchSession" },
+        SWITCH_SESSION: { actions: ["switchSession", "lookupSaved"] },
       },
     },
     reconnecting: {
@@ -200,12 +244,12 @@ export const chatMachine = setup({
       on: {
         "SOCKET.CONNECTED": { target: "connected", actions: "markGreeting" },
         "SOCKET.CONNECT_ERROR": [
-          { guard: "willRetry", actions: "noteConnectError" },
-          { target: "disconnected", actions: "noteConnectError" },
+          { guard: "willRetry", actions: ["noteConnectError", "clearSavedIfRefused"] },
+          { target: "disconnected", actions: ["noteConnectError", "clearSavedIfRefused"] },
         ],
         WAKE: { actions: ["markOnline", "reconnectNow"] },
         RECONNECT: { actions: "reconnectNow" },
-        SWITCH_SESSION: { actions: "switchSession" },
+        SWITCH_SESSION: { actions: ["switchSession", "lookupSaved"] },
       },
     },
     disconnected: {
@@ -219,10 +263,10 @@ export const chatMachine = setup({
       },
       on: {
         "SOCKET.CONNECTED": { target: "connected", actions: "markGreeting" },
-        "SOCKET.CONNECT_ERROR": { actions: "noteConnectError" },
+        "SOCKET.CONNECT_ERROR": { actions: ["noteConnectError", "clearSavedIfRefused"] },
         WAKE: { target: "reconnecting", actions: ["markOnline", "reconnectNow"] },
         RECONNECT: { target: "reconnecting", actions: "reconnectNow" },
-        SWITCH_SESSION: { actions: "switchSession" },
+        SWITCH_SESSION: { actions: ["switchSession", "lookupSaved"] },
       },
     },
     connected: {
@@ -234,18 +278,34 @@ export const chatMachine = setup({
           on: {
             SWITCH_SESSION: {
               guard: "isOtherSession",
-              target: ".subscribing",
-              actions: ["leaveSession", "switchSession"],
+              target: ".routing",
+              actions: ["leaveSession", "switchSession", "lookupSaved"],
             },
             NEW_SESSION: { target: ".creating" },
             RESUBSCRIBE: { guard: "hasSession", target: ".subscribing" },
           },
           states: {
             routing: {
-              always: [{ guard: "hasSession", target: "subscribing" }, { target: "ready" }],
+              always: [
+                { guard: "awaitingSaved", target: "restoring" },
+                { guard: "hasSession", target: "subscribing" },
+                { target: "ready" },
+              ],
+            },
+            /**
+             * The saved copy first (decision 023): subscribing after it asks only for what came
+             * since (`afterSeq`). A device that is slow to read it subscribes without it.
+             */
+            restoring: {
+              on: { RESTORE: { guard: "isCurrentRestore", target: "subscribing", actions: "restoreSaved" } },
+              after: { restoreWait: { target: "subscribing" } },
             },
             subscribing: {
-              entry: sendTo("socketEvents", { type: "REPLAY.HOLD" }),
+              entry: [
+                sendTo("socketEvents", { type: "REPLAY.HOLD" }),
+                // From here on a saved copy is too late: the server's answer may already be on its way.
+                assign(({ context }) => ({ restoredFor: context.sessionId })),
+              ],
               exit: sendTo("socketEvents", { type: "REPLAY.RELEASE" }),
               invoke: {
                 src: "subscribeSession",
@@ -257,12 +317,19 @@ export const chatMachine = setup({
                 }),
                 onDone: {
                   target: "ready",
-                  actions: assign(({ context, event }) => {
-                    if (event.output.sessionId !== context.sessionId) return {};
-                    // Replayed events arrived before this reply; older ones exist if the oldest held is past seq 1.
-                    const earliest = context.events[0]?.payload.seq ?? event.output.fromSeq;
-                    return { subscribedSessionId: event.output.sessionId, hasEarlier: earliest > 1 };
-                  }),
+                  actions: [
+                    assign(({ context, event }) => {
+                      if (event.output.sessionId !== context.sessionId) return {};
+                      // Replayed events arrived before this reply; older ones exist if the oldest held is past seq 1.
+                      const earliest = context.events[0]?.payload.seq ?? event.output.fromSeq;
+                      return {
+                        subscribedSessionId: event.output.sessionId,
+                        hasEarlier: earliest > 1,
+                        showingSaved: false,
+                      };
+                    }),
+                    "persist",
+                  ],
                 },
                 onError: {
                   target: "ready",
@@ -312,7 +379,7 @@ export const chatMachine = setup({
               },
             },
             ready: {
-              always: { guard: "shouldPickSession", target: "subscribing", actions: "pickLatestSession" },
+              always: { guard: "shouldPickSession", target: "routing", actions: ["pickLatestSession", "lookupSaved"] },
             },
           },
         },
@@ -381,11 +448,14 @@ export const chatMachine = setup({
                 input: ({ context }) => ({ socket: context.socket, timeoutMs: context.timeoutMs }),
                 onDone: {
                   target: "idle",
-                  actions: assign(({ event }) => ({
-                    sessions: event.output,
-                    sessionsKnown: true,
-                    needsSessionList: false,
-                  })),
+                  actions: [
+                    assign(({ event }) => ({
+                      sessions: event.output,
+                      sessionsKnown: true,
+                      needsSessionList: false,
+                    })),
+                    "persist",
+                  ],
                 },
                 onError: [
                   {

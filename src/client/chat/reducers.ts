@@ -7,6 +7,7 @@ import { LIMITS } from "../../shared/constants.ts";
 import type { ServerMessage, Session, SessionEvent } from "../../shared/messages.ts";
 import { checkedSocket } from "../connection/checkedSocket.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "../connection/request.ts";
+import type { RestoreEvent } from "../offline/savedConversationsActor.ts";
 import type { SerialQueue } from "./serialQueue.ts";
 import { appendToTurns, deriveTurns, mergeEvents, type PendingSend, type Turn } from "./turns.ts";
 import type {
@@ -184,6 +185,9 @@ export function initialContext(input: ChatMachineInput): ChatContext {
     timeoutMs: input.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     retryDelayMs: input.retryDelayMs ?? 4_000,
     historyPageSize: Math.min(input.historyPageSize ?? 200, LIMITS.historyPage),
+    savedConversations: input.savedConversations ?? null,
+    saveDelayMs: input.saveDelayMs,
+    restoreWaitMs: input.restoreWaitMs ?? 800,
     connection: {
       status: "connecting",
       error: null,
@@ -209,6 +213,8 @@ export function initialContext(input: ChatMachineInput): ChatContext {
     turnNotes: {},
     notice: null,
     turns: [],
+    restoredFor: input.savedConversations ? null : readLastSession(storage),
+    showingSaved: false,
   };
 }
 
@@ -225,6 +231,34 @@ export function switchedTo(context: ChatContext, sessionId: string | null): Part
     hasEarlier: false,
     notice: null,
     turns: turnsFor([], context.outbox, sessionId),
+    // Its saved copy is looked for next (`lookupSaved`), unless nothing is kept on this device.
+    restoredFor: context.savedConversations ? null : sessionId,
+    showingSaved: false,
+  };
+}
+
+/**
+ * The saved copy of the session on screen, shown while nothing newer is: only before this session
+ * was subscribed (its copy would otherwise fill a gap the server's answer left open) and while it
+ * shows nothing. The saved session list stands in until the server's own comes.
+ */
+export function restoreSaved(context: ChatContext, event: RestoreEvent): Partial<ChatContext> {
+  const sessions = !context.sessionsKnown && context.sessions.length === 0 && event.sessions ? event.sessions : null;
+  const current = event.sessionId === context.sessionId && context.restoredFor !== event.sessionId;
+  if (!current) return sessions ? { sessions } : {};
+  const saved = event.saved;
+  if (!saved || saved.events.length === 0 || context.events.length > 0) {
+    return { restoredFor: event.sessionId, ...(sessions ? { sessions } : {}) };
+  }
+  const events = saved.events;
+  return {
+    restoredFor: event.sessionId,
+    ...(sessions ? { sessions } : {}),
+    events,
+    lastSeq: events[events.length - 1]?.payload.seq ?? 0,
+    hasEarlier: saved.hasEarlier,
+    turns: turnsFor(events, context.outbox, context.sessionId),
+    showingSaved: true,
   };
 }
 

@@ -10,6 +10,8 @@ import type {
 import type { ClientError } from "../connection/request.ts";
 import type { ChatSocket } from "../connection/socket.ts";
 import type { ConnectionInfo } from "../connection/status.ts";
+import type { ConversationCache } from "../offline/savedConversations.ts";
+import type { RestoreEvent } from "../offline/savedConversationsActor.ts";
 import type { PendingSend, Turn } from "./turns.ts";
 
 /** localStorage, or anything shaped like it. */
@@ -38,6 +40,12 @@ export interface ChatMachineInput {
   retryDelayMs?: number;
   /** Events per "load earlier" page. */
   historyPageSize?: number;
+  /** Where recent conversations are kept on the device (decision 023); none: nothing is kept. */
+  savedConversations?: ConversationCache | null;
+  /** The least time between two writes of the saved conversation. */
+  saveDelayMs?: number;
+  /** How long subscribing waits for the saved copy before asking the server for the whole tail. */
+  restoreWaitMs?: number;
 }
 
 export interface CancelRequest {
@@ -85,6 +93,9 @@ export interface ChatContext {
   timeoutMs: number;
   retryDelayMs: number;
   historyPageSize: number;
+  savedConversations: ConversationCache | null;
+  saveDelayMs: number | undefined;
+  restoreWaitMs: number;
 
   connection: ConnectionInfo;
   /** Set when the socket was already connected when we attached (the `connection` greeting was missed). */
@@ -118,12 +129,21 @@ export interface ChatContext {
   notice: ClientError | null;
   /** Derived from events + outbox for the current session. */
   turns: Turn[];
+  /**
+   * The session whose saved copy has been looked for (and shown, if there was one). Until it is the
+   * current session, subscribing waits, so that it asks only for what came after the saved copy.
+   */
+  restoredFor: string | null;
+  /** The conversation on screen is the device's saved copy: the server has not confirmed it since the app opened. */
+  showingSaved: boolean;
 }
 
 export type ChatEvent =
   | { type: "SERVER"; message: ServerMessage }
   /** A subscription's replayed session events, applied in one step (see `socketEvents`). */
   | { type: "SERVER.REPLAY"; events: SessionEvent[] }
+  /** The device's saved copy of a session (offline/savedConversationsActor.ts). */
+  | RestoreEvent
   | { type: "SOCKET.CONNECTED"; missedGreeting: boolean }
   | { type: "SOCKET.DISCONNECTED"; reason: string; willReconnect: boolean }
   | { type: "SOCKET.CONNECT_ERROR"; message: string; code: ErrorCode | null; willRetry: boolean }

@@ -28,6 +28,7 @@ function useHeldFor(active: boolean, delayMs: number): boolean {
 export function ConnectionBanner() {
   const actor = useChatActor();
   const connection = useChatSelector((s) => s.context.connection);
+  const showingSaved = useChatSelector((s) => s.context.showingSaved);
   const firstConnect =
     connection.online && connection.status === "connecting" && connection.attempts === 0 && !connection.errorCode;
   const slowFirstConnect = useHeldFor(firstConnect, FIRST_CONNECT_GRACE_MS);
@@ -44,15 +45,18 @@ export function ConnectionBanner() {
     title = "Too many connection attempts";
     detail = "The server asked to wait a minute before trying again.";
   } else if (!connection.online) {
-    title = "You're offline";
-    detail = "Messages can be sent again once your device is back online.";
+    title = showingSaved ? "Offline: showing the saved conversation" : "You're offline";
+    detail = showingSaved
+      ? "What happened since comes in once your device is back online."
+      : "Messages can be sent again once your device is back online.";
   } else if (connection.status === "connecting" && connection.attempts === 0) {
     title = "Connecting to your workstation…";
     canRetry = false;
   } else if (connection.status === "reconnecting" && connection.attempts === 0) {
     title = "Connection lost. Reconnecting…";
   } else {
-    title = "Can't reach the server";
+    // With the saved copy on screen, the app is offline whichever side the problem is on.
+    title = showingSaved ? "Offline: showing the saved conversation" : "Can't reach the server";
     detail = "Pocket Agent on your workstation is not answering. Retrying automatically.";
   }
 
