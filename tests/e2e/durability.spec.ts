@@ -7,6 +7,7 @@ import {
   newSession,
   occurrences,
   SESSION_EVENTS,
+  savedCopy,
   sendMessage,
   TURN_TIMEOUT_MS,
   turnDone,
@@ -213,7 +214,7 @@ test.describe("durability", () => {
     },
   );
 
-  test("a reload shows the current session's history from the server, a turn that was streaming included", async ({
+  test("a reload shows the saved copy, then what the server has after it, a turn that was streaming included", async ({
     page,
     frames,
     stack,
@@ -221,7 +222,9 @@ test.describe("durability", () => {
     const sessionId = await newSession(page, frames);
     const first = marker("history-one");
     const one = await sendMessage(page, frames, first);
-    await turnDone(frames, one.requestId);
+    const oneDone = await turnDone(frames, one.requestId);
+    // The device has saved the first turn (decision 023): the reload starts from it.
+    await expect.poll(async () => (await savedCopy(page, sessionId))?.responses).toEqual([`Echo: ${first}`]);
 
     const second = marker("history-two");
     const reply = slowReply(second);
@@ -235,20 +238,21 @@ test.describe("durability", () => {
     const mark = frames.mark();
     const oldSocket = frames.sockets;
     await page.reload();
-    // A fresh page holds nothing: it subscribes to the same session without afterSeq and gets the history.
+    // The page holds the saved copy: it subscribes to the same session after it, and gets the rest.
     const subscribe = await frames.waitFor("sent", "session:subscribe", () => true, 30_000, mark);
     expect(subscribe.sessionId).toBe(sessionId);
-    expect(subscribe.afterSeq).toBeUndefined();
+    const afterSeq = subscribe.afterSeq as number;
+    expect(afterSeq).toBeGreaterThanOrEqual(oneDone.seq as number);
     const subscribed = await frames.waitFor(
       "received",
       "session:subscribed",
       (p) => p.requestId === subscribe.requestId,
     );
-    expect(subscribed.fromSeq).toBe(1);
+    expect(subscribed.fromSeq).toBeGreaterThan(afterSeq);
     // (The old page's socket may still have received live events after `mark`: look at the new socket only.)
     const replayed = sessionEvents(frames, sessionId, (f) => f.socket > oldSocket);
-    expect(replayed[0]?.payload.seq).toBe(1);
-    expect(replayed.some((f) => f.payload.requestId === one.requestId && f.event === "chat:response")).toBe(true);
+    expect(replayed[0]?.payload.seq).toBeGreaterThan(afterSeq);
+    expect(replayed.some((f) => f.payload.requestId === one.requestId)).toBe(false);
 
     await expect(conversation(page).getByText(first, { exact: true })).toBeVisible();
     await expect(conversation(page).getByText(`Echo: ${first}`)).toBeVisible();
@@ -264,6 +268,40 @@ test.describe("durability", () => {
     );
     expect(new Set(seqsAfterReload).size).toBe(seqsAfterReload.length);
     expectStrictlyIncreasing(seqsAfterReload);
+  });
+
+  test("a reload with nothing saved on the device gets the history from the server", async ({ page, frames }) => {
+    const sessionId = await newSession(page, frames);
+    const text = marker("unsaved");
+    const sent = await sendMessage(page, frames, text);
+    await turnDone(frames, sent.requestId);
+    await expect.poll(async () => (await savedCopy(page, sessionId))?.responses.length).toBe(1);
+    // As on a device whose storage was cleared (or a browser without IndexedDB).
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const request = indexedDB.deleteDatabase("pocket-agent");
+          request.onsuccess = () => resolve();
+          request.onerror = () => reject(request.error);
+          request.onblocked = () => resolve();
+        }),
+    );
+    const mark = frames.mark();
+    const oldSocket = frames.sockets;
+    await page.reload();
+    const subscribe = await frames.waitFor("sent", "session:subscribe", () => true, 30_000, mark);
+    expect(subscribe.sessionId).toBe(sessionId);
+    expect(subscribe.afterSeq).toBeUndefined();
+    const subscribed = await frames.waitFor(
+      "received",
+      "session:subscribed",
+      (p) => p.requestId === subscribe.requestId,
+    );
+    expect(subscribed.fromSeq).toBe(1);
+    const replayed = sessionEvents(frames, sessionId, (f) => f.socket > oldSocket);
+    expect(replayed[0]?.payload.seq).toBe(1);
+    await expect(conversation(page).getByText(`Echo: ${text}`)).toBeVisible();
+    expect(await occurrences(page, `Echo: ${text}`)).toBe(1);
   });
 
   test("a WebSocket that cannot open: the app connects over long-polling, moves to a WebSocket and chats on it", async ({

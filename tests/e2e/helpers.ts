@@ -92,3 +92,46 @@ export function sessionRow(sheet: Locator, title: string): Locator {
   const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return sheet.getByRole("button", { name: new RegExp(`^${escaped}`) });
 }
+
+export interface SavedCopy {
+  seqs: number[];
+  responses: string[];
+}
+
+/** What the app saved of `sessionId` on the device (IndexedDB `pocket-agent`), read in the page. */
+export function savedCopy(page: Page, sessionId: string): Promise<SavedCopy | null> {
+  return page.evaluate(
+    (id) =>
+      new Promise<SavedCopy | null>((resolve, reject) => {
+        const open = indexedDB.open("pocket-agent");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains("conversations")) {
+            db.close();
+            resolve(null);
+            return;
+          }
+          const get = db.transaction("conversations").objectStore("conversations").get(id);
+          get.onsuccess = () => {
+            db.close();
+            const record = get.result as
+              | { events: { type: string; payload: { seq: number; response?: string } }[] }
+              | undefined;
+            resolve(
+              record
+                ? {
+                    seqs: record.events.map((e) => e.payload.seq),
+                    responses: record.events.flatMap((e) =>
+                      e.type === "chat:response" ? [e.payload.response ?? ""] : [],
+                    ),
+                  }
+                : null,
+            );
+          };
+          get.onerror = () => reject(get.error);
+        };
+      }),
+    sessionId,
+  );
+}

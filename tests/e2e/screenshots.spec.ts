@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page, TestInfo } from "@playwright/test";
 import { expect, test } from "./fixtures.ts";
-import { conversation, newSession, sendMessage, sessionRow, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
+import { conversation, newSession, savedCopy, sendMessage, sessionRow, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
 
 /**
  * The screenshots in docs/screenshots/, `<screen>-<phone|desktop>-<light|dark>.png`, taken from the
@@ -129,4 +129,26 @@ test("conversation, logs, live activity and sessions", async ({ page, frames, st
   await page.getByRole("button", { name: "Stop" }).click();
   const stopped = await frames.waitFor("received", "chat:error", (p) => p.requestId === pending.requestId);
   expect(stopped.code).toBe("CANCELLED");
+});
+
+test("the saved conversation, offline", async ({ page, context, frames }, testInfo) => {
+  // The finished turn of the test above, opened from the sessions sheet.
+  await page.getByRole("button", { name: "Sessions" }).click();
+  const sessions = page.getByRole("dialog", { name: "Sessions" });
+  const mark = frames.mark();
+  await sessionRow(sessions, "Run the tests and summarise any failures").click();
+  const subscribe = await frames.waitFor("sent", "session:subscribe", () => true, 30_000, mark);
+  const sessionId = subscribe.sessionId as string;
+  await expect(conversation(page).getByRole("heading", { name: "Test run" })).toBeVisible();
+  await expect.poll(async () => (await savedCopy(page, sessionId))?.responses.length).toBe(1);
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByRole("status").filter({ hasText: "Offline: showing the saved conversation" })).toBeVisible();
+  await expect(conversation(page).getByRole("heading", { name: "Test run" })).toBeVisible();
+  await shoot(page, testInfo, "offline");
+  await context.setOffline(false);
 });
