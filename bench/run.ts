@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<string>> = {
   agents: async () => (await import("./agents.ts")).run(),
   lighthouse: async () => (await import("./lighthouse.ts")).run(),
   startup: async () => (await import("./startup.ts")).run(),
+  reopen: async () => (await import("./reopen.ts")).run(),
   markdown: async () => (await import("./markdown.ts")).run(),
   "transcribe-overhead": async () => {
     const result = await (await import("./transcribe-overhead.ts")).run();
