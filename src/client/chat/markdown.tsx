@@ -242,9 +242,15 @@ const GROUP = 16;
 
 /** A parse that the next, longer version of the same text can start from. */
 export interface BlockParse {
-  /** The source as given, and normalised. */
+  /** The source as given. */
   raw: string;
-  source: string;
+  /**
+   * The normalised source from `tailFrom` on: from the first block that was not final when it was
+   * parsed. Only this part is parsed again when the text grows (the whole normalised source is
+   * never built: copying it on every delta made streaming quadratic in the reply's length).
+   */
+  tail: string;
+  tailFrom: number;
   blocks: Block[];
   /** Where each block starts in `source`. */
   starts: number[];
@@ -259,14 +265,15 @@ export interface BlockParse {
 /**
  * How many blocks are final: the parser decides where a block ends by looking at most one line
  * ahead, so once the line a block starts on and the line after it are complete (both end with a
- * newline), every block before it was decided by text that can no longer change.
+ * newline), every block before it was decided by text that can no longer change. Blocks before
+ * `atLeast` were already final in a shorter version of the text.
  */
-function finalBlocks(source: string, starts: readonly number[]): number {
-  for (let k = starts.length - 1; k >= 0; k--) {
-    const firstEnd = source.indexOf("\n", starts[k] ?? 0);
-    if (firstEnd !== -1 && source.indexOf("\n", firstEnd + 1) !== -1) return k;
+function finalBlocks(tail: string, tailFrom: number, starts: readonly number[], atLeast: number): number {
+  for (let k = starts.length - 1; k > atLeast; k--) {
+    const firstEnd = tail.indexOf("\n", (starts[k] ?? 0) - tailFrom);
+    if (firstEnd !== -1 && tail.indexOf("\n", firstEnd + 1) !== -1) return k;
   }
-  return 0;
+  return atLeast;
 }
 
 function headingMask(blocks: readonly Block[]): number {
@@ -286,29 +293,31 @@ function headingMask(blocks: readonly Block[]): number {
 export function parseBlocksFrom(raw: string, previous: BlockParse | null): BlockParse {
   // A continuation is normalised by its new part only (unless a "\r\n" may straddle the two).
   const continues = previous !== null && raw.startsWith(previous.raw) && !previous.raw.endsWith("\r");
-  const source = continues ? previous.source + normalize(raw.slice(previous.raw.length)) : normalize(raw);
   const keep = continues ? previous.final : 0;
-  const from = continues ? (previous.starts[keep] ?? 0) : 0;
+  const from = continues ? (previous.starts[keep] ?? previous.tailFrom) : 0;
+  const tail = continues
+    ? previous.tail.slice(from - previous.tailFrom) + normalize(raw.slice(previous.raw.length))
+    : normalize(raw);
 
-  const lines = source.slice(from).split("\n");
+  const lines = tail.split("\n");
   const lineStarts: number[] = [];
   for (let i = 0, offset = from; i < lines.length; i++) {
     lineStarts.push(offset);
     offset += (lines[i]?.length ?? 0) + 1;
   }
   const starts = continues ? previous.starts.slice(0, keep) : [];
-  const tail = parseLines(lines, 0, (line) => starts.push(lineStarts[line] ?? from));
-  const blocks = continues && keep > 0 ? [...previous.blocks.slice(0, keep), ...tail] : tail;
+  const parsedTail = parseLines(lines, 0, (line) => starts.push(lineStarts[line] ?? from));
+  const blocks = continues && keep > 0 ? [...previous.blocks.slice(0, keep), ...parsedTail] : parsedTail;
 
   const levels = continues ? previous.levels.slice(0, keep) : [];
   for (let k = levels.length; k < blocks.length; k++)
     levels.push((levels[k - 1] ?? 0) | headingMask([blocks[k] as Block]));
 
-  const final = finalBlocks(source, starts);
+  const final = finalBlocks(tail, from, starts, keep);
   const groups = continues ? previous.groups.slice() : [];
   while ((groups.length + 1) * GROUP <= final)
     groups.push(blocks.slice(groups.length * GROUP, (groups.length + 1) * GROUP));
-  return { raw, source, blocks, starts, final, groups, levels };
+  return { raw, tail, tailFrom: from, blocks, starts, final, groups, levels };
 }
 
 // ---------------------------------------------------------------------------
@@ -460,12 +469,17 @@ function renderBlock(block: Block, key: number, headings: Map<number, HeadingTag
   }
 }
 
-/** One block not final yet; a block kept from the previous parse is the same object, so it is not rendered again. */
+/** One block; a block kept from the previous parse is the same object, so it is not rendered again. */
 const BlockView = memo(function BlockView({ block, headings }: { block: Block; headings: Map<number, HeadingTag> }) {
   return renderBlock(block, 0, headings);
 });
 
-/** GROUP final blocks: the same array in every later parse, so rendered once. */
+/**
+ * GROUP consecutive blocks. A sealed group (all final) is the same array in every later parse, so
+ * a delta skips it whole; the open group at the end re-renders, and in it only the blocks that
+ * changed. Open and sealed groups are the same component under the same key, so sealing one keeps
+ * its DOM (a different component there would build the group's DOM a second time).
+ */
 const BlockGroup = memo(function BlockGroup({
   blocks,
   headings,
@@ -473,8 +487,19 @@ const BlockGroup = memo(function BlockGroup({
   blocks: readonly Block[];
   headings: Map<number, HeadingTag>;
 }) {
-  return renderBlocks(blocks, headings);
+  return blocks.map((block, index) => (
+    // biome-ignore lint/suspicious/noArrayIndexKey: blocks are positional; a kept block keeps its index
+    <BlockView key={index} block={block} headings={headings} />
+  ));
 });
+
+/** The blocks as groups of GROUP: the sealed ones from the parse, then the rest, sliced again. */
+function blockGroups(parsed: BlockParse): (readonly Block[])[] {
+  const groups: (readonly Block[])[] = parsed.groups.slice();
+  for (let start = groups.length * GROUP; start < parsed.blocks.length; start += GROUP)
+    groups.push(parsed.blocks.slice(start, start + GROUP));
+  return groups;
+}
 
 /**
  * Renders Markdown source as React elements (never as HTML). While a reply streams in, a delta
@@ -486,16 +511,11 @@ export const Markdown = memo(function Markdown({ source, className }: { source: 
   previous.current = parsed;
   const levels = parsed.levels[parsed.levels.length - 1] ?? 0;
   const headings = useMemo(() => headingTags(levels), [levels]);
-  const grouped = parsed.groups.length * GROUP;
   return (
     <div className={className ? `md ${className}` : "md"}>
-      {parsed.groups.map((group, index) => (
+      {blockGroups(parsed).map((group, index) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: a group's index is its identity (groups only ever grow)
-        <BlockGroup key={`group-${index}`} blocks={group} headings={headings} />
-      ))}
-      {parsed.blocks.slice(grouped).map((block, index) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: blocks are positional; a kept block keeps its index
-        <BlockView key={grouped + index} block={block} headings={headings} />
+        <BlockGroup key={index} blocks={group} headings={headings} />
       ))}
     </div>
   );
