@@ -22,6 +22,7 @@ import {
   voicePhase,
 } from "../voice/Voice.tsx";
 import { joinDictation } from "../voice/voice.ts";
+import { readDraft, writeDraft } from "./drafts.ts";
 import { runningTurn } from "./turns.ts";
 import { useChatActor, useChatSelector } from "./useChat.ts";
 
@@ -43,17 +44,35 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
   const turns = useChatSelector((s) => s.context.turns);
   const sessionId = useChatSelector((s) => s.context.sessionId);
   const connected = useChatSelector((s) => s.context.connection.status === "connected" && s.context.connection.online);
+  const storage = useChatSelector((s) => s.context.storage);
   const phase = useSelector(recorder, voicePhase);
   const capturing = isCapturing(phase);
-  const [text, setText] = useState("");
+  // One draft per session (drafts.ts): switching shows the other session's own draft, at once.
+  const [draft, setDraft] = useState(() => ({ sessionId, text: readDraft(storage, sessionId) }));
+  let current = draft;
+  if (draft.sessionId !== sessionId) {
+    current = { sessionId, text: readDraft(storage, sessionId) };
+    setDraft(current);
+  }
+  const text = current.text;
+  const setText = useCallback(
+    (next: string | ((previous: string) => string)) =>
+      setDraft((previous) => {
+        const value = typeof next === "function" ? next(previous.text) : next;
+        writeDraft(storage, previous.sessionId, value);
+        return { sessionId: previous.sessionId, text: value };
+      }),
+    [storage],
+  );
+  const [interruptOffered, setInterruptOffered] = useState(false);
   // On phones and tablets Enter adds a line (there is a Send button); with a mouse/keyboard Enter sends.
   const enterAddsLine = usePointerCoarse();
   const field = useRef<HTMLTextAreaElement>(null);
 
   const running = runningTurn(turns);
   const empty = text.trim() === "";
-  const canSend = connected && sessionId !== null && !empty && !capturing;
-  const showStop = running !== undefined && empty;
+  // Offline too: the message waits in the outbox and goes out once, on reconnect.
+  const canSend = sessionId !== null && !empty && !capturing;
 
   const resize = useCallback(() => {
     const el = field.current;
@@ -67,30 +86,33 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
   // biome-ignore lint/correctness/useExhaustiveDependencies: resize whenever the text changes
   useLayoutEffect(resize, [text, resize]);
 
-  const insertAtCursor = useCallback((insert: string, options?: { spaced?: boolean }) => {
-    const el = field.current;
-    if (!el) {
-      setText((current) =>
-        options?.spaced ? joinDictation(current, current.length, current.length, insert).value : current + insert,
-      );
-      return;
-    }
-    const start = el.selectionStart ?? el.value.length;
-    const end = el.selectionEnd ?? el.value.length;
-    let next: string;
-    let caret: number;
-    if (options?.spaced) {
-      ({ value: next, caret } = joinDictation(el.value, start, end, insert));
-    } else {
-      next = el.value.slice(0, start) + insert + el.value.slice(end);
-      caret = start + insert.length;
-    }
-    setText(next);
-    requestAnimationFrame(() => {
-      el.focus();
-      el.setSelectionRange(caret, caret);
-    });
-  }, []);
+  const insertAtCursor = useCallback(
+    (insert: string, options?: { spaced?: boolean }) => {
+      const el = field.current;
+      if (!el) {
+        setText((current) =>
+          options?.spaced ? joinDictation(current, current.length, current.length, insert).value : current + insert,
+        );
+        return;
+      }
+      const start = el.selectionStart ?? el.value.length;
+      const end = el.selectionEnd ?? el.value.length;
+      let next: string;
+      let caret: number;
+      if (options?.spaced) {
+        ({ value: next, caret } = joinDictation(el.value, start, end, insert));
+      } else {
+        next = el.value.slice(0, start) + insert + el.value.slice(end);
+        caret = start + insert.length;
+      }
+      setText(next);
+      requestAnimationFrame(() => {
+        el.focus();
+        el.setSelectionRange(caret, caret);
+      });
+    },
+    [setText],
+  );
 
   useImperativeHandle(
     ref,
@@ -123,12 +145,43 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
     if (!canSend) return;
     actor.send({ type: "SEND", message: text });
     setText("");
+    setInterruptOffered(false);
+    // A voice error from before this message is stale now.
+    if (phase === "error") recorder.send({ type: "DISMISS" });
     field.current?.focus();
   };
 
   const stop = () => {
     if (running) actor.send({ type: "CANCEL", targetRequestId: running.requestId });
   };
+
+  /** "Stop, do X instead" in one action: the running turn is cancelled, then the message goes out. */
+  const interruptAndSend = () => {
+    if (!canSend) return;
+    stop();
+    send();
+  };
+
+  // A long press (or the context menu) on Send, while the agent works, offers "Interrupt and send".
+  const pressTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // The tap that ends a long press must not also send.
+  const longPressed = useRef(false);
+  const offerInterrupt = () => {
+    if (running && canSend) setInterruptOffered(true);
+  };
+  const pressStart = () => {
+    longPressed.current = false;
+    if (!running) return;
+    pressTimer.current = setTimeout(() => {
+      longPressed.current = true;
+      offerInterrupt();
+    }, 500);
+  };
+  const pressEnd = () => {
+    if (pressTimer.current) clearTimeout(pressTimer.current);
+    pressTimer.current = null;
+  };
+  const offered = interruptOffered && running !== undefined && canSend;
 
   return (
     <form
@@ -176,22 +229,66 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
         </div>
         {capturing ? (
           <CancelVoiceButton recorder={recorder} />
-        ) : showStop ? (
-          <Button
-            type="button"
-            variant="destructive"
-            size="icon"
-            aria-label="Stop"
-            className="rounded-full"
-            onClick={stop}
-            disabled={!connected}
-          >
-            <StopIcon />
-          </Button>
         ) : (
-          <Button type="submit" size="icon" aria-label="Send" className="rounded-full" disabled={!canSend}>
-            <SendIcon />
-          </Button>
+          <>
+            {/* Stop stays while the agent works, whatever the composer holds. */}
+            {running ? (
+              <Button
+                type="button"
+                variant="destructive"
+                size="icon"
+                aria-label="Stop"
+                className="rounded-full"
+                onClick={stop}
+                disabled={!connected}
+              >
+                <StopIcon />
+              </Button>
+            ) : null}
+            {!running || !empty ? (
+              <div className="relative">
+                {offered ? (
+                  <div className="absolute right-0 bottom-full z-10 mb-2 w-max rounded-xl border bg-popover p-1 shadow-lg">
+                    <Button
+                      type="button"
+                      variant="ghost"
+                      className="h-11 w-full justify-start px-3"
+                      onClick={interruptAndSend}
+                      onBlur={() => setInterruptOffered(false)}
+                      onKeyDown={(event) => {
+                        if (event.key === "Escape") setInterruptOffered(false);
+                      }}
+                      autoFocus
+                    >
+                      Interrupt and send
+                    </Button>
+                  </div>
+                ) : null}
+                <Button
+                  type="submit"
+                  size="icon"
+                  aria-label="Send"
+                  title={running ? "Queued after the current turn. Long-press to interrupt and send." : undefined}
+                  className="rounded-full"
+                  disabled={!canSend}
+                  onPointerDown={pressStart}
+                  onPointerUp={pressEnd}
+                  onPointerLeave={pressEnd}
+                  onClick={(event) => {
+                    if (longPressed.current) event.preventDefault();
+                    longPressed.current = false;
+                  }}
+                  onContextMenu={(event) => {
+                    if (!running) return;
+                    event.preventDefault();
+                    offerInterrupt();
+                  }}
+                >
+                  <SendIcon />
+                </Button>
+              </div>
+            ) : null}
+          </>
         )}
       </div>
     </form>

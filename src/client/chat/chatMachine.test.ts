@@ -322,6 +322,55 @@ describe("sending", () => {
   });
 });
 
+describe("writing offline", () => {
+  test("a message written offline survives a reload and goes out once, with its requestId, on reconnect", async () => {
+    const server = new FakeServer({ autoReply: "Got it." });
+    const session = server.addSession();
+    const storage = new MemoryStorage();
+    storage.setItem(LAST_SESSION_KEY, session.id);
+    server.reachable = false;
+    const first = start({ server, storage });
+    await first.until((s) => s.context.connection.attempts > 0);
+    first.actor.send({ type: "SEND", message: "written on the train" });
+    const written = first.actor.getSnapshot().context.turns[0];
+    expect(written).toMatchObject({ status: "sending", local: true, message: "written on the train" });
+    first.actor.stop();
+
+    // The page is reloaded, still offline: the message is still there, waiting.
+    const second = start({ server, storage });
+    await second.until((s) => s.context.turns[0]?.requestId === written?.requestId);
+    expect(server.requests("chat:send")).toHaveLength(0);
+
+    server.reachable = true;
+    second.socket.reconnect();
+    await second.until((s) => s.context.turns[0]?.status === "done" && s.context.outbox.length === 0);
+    const sends = server.requests("chat:send");
+    expect(sends.map((send) => [send.requestId, send.message])).toEqual([
+      [written?.requestId ?? "", "written on the train"],
+    ]);
+    // Delivered: nothing is left to send after another reload.
+    const third = start({ server, storage });
+    await third.until(subscribedTo(session.id));
+    expect(third.actor.getSnapshot().context.outbox).toEqual([]);
+  });
+
+  test("an unsent message can be cancelled, and is gone after a reload", async () => {
+    const server = new FakeServer();
+    const session = server.addSession();
+    const storage = new MemoryStorage();
+    storage.setItem(LAST_SESSION_KEY, session.id);
+    server.reachable = false;
+    const first = start({ server, storage });
+    first.actor.send({ type: "SEND", message: "never mind" });
+    const requestId = first.actor.getSnapshot().context.turns[0]?.requestId ?? "";
+    first.actor.send({ type: "DISCARD", requestId });
+    expect(first.actor.getSnapshot().context.turns).toEqual([]);
+    first.actor.stop();
+    const second = start({ server, storage });
+    expect(second.actor.getSnapshot().context.outbox).toEqual([]);
+  });
+});
+
 describe("cancelling", () => {
   test("Stop cancels the running turn; removing a queued one drops it", async () => {
     const server = new FakeServer();

@@ -22,6 +22,9 @@ import type {
 } from "./types.ts";
 
 export const LAST_SESSION_KEY = "pocket-agent:last-session";
+/** Messages written but not accepted by the server yet: they survive a reload and go out on reconnect. */
+export const OUTBOX_KEY = "pocket-agent:outbox";
+const MAX_SAVED_OUTBOX = 50;
 
 function safeStorage(storage: KeyValueStore | null, run: (store: KeyValueStore) => void): void {
   if (!storage) return;
@@ -52,6 +55,42 @@ export function latestSession(sessions: readonly Session[]): Session | undefined
   let best: Session | undefined;
   for (const session of sessions) if (!best || session.updatedAt > best.updatedAt) best = session;
   return best;
+}
+
+function isPendingSend(value: unknown): value is PendingSend {
+  if (typeof value !== "object" || value === null) return false;
+  const item = value as Record<string, unknown>;
+  return (
+    typeof item.requestId === "string" &&
+    typeof item.sessionId === "string" &&
+    typeof item.message === "string" &&
+    item.message.length <= LIMITS.messageChars &&
+    typeof item.at === "string"
+  );
+}
+
+function readOutbox(storage: KeyValueStore | null): PendingSend[] {
+  try {
+    const value: unknown = JSON.parse(storage?.getItem(OUTBOX_KEY) ?? "[]");
+    if (!Array.isArray(value)) return [];
+    return value.filter(isPendingSend).map(({ requestId, sessionId, message, at }) => ({
+      requestId,
+      sessionId,
+      message,
+      at,
+      error: null,
+    }));
+  } catch {
+    return [];
+  }
+}
+
+/** Keeps what is still to be sent (a message the server refused stays on screen, not across a reload). */
+function saveOutbox(storage: KeyValueStore | null, outbox: readonly PendingSend[]): void {
+  const waiting = outbox.filter((item) => item.error === null).slice(-MAX_SAVED_OUTBOX);
+  safeStorage(storage, (store) =>
+    waiting.length ? store.setItem(OUTBOX_KEY, JSON.stringify(waiting)) : store.removeItem(OUTBOX_KEY),
+  );
 }
 
 function pendingFor(outbox: readonly PendingSend[], sessionId: string | null): PendingSend[] {
@@ -99,6 +138,7 @@ export function withSessionEvents(context: ChatContext, incoming: readonly Sessi
   const mine = incoming.filter((event) => event.payload.sessionId === context.sessionId);
   const events = mine.length ? mergeEvents(context.events, mine) : context.events;
   if (events === context.events && outbox === context.outbox) return {};
+  if (outbox !== context.outbox) saveOutbox(context.storage, outbox);
   const lastSeq = events[events.length - 1]?.payload.seq ?? 0;
   // Live events only add to the end: change the turns they belong to, not every turn.
   const appendedOnly =
@@ -178,6 +218,8 @@ function defaultStorage(): KeyValueStore | null {
 export function initialContext(input: ChatMachineInput): ChatContext {
   const storage = input.storage === undefined ? defaultStorage() : input.storage;
   const environment = input.environment === undefined ? defaultEnvironment() : input.environment;
+  const sessionId = readLastSession(storage);
+  const outbox = readOutbox(storage);
   return {
     socket: checkedSocket(input.socket),
     storage,
@@ -199,12 +241,12 @@ export function initialContext(input: ChatMachineInput): ChatContext {
     needsSessionList: false,
     sessions: [],
     sessionsKnown: false,
-    sessionId: readLastSession(storage),
+    sessionId,
     subscribedSessionId: null,
     events: [],
     lastSeq: 0,
     hasEarlier: false,
-    outbox: [],
+    outbox,
     cancels: [],
     answerQueue: [],
     answers: {},
@@ -212,8 +254,8 @@ export function initialContext(input: ChatMachineInput): ChatContext {
     sessionOpError: null,
     turnNotes: {},
     notice: null,
-    turns: [],
-    restoredFor: input.savedConversations ? null : readLastSession(storage),
+    turns: turnsFor([], outbox, sessionId),
+    restoredFor: input.savedConversations ? null : sessionId,
     showingSaved: false,
   };
 }
@@ -269,6 +311,7 @@ export function restoreSaved(context: ChatContext, event: RestoreEvent): Partial
 type EventOf<T extends ChatEvent["type"]> = Extract<ChatEvent, { type: T }>;
 
 function withOutbox(context: ChatContext, outbox: PendingSend[]): Partial<ChatContext> {
+  saveOutbox(context.storage, outbox);
   return { outbox, turns: turnsFor(context.events, outbox, context.sessionId) };
 }
 
