@@ -9,15 +9,9 @@ import type { TurnPermission } from "../chat/turns.ts";
 import type { AnswerState } from "../chat/types.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
+import { DiffView } from "../ui/DiffView.tsx";
 import { AlertIcon, FileIcon, QuestionIcon, ShieldIcon, SpinnerIcon } from "../ui/icons.tsx";
-import {
-  type ApprovalBody,
-  allAnswered,
-  answersFor,
-  type DiffLine,
-  describeApproval,
-  type Question,
-} from "./approval.ts";
+import { type ApprovalBody, allAnswered, answersFor, describeApproval, type Question } from "./approval.ts";
 
 export interface ApprovalCardProps {
   permission: TurnPermission;
@@ -32,7 +26,6 @@ export interface ApprovalCardProps {
 }
 
 /** Lines shown before "Show all". */
-const PREVIEW_LINES = 12;
 
 export function ApprovalCard({ permission, cwd, answer, offline, position, headingRef, onRespond }: ApprovalCardProps) {
   const view = describeApproval(permission, cwd);
@@ -210,51 +203,6 @@ function FilePath({ path }: { path: string }) {
       <FileIcon className="size-4 shrink-0 text-muted-foreground" />
       {path || "(no path)"}
     </p>
-  );
-}
-
-const LINE_STYLES: Record<DiffLine["kind"], string> = {
-  del: "bg-red-50 text-red-900 dark:bg-red-950/50 dark:text-red-200",
-  add: "bg-green-50 text-green-900 dark:bg-green-950/50 dark:text-green-200",
-  same: "text-muted-foreground",
-  gap: "text-muted-foreground",
-};
-const LINE_MARKS: Record<DiffLine["kind"], string> = { del: "-", add: "+", same: " ", gap: " " };
-const LINE_SR: Record<DiffLine["kind"], string> = { del: "Removed: ", add: "Added: ", same: "", gap: "" };
-
-/** Removed lines in red, added in green; long ones cut at PREVIEW_LINES with "Show all". */
-function DiffView({ lines, label }: { lines: DiffLine[]; label: string }) {
-  const [all, setAll] = useState(false);
-  const shown = all ? lines : lines.slice(0, PREVIEW_LINES);
-  const hidden = lines.length - shown.length;
-  if (lines.length === 0) return <p className="text-muted-foreground text-sm">(empty)</p>;
-  return (
-    <div className="space-y-1">
-      <figure className="max-h-72 overflow-auto rounded-lg border bg-code py-1 font-mono text-[12.5px] leading-5">
-        <figcaption className="sr-only">{label}</figcaption>
-        {shown.map((line, index) => (
-          <div
-            // biome-ignore lint/suspicious/noArrayIndexKey: lines repeat; their position is their identity
-            key={index}
-            data-diff={line.kind}
-            className={cn("flex whitespace-pre-wrap break-all px-2", LINE_STYLES[line.kind])}
-          >
-            <span aria-hidden="true" className="w-4 shrink-0 select-none opacity-70">
-              {LINE_MARKS[line.kind]}
-            </span>
-            <span className="min-w-0 flex-1">
-              <span className="sr-only">{LINE_SR[line.kind]}</span>
-              {line.kind === "gap" ? "⋯ unchanged lines ⋯" : line.text || "\u00a0"}
-            </span>
-          </div>
-        ))}
-      </figure>
-      {hidden > 0 || all ? (
-        <Button variant="link" size="sm" className="h-8 px-0" aria-expanded={all} onClick={() => setAll(!all)}>
-          {all ? "Show less" : `Show all (${lines.length} lines)`}
-        </Button>
-      ) : null}
-    </div>
   );
 }
 

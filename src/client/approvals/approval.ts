@@ -4,21 +4,17 @@
  * model. Only the card (its own lazy chunk) imports this file, and so jsdiff;
  * the resolved one-line result is in resolution.ts, which the conversation uses.
  */
-import { diffLines as jsDiffLines } from "diff";
 import { shortPath, summarizeTool } from "../chat/activity.ts";
 import type { TurnPermission } from "../chat/turns.ts";
+import { type DiffLine, diffLines, linesOf } from "../ui/diff.ts";
+
+export { type DiffLine, diffLines, linesOf };
 
 type JsonObject = Record<string, unknown>;
 
 const isObject = (value: unknown): value is JsonObject =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
-
-export interface DiffLine {
-  /** "gap": unchanged lines left out between two changes. */
-  kind: "del" | "add" | "same" | "gap";
-  text: string;
-}
 
 export interface QuestionOption {
   label: string;
@@ -57,42 +53,6 @@ export interface ApprovalView {
 }
 
 /** Lines of a text, without the empty last one a trailing newline makes. */
-export function linesOf(text: string): string[] {
-  const lines = text.split("\n");
-  if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
-  return lines;
-}
-
-/**
- * old → new as removed, added and unchanged lines (jsdiff's line diff: the fewest lines changed),
- * showing `context` unchanged lines around each change; longer unchanged runs between two
- * changes become one "gap" line. Two separate changes in one edit show as two, not as one block
- * of everything between them removed and added again.
- */
-export function diffLines(oldText: string, newText: string, context = 1): DiffLine[] {
-  const lines: DiffLine[] = [];
-  for (const change of jsDiffLines(oldText, newText)) {
-    const kind = change.added ? "add" : change.removed ? "del" : "same";
-    for (const text of linesOf(change.value)) lines.push({ kind, text });
-  }
-  if (!lines.some((line) => line.kind !== "same")) return []; // no change
-  const near = (index: number) => {
-    for (let i = Math.max(0, index - context); i <= Math.min(lines.length - 1, index + context); i++) {
-      if (lines[i]?.kind !== "same") return true;
-    }
-    return false;
-  };
-  let lastChange = lines.length - 1;
-  while (lines[lastChange]?.kind === "same") lastChange--;
-  const shown: DiffLine[] = [];
-  lines.forEach((line, index) => {
-    if (line.kind !== "same" || near(index)) shown.push(line);
-    else if (index < lastChange && shown.length > 0 && shown[shown.length - 1]?.kind !== "gap")
-      shown.push({ kind: "gap", text: "" });
-  });
-  return shown;
-}
-
 /** AskUserQuestion's `questions`, keeping only well-formed entries. */
 export function parseQuestions(input: JsonObject): Question[] {
   const raw = Array.isArray(input.questions) ? input.questions : [];

@@ -22,7 +22,7 @@ export function resolutionText(
     case "cancelled":
       return "Cancelled";
     case "pending":
-      return "Waiting for your approval";
+      return "Waiting for you";
     default: {
       const unreachable: never = permission.status;
       return unreachable;

@@ -1,13 +1,13 @@
 import { useMemo, useState } from "react";
 import { cn } from "../ui/cn.ts";
 import { AlertIcon, CheckIcon, SpinnerIcon } from "../ui/icons.tsx";
-import { buildSteps } from "./activity.ts";
+import { stepsOf, turnParts } from "./steps.ts";
 
 const VISIBLE = 4;
 
 /** What the agent is doing right now: one line per tool call, newest last, with its outcome. */
 export function Activity({ logs, cwd, running }: { logs: readonly string[]; cwd?: string; running: boolean }) {
-  const steps = useMemo(() => buildSteps(logs, { cwd }), [logs, cwd]);
+  const steps = useMemo(() => stepsOf(turnParts(logs, { cwd })), [logs, cwd]);
   const [expanded, setExpanded] = useState(false);
   if (steps.length === 0) return null;
   const hidden = expanded ? 0 : Math.max(0, steps.length - VISIBLE);
@@ -41,14 +41,14 @@ export function Activity({ logs, cwd, running }: { logs: readonly string[]; cwd?
                 )}
               </span>
               <span className="min-w-0 flex-1">
-                <span className="font-medium">{step.label}</span>{" "}
+                <span className="font-medium">{step.verb}</span>{" "}
                 <span
                   className={cn("break-all font-mono text-[12.5px]", step.status === "error" && "text-destructive")}
                 >
-                  {step.detail}
+                  {step.target}
                 </span>
-                {step.status === "error" && step.outcome ? (
-                  <span className="block truncate text-destructive text-xs">{step.outcome}</span>
+                {step.status === "error" && step.output ? (
+                  <span className="block truncate text-destructive text-xs">{step.output.split("\n")[0]}</span>
                 ) : null}
               </span>
             </li>

@@ -1,14 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { buildSteps, oneLine, shortPath, summarizeLog, summarizeTool } from "./activity.ts";
+import { oneLine, shortPath, summarizeLog, summarizeTool } from "./activity.ts";
 
 const cwd = "/home/me/project";
-
-function assistantTool(name: string, input: unknown, id = "toolu_1"): string {
-  return JSON.stringify({
-    type: "assistant",
-    message: { role: "assistant", content: [{ type: "tool_use", id, name, input }] },
-  });
-}
 
 function toolResult(id: string, content: unknown, isError = false): string {
   return JSON.stringify({
@@ -122,24 +115,6 @@ describe("summarizeLog", () => {
     expect(summarizeLog(JSON.stringify({ type: "mystery" }))).toEqual([]);
     expect(summarizeLog("{not json")).toEqual([]);
     expect(summarizeLog("42")).toEqual([]);
-  });
-});
-
-describe("buildSteps", () => {
-  test("pairs each tool call with its result", () => {
-    const logs = [
-      JSON.stringify({ type: "system", subtype: "init" }),
-      assistantTool("Bash", { command: "npm test" }, "a"),
-      toolResult("a", "1 failing", true),
-      assistantTool("Read", { file_path: `${cwd}/src/x.ts` }, "b"),
-      toolResult("b", "export const x = 1;"),
-      assistantTool("Edit", { file_path: `${cwd}/src/x.ts` }, "c"),
-    ];
-    expect(buildSteps(logs, { cwd })).toEqual([
-      { label: "Bash", detail: "npm test", status: "error", outcome: "1 failing" },
-      { label: "Read", detail: "src/x.ts", status: "ok", outcome: "export const x = 1;" },
-      { label: "Edit", detail: "src/x.ts", status: "running", outcome: null },
-    ]);
   });
 });
 

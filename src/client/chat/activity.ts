@@ -17,15 +17,6 @@ export interface ActivityItem {
   isError?: boolean;
 }
 
-/** A tool call and, once it is back, its outcome. */
-export interface ActivityStep {
-  label: string;
-  detail: string;
-  status: "running" | "ok" | "error";
-  /** First line of the tool's output (or error). */
-  outcome: string | null;
-}
-
 export interface SummaryOptions {
   /** The session's working directory: paths inside it are shown relative to it. */
   cwd?: string;
@@ -259,26 +250,4 @@ export function summarizeLog(data: string, options: SummaryOptions = {}): Activi
     default:
       return [];
   }
-}
-
-/** The turn's tool calls in order, each with its outcome once its result is in. */
-export function buildSteps(logs: readonly string[], options: SummaryOptions = {}): ActivityStep[] {
-  const steps: ActivityStep[] = [];
-  const byToolUse = new Map<string, ActivityStep>();
-  for (const data of logs) {
-    for (const item of summarizeLog(data, options)) {
-      if (item.kind === "tool") {
-        const step: ActivityStep = { label: item.label, detail: item.detail, status: "running", outcome: null };
-        steps.push(step);
-        if (item.toolUseId) byToolUse.set(item.toolUseId, step);
-      } else if (item.kind === "result") {
-        const step = item.toolUseId ? byToolUse.get(item.toolUseId) : undefined;
-        if (step) {
-          step.status = item.isError ? "error" : "ok";
-          step.outcome = item.detail;
-        }
-      }
-    }
-  }
-  return steps;
 }

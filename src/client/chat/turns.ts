@@ -46,6 +46,8 @@ export interface Turn {
   status: TurnStatus;
   /** When the message was queued (ISO). */
   at: string | null;
+  /** When the agent started on it (ISO), once it has. */
+  startedAt: string | null;
   /** The assistant text: streamed deltas while running, the final response once done. */
   text: string;
   /** The turn's agent messages (SDK JSON text), in order. */
@@ -111,6 +113,7 @@ function emptyTurn(requestId: string, firstSeq: number): Turn {
     message: null,
     status: "queued",
     at: null,
+    startedAt: null,
     text: "",
     logs: [],
     durationMs: null,
@@ -145,6 +148,7 @@ function applyEvent(event: SessionEvent, turnFor: TurnFor): void {
     case "chat:started": {
       const turn = turnFor(event.payload.requestId, event.payload.seq);
       if (turn.status === "queued") turn.status = "running";
+      turn.startedAt = event.payload.at;
       break;
     }
     case "chat:delta": {

@@ -1,0 +1,66 @@
+import { describe, expect, test } from "bun:test";
+import { exitCodeOf, stepsOf, summarizeSteps, turnParts } from "./steps.ts";
+
+const assistant = (...content: unknown[]) => JSON.stringify({ type: "assistant", message: { content } });
+const results = (...content: unknown[]) => JSON.stringify({ type: "user", message: { content } });
+const toolUse = (id: string, name: string, input: unknown) => ({ type: "tool_use", id, name, input });
+const toolResult = (id: string, content: unknown, isError = false) => ({
+  type: "tool_result",
+  tool_use_id: id,
+  content,
+  is_error: isError,
+});
+
+describe("turnParts", () => {
+  test("text and tool calls in order, each call with what came back; the final answer left out", () => {
+    const logs = [
+      JSON.stringify({ type: "system", subtype: "init", tools: [] }),
+      assistant({ type: "text", text: "Let me look." }, toolUse("t1", "Bash", { command: "npm test" })),
+      results(toolResult("t1", "Exit code 1\n2 failed", true)),
+      assistant(toolUse("t2", "Read", { file_path: "/work/app/src/a.ts", offset: 10, limit: 5 })),
+      results(toolResult("t2", [{ type: "text", text: "line 10\nline 11" }])),
+      assistant({ type: "text", text: "Two tests fail." }),
+      JSON.stringify({ type: "result", subtype: "success" }),
+    ];
+    const parts = turnParts(logs, { cwd: "/work/app" });
+    expect(parts.map((part) => (part.kind === "text" ? part.text : `${part.step.verb} ${part.step.target}`))).toEqual([
+      "Let me look.",
+      "Ran npm test",
+      "Read src/a.ts (lines 10–14)",
+    ]);
+    const [bash, read] = stepsOf(parts);
+    expect(bash).toMatchObject({ tool: "Bash", status: "error", output: "Exit code 1\n2 failed" });
+    expect(read).toMatchObject({ tool: "Read", status: "ok", output: "line 10\nline 11" });
+  });
+
+  test("a call with no result yet is running; logs that are not JSON or not messages are skipped", () => {
+    const parts = turnParts(["not json", "{}", assistant(toolUse("t1", "Grep", { pattern: "TODO" }))]);
+    expect(stepsOf(parts)).toMatchObject([{ verb: "Searched", target: '"TODO"', status: "running", output: null }]);
+  });
+});
+
+describe("summarizeSteps", () => {
+  test("edits count files, not calls; commands, reads and searches are counted", () => {
+    const logs = [
+      assistant(
+        toolUse("a", "Edit", { file_path: "/p/a.ts", old_string: "1", new_string: "2" }),
+        toolUse("b", "Edit", { file_path: "/p/a.ts", old_string: "3", new_string: "4" }),
+        toolUse("c", "Write", { file_path: "/p/b.ts", content: "x" }),
+        toolUse("d", "Bash", { command: "ls" }),
+        toolUse("e", "Bash", { command: "npm test" }),
+        toolUse("f", "Read", { file_path: "/p/c.ts" }),
+        toolUse("g", "Glob", { pattern: "*.ts" }),
+        toolUse("h", "WebFetch", { url: "https://example.com" }),
+      ),
+    ];
+    expect(summarizeSteps(stepsOf(turnParts(logs)))).toBe(
+      "Edited 2 files · ran 2 commands · read 1 file · searched 1 time · 1 other step",
+    );
+  });
+});
+
+test("exitCodeOf reads the CLI's 'Exit code N' line", () => {
+  expect(exitCodeOf("Exit code 127\ncommand not found")).toBe(127);
+  expect(exitCodeOf("all good")).toBeNull();
+  expect(exitCodeOf(null)).toBeNull();
+});

@@ -1,0 +1,156 @@
+/**
+ * A turn's work in the order it happened, from its `log` events (each an Agent SDK message as
+ * JSON text): the agent's text between tool calls, and each tool call with what came back. Pure:
+ * the conversation renders it (TurnSteps.tsx), a step's detail is rendered on demand.
+ */
+import { summarizeTool } from "./activity.ts";
+
+export interface Step {
+  /** The tool_use id (or the step's position when there is none). */
+  id: string;
+  /** The tool's own name: "Bash", "Read", "Edit", an MCP tool… */
+  tool: string;
+  /** What it did, in words: "Ran", "Read", "Edited"… */
+  verb: string;
+  /** What it did it to, on one line: the command, the file, the pattern. */
+  target: string;
+  input: Record<string, unknown>;
+  status: "running" | "ok" | "error";
+  /** Everything the tool returned (text), once it is back. */
+  output: string | null;
+}
+
+export type TurnPart = { kind: "text"; text: string } | { kind: "step"; step: Step };
+
+export interface StepOptions {
+  /** The session's directory: paths inside it are shown relative to it. */
+  cwd?: string;
+}
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** summarizeTool's label → the verb a step row starts with. */
+const VERBS: Record<string, string> = {
+  Bash: "Ran",
+  Read: "Read",
+  Write: "Wrote",
+  Edit: "Edited",
+  "Edit notebook": "Edited",
+  Search: "Searched",
+  "Find files": "Found files",
+  List: "Listed",
+  Fetch: "Fetched",
+  "Web search": "Searched the web",
+};
+
+function resultText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .filter(isObject)
+    .map((part) =>
+      part.type === "text" && typeof part.text === "string" ? part.text : part.type === "image" ? "[image]" : "",
+    )
+    .join("\n");
+}
+
+/**
+ * The turn's parts in order. Text the agent wrote after its last tool call is left out: it is the
+ * final answer, which the turn shows in full (`chat:response`).
+ */
+export function turnParts(logs: readonly string[], options: StepOptions = {}): TurnPart[] {
+  const parts: TurnPart[] = [];
+  const byId = new Map<string, Step>();
+  for (const data of logs) {
+    let message: unknown;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      continue;
+    }
+    if (!isObject(message) || !isObject(message.message)) continue;
+    const content = Array.isArray(message.message.content) ? message.message.content.filter(isObject) : [];
+    if (message.type === "assistant") {
+      for (const block of content) {
+        if (block.type === "text" && typeof block.text === "string" && block.text.trim()) {
+          parts.push({ kind: "text", text: block.text });
+        } else if (block.type === "tool_use") {
+          const tool = typeof block.name === "string" ? block.name : "tool";
+          const input = isObject(block.input) ? block.input : {};
+          const summary = summarizeTool(tool, input, { cwd: options.cwd, maxLength: 200 });
+          const id = typeof block.id === "string" ? block.id : `step-${parts.length}`;
+          const step: Step = {
+            id,
+            tool,
+            verb: VERBS[summary.label] ?? summary.label,
+            target: summary.detail,
+            input,
+            status: "running",
+            output: null,
+          };
+          byId.set(id, step);
+          parts.push({ kind: "step", step });
+        }
+      }
+    } else if (message.type === "user") {
+      for (const block of content) {
+        if (block.type !== "tool_result" || typeof block.tool_use_id !== "string") continue;
+        const step = byId.get(block.tool_use_id);
+        if (!step) continue;
+        step.status = block.is_error === true ? "error" : "ok";
+        step.output = resultText(block.content);
+      }
+    }
+  }
+  let end = parts.length;
+  while (end > 0 && parts[end - 1]?.kind === "text") end--;
+  return parts.slice(0, end);
+}
+
+export function stepsOf(parts: readonly TurnPart[]): Step[] {
+  return parts.flatMap((part) => (part.kind === "step" ? [part.step] : []));
+}
+
+const EDITING = new Set(["Edit", "MultiEdit", "Write", "NotebookEdit"]);
+const SEARCHING = new Set(["Grep", "Glob", "WebSearch"]);
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** One line for a finished turn: "Edited 3 files · ran 4 commands · read 2 files". */
+export function summarizeSteps(steps: readonly Step[]): string {
+  const edited = new Set<string>();
+  let commands = 0;
+  let reads = 0;
+  let searches = 0;
+  let others = 0;
+  for (const step of steps) {
+    if (EDITING.has(step.tool)) {
+      const path = step.input.file_path ?? step.input.notebook_path;
+      edited.add(typeof path === "string" ? path : step.id);
+    } else if (step.tool === "Bash") commands++;
+    else if (step.tool === "Read") reads++;
+    else if (SEARCHING.has(step.tool)) searches++;
+    else others++;
+  }
+  const parts = [
+    edited.size ? `edited ${count(edited.size, "file", "files")}` : null,
+    commands ? `ran ${count(commands, "command", "commands")}` : null,
+    reads ? `read ${count(reads, "file", "files")}` : null,
+    searches ? `searched ${count(searches, "time", "times")}` : null,
+    others ? count(others, "other step", "other steps") : null,
+  ].filter((part): part is string => part !== null);
+  const line = parts.join(" · ");
+  return line.charAt(0).toUpperCase() + line.slice(1);
+}
+
+/** The "Exit code N" the CLI puts first in a failed command's output, if it is there. */
+export function exitCodeOf(output: string | null): number | null {
+  const match = output ? /^Exit code (\d+)/.exec(output) : null;
+  return match ? Number(match[1]) : null;
+}
