@@ -210,6 +210,7 @@ export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationPro
               cwd={session?.cwd}
               note={turnNotes[turn.requestId]}
               onShowLogs={onShowLogs}
+              onEdit={onSuggest}
             />
           ))}
         </div>

@@ -1,29 +1,52 @@
-import { memo } from "react";
+import { memo, useEffect, useState } from "react";
 import { resolutionText } from "../approvals/resolution.ts";
 import type { ClientError } from "../connection/request.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import { ErrorBox } from "../ui/ErrorBox.tsx";
-import { CheckIcon, ClockIcon, ShieldIcon, SpinnerIcon, XIcon } from "../ui/icons.tsx";
+import { CheckIcon, ClockIcon, RetryIcon, ShieldIcon, SpinnerIcon, XIcon } from "../ui/icons.tsx";
 import { formatDuration } from "../ui/time.ts";
 import { Activity } from "./Activity.tsx";
 import { summarizeTool } from "./activity.ts";
+import { MessageBubble } from "./MessageBubble.tsx";
 import { Markdown } from "./markdown.tsx";
+import { TurnSteps } from "./TurnSteps.tsx";
 import type { Turn, TurnPermission } from "./turns.ts";
-import { useChatActor } from "./useChat.ts";
+import { useChatActor, useChatSelector } from "./useChat.ts";
 
 export interface TurnViewProps {
   turn: Turn;
   cwd?: string;
   note?: ClientError;
   onShowLogs: (turn: Turn) => void;
+  /** "Edit and resend": the message goes back into the composer. */
+  onEdit?: (text: string) => void;
 }
 
-function Thinking({ label }: { label: string }) {
+/** Time since `since` (ISO), as m:ss, ticking every second. */
+function Elapsed({ since }: { since: string }) {
+  const started = Date.parse(since);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  const seconds = Math.max(0, Math.floor((now - started) / 1000));
+  const text = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  return (
+    <span className="font-mono text-xs tabular-nums">
+      <span aria-hidden="true">{text}</span>
+      <span className="sr-only">for {seconds} seconds</span>
+    </span>
+  );
+}
+
+function Thinking({ label, since }: { label: string; since: string | null }) {
   return (
     <p className="inline-flex items-center gap-2 text-muted-foreground text-sm">
       <SpinnerIcon className="size-4" />
       {label}
+      {since && !Number.isNaN(Date.parse(since)) ? <Elapsed since={since} /> : null}
     </p>
   );
 }
@@ -48,9 +71,7 @@ function PermissionLine({ permission, cwd }: { permission: TurnPermission; cwd?:
     >
       <Icon className={cn("mt-0.5 size-4 shrink-0", allowed && "text-success")} />
       <span className="min-w-0 flex-1 break-words">
-        <span className={cn("font-medium", !pending && "text-foreground")}>
-          {pending ? "Waiting for your approval below" : resolutionText(permission)}
-        </span>
+        <span className={cn("font-medium", !pending && "text-foreground")}>{resolutionText(permission)}</span>
         {pending ? null : (
           <>
             <span aria-hidden="true"> · </span>
@@ -64,11 +85,20 @@ function PermissionLine({ permission, cwd }: { permission: TurnPermission; cwd?:
   );
 }
 
+function StopMark() {
+  return <span aria-hidden="true" className="inline-block size-2.5 rounded-[2px] bg-current" />;
+}
+
 /** One exchange: the user's message (with its sending/queued state) and the agent's reply as it happens. */
 /** Memoised: while one turn streams, the conversation's other turns (unchanged objects) are not rendered again. */
-export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs }: TurnViewProps) {
+export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs, onEdit }: TurnViewProps) {
   const actor = useChatActor();
+  const connected = useChatSelector((s) => s.context.connection.status === "connected" && s.context.connection.online);
   const running = turn.status === "running";
+  // The user's own Stop is an outcome, not a failure.
+  const stopped = turn.status === "error" && turn.error?.code === "CANCELLED";
+  // An approval is pending: the agent waits for the user, and says so (not "Working…").
+  const waitingForYou = running && turn.permissions.some((permission) => permission.status === "pending");
   const hasReply = turn.text.trim() !== "";
   const logsCount = turn.logs.length;
 
@@ -76,13 +106,26 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs }: 
     <div className="space-y-2" data-turn={turn.requestId} data-status={turn.status}>
       {turn.message !== null ? (
         <div className="flex flex-col items-end gap-1">
-          <div className="max-w-[85%] whitespace-pre-wrap break-words rounded-2xl rounded-br-md bg-primary px-3.5 py-2 text-[15px] text-primary-foreground leading-relaxed">
-            {turn.message}
-          </div>
-          {turn.status === "sending" ? (
-            <p className="inline-flex items-center gap-1.5 text-muted-foreground text-xs">
-              <SpinnerIcon className="size-3" /> Sending…
-            </p>
+          <MessageBubble message={turn.message} onEdit={onEdit} />
+          {turn.status === "sending" && !turn.error ? (
+            connected ? (
+              <p className="inline-flex items-center gap-1.5 text-muted-foreground text-xs">
+                <SpinnerIcon className="size-3" /> Sending…
+              </p>
+            ) : (
+              <p className="inline-flex items-center gap-2 text-muted-foreground text-xs" data-pending="offline">
+                <ClockIcon className="size-3.5" /> Not sent yet: goes out once you're connected
+                <Button
+                  variant="outline"
+                  size="sm"
+                  className="h-7 rounded-lg px-2 text-xs"
+                  aria-label="Cancel unsent message"
+                  onClick={() => actor.send({ type: "DISCARD", requestId: turn.requestId })}
+                >
+                  Cancel
+                </Button>
+              </p>
+            )
           ) : null}
           {turn.status === "queued" ? (
             <p className="inline-flex items-center gap-2 text-muted-foreground text-xs">
@@ -130,33 +173,53 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs }: 
               {turn.notice}
             </p>
           ) : null}
-          {running || (turn.status === "error" && logsCount > 0 && !hasReply) ? (
-            <Activity logs={turn.logs} cwd={cwd} running={running} />
+          {running ? (
+            <Activity logs={turn.logs} cwd={cwd} running={!waitingForYou} />
+          ) : logsCount > 0 ? (
+            <TurnSteps logs={turn.logs} cwd={cwd} durationMs={turn.durationMs} />
           ) : null}
           {turn.permissions.map((permission) => (
             <PermissionLine key={permission.permissionId} permission={permission} cwd={cwd} />
           ))}
           {hasReply ? <Markdown source={turn.text} className="text-[15px]" /> : null}
-          {running ? <Thinking label={hasReply ? "Writing…" : logsCount ? "Working…" : "Thinking…"} /> : null}
-          {turn.status === "error" && turn.error ? (
-            <ErrorBox code={turn.error.code} message={turn.error.message} />
+          {running && !waitingForYou ? (
+            <Thinking
+              label={hasReply ? "Writing…" : logsCount ? "Working…" : "Thinking…"}
+              since={turn.startedAt ?? turn.at}
+            />
+          ) : null}
+          {stopped ? (
+            <p className="inline-flex items-center gap-1.5 text-muted-foreground text-sm" data-outcome="stopped">
+              <StopMark /> Stopped
+            </p>
+          ) : turn.status === "error" && turn.error ? (
+            <ErrorBox code={turn.error.code} message={turn.error.message}>
+              {turn.message !== null ? (
+                <div className="pt-1">
+                  <Button
+                    size="sm"
+                    className="h-9 gap-1.5 text-xs"
+                    onClick={() => actor.send({ type: "SEND", message: turn.message ?? "" })}
+                  >
+                    <RetryIcon className="size-4" />
+                    Retry
+                  </Button>
+                </div>
+              ) : null}
+            </ErrorBox>
           ) : null}
           {!running && (logsCount > 0 || turn.durationMs !== null) ? (
             <p className="flex items-center gap-1.5 text-muted-foreground text-xs">
+              {turn.durationMs !== null ? <span>{formatDuration(turn.durationMs)}</span> : null}
               {logsCount > 0 ? (
                 <button
                   type="button"
-                  className="rounded underline-offset-2 hover:text-foreground hover:underline focus-visible:outline-2 focus-visible:outline-ring"
+                  className="-my-3 min-h-11 rounded px-1 underline-offset-2 hover:text-foreground hover:underline focus-visible:outline-2 focus-visible:outline-ring"
+                  aria-label={`Developer details: the turn's ${logsCount} raw agent message${logsCount === 1 ? "" : "s"}`}
                   onClick={() => onShowLogs(turn)}
                 >
-                  {logsCount} log{logsCount === 1 ? "" : "s"} · view
+                  {turn.durationMs !== null ? "· " : ""}Developer details
                 </button>
-              ) : null}
-              {turn.durationMs !== null ? (
-                <span>
-                  {logsCount > 0 ? "· " : ""}
-                  {formatDuration(turn.durationMs)}
-                </span>
               ) : null}
             </p>
           ) : null}

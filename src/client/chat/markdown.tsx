@@ -9,6 +9,7 @@
  * Links open in a new tab and only http(s) and mailto URLs become links.
  */
 import { Fragment, memo, type ReactNode, useMemo, useRef } from "react";
+import { CodeBlock } from "./CodeBlock.tsx";
 import { type Inline, parseInline } from "./inline.ts";
 
 // ---------------------------------------------------------------------------
@@ -400,15 +401,7 @@ function renderBlock(block: Block, key: number, headings: Map<number, HeadingTag
     case "paragraph":
       return <p key={key}>{inline(block.text)}</p>;
     case "code":
-      return (
-        <div key={key} className="md-codeblock">
-          {block.lang ? <div className="md-codeblock-lang">{block.lang}</div> : null}
-          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard */}
-          <pre tabIndex={0}>
-            <code>{block.code}</code>
-          </pre>
-        </div>
-      );
+      return <CodeBlock key={key} code={block.code} lang={block.lang || null} />;
     case "quote":
       return <blockquote key={key}>{renderBlocks(block.blocks, headings)}</blockquote>;
     case "list": {

@@ -3,7 +3,10 @@ import { type ErrorCode, errorCodeMeaning } from "../../shared/constants.ts";
 import { cn } from "./cn.ts";
 import { AlertIcon } from "./icons.tsx";
 
-/** An error with its code's human meaning (errorCodeMeaning) and the server's own words when they add something. */
+/**
+ * An error with its code's human meaning (errorCodeMeaning) and the server's own words when they
+ * add something. The code itself is for tests and bug reports (`data-error-code`), not for people.
+ */
 export function ErrorBox({
   code,
   message,
@@ -33,7 +36,6 @@ export function ErrorBox({
       <div className="min-w-0 flex-1 space-y-1">
         <p className="font-medium">{meaning}</p>
         {extra ? <p className="break-words text-xs opacity-90">{extra}</p> : null}
-        <p className="font-mono text-[11px] opacity-80">{code}</p>
         {children}
       </div>
     </div>
