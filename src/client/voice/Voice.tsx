@@ -1,14 +1,13 @@
 /**
  * Dictation controls for the composer, driven by the recorder machine: the
- * "Record voice" button (disabled with the server's setup hint when no engine
- * is set up) and Cancel. The strip that replaces the text field while
+ * "Record voice" button (which explains, when the server has no engine, what to
+ * do meanwhile, with the server's setup hint behind "Set up on the server") and Cancel. The strip that replaces the text field while
  * recording and the error line are in VoiceDetails.tsx (their own chunk).
  */
-import { lazy } from "react";
+import { lazy, useState } from "react";
 import type { ActorRefFrom, SnapshotFrom } from "xstate";
 import { Button } from "../ui/button.tsx";
 import { MicIcon, SpinnerIcon, StopIcon, XIcon } from "../ui/icons.tsx";
-import { Tooltip } from "../ui/tooltip.tsx";
 import { useSelector } from "../ui/useSelector.ts";
 import type { recorderMachine } from "./recorderMachine.ts";
 
@@ -44,6 +43,7 @@ const selectStatus = (s: RecorderSnapshot) => s.context.status;
 export function MicButton({ recorder, disabled }: { recorder: RecorderActorRef; disabled: boolean }) {
   const phase = useSelector(recorder, selectPhase);
   const status = useSelector(recorder, selectStatus);
+  const [explaining, setExplaining] = useState(false);
 
   if (phase === "recording") {
     return (
@@ -67,22 +67,48 @@ export function MicButton({ recorder, disabled }: { recorder: RecorderActorRef; 
   }
   const unavailable = status !== null && status.engine === null;
   if (unavailable) {
-    // The server's hint starts by saying what is missing ("No speech-to-text engine is set up…").
-    const hint = status.setupHint ?? "Voice input isn't set up on the server: it has no speech-to-text engine.";
+    // The server's hint says what to install; a phone user needs to hear first what they can do now.
+    const hint = status.setupHint ?? "Install a speech-to-text engine on the server.";
     return (
-      <Tooltip wide content={hint}>
+      <div className="relative">
+        {explaining ? (
+          <div
+            role="dialog"
+            aria-label="Voice input"
+            className="absolute bottom-full left-0 z-20 mb-2 w-[min(20rem,calc(100vw-1.5rem))] space-y-2 rounded-xl border bg-popover p-3 text-popover-foreground text-sm shadow-lg"
+            onKeyDown={(event) => {
+              if (event.key === "Escape") setExplaining(false);
+            }}
+          >
+            <p className="font-medium">Voice input isn't available</p>
+            <p className="text-muted-foreground">
+              Pocket Agent on your workstation has no speech engine. Meanwhile, use your keyboard's own dictation: the
+              microphone key on your phone's keyboard.
+            </p>
+            <details className="text-xs">
+              <summary className="flex min-h-11 cursor-pointer items-center font-medium">Set up on the server</summary>
+              <p className="break-words text-muted-foreground">{hint}</p>
+            </details>
+            <Button size="sm" className="h-11 w-full" onClick={() => setExplaining(false)} autoFocus>
+              OK
+            </Button>
+          </div>
+        ) : null}
         <Button
           variant="ghost"
           size="icon"
           aria-label="Record voice (not available)"
-          aria-disabled="true"
-          className="rounded-full text-muted-foreground aria-disabled:cursor-help aria-disabled:opacity-100 [&_svg]:opacity-60"
-          // Look again: an engine may have been installed since.
-          onClick={() => recorder.send({ type: "CHECK" })}
+          aria-expanded={explaining}
+          className="rounded-full text-muted-foreground [&_svg]:opacity-60"
+          onClick={() => {
+            // Look again: an engine may have been installed since.
+            recorder.send({ type: "CHECK" });
+            setExplaining((open) => !open);
+          }}
         >
           <MicIcon />
         </Button>
-      </Tooltip>
+      </div>
     );
   }
   return (

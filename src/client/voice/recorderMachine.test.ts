@@ -217,6 +217,25 @@ describe("recorder machine", () => {
     }
   });
 
+  test("an error goes by itself once it is stale, and at once when dismissed", async () => {
+    const voice = new FakeVoice();
+    voice.micError = { name: "NotAllowedError" };
+    const actor = createActor(recorderMachine.provide({ delays: { staleError: 20 } }), { input: { deps: voice.deps } });
+    running.push(actor);
+    actor.start();
+    actor.send({ type: "RECORD" });
+    await waitFor(actor, inError, { timeout: 1_000 });
+    const cleared = await waitFor(actor, idle, { timeout: 1_000 });
+    expect(cleared.context.error).toBeNull();
+
+    const h = start(voice);
+    h.actor.send({ type: "RECORD" });
+    await h.until(inError);
+    h.actor.send({ type: "DISMISS" });
+    expect(h.actor.getSnapshot().context.error).toBeNull();
+    expect(idle(h.actor.getSnapshot())).toBe(true);
+  });
+
   test("too short (< 0.5 s): not sent", async () => {
     const h = start();
     await recordFor(h, 300);

@@ -185,6 +185,8 @@ export const recorderMachine = setup({
   },
   delays: {
     maxDuration: ({ context }) => (context.status?.maxDurationSec ?? DEFAULT_MAX_DURATION_SEC) * 1000,
+    /** An error shown longer than this is about a recording the user has moved on from: it goes. */
+    staleError: 20_000,
   },
   guards: {
     /** The server said no engine is set up: recording would only end in NO_ENGINE. */
@@ -339,6 +341,7 @@ export const recorderMachine = setup({
             DISMISS: { target: "idle", actions: assign({ error: null }) },
             CANCEL: { target: "idle", actions: assign({ error: null }) },
           },
+          after: { staleError: { target: "idle", actions: assign({ error: null }) } },
           exit: "clearRecording",
         },
       },
