@@ -25,7 +25,9 @@ describe("ApprovalCard", () => {
     expect(html).toContain("Clean");
     expect(buttons(html)).toEqual(["Allow", "Deny"]);
 
-    const always = render({ permission: testPermission("Bash", { command: "ls" }, { canAlwaysAllow: true }) });
+    const always = render({
+      permission: testPermission("Bash", { command: "ls" }, { alwaysAllowScope: "the command `ls`, in this session" }),
+    });
     expect(buttons(always)).toEqual(["Allow", "Deny", "Always allow"]);
   });
 

@@ -30,6 +30,7 @@ export interface ApprovalCardProps {
 export function ApprovalCard({ permission, cwd, answer, offline, position, headingRef, onRespond }: ApprovalCardProps) {
   const view = describeApproval(permission, cwd);
   const headingId = useId();
+  const scopeId = useId();
   const sending = answer?.status === "sending";
   const failed = answer?.status === "failed" ? answer : null;
   const [denying, setDenying] = useState(false);
@@ -122,12 +123,12 @@ export function ApprovalCard({ permission, cwd, answer, offline, position, headi
           >
             Deny
           </Button>
-          {permission.canAlwaysAllow ? (
+          {permission.alwaysAllowScope ? (
             <Button
               variant="secondary"
               className="min-w-[8rem] flex-1"
               disabled={sending || offline}
-              title="Allow this now and don't ask again for the same kind of action in this session"
+              aria-describedby={scopeId}
               onClick={() => onRespond("allow_always")}
             >
               {sending && answer?.decision === "allow_always" ? <SpinnerIcon /> : null}
@@ -136,6 +137,12 @@ export function ApprovalCard({ permission, cwd, answer, offline, position, headi
           ) : null}
         </div>
       )}
+      {permission.alwaysAllowScope && !denying ? (
+        <p id={scopeId} className="text-muted-foreground text-xs">
+          <span className="font-medium text-foreground">Always allow</span> allows{" "}
+          <ScopeText text={permission.alwaysAllowScope} />.
+        </p>
+      ) : null}
       {offline ? <p className="text-muted-foreground text-xs">Reconnect to answer.</p> : null}
     </section>
   );
@@ -349,5 +356,19 @@ function QuestionForm({
         </Button>
       </div>
     </form>
+  );
+}
+
+/** A scope from scope.ts: the parts in backticks are commands, paths or patterns. */
+function ScopeText({ text }: { text: string }) {
+  return text.split("`").map((part, index) =>
+    index % 2 === 1 ? (
+      // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed text
+      <code key={index} className="break-all rounded bg-muted px-1 font-mono text-[12px] text-foreground">
+        {part}
+      </code>
+    ) : (
+      part
+    ),
   );
 }

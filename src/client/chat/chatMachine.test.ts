@@ -810,8 +810,12 @@ describe("approvals", () => {
   });
 
   test("already answered on another device: PERMISSION_NOT_PENDING is kept on the answer, the card follows the resolution", async () => {
-    const { h, server, session, permissionId } = await askedBash({ suggestions: [{ type: "addRules" }] });
-    expect(h.actor.getSnapshot().context.turns[0]?.permissions[0]?.canAlwaysAllow).toBe(true);
+    const { h, server, session, permissionId } = await askedBash({
+      suggestions: [{ type: "addRules", behavior: "allow", rules: [{ toolName: "Bash", ruleContent: "ls" }] }],
+    });
+    expect(h.actor.getSnapshot().context.turns[0]?.permissions[0]?.alwaysAllowScope).toBe(
+      "the command `ls`, in this session",
+    );
     server.muted.add("permission:respond");
     h.actor.send({ type: "RESPOND_PERMISSION", permissionId, decision: "allow_always" });
     await eventually(() => server.requests("permission:respond").length === 1);

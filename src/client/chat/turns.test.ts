@@ -111,7 +111,7 @@ describe("deriveTurns", () => {
         description: null,
         decisionReason: null,
         blockedPath: null,
-        canAlwaysAllow: false,
+        alwaysAllowScope: null,
         status: "pending",
         resolutionMessage: null,
         answers: null,
@@ -167,7 +167,7 @@ describe("deriveTurns", () => {
         description: "Remove the build folder",
         decisionReason: "rm is not allowed by default",
         blockedPath: "/work/build",
-        suggestions: [{ type: "addRules" }],
+        suggestions: [{ type: "addRules", behavior: "allow", rules: [{ toolName: "Bash", ruleContent: "rm:*" }] }],
       },
     };
     const [turn] = deriveTurns([queued(1, a, "clean"), request]);
@@ -177,7 +177,7 @@ describe("deriveTurns", () => {
       description: "Remove the build folder",
       decisionReason: "rm is not allowed by default",
       blockedPath: "/work/build",
-      canAlwaysAllow: true,
+      alwaysAllowScope: "commands starting with `rm`, in this session",
     });
     const denied = deriveTurns([
       queued(1, a, "clean"),

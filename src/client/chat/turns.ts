@@ -4,6 +4,7 @@
  * its context and the UI renders them.
  */
 import type { ErrorCode, PermissionResolved, SessionEvent } from "../../shared/messages.ts";
+import { alwaysAllowScope } from "../approvals/scope.ts";
 import type { ClientError } from "../connection/request.ts";
 
 /** A message typed here that the server has not confirmed (`chat:queued`) yet. */
@@ -28,8 +29,8 @@ export interface TurnPermission {
   description: string | null;
   decisionReason: string | null;
   blockedPath: string | null;
-  /** The CLI offered rules to remember ("Always allow" is possible). */
-  canAlwaysAllow: boolean;
+  /** What "Always allow" would allow, in words; null when the CLI offered nothing to remember. */
+  alwaysAllowScope: string | null;
   status: "pending" | PermissionResolved["decision"];
   /** The reason given with the resolution (a denial's reason, why it was cancelled). */
   resolutionMessage: string | null;
@@ -192,7 +193,7 @@ function applyEvent(event: SessionEvent, turnFor: TurnFor): void {
         description: p.description ?? null,
         decisionReason: p.decisionReason ?? null,
         blockedPath: p.blockedPath ?? null,
-        canAlwaysAllow: p.suggestions.length > 0,
+        alwaysAllowScope: alwaysAllowScope(p.suggestions),
         status: "pending",
         resolutionMessage: null,
         answers: null,
