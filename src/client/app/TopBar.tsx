@@ -51,7 +51,8 @@ export function TopBar({ onOpenSessions, onNewSession, onOpenSettings }: TopBarP
               onClick={onOpenSettings}
               aria-label="Session settings"
               aria-haspopup="dialog"
-              className="mx-auto flex max-w-full items-center gap-0.5 rounded-md px-1 font-semibold text-[15px] leading-5 hover:bg-muted focus-visible:outline-2 focus-visible:outline-ring"
+              // The title is 20 px tall; its tap area reaches 44 px (over the status line, which is not a control).
+              className="relative mx-auto flex max-w-full items-center gap-0.5 rounded-md px-1 font-semibold text-[15px] leading-5 after:absolute after:inset-x-0 after:-top-3 after:-bottom-3 after:content-[''] hover:bg-muted focus-visible:outline-2 focus-visible:outline-ring"
             >
               <span aria-hidden="true" className="truncate">
                 {title}
