@@ -10,11 +10,12 @@ const variants = {
   link: "text-primary underline-offset-4 hover:underline dark:text-blue-300",
 } as const;
 
+// The small sizes look small but are touched like the others: their tap area reaches 44 px (.tap-44).
 const sizes = {
   default: "h-11 px-4 text-[15px]",
-  sm: "h-9 px-3 text-sm",
+  sm: "tap-44 h-9 px-3 text-sm",
   icon: "size-11",
-  "icon-sm": "size-9",
+  "icon-sm": "tap-44 size-9",
 } as const;
 
 export type ButtonVariant = keyof typeof variants;
@@ -38,7 +39,7 @@ export function buttonClasses(variant: ButtonVariant = "default", size: ButtonSi
   );
 }
 
-/** 44 px touch targets by default (`size="sm"` for dense places). */
+/** 44 px touch targets, whatever the size (`size="sm"` looks smaller for dense places). */
 export function Button({ variant = "default", size = "default", className, type = "button", ...props }: ButtonProps) {
   return <button type={type} className={buttonClasses(variant, size, className)} {...props} />;
 }
