@@ -44,7 +44,12 @@ test("Allow: the card shows the command, Allow answers it, the command runs", as
 
   const card = page.getByRole("region", { name: /touch e2e-approved\.txt|Run a command/ });
   await expect(card).toBeVisible();
-  await expect(card.locator("code")).toHaveText("touch e2e-approved.txt");
+  await expect(card.locator("pre code")).toHaveText("touch e2e-approved.txt");
+  // "Always allow" says what it would allow, from the rules the real CLI suggested.
+  await expect(card).toContainText("Always allow allows the command touch e2e-approved.txt");
+  await expect(card.getByRole("button", { name: "Always allow" })).toHaveAccessibleDescription(
+    /the command touch e2e-approved\.txt/,
+  );
   await expect(card).toContainText("Create the marker file");
   await expect(page.getByRole("banner")).toContainText("Needs approval");
   // The turn shows where it stopped.
@@ -212,4 +217,36 @@ test("AskUserQuestion: the choices are the card; choosing answers with decision 
   expect(resolved).toMatchObject({ decision: "allow", answers: { [question]: "SQLite" } });
   await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText("Answered: SQLite");
   await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_MS);
+});
+
+test("another session starts waiting: a toast names it, and Review opens its approval", async ({
+  page,
+  frames,
+  stack,
+  freshContext,
+}) => {
+  const waitingId = await createSession(page, frames);
+  const here = await createSession(page, frames);
+  expect(here).not.toBe(waitingId);
+
+  // At the desk, the other session's agent asks for a command while this page shows `here`.
+  const prompt = `make a desk file ${crypto.randomUUID().slice(0, 8)}`;
+  await stack.script(scriptBash("touch e2e-toast.txt", "Made it."), prompt);
+  const desk = await freshContext();
+  await pairContext(desk, stack.baseURL);
+  await desk.addInitScript((id) => localStorage.setItem("pocket-agent:last-session", id), waitingId);
+  const deskPage = await desk.newPage();
+  await deskPage.goto("/");
+  await deskPage.getByRole("textbox", { name: "Message" }).fill(prompt);
+  await deskPage.getByRole("button", { name: "Send" }).click();
+
+  const toast = page.getByRole("status").filter({ hasText: "needs approval" });
+  await expect(toast).toBeVisible({ timeout: TURN_MS });
+  await expect(toast).toContainText(prompt.slice(0, 20));
+  const mark = frames.mark();
+  await toast.getByRole("button", { name: "Review" }).click();
+  const subscribe = await frames.waitFor("sent", "session:subscribe", (p) => p.sessionId === waitingId, 30_000, mark);
+  await frames.waitFor("received", "session:subscribed", (p) => p.requestId === subscribe.requestId);
+  await expect(page.getByRole("region", { name: /touch e2e-toast\.txt|Run a command/ })).toBeVisible();
+  await expect(toast).toHaveCount(0);
 });

@@ -13,6 +13,7 @@ import {
 } from "../chat/useChat.ts";
 import { ConnectionBanner } from "../connection/ConnectionBanner.tsx";
 import type { PairingActorRef } from "../pairing/PairingScreen.tsx";
+import { NeedsYouToast } from "../sessions/NeedsYouToast.tsx";
 import {
   type ModelChoice,
   readModel,
@@ -148,6 +149,7 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
           onSuggest={(text) => composer.current?.insertAtCursor(text)}
         />
         <ApprovalDock cwd={cwd} onAllAnswered={afterApprovals} />
+        <NeedsYouToast />
         <Composer ref={composer} recorder={recorder} />
       </main>
       <Suspense fallback={null}>
