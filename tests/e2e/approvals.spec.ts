@@ -46,7 +46,7 @@ test("Allow: the card shows the command, Allow answers it, the command runs", as
   await expect(card).toBeVisible();
   await expect(card.locator("pre code")).toHaveText("touch e2e-approved.txt");
   // "Always allow" says what it would allow, from the rules the real CLI suggested.
-  await expect(card).toContainText("Always allow allows the command touch e2e-approved.txt");
+  await expect(card).toContainText("Always allow: the command touch e2e-approved.txt");
   await expect(card.getByRole("button", { name: "Always allow" })).toHaveAccessibleDescription(
     /the command touch e2e-approved\.txt/,
   );

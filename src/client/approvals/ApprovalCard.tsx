@@ -139,7 +139,7 @@ export function ApprovalCard({ permission, cwd, answer, offline, position, headi
       )}
       {permission.alwaysAllowScope && !denying ? (
         <p id={scopeId} className="text-muted-foreground text-xs">
-          <span className="font-medium text-foreground">Always allow</span> allows{" "}
+          <span className="font-medium text-foreground">Always allow:</span>{" "}
           <ScopeText text={permission.alwaysAllowScope} />.
         </p>
       ) : null}

@@ -1,11 +1,14 @@
 import { useMemo, useState } from "react";
 import { cn } from "../ui/cn.ts";
-import { AlertIcon, CheckIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { AlertIcon, CheckIcon, ClockIcon, SpinnerIcon } from "../ui/icons.tsx";
 import { stepsOf, turnParts } from "./steps.ts";
 
 const VISIBLE = 4;
 
-/** What the agent is doing right now: one line per tool call, newest last, with its outcome. */
+/**
+ * What the agent is doing right now: one line per tool call, newest last, with its outcome.
+ * `running`: the agent is at work (false while it waits for the user's approval).
+ */
 export function Activity({ logs, cwd, running }: { logs: readonly string[]; cwd?: string; running: boolean }) {
   const steps = useMemo(() => stepsOf(turnParts(logs, { cwd })), [logs, cwd]);
   const [expanded, setExpanded] = useState(false);
@@ -26,18 +29,24 @@ export function Activity({ logs, cwd, running }: { logs: readonly string[]; cwd?
       ) : null}
       <ol className="space-y-1">
         {shown.map((step, index) => {
-          const last = hidden + index === steps.length - 1;
-          const pending = step.status === "running" && running && last;
           return (
             // biome-ignore lint/suspicious/noArrayIndexKey: steps only ever append
             <li key={hidden + index} className="flex min-w-0 items-start gap-2">
               <span className="mt-0.5 flex size-4 shrink-0 items-center justify-center">
                 {step.status === "error" ? (
                   <AlertIcon className="size-4 text-destructive" aria-label="failed" aria-hidden="false" role="img" />
-                ) : pending ? (
+                ) : step.status === "ok" ? (
+                  <CheckIcon className="size-4 text-success" />
+                ) : running ? (
                   <SpinnerIcon className="size-4 text-muted-foreground" />
                 ) : (
-                  <CheckIcon className="size-4 text-success" />
+                  // Not done, and the agent is not working on it: it waits for the user's approval.
+                  <ClockIcon
+                    className="size-4 text-warning"
+                    aria-label="waiting for you"
+                    aria-hidden="false"
+                    role="img"
+                  />
                 )}
               </span>
               <span className="min-w-0 flex-1">
