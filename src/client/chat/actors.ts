@@ -43,6 +43,9 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   "permission:request": (payload) => ({ type: "permission:request", payload }),
   "permission:resolved": (payload) => ({ type: "permission:resolved", payload }),
   "permission:error": (payload) => ({ type: "permission:error", payload }),
+  "project:list": (payload) => ({ type: "project:list", payload }),
+  "project:sessions": (payload) => ({ type: "project:sessions", payload }),
+  "project:error": (payload) => ({ type: "project:error", payload }),
 };
 
 function forwardServerEvent<K extends ServerEventName>(
