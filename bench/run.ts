@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<string>> = {
   lighthouse: async () => (await import("./lighthouse.ts")).run(),
   startup: async () => (await import("./startup.ts")).run(),
   markdown: async () => (await import("./markdown.ts")).run(),
+  projects: async () => (await import("./projects.ts")).run(),
   "transcribe-overhead": async () => {
     const result = await (await import("./transcribe-overhead.ts")).run();
     return [
