@@ -1,7 +1,9 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page, TestInfo } from "@playwright/test";
+import { startDeskClaude } from "../fixtures/deskClaude.ts";
+import { git, makeRepo } from "../fixtures/gitRepos.ts";
 import { expect, test } from "./fixtures.ts";
 import { conversation, newSession, sendMessage, sessionRow, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
 
@@ -129,4 +131,49 @@ test("conversation, logs, live activity and sessions", async ({ page, frames, st
   await page.getByRole("button", { name: "Stop" }).click();
   const stopped = await frames.waitFor("received", "chat:error", (p) => p.requestId === pending.requestId);
   expect(stopped.code).toBe("CANCELLED");
+});
+
+test("projects and the desk's Claude Code sessions", async ({ page, stack }, testInfo) => {
+  // A few repositories, one with uncommitted work, and two sessions started at the desk.
+  const shop = makeRepo(join(stack.workdir, "shop-api"));
+  writeFileSync(join(shop, "orders.ts"), "export const orders = [];\n");
+  makeRepo(join(stack.workdir, "billing"), { branch: "feature/refunds" });
+  const portal = makeRepo(join(stack.workdir, "clients", "acme", "portal"), { branch: "release/2.4" });
+  git(portal, "checkout", "-q", "-b", "fix/login-redirect");
+  for (const prompt of ["Why does the refund job retry forever?", "Add pagination to GET /orders"]) {
+    const desk = await startDeskClaude({ cwd: shop, env: stack.claudeEnv, timeoutMs: 45_000 });
+    await desk.ask(prompt, `Echo: ${prompt}`);
+    if (prompt.startsWith("Why")) {
+      await desk.exit();
+      // Finished an hour ago: continued as it is, not as a fork.
+      const projects = join(stack.claudeEnv.CLAUDE_CONFIG_DIR ?? "", "projects");
+      for (const dir of readdirSync(projects)) {
+        for (const file of readdirSync(join(projects, dir))) {
+          if (!file.endsWith(".jsonl")) continue;
+          const hourAgo = new Date(Date.now() - 60 * 60_000);
+          utimesSync(join(projects, dir, file), hourAgo, hourAgo);
+        }
+      }
+    } else await desk.kill(); // just now: still in use, so a fork
+  }
+
+  await page.getByRole("button", { name: "Sessions" }).click();
+  await page
+    .getByRole("dialog", { name: "Sessions" })
+    .getByRole("button", { name: /^Project:/ })
+    .click();
+  const projects = page.getByRole("dialog", { name: "Projects" });
+  const shopRow = projects.getByRole("list", { name: "Projects" }).getByRole("button", { name: /^shop-api/ });
+  await expect(shopRow).toContainText("changes");
+  await expect(shopRow).toContainText("2 from the desk");
+  await shoot(page, testInfo, "projects");
+
+  await shopRow.click();
+  const desk = projects.getByRole("list", { name: "Claude Code sessions" });
+  await expect(desk.getByRole("article")).toHaveCount(2);
+  await expect(desk.getByRole("button", { name: "Continue as a fork on this phone" })).toBeVisible();
+  await projects.getByRole("heading", { name: "shop-api" }).blur();
+  await shoot(page, testInfo, "desk-sessions");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Escape");
 });
