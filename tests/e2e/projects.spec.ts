@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Page, TestInfo } from "@playwright/test";
 import { type DeskClaude, startDeskClaude } from "../fixtures/deskClaude.ts";
 import { makeRepo } from "../fixtures/gitRepos.ts";
-import { expect, type Stack, test } from "./fixtures.ts";
+import { test as base, expect, type Stack } from "./fixtures.ts";
 import { awaitCreated, conversation, sendMessage, turnDone } from "./helpers.ts";
 
 /**
@@ -11,6 +11,12 @@ import { awaitCreated, conversation, sendMessage, turnDone } from "./helpers.ts"
  * of the desk in a project and continue one. The desk sessions are made by the real `claude`,
  * run interactively in a pseudo-terminal against the stack's fake API and config dir.
  */
+// A stack of its own, not the one the screenshots share (an isolated stack is per worker, and
+// Playwright reuses a worker for files with the same worker fixtures: this override makes them differ).
+const test = base.extend({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
+  serverEnv: [async ({}, use) => use({ POCKET_LOG_LEVEL: "warn" }), { scope: "worker" }],
+});
 test.use({ isolatedStack: true });
 test.describe.configure({ mode: "serial", timeout: 150_000 });
 
