@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<string>> = {
   startup: async () => (await import("./startup.ts")).run(),
   reopen: async () => (await import("./reopen.ts")).run(),
   markdown: async () => (await import("./markdown.ts")).run(),
+  projects: async () => (await import("./projects.ts")).run(),
   "transcribe-overhead": async () => {
     const result = await (await import("./transcribe-overhead.ts")).run();
     return [

@@ -14,6 +14,9 @@ const systemNeeds: { bin: string; pkg: string }[] = [
   { bin: "pocketsphinx_continuous", pkg: "pocketsphinx" },
   { bin: "/usr/share/pocketsphinx/model/en-us/en-us", pkg: "pocketsphinx-en-us" },
   { bin: "openssl", pkg: "openssl" },
+  // Projects: real repositories, and Claude Code run interactively in a pseudo-terminal (`script`).
+  { bin: "git", pkg: "git" },
+  { bin: "script", pkg: "bsdutils" },
 ];
 
 const has = (bin: string) => (bin.startsWith("/") ? existsSync(bin) : Bun.which(bin) !== null);

@@ -2,7 +2,7 @@ import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import { createSdkRunner } from "./agent/sdkRunner.ts";
-import { TranscriptMirror } from "./agent/transcriptMirror.ts";
+import { claudeConfigDir, TranscriptMirror } from "./agent/transcriptMirror.ts";
 import type { AgentRunner } from "./agent/types.ts";
 import { createHostAllowlist } from "./auth/hosts.ts";
 import {
@@ -22,6 +22,8 @@ import { createClientAssets } from "./http/client.ts";
 import { createGate } from "./http/gate.ts";
 import { createRouter, jsonError } from "./http/router.ts";
 import { createLogger } from "./logger.ts";
+import { type ClaudeSessions, sdkClaudeSessions } from "./projects/claudeSessions.ts";
+import { ProjectService } from "./projects/projectService.ts";
 import { forgetSecrets } from "./secrets.ts";
 import { SessionService } from "./sessions/sessionService.ts";
 import { SessionStore } from "./sessions/store.ts";
@@ -47,6 +49,8 @@ export interface StartOptions {
   routes?: Record<string, Bun.HTMLBundle>;
   /** Called with the server's own origin once it listens (development: the page is fetched from its internal route). */
   onListening?: (origin: string) => void;
+  /** Replaces how Claude Code's own sessions are read (default: the Agent SDK, in this process's config dir). */
+  claudeSessions?: ClaudeSessions;
 }
 
 export interface RunningServer {
@@ -56,6 +60,7 @@ export interface RunningServer {
   /** The URL that pairs a device (contains the token: print it, never log it). */
   pairingUrl: string;
   service: SessionService;
+  projects: ProjectService;
   stop(): Promise<void>;
 }
 
@@ -66,6 +71,7 @@ export async function startServer({
   scriptHashes = [],
   routes,
   onListening,
+  claudeSessions,
 }: StartOptions): Promise<RunningServer> {
   await secureDataDir(config.dataDir);
   const token = await loadOrCreateToken(config.dataDir, config.token);
@@ -104,9 +110,18 @@ export async function startServer({
     bypassAllowed: process.getuid?.() !== 0 || process.env.IS_SANDBOX === "1",
   });
   service.recover();
+  // The SDK reads Claude Code's sessions where the agent processes started from here keep them.
+  const configDir = claudeConfigDir(process.env);
+  const projects = new ProjectService({
+    roots: config.workdirRoots,
+    sessions: service,
+    claude: claudeSessions ?? sdkClaudeSessions(configDir),
+    mirror: transcripts.adapterFor(configDir),
+  });
 
   const { io, engine } = createSocketServer({
     service,
+    projects,
     bus,
     serverVersion: packageJson.version,
     auth: createSocketAuthHooks(auth),
@@ -161,11 +176,13 @@ export async function startServer({
     port,
     https,
     service,
+    projects,
     pairingUrl: pairingUrl(config.publicUrl ?? url, token),
     async stop() {
       ready = false;
       await io.close();
       await service.shutdown();
+      await projects.index.settled();
       await server.stop(true);
       await transcription.close();
       db.close();

@@ -16,6 +16,8 @@ export const LIMITS = {
   historyPage: 500,
   /** Turns replayed on a subscribe that does not say where to start. */
   tailTurns: 10,
+  /** Claude Code sessions per `project:sessions` page. */
+  projectSessionsPage: 100,
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -85,9 +87,15 @@ export const errorCodeMeaning: Record<ErrorCode, string> = {
 /** Used as `requestId` on an error answering a request whose own id could not be read. */
 export const NIL_REQUEST_ID = "00000000-0000-0000-0000-000000000000";
 
-/** The namespace's error event: `chat:*` on `chat:error`, `permission:*` on `permission:error`, the rest on `session:error`. */
-export function errorEventFor(eventName: string): "chat:error" | "permission:error" | "session:error" {
+/**
+ * The namespace's error event: `chat:*` on `chat:error`, `permission:*` on `permission:error`,
+ * `project:*` on `project:error`, the rest on `session:error`.
+ */
+export function errorEventFor(
+  eventName: string,
+): "chat:error" | "permission:error" | "project:error" | "session:error" {
   if (eventName.startsWith("chat:")) return "chat:error";
   if (eventName.startsWith("permission:")) return "permission:error";
+  if (eventName.startsWith("project:")) return "project:error";
   return "session:error";
 }

@@ -24,6 +24,8 @@ export type ErrorCode = z.infer<typeof ErrorCode>;
 
 export const RequestId = z.uuid();
 export const SessionId = z.uuid();
+/** Claude Code's own session id (a UUID: it names a transcript file, so nothing else is accepted). */
+export const ClaudeSessionId = z.uuid();
 export const Seq = z.number().int().nonnegative();
 
 /** `haiku`, `sonnet`, `opus`, or a full model id such as `claude-sonnet-4-5`. */
@@ -53,8 +55,55 @@ export const Session = z.object({
   lastSeq: Seq,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** The project (a directory inside an allowed root) the session belongs to: its `cwd` today. */
+  project: z.string().max(LIMITS.pathChars),
+  /** The Claude Code session the agent resumes, once there is one. */
+  claudeSessionId: ClaudeSessionId.optional(),
+  /**
+   * Continued from a Claude Code session that was in use at the desk: the agent resumes a fork
+   * (`claudeSessionId`) of that one, named here, whose transcript it never writes.
+   */
+  forkedFrom: ClaudeSessionId.optional(),
 });
 export type Session = z.infer<typeof Session>;
+
+/** A project: a directory inside an allowed root (the root itself, a git work tree, a directory with Claude Code history, or one a session works in). */
+export const Project = z.object({
+  /** Absolute and canonical, inside `root`. */
+  path: z.string().max(LIMITS.pathChars),
+  name: z.string().max(LIMITS.pathChars),
+  /** The allowed root it is in (`POCKET_WORKDIR`). */
+  root: z.string().max(LIMITS.pathChars),
+  isGit: z.boolean(),
+  /** The checked-out branch (a short commit id when detached). */
+  branch: z.string().max(LIMITS.titleChars).optional(),
+  /** Uncommitted changes; absent until known (it is found out in the background). */
+  dirty: z.boolean().optional(),
+  lastActivityAt: z.iso.datetime().optional(),
+  /** Pocket Agent sessions working in it. */
+  sessionCount: z.number().int().nonnegative(),
+  /** Claude Code's own sessions started in it (programmatic ones not counted). */
+  claudeSessionCount: z.number().int().nonnegative(),
+});
+export type Project = z.infer<typeof Project>;
+
+/** One of Claude Code's own sessions in a project, as `listSessions` reports it. */
+export const ClaudeSession = z.object({
+  claudeSessionId: ClaudeSessionId,
+  /** Its title: the name given with /rename, Claude Code's summary, or the first prompt. */
+  summary: z.string(),
+  firstPrompt: z.string().optional(),
+  lastModified: z.iso.datetime(),
+  gitBranch: z.string().optional(),
+  /** The Pocket Agent session that already continues it. */
+  importedAs: SessionId.optional(),
+  /**
+   * Still in use at the desk (its transcript changed in the last 2 minutes, or a live `claude`
+   * process holds it): continuing it now makes a fork.
+   */
+  inUse: z.boolean(),
+});
+export type ClaudeSession = z.infer<typeof ClaudeSession>;
 
 // ---------------------------------------------------------------------------
 // Client → server payloads
@@ -75,7 +124,7 @@ export const SessionListRequest = z.object({ requestId: RequestId });
 export const SessionCreate = z.object({
   model: ModelName.optional(),
   title: z.string().trim().max(LIMITS.titleChars).optional(),
-  /** Relative to the first allowed root, or absolute inside an allowed root. */
+  /** Relative to the first allowed root, or absolute inside an allowed root (a project's `path`). */
   cwd: z.string().max(LIMITS.pathChars).optional(),
   permissionMode: PermissionMode.exclude(["bypassPermissions"]).optional(),
   requestId: RequestId,
@@ -120,6 +169,20 @@ export const SessionSubscribe = z.object({
 });
 /** Stop watching a session (its turns you sent still report their outcome to you). */
 export const SessionUnsubscribe = z.object({ sessionId: SessionId, requestId: RequestId });
+/** Continue one of Claude Code's own sessions (from `project:sessions`) as a Pocket Agent session. */
+export const SessionImport = z.object({
+  claudeSessionId: ClaudeSessionId,
+  /** The project it was listed in. */
+  path: z.string().min(1).max(LIMITS.pathChars),
+  requestId: RequestId,
+});
+export const ProjectListRequest = z.object({ requestId: RequestId });
+export const ProjectSessionsRequest = z.object({
+  path: z.string().min(1).max(LIMITS.pathChars),
+  limit: z.number().int().min(1).max(LIMITS.projectSessionsPage).optional(),
+  offset: z.number().int().nonnegative().optional(),
+  requestId: RequestId,
+});
 export const SessionHistoryRequest = z.object({
   sessionId: SessionId,
   /** Return events with `seq < beforeSeq`, newest page first. */
@@ -215,6 +278,16 @@ export const SessionCreated = Session.extend({ requestId: RequestId });
 export const SessionUpdated = z.object({ session: Session, requestId: RequestId.optional() });
 export const SessionDeleted = z.object({ sessionId: SessionId, requestId: RequestId.optional() });
 export const PermissionError = ErrorPayload;
+export const ProjectError = ErrorPayload;
+export const ProjectList = z.object({ projects: z.array(Project), requestId: RequestId });
+export const ProjectSessions = z.object({
+  path: z.string(),
+  /** Newest first. */
+  sessions: z.array(ClaudeSession),
+  /** More sessions after this page (ask again with `offset`). */
+  hasMore: z.boolean(),
+  requestId: RequestId,
+});
 export const SessionUnsubscribed = z.object({ sessionId: SessionId, requestId: RequestId });
 export const SessionSubscribed = z.object({
   sessionId: SessionId,
@@ -239,6 +312,9 @@ export const clientEvents = {
   "session:update": SessionUpdate,
   "session:delete": SessionDelete,
   "permission:respond": PermissionRespond,
+  "session:import": SessionImport,
+  "project:list": ProjectListRequest,
+  "project:sessions": ProjectSessionsRequest,
 } as const;
 
 /** Events stored in a session's numbered log and replayed on subscribe. */
@@ -288,6 +364,9 @@ export const serverEvents = {
   "session:history": SessionHistory,
   "session:error": SessionError,
   "permission:error": PermissionError,
+  "project:list": ProjectList,
+  "project:sessions": ProjectSessions,
+  "project:error": ProjectError,
 } as const;
 
 // ---------------------------------------------------------------------------

@@ -20,6 +20,8 @@ export interface Stack {
   apiUrl: string;
   dataDir: string;
   workdir: string;
+  /** The environment that runs `claude` at "the desk": the same fake API and CLAUDE_CONFIG_DIR as the server's agents. */
+  claudeEnv: Record<string, string>;
   /** Queue replies on the fake Anthropic API (optionally only for prompts matching `when`). */
   script(replies: unknown[], when?: string): Promise<void>;
   stopServer(): Promise<void>;
@@ -125,6 +127,14 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         apiUrl,
         dataDir,
         workdir,
+        claudeEnv: {
+          ANTHROPIC_BASE_URL: apiUrl,
+          ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY,
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+          CLAUDE_CONFIG_DIR: env.CLAUDE_CONFIG_DIR,
+          CLAUDE_CODE_MAX_RETRIES: "0",
+          TMPDIR: env.TMPDIR,
+        },
         async script(replies, when) {
           const res = await fetch(`${apiUrl}/__script`, {
             method: "POST",

@@ -1,9 +1,11 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page, TestInfo } from "@playwright/test";
+import { startDeskClaude } from "../fixtures/deskClaude.ts";
+import { git, makeRepo } from "../fixtures/gitRepos.ts";
 import { expect, test } from "./fixtures.ts";
-import { conversation, newSession, savedCopy, sendMessage, sessionRow, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
+import { conversation, newSession, sendMessage, sessionRow, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
 
 /**
  * The screenshots in docs/screenshots/, `<screen>-<phone|desktop>-<light|dark>.png`, taken from the
@@ -88,7 +90,7 @@ test("conversation, logs, live activity and sessions", async ({ page, frames, st
   await turnDone(frames, sent.requestId);
   const turn = conversation(page).locator(`[data-turn="${sent.requestId}"]`);
   await expect(turn.getByRole("heading", { name: "Test run" })).toBeVisible();
-  const logsButton = turn.getByRole("button", { name: /^Developer details/ });
+  const logsButton = turn.getByRole("button", { name: /\d+ logs · view/ });
   await expect(logsButton).toBeVisible();
   await shoot(page, testInfo, "conversation");
 
@@ -131,24 +133,47 @@ test("conversation, logs, live activity and sessions", async ({ page, frames, st
   expect(stopped.code).toBe("CANCELLED");
 });
 
-test("the saved conversation, offline", async ({ page, context, frames }, testInfo) => {
-  // The finished turn of the test above, opened from the sessions sheet.
-  await page.getByRole("button", { name: "Sessions" }).click();
-  const sessions = page.getByRole("dialog", { name: "Sessions" });
-  const mark = frames.mark();
-  await sessionRow(sessions, "Run the tests and summarise any failures").click();
-  const subscribe = await frames.waitFor("sent", "session:subscribe", () => true, 30_000, mark);
-  const sessionId = subscribe.sessionId as string;
-  await expect(conversation(page).getByRole("heading", { name: "Test run" })).toBeVisible();
-  await expect.poll(async () => (await savedCopy(page, sessionId))?.responses.length).toBe(1);
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
+test("projects and the desk's Claude Code sessions", async ({ page, stack }, testInfo) => {
+  // A few repositories, one with uncommitted work, and two sessions started at the desk.
+  const shop = makeRepo(join(stack.workdir, "shop-api"));
+  writeFileSync(join(shop, "orders.ts"), "export const orders = [];\n");
+  makeRepo(join(stack.workdir, "billing"), { branch: "feature/refunds" });
+  const portal = makeRepo(join(stack.workdir, "clients", "acme", "portal"), { branch: "release/2.4" });
+  git(portal, "checkout", "-q", "-b", "fix/login-redirect");
+  for (const prompt of ["Why does the refund job retry forever?", "Add pagination to GET /orders"]) {
+    const desk = await startDeskClaude({ cwd: shop, env: stack.claudeEnv, timeoutMs: 45_000 });
+    await desk.ask(prompt, `Echo: ${prompt}`);
+    if (prompt.startsWith("Why")) {
+      await desk.exit();
+      // Finished an hour ago: continued as it is, not as a fork.
+      const projects = join(stack.claudeEnv.CLAUDE_CONFIG_DIR ?? "", "projects");
+      for (const dir of readdirSync(projects)) {
+        for (const file of readdirSync(join(projects, dir))) {
+          if (!file.endsWith(".jsonl")) continue;
+          const hourAgo = new Date(Date.now() - 60 * 60_000);
+          utimesSync(join(projects, dir, file), hourAgo, hourAgo);
+        }
+      }
+    } else await desk.kill(); // just now: still in use, so a fork
+  }
 
-  await context.setOffline(true);
-  await page.reload();
-  await expect(page.getByRole("status").filter({ hasText: "Offline: showing the saved conversation" })).toBeVisible();
-  await expect(conversation(page).getByRole("heading", { name: "Test run" })).toBeVisible();
-  await shoot(page, testInfo, "offline");
-  await context.setOffline(false);
+  await page.getByRole("button", { name: "Sessions" }).click();
+  await page
+    .getByRole("dialog", { name: "Sessions" })
+    .getByRole("button", { name: /^Project:/ })
+    .click();
+  const projects = page.getByRole("dialog", { name: "Projects" });
+  const shopRow = projects.getByRole("list", { name: "Projects" }).getByRole("button", { name: /^shop-api/ });
+  await expect(shopRow).toContainText("changes");
+  await expect(shopRow).toContainText("2 from the desk");
+  await shoot(page, testInfo, "projects");
+
+  await shopRow.click();
+  const desk = projects.getByRole("list", { name: "Claude Code sessions" });
+  await expect(desk.getByRole("article")).toHaveCount(2);
+  await expect(desk.getByRole("button", { name: "Continue as a fork on this phone" })).toBeVisible();
+  await projects.getByRole("heading", { name: "shop-api" }).blur();
+  await shoot(page, testInfo, "desk-sessions");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Escape");
 });

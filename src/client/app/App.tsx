@@ -13,6 +13,7 @@ import {
 } from "../chat/useChat.ts";
 import { ConnectionBanner } from "../connection/ConnectionBanner.tsx";
 import type { PairingActorRef } from "../pairing/PairingScreen.tsx";
+import { readRecentProjects, rememberProject } from "../projects/recent.ts";
 import { NeedsYouToast } from "../sessions/NeedsYouToast.tsx";
 import {
   type ModelChoice,
@@ -34,9 +35,11 @@ import { UpdateBanner } from "./UpdateBanner.tsx";
 const loadSessionsSheet = () => import("../sessions/SessionsSheet.tsx");
 const loadLogsSheet = () => import("../chat/LogsSheet.tsx");
 const loadSettingsSheet = () => import("../sessions/SessionSettingsSheet.tsx");
+const loadProjectsSheet = () => import("../projects/ProjectsSheet.tsx");
 const SessionsSheet = lazy(() => loadSessionsSheet().then((m) => ({ default: m.SessionsSheet })));
 const LogsSheet = lazy(() => loadLogsSheet().then((m) => ({ default: m.LogsSheet })));
 const SessionSettingsSheet = lazy(() => loadSettingsSheet().then((m) => ({ default: m.SessionSettingsSheet })));
+const ProjectsSheet = lazy(() => loadProjectsSheet().then((m) => ({ default: m.ProjectsSheet })));
 // Only an unpaired device needs this.
 const PairingScreen = lazy(() => import("../pairing/PairingScreen.tsx").then((m) => ({ default: m.PairingScreen })));
 
@@ -49,6 +52,7 @@ function prefetchSheets(): () => void {
     void loadSessionsSheet();
     void loadLogsSheet();
     void loadSettingsSheet();
+    void loadProjectsSheet();
     void loadApprovalCard();
     void loadVoiceDetails();
   };
@@ -93,6 +97,10 @@ function useOnceTrue(value: boolean): boolean {
 function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const actor = useChatActor();
   const [sessionsOpen, setSessionsOpen] = useState(false);
+  const [projectsOpen, setProjectsOpen] = useState(false);
+  // This device's projects, most recently chosen first: the first is where new sessions start.
+  const [recentProjects, setRecentProjects] = useState<string[]>(readRecentProjects);
+  const project = recentProjects[0] ?? null;
   const [settingsFor, setSettingsFor] = useState<string | null>(null);
   const [model, setModel] = useState<ModelChoice>(readModel);
   const [permissionMode, setPermissionMode] = useState<CreatablePermissionMode>(readPermissionMode);
@@ -101,6 +109,7 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const composer = useRef<ComposerHandle>(null);
   // A sheet's code loads when it is first opened (and stays mounted, so it can animate closed).
   const sessionsSheetUsed = useOnceTrue(sessionsOpen);
+  const projectsSheetUsed = useOnceTrue(projectsOpen);
   const settingsSheetUsed = useOnceTrue(settingsFor !== null);
   const logsSheetUsed = useOnceTrue(logsTurn !== null);
   const sessions = useChatSelector((s) => s.context.sessions);
@@ -122,10 +131,17 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
     if (connected) recorder.send({ type: "CHECK" });
   }, [connected, recorder]);
 
-  const createSession = () => {
-    actor.send({ type: "NEW_SESSION", model, permissionMode });
+  const createSession = (cwd: string | null = project) => {
+    actor.send({ type: "NEW_SESSION", model, permissionMode, ...(cwd ? { cwd } : {}) });
     setSessionsOpen(false);
+    setProjectsOpen(false);
   };
+
+  const chooseProject = useCallback((path: string) => setRecentProjects(rememberProject(path)), []);
+  const closeSheets = useCallback(() => {
+    setProjectsOpen(false);
+    setSessionsOpen(false);
+  }, []);
 
   const afterApprovals = useCallback(() => {
     if (!isPointerCoarse()) composer.current?.focus();
@@ -137,14 +153,14 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
     <div className="flex h-full flex-col">
       <TopBar
         onOpenSessions={() => setSessionsOpen(true)}
-        onNewSession={createSession}
+        onNewSession={() => createSession()}
         onOpenSettings={() => setSettingsFor(sessionId)}
       />
       <UpdateBanner />
       <ConnectionBanner />
       <main className="flex min-h-0 flex-1 flex-col">
         <Conversation
-          onStart={createSession}
+          onStart={() => createSession()}
           onShowLogs={setLogsTurn}
           onSuggest={(text) => composer.current?.insertAtCursor(text)}
         />
@@ -171,7 +187,9 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
               setSessionsOpen(false);
               setSettingsFor(id);
             }}
-            onCreate={createSession}
+            onCreate={() => createSession()}
+            project={project}
+            onOpenProjects={() => setProjectsOpen(true)}
             theme={theme}
             onThemeChange={(next) => {
               setTheme(next);
@@ -180,6 +198,20 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
           />
         ) : null}
         {settingsSheetUsed ? <SessionSettingsSheet sessionId={settingsFor} onClose={closeSettings} /> : null}
+        {projectsSheetUsed ? (
+          <ProjectsSheet
+            open={projectsOpen}
+            onOpenChange={setProjectsOpen}
+            chosen={project}
+            recent={recentProjects}
+            onChoose={chooseProject}
+            onStartSession={(path) => {
+              chooseProject(path);
+              createSession(path);
+            }}
+            onSessionOpened={closeSheets}
+          />
+        ) : null}
         {logsSheetUsed ? <LogsSheet logs={logsTurn?.logs ?? null} cwd={cwd} onClose={() => setLogsTurn(null)} /> : null}
       </Suspense>
     </div>

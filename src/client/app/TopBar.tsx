@@ -2,6 +2,7 @@ import { NeedsApprovalBadge } from "../approvals/NeedsApprovalBadge.tsx";
 import { useChatSelector } from "../chat/useChat.ts";
 import { StatusDot } from "../connection/StatusDot.tsx";
 import { describeConnection } from "../connection/status.ts";
+import { projectName } from "../projects/names.ts";
 import { Button } from "../ui/button.tsx";
 import { ChevronDownIcon, MenuIcon, PlusIcon } from "../ui/icons.tsx";
 
@@ -68,7 +69,18 @@ export function TopBar({ onOpenSessions, onNewSession, onOpenSettings }: TopBarP
           {connected ? (
             <>
               <span className="sr-only">Connected.</span>
-              {session ? <span>{session.model}</span> : <span>No session</span>}
+              {session ? (
+                <>
+                  <span className="sr-only">Project</span>
+                  <span className="min-w-0 truncate font-medium text-foreground/80">
+                    {projectName(session.project)}
+                  </span>
+                  <span aria-hidden="true">·</span>
+                  <span>{session.model}</span>
+                </>
+              ) : (
+                <span>No session</span>
+              )}
               {needsApproval ? (
                 <NeedsApprovalBadge className="py-0" />
               ) : running ? (

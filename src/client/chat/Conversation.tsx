@@ -183,6 +183,11 @@ export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationPro
               </Button>
             </div>
           ) : null}
+          {session?.forkedFrom && !hasEarlier && turns.length > 0 ? (
+            <p className="rounded-xl bg-muted px-3 py-2 text-center text-muted-foreground text-xs">
+              Continued from the desk as a fork: the Claude Code session there is left as it was.
+            </p>
+          ) : null}
           {notice ? (
             <ErrorBox code={notice.code} message={notice.message}>
               <div className="flex gap-2 pt-1">

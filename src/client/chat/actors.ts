@@ -43,6 +43,9 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   "permission:request": (payload) => ({ type: "permission:request", payload }),
   "permission:resolved": (payload) => ({ type: "permission:resolved", payload }),
   "permission:error": (payload) => ({ type: "permission:error", payload }),
+  "project:list": (payload) => ({ type: "project:list", payload }),
+  "project:sessions": (payload) => ({ type: "project:sessions", payload }),
+  "project:error": (payload) => ({ type: "project:error", payload }),
 };
 
 function forwardServerEvent<K extends ServerEventName>(
@@ -187,7 +190,7 @@ export const listSessions = fromPromise<Session[], RequestInput>(async ({ input,
 
 export const createSession = fromPromise<
   Session,
-  RequestInput & { model?: string; title?: string; permissionMode?: CreatablePermissionMode }
+  RequestInput & { model?: string; title?: string; permissionMode?: CreatablePermissionMode; cwd?: string }
 >(async ({ input, signal }) => {
   const requestId = crypto.randomUUID();
   const reply = await requestReply(input.socket, {
@@ -197,6 +200,7 @@ export const createSession = fromPromise<
       ...(input.model ? { model: input.model } : {}),
       ...(input.title ? { title: input.title } : {}),
       ...(input.permissionMode ? { permissionMode: input.permissionMode } : {}),
+      ...(input.cwd ? { cwd: input.cwd } : {}),
     },
     reply: "session:created",
     timeoutMs: input.timeoutMs,
@@ -205,6 +209,24 @@ export const createSession = fromPromise<
   const { requestId: _requestId, ...session } = reply;
   return session;
 });
+
+/** An import reads (and may fork) a whole desk conversation before it answers: it gets longer than other requests. */
+export const IMPORT_TIMEOUT_MS = 60_000;
+
+export const importSession = fromPromise<Session, RequestInput & { claudeSessionId: string; path: string }>(
+  async ({ input, signal }) => {
+    const requestId = crypto.randomUUID();
+    const reply = await requestReply(input.socket, {
+      event: "session:import",
+      payload: { claudeSessionId: input.claudeSessionId, path: input.path, requestId },
+      reply: "session:created",
+      timeoutMs: Math.max(input.timeoutMs, IMPORT_TIMEOUT_MS),
+      signal,
+    });
+    const { requestId: _requestId, ...session } = reply;
+    return session;
+  },
+);
 
 export const subscribeSession = fromPromise<
   ServerPayload<"session:subscribed">,

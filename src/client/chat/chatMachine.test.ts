@@ -1140,3 +1140,51 @@ describe("a newer server", () => {
     }
   });
 });
+
+describe("projects", () => {
+  test("a new session starts in the project asked for", async () => {
+    const server = new FakeServer();
+    const h = start({ server });
+    await h.until(isReady);
+    h.actor.send({ type: "NEW_SESSION", cwd: "/code/shop" });
+    const snap = await h.until((s) => isReady(s) && s.context.sessionId !== null);
+    expect(server.requests("session:create")[0]?.cwd).toBe("/code/shop");
+    expect(snap.context.sessions.find((s) => s.id === snap.context.sessionId)?.project).toBe("/code/shop");
+  });
+
+  test("continuing a desk session opens the session that continues it; again, the same one", async () => {
+    const server = new FakeServer();
+    const claudeSessionId = crypto.randomUUID();
+    server.claudeSessions.set("/code/shop", [
+      { claudeSessionId, summary: "fix the login", lastModified: "2026-01-01T00:00:00.000Z", inUse: false },
+    ]);
+    const other = server.addSession({ title: "earlier" });
+    const h = start({ server });
+    await h.until(subscribedTo(other.id));
+
+    h.actor.send({ type: "IMPORT_SESSION", claudeSessionId, path: "/code/shop" });
+    expect(h.actor.getSnapshot().matches({ connected: { session: "importing" } })).toBe(true);
+    const imported = await h.until((s) => isReady(s) && s.context.sessionId !== other.id);
+    const session = imported.context.sessions.find((s) => s.id === imported.context.sessionId);
+    expect(session).toMatchObject({ title: "fix the login", claudeSessionId, project: "/code/shop" });
+    // The session on screen before is left (decision 021).
+    expect(server.requests("session:unsubscribe").map((r) => r.sessionId)).toEqual([other.id]);
+
+    h.actor.send({ type: "SWITCH_SESSION", sessionId: other.id });
+    await h.until(subscribedTo(other.id));
+    h.actor.send({ type: "IMPORT_SESSION", claudeSessionId, path: "/code/shop" });
+    const again = await h.until((s) => isReady(s) && s.context.sessionId === session?.id);
+    expect(again.context.sessions.filter((s) => s.claudeSessionId === claudeSessionId)).toHaveLength(1);
+  });
+
+  test("a refused import becomes a notice, and the session on screen stays", async () => {
+    const server = new FakeServer();
+    const current = server.addSession();
+    const h = start({ server });
+    await h.until(subscribedTo(current.id));
+    h.actor.send({ type: "IMPORT_SESSION", claudeSessionId: crypto.randomUUID(), path: "/nowhere" });
+    const snap = await h.until((s) => s.context.notice !== null);
+    expect(snap.context.notice?.code).toBe("SESSION_NOT_FOUND");
+    expect(snap.context.sessionId).toBe(current.id);
+  });
+});

@@ -8,6 +8,7 @@
  * four serial queues (serialQueue.ts): outbox, permissions, sessionOps and cancel.
  */
 import { assign, enqueueActions, sendTo, setup } from "xstate";
+import type { Session } from "../../shared/messages.ts";
 import { toClientError } from "../connection/request.ts";
 import { reconnectNow } from "../connection/socket.ts";
 import type { ConnectionStatus } from "../connection/status.ts";
@@ -17,6 +18,7 @@ import {
   cancelChat,
   changeSession,
   createSession,
+  importSession,
   listSessions,
   loadHistory,
   respondPermission,
@@ -57,6 +59,7 @@ export const chatMachine = setup({
     browserLifecycle,
     listSessions,
     createSession,
+    importSession,
     subscribeSession,
     loadHistory,
     sendChat,
@@ -171,6 +174,16 @@ export const chatMachine = setup({
       notice: context.notice,
     })),
     dismissNotice: assign({ notice: null }),
+    /** A session the server just created or imported: it watches it now, so the one on screen is left. */
+    openNewSession: enqueueActions(({ context, event, enqueue }) => {
+      if (!("output" in event)) return;
+      const session = event.output as Session;
+      leave(context, session.id);
+      enqueue.assign({
+        ...(session.id === context.sessionId ? {} : switchedTo(context, session.id)),
+        sessions: upsertSession(context.sessions, session),
+      });
+    }),
     enqueueAnswer: assign(({ context, event }) =>
       event.type === "RESPOND_PERMISSION" ? enqueueAnswer(context, event) : {},
     ),
@@ -282,6 +295,7 @@ export const chatMachine = setup({
               actions: ["leaveSession", "switchSession", "lookupSaved"],
             },
             NEW_SESSION: { target: ".creating" },
+            IMPORT_SESSION: { target: ".importing" },
             RESUBSCRIBE: { guard: "hasSession", target: ".subscribing" },
           },
           states: {
@@ -360,18 +374,26 @@ export const chatMachine = setup({
                   ...(event.type === "NEW_SESSION" && event.permissionMode
                     ? { permissionMode: event.permissionMode }
                     : {}),
+                  ...(event.type === "NEW_SESSION" && event.cwd ? { cwd: event.cwd } : {}),
                 }),
-                onDone: {
-                  target: "subscribing",
-                  actions: [
-                    // Creating a session also watches it: the one on screen until now is left.
-                    ({ context, event }) => leave(context, event.output.id),
-                    assign(({ context, event }) => ({
-                      ...switchedTo(context, event.output.id),
-                      sessions: upsertSession(context.sessions, event.output),
-                    })),
-                  ],
+                onDone: { target: "subscribing", actions: "openNewSession" },
+                onError: {
+                  target: "ready",
+                  actions: assign(({ event }) => ({ notice: toClientError(event.error) })),
                 },
+              },
+            },
+            importing: {
+              invoke: {
+                src: "importSession",
+                input: ({ context, event }) => ({
+                  socket: context.socket,
+                  timeoutMs: context.timeoutMs,
+                  claudeSessionId: event.type === "IMPORT_SESSION" ? event.claudeSessionId : "",
+                  path: event.type === "IMPORT_SESSION" ? event.path : "",
+                }),
+                // The session that continues it, new or (imported before) already known.
+                onDone: { target: "subscribing", actions: "openNewSession" },
                 onError: {
                   target: "ready",
                   actions: assign(({ event }) => ({ notice: toClientError(event.error) })),

@@ -179,6 +179,9 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "session:history":
     case "session:error":
     case "permission:error":
+    case "project:list":
+    case "project:sessions":
+    case "project:error":
     case "session:unsubscribed":
       // Replies to this client's own requests: the request actors settle them.
       return {};

@@ -155,7 +155,16 @@ export type ChatEvent =
   | { type: "DISCARD"; requestId: string }
   | { type: "CANCEL"; targetRequestId: string }
   | { type: "SWITCH_SESSION"; sessionId: string }
-  | { type: "NEW_SESSION"; model?: string; title?: string; permissionMode?: CreatablePermissionMode }
+  | {
+      type: "NEW_SESSION";
+      model?: string;
+      title?: string;
+      permissionMode?: CreatablePermissionMode;
+      /** The project to work in (absolute); the server's first root when omitted. */
+      cwd?: string;
+    }
+  /** Continue one of Claude Code's own sessions (listed by `project:sessions`) here. */
+  | { type: "IMPORT_SESSION"; claudeSessionId: string; path: string }
   | ({ type: "RESPOND_PERMISSION" } & Omit<PermissionAnswer, "sessionId">)
   | { type: "UPDATE_SESSION"; sessionId: string; patch: SessionPatch }
   | { type: "DELETE_SESSION"; sessionId: string }

@@ -114,6 +114,8 @@ const REPLIES = new Set<string>([
   "session:subscribed",
   "session:unsubscribed",
   "session:history",
+  "project:list",
+  "project:sessions",
 ]);
 
 /** Wraps `socket` (once: a checked socket is returned as it is). */

@@ -15,6 +15,7 @@ const session = {
   lastSeq: 3,
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-01-01T00:00:00.000Z",
+  project: "/w",
 };
 
 let warn: ReturnType<typeof spyOn>;
@@ -45,6 +46,33 @@ describe("server payloads at the socket boundary", () => {
     for (const seq of [1.5, -1, "3", Number.NaN, null]) {
       expect(parseServerPayload("chat:delta", { sessionId, seq, requestId, text: "x" })).toBeNull();
     }
+  });
+
+  test("a session from a server before projects is in the project of its cwd", () => {
+    const { project: _project, ...older } = session;
+    expect(parseServerPayload("session:list", { requestId, sessions: [older] })?.sessions[0]?.project).toBe("/w");
+    const imported = { ...session, project: "/p", claudeSessionId: sessionId, forkedFrom: requestId };
+    expect(parseServerPayload("session:created", { ...imported, requestId }) as unknown).toEqual({
+      ...imported,
+      requestId,
+    });
+  });
+
+  test("projects and Claude Code sessions: the ones this app understands", () => {
+    const project = { path: "/w/a", name: "a", root: "/w", isGit: true, sessionCount: 1, claudeSessionCount: 2 };
+    const reply = parseServerPayload("project:list", {
+      requestId,
+      projects: [project, { ...project, isGit: "yes" }, { ...project, dirty: false, branch: "main", extra: 1 }],
+    });
+    expect(reply?.projects).toEqual([project, { ...project, dirty: false, branch: "main" }]);
+    const claude = { claudeSessionId: sessionId, summary: "s", lastModified: "2026-01-01T00:00:00.000Z", inUse: false };
+    const page = parseServerPayload("project:sessions", {
+      path: "/w/a",
+      hasMore: false,
+      requestId,
+      sessions: [claude, {}],
+    });
+    expect(page?.sessions).toEqual([claude]);
   });
 
   test("a list keeps the sessions it understands", () => {

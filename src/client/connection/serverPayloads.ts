@@ -140,8 +140,38 @@ const sessionShape = {
   lastSeq: count,
   createdAt: str,
   updatedAt: str,
+  claudeSessionId: optional(str),
+  forkedFrom: optional(str),
 };
-const session = object(sessionShape);
+/** A server from before projects sends no `project`: a session's project is its cwd. */
+const withProject =
+  <S extends { cwd: string }>(parse: Parser<S & { project: string | undefined }>): Parser<S & { project: string }> =>
+  (value) => {
+    const parsed = parse(value);
+    return parsed === INVALID ? INVALID : { ...parsed, project: parsed.project ?? parsed.cwd };
+  };
+const session = withProject(object({ ...sessionShape, project: optional(str) }));
+
+const project = object({
+  path: str,
+  name: str,
+  root: str,
+  isGit: bool,
+  branch: optional(str),
+  dirty: optional(bool),
+  lastActivityAt: optional(str),
+  sessionCount: count,
+  claudeSessionCount: count,
+});
+const claudeSession = object({
+  claudeSessionId: str,
+  summary: str,
+  firstPrompt: optional(str),
+  lastModified: str,
+  gitBranch: optional(str),
+  importedAs: optional(str),
+  inUse: bool,
+});
 const sessions = someOf(session, "session");
 
 const error = { message: str, code: errorCode, requestId: str, sessionId: optional(str) };
@@ -217,7 +247,7 @@ export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> 
   ...sessionEventPayloads,
   connection: object({ status: literal("connected"), sessions, serverVersion: str }),
   "session:list": object({ sessions, requestId: str }),
-  "session:created": object(extend(sessionShape, { requestId: str })),
+  "session:created": withProject(object(extend(sessionShape, { project: optional(str), requestId: str }))),
   "session:updated": object({ session, requestId: optional(str) }),
   "session:deleted": object({ sessionId: str, requestId: optional(str) }),
   "session:subscribed": object({ sessionId: str, requestId: str, fromSeq: count, lastSeq: count }),
@@ -230,6 +260,14 @@ export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> 
   }),
   "session:error": object(error),
   "permission:error": object(error),
+  "project:list": object({ projects: someOf(project, "project"), requestId: str }),
+  "project:sessions": object({
+    path: str,
+    sessions: someOf(claudeSession, "Claude Code session"),
+    hasMore: bool,
+    requestId: str,
+  }),
+  "project:error": object(error),
 };
 
 export function isServerEventName(name: string): name is ServerEventName {

@@ -44,6 +44,7 @@ const session = (id: string, title = "A session"): Session => ({
   title,
   model: "sonnet",
   cwd: "/work/project",
+  project: "/work/project",
   permissionMode: "default",
   status: "idle",
   queued: 0,

@@ -6,13 +6,24 @@ import type { CreatablePermissionMode } from "../chat/types.ts";
 import { useChatActor, useChatSelector } from "../chat/useChat.ts";
 import { StatusDot } from "../connection/StatusDot.tsx";
 import { describeConnection } from "../connection/status.ts";
+import { projectName } from "../projects/names.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
-import { ChevronDownIcon, MonitorIcon, MoonIcon, MoreIcon, PlusIcon, SunIcon } from "../ui/icons.tsx";
+import {
+  ChevronDownIcon,
+  ChevronRightIcon,
+  FolderIcon,
+  MonitorIcon,
+  MoonIcon,
+  MoreIcon,
+  PlusIcon,
+  SunIcon,
+} from "../ui/icons.tsx";
 import { Sheet, SheetContent } from "../ui/sheet.tsx";
 import { relativeAge } from "../ui/time.ts";
 import { Segmented } from "../ui/toggle-group.tsx";
 import { useNow } from "../ui/useNow.ts";
+import { groupByProject } from "./groups.ts";
 import { CREATABLE_MODES, isCreatableMode } from "./permissionModes.ts";
 import { MODELS, type ModelChoice } from "./preferences.ts";
 
@@ -26,6 +37,10 @@ export interface SessionsSheetProps {
   /** Opens the settings (rename, model, permissions, delete) of one session. */
   onOpenSettings: (sessionId: string) => void;
   onCreate: () => void;
+  /** Where new sessions start (this device's choice); null: the server's first root. */
+  project: string | null;
+  /** Opens the projects sheet (pick a project, continue a desk session). */
+  onOpenProjects: () => void;
   theme: ThemePreference;
   onThemeChange: (theme: ThemePreference) => void;
 }
@@ -61,7 +76,7 @@ const MODEL_OPTIONS = MODELS.map((model) => ({ value: model, label: model[0]?.to
 
 export function SessionsSheet(props: SessionsSheetProps) {
   const { open, onOpenChange, model, onModelChange, onCreate, theme, onThemeChange } = props;
-  const { permissionMode, onPermissionModeChange, onOpenSettings } = props;
+  const { permissionMode, onPermissionModeChange, onOpenSettings, project, onOpenProjects } = props;
   const modeFieldId = useId();
   const actor = useChatActor();
   const sessions = useChatSelector((s) => s.context.sessions);
@@ -70,7 +85,7 @@ export function SessionsSheet(props: SessionsSheetProps) {
   const creating = useChatSelector((s) => s.matches({ connected: { session: "creating" } }));
   const connected = connection.status === "connected";
   const now = useNow();
-  const sorted = useMemo(() => [...sessions].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)), [sessions]);
+  const groups = useMemo(() => groupByProject(sessions), [sessions]);
 
   const select = (session: Session) => {
     actor.send({ type: "SWITCH_SESSION", sessionId: session.id });
@@ -97,6 +112,21 @@ export function SessionsSheet(props: SessionsSheetProps) {
             >
               New session
             </h2>
+            <button
+              type="button"
+              onClick={onOpenProjects}
+              aria-label={`Project: ${project ? projectName(project) : "the server's default folder"}. Choose a project or continue a session from the desk`}
+              className="flex min-h-11 w-full items-center gap-3 rounded-xl border border-input bg-card px-3 py-2 text-left focus-visible:outline-2 focus-visible:outline-ring"
+            >
+              <FolderIcon className="size-5 shrink-0 text-muted-foreground" />
+              <span className="min-w-0 flex-1">
+                <span className="block text-muted-foreground text-xs">Project</span>
+                <span className="block truncate font-medium text-[15px]">
+                  {project ? projectName(project) : "Default folder"}
+                </span>
+              </span>
+              <ChevronRightIcon className="size-4 shrink-0 text-muted-foreground" />
+            </button>
             <Segmented label="Model" value={model} options={MODEL_OPTIONS} onChange={onModelChange} />
             <div className="space-y-1">
               <label htmlFor={modeFieldId} className="text-muted-foreground text-xs">
@@ -133,64 +163,79 @@ export function SessionsSheet(props: SessionsSheetProps) {
             >
               Recent
             </h2>
-            {sorted.length === 0 ? (
+            {groups.length === 0 ? (
               <p className="px-1 text-muted-foreground text-sm">
                 {connected ? "No sessions yet. Create one above." : "Sessions appear once connected."}
               </p>
             ) : (
-              <ul className="space-y-1">
-                {sorted.map((session) => {
-                  const current = session.id === currentId;
-                  return (
-                    <li
-                      key={session.id}
-                      className={cn(
-                        "flex items-center rounded-xl transition-colors",
-                        current ? "bg-accent text-accent-foreground" : "hover:bg-muted",
-                      )}
-                    >
-                      <button
-                        type="button"
-                        aria-current={current ? "true" : undefined}
-                        onClick={() => select(session)}
-                        className="flex min-w-0 flex-1 items-center gap-3 rounded-xl py-2.5 pl-3 text-left focus-visible:outline-2 focus-visible:outline-ring"
-                      >
-                        <span className="min-w-0 flex-1">
-                          <span className="block truncate font-medium text-[15px]">{session.title || "Untitled"}</span>
-                          <span
-                            className={cn(
-                              "block truncate text-xs",
-                              current ? "text-accent-foreground/85" : "text-muted-foreground",
-                            )}
+              groups.map((group) => (
+                <div key={group.project} className="space-y-1">
+                  {groups.length > 1 ? (
+                    <h3 className="flex items-center gap-1.5 px-1 pt-2 text-muted-foreground text-xs">
+                      <FolderIcon className="size-3.5" />
+                      <span className="truncate font-medium">{projectName(group.project)}</span>
+                    </h3>
+                  ) : null}
+                  <ul
+                    className="space-y-1"
+                    aria-label={groups.length > 1 ? `Sessions in ${projectName(group.project)}` : undefined}
+                  >
+                    {group.sessions.map((session) => {
+                      const current = session.id === currentId;
+                      return (
+                        <li
+                          key={session.id}
+                          className={cn(
+                            "flex items-center rounded-xl transition-colors",
+                            current ? "bg-accent text-accent-foreground" : "hover:bg-muted",
+                          )}
+                        >
+                          <button
+                            type="button"
+                            aria-current={current ? "true" : undefined}
+                            onClick={() => select(session)}
+                            className="flex min-w-0 flex-1 items-center gap-3 rounded-xl py-2.5 pl-3 text-left focus-visible:outline-2 focus-visible:outline-ring"
                           >
-                            {session.model} · {relativeAge(session.updatedAt, now)}
-                            {session.queued > 0 ? ` · ${session.queued} queued` : ""}
-                          </span>
-                          {session.pendingPermissions > 0 ? <NeedsApprovalBadge className="mt-1" /> : null}
-                        </span>
-                        {session.status === "running" && session.pendingPermissions === 0 ? (
-                          <span className="inline-flex items-center gap-1 font-medium text-xs">
-                            <span
-                              aria-hidden="true"
-                              className="size-2 animate-[pulse-dot_1s_ease-in-out_infinite] rounded-full bg-primary dark:bg-blue-400"
-                            />
-                            Working
-                          </span>
-                        ) : null}
-                      </button>
-                      <Button
-                        variant="ghost"
-                        size="icon"
-                        className="shrink-0 hover:bg-transparent"
-                        aria-label={`Settings for ${session.title || "Untitled"}`}
-                        onClick={() => onOpenSettings(session.id)}
-                      >
-                        <MoreIcon />
-                      </Button>
-                    </li>
-                  );
-                })}
-              </ul>
+                            <span className="min-w-0 flex-1">
+                              <span className="block truncate font-medium text-[15px]">
+                                {session.title || "Untitled"}
+                              </span>
+                              <span
+                                className={cn(
+                                  "block truncate text-xs",
+                                  current ? "text-accent-foreground/85" : "text-muted-foreground",
+                                )}
+                              >
+                                {session.model} · {relativeAge(session.updatedAt, now)}
+                                {session.queued > 0 ? ` · ${session.queued} queued` : ""}
+                              </span>
+                              {session.pendingPermissions > 0 ? <NeedsApprovalBadge className="mt-1" /> : null}
+                            </span>
+                            {session.status === "running" && session.pendingPermissions === 0 ? (
+                              <span className="inline-flex items-center gap-1 font-medium text-xs">
+                                <span
+                                  aria-hidden="true"
+                                  className="size-2 animate-[pulse-dot_1s_ease-in-out_infinite] rounded-full bg-primary dark:bg-blue-400"
+                                />
+                                Working
+                              </span>
+                            ) : null}
+                          </button>
+                          <Button
+                            variant="ghost"
+                            size="icon"
+                            className="shrink-0 hover:bg-transparent"
+                            aria-label={`Settings for ${session.title || "Untitled"}`}
+                            onClick={() => onOpenSettings(session.id)}
+                          >
+                            <MoreIcon />
+                          </Button>
+                        </li>
+                      );
+                    })}
+                  </ul>
+                </div>
+              ))
             )}
           </section>
         </div>

@@ -7,6 +7,7 @@ const session = (id: string, pendingPermissions: number): Session => ({
   title: `Session ${id}`,
   model: "sonnet",
   cwd: "/work",
+  project: "/work",
   permissionMode: "default",
   status: pendingPermissions ? "running" : "idle",
   queued: 0,

@@ -10,6 +10,7 @@
  * the connection and bring it back.
  */
 import {
+  type ClaudeSession,
   type ClientEventName,
   type ClientMessage,
   type ClientPayload,
@@ -19,6 +20,7 @@ import {
   errorCodeMeaning,
   errorEventFor,
   LIMITS,
+  type Project,
   requestIdOf,
   type ServerEventName,
   type ServerPayload,
@@ -70,6 +72,10 @@ export class FakeServer {
   bypassAllowed = true;
   autoReply: string | null;
   readonly serverVersion: string;
+  /** What `project:list` answers. */
+  projects: Project[] = [];
+  /** Claude Code's sessions by project path, for `project:sessions` and `session:import`. */
+  claudeSessions = new Map<string, ClaudeSession[]>();
   private clock = Date.parse("2026-01-01T00:00:00.000Z");
   private socket: FakeSocket | null = null;
   private readonly rooms = new Set<string>();
@@ -96,6 +102,7 @@ export class FakeServer {
       title: "Untitled",
       model: "sonnet",
       cwd: "/work/project",
+      project: "/work/project",
       permissionMode: "default",
       status: "idle",
       queued: 0,
@@ -160,11 +167,12 @@ export class FakeServer {
         });
         return;
       case "session:create": {
-        const { requestId, model, title, permissionMode } = message.payload;
+        const { requestId, model, title, permissionMode, cwd } = message.payload;
         const session = this.addSession({
           model: model ?? "sonnet",
           title: title ?? "New session",
           permissionMode: permissionMode ?? "default",
+          ...(cwd ? { cwd, project: cwd } : {}),
         });
         this.rooms.add(session.id);
         this.emit("session:created", { ...session, requestId });
@@ -297,6 +305,43 @@ export class FakeServer {
           return;
         }
         this.resolvePermission(sessionId, permissionId, decision, decision === "deny" ? reason : undefined);
+        return;
+      }
+      case "project:list":
+        this.emit("project:list", { projects: this.projects, requestId: message.payload.requestId });
+        return;
+      case "project:sessions": {
+        const { path, requestId, limit = LIMITS.projectSessionsPage, offset = 0 } = message.payload;
+        const all = this.claudeSessions.get(path);
+        if (!all) {
+          this.fail("project:sessions", "INVALID_WORKDIR", errorCodeMeaning.INVALID_WORKDIR, requestId);
+          return;
+        }
+        const sessions = all.slice(offset, offset + limit).map((claude) => {
+          const importedAs = this.continuing(claude.claudeSessionId)?.id;
+          return importedAs ? { ...claude, importedAs } : claude;
+        });
+        this.emit("project:sessions", { path, sessions, hasMore: offset + limit < all.length, requestId });
+        return;
+      }
+      case "session:import": {
+        const { claudeSessionId, path, requestId } = message.payload;
+        const claude = this.claudeSessions.get(path)?.find((c) => c.claudeSessionId === claudeSessionId);
+        if (!claude) {
+          this.fail("session:import", "SESSION_NOT_FOUND", "no such Claude Code session", requestId);
+          return;
+        }
+        const session =
+          this.continuing(claudeSessionId) ??
+          this.addSession({
+            title: claude.summary,
+            cwd: path,
+            project: path,
+            claudeSessionId: claude.inUse ? crypto.randomUUID() : claudeSessionId,
+            ...(claude.inUse ? { forkedFrom: claudeSessionId } : {}),
+          });
+        this.rooms.add(session.id);
+        this.emit("session:created", { ...session, requestId });
         return;
       }
       default: {
@@ -529,7 +574,15 @@ export class FakeServer {
     const target = errorEventFor(event);
     if (target === "chat:error") this.emit("chat:error", payload);
     else if (target === "permission:error") this.emit("permission:error", payload);
+    else if (target === "project:error") this.emit("project:error", payload);
     else this.emit("session:error", payload);
+  }
+
+  private continuing(claudeSessionId: string): Session | undefined {
+    for (const { session } of this.sessions.values()) {
+      if (session.forkedFrom === claudeSessionId || session.claudeSessionId === claudeSessionId) return session;
+    }
+    return undefined;
   }
 }
 

@@ -168,3 +168,37 @@ export const RetryIcon = (p: ComponentProps<"svg">) => (
     <path d="M3 12a9 9 0 1 0 3-6.7L3 8M3 3v5h5" />
   </Icon>
 );
+export const FolderIcon = (p: ComponentProps<"svg">) => (
+  <Icon {...p}>
+    <path d="M4 20h16a2 2 0 0 0 2-2V8a2 2 0 0 0-2-2h-7.9a2 2 0 0 1-1.7-.9l-.8-1.2A2 2 0 0 0 7.9 3H4a2 2 0 0 0-2 2v13a2 2 0 0 0 2 2z" />
+  </Icon>
+);
+export const BranchIcon = (p: ComponentProps<"svg">) => (
+  <Icon {...p}>
+    <circle cx="6" cy="6" r="2.5" />
+    <circle cx="6" cy="18" r="2.5" />
+    <circle cx="18" cy="7" r="2.5" />
+    <path d="M6 8.5v7M18 9.5a6 6 0 0 1-6 6H8.5" />
+  </Icon>
+);
+export const ChevronLeftIcon = (p: ComponentProps<"svg">) => (
+  <Icon {...p}>
+    <path d="m15 18-6-6 6-6" />
+  </Icon>
+);
+export const ChevronRightIcon = (p: ComponentProps<"svg">) => (
+  <Icon {...p}>
+    <path d="m9 18 6-6-6-6" />
+  </Icon>
+);
+export const SearchIcon = (p: ComponentProps<"svg">) => (
+  <Icon {...p}>
+    <circle cx="11" cy="11" r="7" />
+    <path d="m20 20-3.5-3.5" />
+  </Icon>
+);
+export const LaptopIcon = (p: ComponentProps<"svg">) => (
+  <Icon {...p}>
+    <path d="M4 16V6a2 2 0 0 1 2-2h12a2 2 0 0 1 2 2v10M2 20h20l-2-4H4z" />
+  </Icon>
+);

@@ -22,6 +22,8 @@ export interface SheetContentProps extends Omit<ComponentProps<typeof Dialog.Con
   description?: ReactNode;
   /** Rendered in the header next to the title. */
   actions?: ReactNode;
+  /** Opened over another sheet: its backdrop dims that one too. */
+  stacked?: boolean;
 }
 
 export function SheetContent({
@@ -29,6 +31,7 @@ export function SheetContent({
   title,
   description,
   actions,
+  stacked = false,
   className,
   children,
   ...props
@@ -38,10 +41,14 @@ export function SheetContent({
       {/* A plain backdrop, not Dialog.Overlay: the Overlay's scroll lock injects a <style> element, which the
           server's CSP (style-src 'self') rightly blocks. The page never scrolls anyway (body is overflow:hidden);
           a tap on the backdrop still closes the sheet (it is outside the content). */}
-      <div aria-hidden="true" className="fixed inset-0 z-40 animate-[fade-in_150ms_ease-out] bg-black/50" />
+      <div
+        aria-hidden="true"
+        className={cn("fixed inset-0 animate-[fade-in_150ms_ease-out] bg-black/50", stacked ? "z-[60]" : "z-40")}
+      />
       <Dialog.Content
         className={cn(
-          "fixed z-50 flex flex-col bg-background text-foreground shadow-2xl outline-none",
+          "fixed flex flex-col bg-background text-foreground shadow-2xl outline-none",
+          stacked ? "z-[70]" : "z-50",
           sides[side],
           className,
         )}

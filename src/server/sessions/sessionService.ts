@@ -9,6 +9,7 @@ import type { AgentProcess, AgentRunner, AgentTurnEvent, PermissionAnswer, Permi
 import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
+import type { ImportedTurn } from "../projects/history.ts";
 import type { SessionRecord, SessionStore, UnnumberedPayload } from "./store.ts";
 import { resolveWorkdir } from "./workdir.ts";
 
@@ -46,6 +47,20 @@ export interface CreateSessionInput {
   title?: string;
   cwd?: string;
   permissionMode?: PermissionMode;
+}
+
+/** A Claude Code session from the desk, continued here (src/server/projects/). */
+export interface ImportSessionInput {
+  /** Canonical, already checked to be inside the roots. */
+  cwd: string;
+  title: string;
+  /** The Claude Code session the agent resumes: the desk's own, or a fork of it. */
+  claudeSessionId: string;
+  /** The desk's session. */
+  importedFrom: string;
+  forked: boolean;
+  /** Its earlier conversation, shown as history. */
+  turns: ImportedTurn[];
 }
 
 interface RunningTurn {
@@ -109,6 +124,59 @@ export class SessionService {
       createdAt: new Date().toISOString(),
     });
     log.info("session created", { sessionId: record.id, model: record.model });
+    const session = this.toWire(record);
+    this.options.bus.emit("sessionChanged", session);
+    return session;
+  }
+
+  /** The session that already continues this Claude Code session, if one does. */
+  continuing(claudeSessionId: string): Session | null {
+    const record = this.store.sessionContinuing(claudeSessionId);
+    return record ? this.toWire(record) : null;
+  }
+
+  /**
+   * Creates a session that continues a Claude Code session: its earlier turns are stored as
+   * finished turns (so they replay like any others), and its first message resumes
+   * `claudeSessionId`. Returns the existing session if one already continues `importedFrom`.
+   */
+  importSession(input: ImportSessionInput): Session {
+    const existing = this.store.sessionContinuing(input.importedFrom);
+    if (existing) return this.toWire(existing);
+    const createdAt = new Date().toISOString();
+    const record = this.store.transaction(() => {
+      const created = this.store.createSession({
+        id: crypto.randomUUID(),
+        title: input.title || DEFAULT_TITLE,
+        model: this.options.defaultModel,
+        cwd: input.cwd,
+        permissionMode: "default",
+        createdAt,
+        claudeSessionId: input.claudeSessionId,
+        importedFrom: input.importedFrom,
+        forked: input.forked,
+      });
+      for (const turn of input.turns) {
+        const requestId = crypto.randomUUID();
+        this.store.insertEndedTurn({ requestId, sessionId: created.id, message: turn.message, createdAt: turn.at });
+        this.store.appendEvent(created.id, "chat:queued", { requestId, message: turn.message, at: turn.at });
+        this.store.appendEvent(created.id, "chat:started", { requestId, at: turn.at });
+        for (const data of turn.logs) this.store.appendEvent(created.id, "log", { requestId, data });
+        this.store.appendEvent(created.id, "chat:response", {
+          requestId,
+          response: turn.response,
+          logs: turn.logs,
+          durationMs: turn.durationMs,
+        });
+      }
+      return this.store.getSession(created.id) ?? created;
+    });
+    log.info("session imported", {
+      sessionId: record.id,
+      claudeSessionId: input.claudeSessionId,
+      forked: input.forked,
+      turns: input.turns.length,
+    });
     const session = this.toWire(record);
     this.options.bus.emit("sessionChanged", session);
     return session;
@@ -356,6 +424,9 @@ export class SessionService {
       lastSeq: record.lastSeq,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
+      project: record.project,
+      ...(record.claudeSessionId ? { claudeSessionId: record.claudeSessionId } : {}),
+      ...(record.forked && record.importedFrom ? { forkedFrom: record.importedFrom } : {}),
     };
   }
 

@@ -12,6 +12,26 @@ export interface SessionRecord {
   lastSeq: number;
   createdAt: string;
   updatedAt: string;
+  /** The project it belongs to (its cwd). */
+  project: string;
+  /** The Claude Code session from the desk it continues (imported), if any. */
+  importedFrom: string | null;
+  /** Imported as a fork: `claudeSessionId` is a copy of `importedFrom`, which it never writes. */
+  forked: boolean;
+}
+
+/** What creating a session stores; an import also names its Claude Code session. */
+export interface NewSessionRecord {
+  id: string;
+  title: string;
+  model: string;
+  cwd: string;
+  permissionMode: PermissionMode;
+  createdAt: string;
+  project?: string;
+  claudeSessionId?: string | null;
+  importedFrom?: string | null;
+  forked?: boolean;
 }
 
 export type TurnStatus = "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
@@ -34,6 +54,9 @@ interface SessionRow {
   last_seq: number;
   created_at: string;
   updated_at: string;
+  project: string | null;
+  imported_from: string | null;
+  forked: number;
 }
 
 interface TurnRow {
@@ -54,6 +77,9 @@ const toSession = (r: SessionRow): SessionRecord => ({
   lastSeq: r.last_seq,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  project: r.project ?? r.cwd,
+  importedFrom: r.imported_from,
+  forked: r.forked === 1,
 });
 
 const toTurn = (r: TurnRow): TurnRecord => ({
@@ -91,8 +117,10 @@ export class SessionStore {
   constructor(private readonly db: Database) {
     this.q = {
       insertSession: db.query(
-        `INSERT INTO sessions (id, title, model, cwd, permission_mode, claude_session_id, last_seq, created_at, updated_at)
-         VALUES ($id, $title, $model, $cwd, $permissionMode, NULL, 0, $createdAt, $createdAt)`,
+        `INSERT INTO sessions (id, title, model, cwd, permission_mode, claude_session_id, last_seq, created_at, updated_at,
+                               project, imported_from, forked)
+         VALUES ($id, $title, $model, $cwd, $permissionMode, $claudeSessionId, 0, $createdAt, $createdAt,
+                 $project, $importedFrom, $forked)`,
       ),
       allSessions: db.query<SessionRow, []>("SELECT * FROM sessions ORDER BY updated_at DESC, created_at DESC"),
       bumpSeq: db.query<{ last_seq: number }, [string, string]>(
@@ -131,6 +159,10 @@ export class SessionStore {
         `INSERT INTO turns (request_id, session_id, message, status, created_at)
          VALUES ($requestId, $sessionId, $message, 'queued', $createdAt)`,
       ),
+      insertEndedTurn: db.query(
+        `INSERT INTO turns (request_id, session_id, message, status, created_at, started_at, ended_at)
+         VALUES ($requestId, $sessionId, $message, 'done', $createdAt, $createdAt, $createdAt)`,
+      ),
       turn: db.query<TurnRow, [string]>("SELECT * FROM turns WHERE request_id = ?"),
       setTurnStatus: db.query("UPDATE turns SET status = ?, started_at = COALESCE(started_at, ?) WHERE request_id = ?"),
       endTurn: db.query("UPDATE turns SET status = ?, ended_at = ? WHERE request_id = ?"),
@@ -141,18 +173,48 @@ export class SessionStore {
     for (const row of this.q.allSessions.all()) this.sessions.set(row.id, toSession(row));
   }
 
-  createSession(s: Omit<SessionRecord, "claudeSessionId" | "lastSeq" | "updatedAt">): SessionRecord {
-    this.q.insertSession.run({
+  createSession(s: NewSessionRecord): SessionRecord {
+    const record: SessionRecord = {
       id: s.id,
       title: s.title,
       model: s.model,
       cwd: s.cwd,
       permissionMode: s.permissionMode,
+      claudeSessionId: s.claudeSessionId ?? null,
+      lastSeq: 0,
       createdAt: s.createdAt,
+      updatedAt: s.createdAt,
+      project: s.project ?? s.cwd,
+      importedFrom: s.importedFrom ?? null,
+      forked: s.forked ?? false,
+    };
+    this.q.insertSession.run({
+      id: record.id,
+      title: record.title,
+      model: record.model,
+      cwd: record.cwd,
+      permissionMode: record.permissionMode,
+      claudeSessionId: record.claudeSessionId,
+      createdAt: record.createdAt,
+      project: record.project,
+      importedFrom: record.importedFrom,
+      forked: record.forked ? 1 : 0,
     });
-    const record: SessionRecord = { ...s, claudeSessionId: null, lastSeq: 0, updatedAt: s.createdAt };
     this.sessions.set(record.id, record);
     return { ...record };
+  }
+
+  /**
+   * The session that continues this Claude Code session: imported from it, or resuming it
+   * (a continued desk session keeps its id). Null when none does.
+   */
+  sessionContinuing(claudeSessionId: string): SessionRecord | null {
+    let resuming: SessionRecord | null = null;
+    for (const record of this.sessions.values()) {
+      if (record.importedFrom === claudeSessionId) return { ...record };
+      if (record.claudeSessionId === claudeSessionId) resuming ??= record;
+    }
+    return resuming ? { ...resuming } : null;
   }
 
   /** Most recently active first. */
@@ -262,6 +324,11 @@ export class SessionStore {
 
   insertTurn(t: { requestId: string; sessionId: string; message: string; createdAt: string }): void {
     this.q.insertTurn.run(t);
+  }
+
+  /** A turn that finished elsewhere (imported from a Claude Code transcript). */
+  insertEndedTurn(t: { requestId: string; sessionId: string; message: string; createdAt: string }): void {
+    this.q.insertEndedTurn.run(t);
   }
 
   getTurn(requestId: string): TurnRecord | null {

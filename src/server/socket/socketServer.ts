@@ -19,6 +19,7 @@ import type { SocketAuthHooks } from "../auth/socket.ts";
 import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
+import type { ProjectService } from "../projects/projectService.ts";
 import type { SessionService } from "../sessions/sessionService.ts";
 
 const log = createLogger("socket");
@@ -31,6 +32,7 @@ export const MAX_PACKET_BYTES = LIMITS.messageChars * 4 + 16_384;
 
 export interface SocketServerOptions {
   service: SessionService;
+  projects: ProjectService;
   bus: Bus;
   serverVersion: string;
   /** Admits or refuses connections (token, origin, throttle); see src/server/auth/socket.ts. */
@@ -44,7 +46,7 @@ const roomOf = (sessionId: string) => `session:${sessionId}`;
  * emits; every failure becomes a typed `*:error` carrying the request's id.
  */
 export function createSocketServer(options: SocketServerOptions): { io: PocketServer; engine: Engine } {
-  const { service, bus } = options;
+  const { service, bus, projects } = options;
   const io: PocketServer = new Server({ maxHttpBufferSize: MAX_PACKET_BYTES });
   const { auth } = options;
   const engine = new Engine({
@@ -136,6 +138,18 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
     "session:history": (socket, p) => {
       const page = service.history(p.sessionId, p.beforeSeq, p.limit ?? LIMITS.historyPage);
       socket.emit("session:history", { sessionId: p.sessionId, requestId: p.requestId, ...page });
+    },
+    "session:import": async (socket, p) => {
+      const session = await projects.importClaudeSession({ claudeSessionId: p.claudeSessionId, path: p.path });
+      watch(socket, session.id);
+      socket.emit("session:created", { ...session, requestId: p.requestId });
+    },
+    "project:list": async (socket, p) => {
+      socket.emit("project:list", { projects: await projects.list(), requestId: p.requestId });
+    },
+    "project:sessions": async (socket, p) => {
+      const page = await projects.claudeSessions(p.path, { limit: p.limit, offset: p.offset });
+      socket.emit("project:sessions", { ...page, requestId: p.requestId });
     },
   };
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
  * Opens (creating if needed) the server's SQLite database and brings its
  * schema up to date. Migrations are append-only: never edit a shipped one.
  */
-const migrations: string[] = [
+export const migrations: readonly string[] = [
   `CREATE TABLE sessions (
      id TEXT PRIMARY KEY,
      title TEXT NOT NULL,
@@ -54,6 +54,13 @@ const migrations: string[] = [
    CREATE INDEX transcript_by_session ON transcript_entries(session_id, project_key, subpath, id);
    CREATE UNIQUE INDEX transcript_entry_once ON transcript_entries(project_key, session_id, subpath, uuid)
      WHERE uuid IS NOT NULL;`,
+  // Projects (issue 18): the project a session belongs to (its cwd for every existing one), and the
+  // Claude Code session it continues from the desk (once per desk session), maybe as a fork.
+  `ALTER TABLE sessions ADD COLUMN project TEXT;
+   UPDATE sessions SET project = cwd;
+   ALTER TABLE sessions ADD COLUMN imported_from TEXT;
+   ALTER TABLE sessions ADD COLUMN forked INTEGER NOT NULL DEFAULT 0;
+   CREATE UNIQUE INDEX sessions_imported_once ON sessions(imported_from) WHERE imported_from IS NOT NULL;`,
 ];
 
 /**
