@@ -43,6 +43,10 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   "permission:request": (payload) => ({ type: "permission:request", payload }),
   "permission:resolved": (payload) => ({ type: "permission:resolved", payload }),
   "permission:error": (payload) => ({ type: "permission:error", payload }),
+  "push:subscribed": (payload) => ({ type: "push:subscribed", payload }),
+  "push:unsubscribed": (payload) => ({ type: "push:unsubscribed", payload }),
+  "push:tested": (payload) => ({ type: "push:tested", payload }),
+  "push:error": (payload) => ({ type: "push:error", payload }),
 };
 
 function forwardServerEvent<K extends ServerEventName>(

@@ -118,7 +118,11 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
         sessions: message.payload.sessions,
         sessionsKnown: true,
         needsSessionList: false,
-        connection: { ...context.connection, serverVersion: message.payload.serverVersion },
+        connection: {
+          ...context.connection,
+          serverVersion: message.payload.serverVersion,
+          vapidPublicKey: message.payload.push.vapidPublicKey,
+        },
       };
     case "session:list":
       return { sessions: message.payload.sessions, sessionsKnown: true, needsSessionList: false };
@@ -139,6 +143,10 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "session:error":
     case "permission:error":
     case "session:unsubscribed":
+    case "push:subscribed":
+    case "push:unsubscribed":
+    case "push:tested":
+    case "push:error":
       // Replies to this client's own requests: the request actors settle them.
       return {};
     case "chat:queued":
@@ -191,6 +199,7 @@ export function initialContext(input: ChatMachineInput): ChatContext {
       attempts: 0,
       online: environment?.online ?? true,
       serverVersion: null,
+      vapidPublicKey: null,
     },
     needsSessionList: false,
     sessions: [],

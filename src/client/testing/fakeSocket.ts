@@ -70,6 +70,11 @@ export class FakeServer {
   bypassAllowed = true;
   autoReply: string | null;
   readonly serverVersion: string;
+  readonly vapidPublicKey = `B${"x".repeat(86)}`;
+  /** Devices with notifications on, by endpoint → deviceId. */
+  readonly pushDevices = new Map<string, string>();
+  /** The last `presence:update` received. */
+  presence: { visible: boolean; sessionId?: string } | null = null;
   private clock = Date.parse("2026-01-01T00:00:00.000Z");
   private socket: FakeSocket | null = null;
   private readonly rooms = new Set<string>();
@@ -130,6 +135,7 @@ export class FakeServer {
       status: "connected",
       sessions: [...this.sessions.values()].map((s) => s.session),
       serverVersion: this.serverVersion,
+      push: { vapidPublicKey: this.vapidPublicKey },
     });
   }
 
@@ -297,6 +303,32 @@ export class FakeServer {
           return;
         }
         this.resolvePermission(sessionId, permissionId, decision, decision === "deny" ? reason : undefined);
+        return;
+      }
+      case "push:subscribe": {
+        const { subscription, requestId } = message.payload;
+        const deviceId = this.pushDevices.get(subscription.endpoint) ?? crypto.randomUUID();
+        this.pushDevices.set(subscription.endpoint, deviceId);
+        this.emit("push:subscribed", { deviceId, requestId });
+        return;
+      }
+      case "push:unsubscribe": {
+        this.pushDevices.delete(message.payload.endpoint);
+        this.emit("push:unsubscribed", { requestId: message.payload.requestId });
+        return;
+      }
+      case "push:test": {
+        const { requestId } = message.payload;
+        if (this.pushDevices.size === 0) {
+          this.fail("push:test", "PUSH_NOT_SUBSCRIBED", errorCodeMeaning.PUSH_NOT_SUBSCRIBED, requestId);
+          return;
+        }
+        this.emit("push:tested", { sent: this.pushDevices.size, requestId });
+        return;
+      }
+      case "presence:update": {
+        const { visible, sessionId } = message.payload;
+        this.presence = sessionId ? { visible, sessionId } : { visible };
         return;
       }
       default: {
