@@ -22,6 +22,9 @@ import { createClientAssets } from "./http/client.ts";
 import { createGate } from "./http/gate.ts";
 import { createRouter, jsonError } from "./http/router.ts";
 import { createLogger } from "./logger.ts";
+import { PushService, type PushServiceOptions } from "./push/pushService.ts";
+import { createPushRoutes } from "./push/routes.ts";
+import { loadOrCreateVapidKeys } from "./push/vapidKeys.ts";
 import { forgetSecrets } from "./secrets.ts";
 import { SessionService } from "./sessions/sessionService.ts";
 import { SessionStore } from "./sessions/store.ts";
@@ -47,6 +50,11 @@ export interface StartOptions {
   routes?: Record<string, Bun.HTMLBundle>;
   /** Called with the server's own origin once it listens (development: the page is fetched from its internal route). */
   onListening?: (origin: string) => void;
+  /** Web Push timing (tests: an injected clock, short timeouts). */
+  push?: Pick<
+    PushServiceOptions,
+    "clock" | "coalesceMs" | "requestTimeoutMs" | "retryDelaysMs" | "actionTokenTtlMs" | "maxDevices"
+  >;
 }
 
 export interface RunningServer {
@@ -56,6 +64,7 @@ export interface RunningServer {
   /** The URL that pairs a device (contains the token: print it, never log it). */
   pairingUrl: string;
   service: SessionService;
+  push: PushService;
   stop(): Promise<void>;
 }
 
@@ -66,9 +75,11 @@ export async function startServer({
   scriptHashes = [],
   routes,
   onListening,
+  push: pushOptions,
 }: StartOptions): Promise<RunningServer> {
   await secureDataDir(config.dataDir);
   const token = await loadOrCreateToken(config.dataDir, config.token);
+  const vapid = await loadOrCreateVapidKeys(config.dataDir);
   const tls = await resolveTls(config);
   const https = tls !== null;
   // Behind a proxy that terminates HTTPS (POCKET_PUBLIC_URL=https://…) the browser is on HTTPS
@@ -104,9 +115,13 @@ export async function startServer({
     bypassAllowed: process.getuid?.() !== 0 || process.env.IS_SANDBOX === "1",
   });
   service.recover();
+  const push = new PushService({ db, bus, sessions: service, vapid, subject: config.vapidSubject, ...pushOptions });
+  // After recovery: the turns a restart marks interrupted are not news to push to every phone.
+  push.start();
 
   const { io, engine } = createSocketServer({
     service,
+    push,
     bus,
     serverVersion: packageJson.version,
     auth: createSocketAuthHooks(auth),
@@ -129,6 +144,7 @@ export async function startServer({
     clientAssets,
     transcribe: (req) => transcription.handle(req),
     transcribeStatus: () => transcription.check(),
+    push: createPushRoutes(push),
   });
 
   const handler = engine.handler();
@@ -161,10 +177,12 @@ export async function startServer({
     port,
     https,
     service,
+    push,
     pairingUrl: pairingUrl(config.publicUrl ?? url, token),
     async stop() {
       ready = false;
       await io.close();
+      await push.stop();
       await service.shutdown();
       await server.stop(true);
       await transcription.close();
