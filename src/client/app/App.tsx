@@ -36,6 +36,8 @@ const loadSettingsSheet = () => import("../sessions/SessionSettingsSheet.tsx");
 const SessionsSheet = lazy(() => loadSessionsSheet().then((m) => ({ default: m.SessionsSheet })));
 const LogsSheet = lazy(() => loadLogsSheet().then((m) => ({ default: m.LogsSheet })));
 const SessionSettingsSheet = lazy(() => loadSettingsSheet().then((m) => ({ default: m.SessionSettingsSheet })));
+const loadNotificationsSheet = () => import("../push/NotificationsSheet.tsx");
+const NotificationsSheet = lazy(() => loadNotificationsSheet().then((m) => ({ default: m.NotificationsSheet })));
 // Only an unpaired device needs this.
 const PairingScreen = lazy(() => import("../pairing/PairingScreen.tsx").then((m) => ({ default: m.PairingScreen })));
 
@@ -48,6 +50,7 @@ function prefetchSheets(): () => void {
     void loadSessionsSheet();
     void loadLogsSheet();
     void loadSettingsSheet();
+    void loadNotificationsSheet();
     void loadApprovalCard();
     void loadVoiceDetails();
   };
@@ -97,11 +100,13 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const [permissionMode, setPermissionMode] = useState<CreatablePermissionMode>(readPermissionMode);
   const [theme, setTheme] = useState<ThemePreference>(readTheme);
   const [logsTurn, setLogsTurn] = useState<Turn | null>(null);
+  const [notificationsOpen, setNotificationsOpen] = useState(false);
   const composer = useRef<ComposerHandle>(null);
   // A sheet's code loads when it is first opened (and stays mounted, so it can animate closed).
   const sessionsSheetUsed = useOnceTrue(sessionsOpen);
   const settingsSheetUsed = useOnceTrue(settingsFor !== null);
   const logsSheetUsed = useOnceTrue(logsTurn !== null);
+  const notificationsSheetUsed = useOnceTrue(notificationsOpen);
   const sessions = useChatSelector((s) => s.context.sessions);
   const sessionId = useChatSelector((s) => s.context.sessionId);
   const connected = useChatSelector((s) => s.context.connection.status === "connected");
@@ -170,6 +175,10 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
               setSettingsFor(id);
             }}
             onCreate={createSession}
+            onOpenNotifications={() => {
+              setSessionsOpen(false);
+              setNotificationsOpen(true);
+            }}
             theme={theme}
             onThemeChange={(next) => {
               setTheme(next);
@@ -179,6 +188,9 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
         ) : null}
         {settingsSheetUsed ? <SessionSettingsSheet sessionId={settingsFor} onClose={closeSettings} /> : null}
         {logsSheetUsed ? <LogsSheet logs={logsTurn?.logs ?? null} cwd={cwd} onClose={() => setLogsTurn(null)} /> : null}
+        {notificationsSheetUsed ? (
+          <NotificationsSheet open={notificationsOpen} onOpenChange={setNotificationsOpen} />
+        ) : null}
       </Suspense>
     </div>
   );

@@ -184,6 +184,9 @@ function defaultStorage(): KeyValueStore | null {
 
 export function initialContext(input: ChatMachineInput): ChatContext {
   const storage = input.storage === undefined ? defaultStorage() : input.storage;
+  const opened = input.initialSessionId;
+  // Opened from a notification: that session is now the last one used.
+  if (opened) safeStorage(storage, (store) => store.setItem(LAST_SESSION_KEY, opened));
   const environment = input.environment === undefined ? defaultEnvironment() : input.environment;
   return {
     socket: checkedSocket(input.socket),
@@ -204,7 +207,7 @@ export function initialContext(input: ChatMachineInput): ChatContext {
     needsSessionList: false,
     sessions: [],
     sessionsKnown: false,
-    sessionId: readLastSession(storage),
+    sessionId: opened ?? readLastSession(storage),
     subscribedSessionId: null,
     events: [],
     lastSeq: 0,

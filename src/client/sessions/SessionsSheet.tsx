@@ -8,7 +8,7 @@ import { StatusDot } from "../connection/StatusDot.tsx";
 import { describeConnection } from "../connection/status.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
-import { ChevronDownIcon, MonitorIcon, MoonIcon, MoreIcon, PlusIcon, SunIcon } from "../ui/icons.tsx";
+import { BellIcon, ChevronDownIcon, MonitorIcon, MoonIcon, MoreIcon, PlusIcon, SunIcon } from "../ui/icons.tsx";
 import { Sheet, SheetContent } from "../ui/sheet.tsx";
 import { relativeAge } from "../ui/time.ts";
 import { Segmented } from "../ui/toggle-group.tsx";
@@ -26,6 +26,8 @@ export interface SessionsSheetProps {
   /** Opens the settings (rename, model, permissions, delete) of one session. */
   onOpenSettings: (sessionId: string) => void;
   onCreate: () => void;
+  /** Opens the app's notification settings for this device. */
+  onOpenNotifications: () => void;
   theme: ThemePreference;
   onThemeChange: (theme: ThemePreference) => void;
 }
@@ -61,7 +63,7 @@ const MODEL_OPTIONS = MODELS.map((model) => ({ value: model, label: model[0]?.to
 
 export function SessionsSheet(props: SessionsSheetProps) {
   const { open, onOpenChange, model, onModelChange, onCreate, theme, onThemeChange } = props;
-  const { permissionMode, onPermissionModeChange, onOpenSettings } = props;
+  const { permissionMode, onPermissionModeChange, onOpenSettings, onOpenNotifications } = props;
   const modeFieldId = useId();
   const actor = useChatActor();
   const sessions = useChatSelector((s) => s.context.sessions);
@@ -197,6 +199,15 @@ export function SessionsSheet(props: SessionsSheetProps) {
 
         <footer className="space-y-3 border-t px-4 pt-3 pb-[max(env(safe-area-inset-bottom),0.75rem)]">
           <Segmented label="Theme" value={theme} options={THEME_OPTIONS} onChange={onThemeChange} />
+          <Button
+            variant="outline"
+            className="w-full justify-start"
+            aria-haspopup="dialog"
+            onClick={onOpenNotifications}
+          >
+            <BellIcon />
+            Notifications
+          </Button>
           {connection.serverVersion ? (
             <p className="text-muted-foreground text-xs">Server {connection.serverVersion}</p>
           ) : null}

@@ -9,9 +9,10 @@ import { createSocket } from "../connection/socket.ts";
 
 export type ChatActor = ActorRefFrom<typeof chatMachine>;
 
-export function connect(): ChatActor {
+/** `sessionId`: open this session first (the app was opened from a notification). */
+export function connect({ sessionId }: { sessionId?: string | null } = {}): ChatActor {
   const socket = createSocket();
-  const actor = createActor(chatMachine, { input: { socket } });
+  const actor = createActor(chatMachine, { input: { socket, initialSessionId: sessionId ?? null } });
   actor.start();
   return actor;
 }

@@ -561,6 +561,7 @@ export class FakeServer {
     const target = errorEventFor(event);
     if (target === "chat:error") this.emit("chat:error", payload);
     else if (target === "permission:error") this.emit("permission:error", payload);
+    else if (target === "push:error") this.emit("push:error", payload);
     else this.emit("session:error", payload);
   }
 }
