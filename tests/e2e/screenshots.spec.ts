@@ -2,8 +2,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page, TestInfo } from "@playwright/test";
+import { startFakePushService, subscriptionJson } from "../fixtures/fakePushService.ts";
 import { expect, test } from "./fixtures.ts";
 import { conversation, newSession, sendMessage, sessionRow, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
+import { ANDROID_CHROME, stubPushNetworkLeg } from "./support/push.ts";
 
 /**
  * The screenshots in docs/screenshots/, `<screen>-<phone|desktop>-<light|dark>.png`, taken from the
@@ -129,4 +131,54 @@ test("conversation, logs, live activity and sessions", async ({ page, frames, st
   await page.getByRole("button", { name: "Stop" }).click();
   const stopped = await frames.waitFor("received", "chat:error", (p) => p.requestId === pending.requestId);
   expect(stopped.code).toBe("CANCELLED");
+});
+
+test.describe("notifications", () => {
+  // Web push works in an Android phone's tab; the phone project's iPhone gets the Home Screen screen (below).
+  test.use({
+    userAgent: async ({ userAgent }, use) => use(userAgent?.includes("iPhone") ? ANDROID_CHROME : userAgent),
+  });
+
+  test("notification settings, on", async ({ page, context, frames, baseURL }, testInfo) => {
+    // A subscription at a fake push service: this browser cannot reach a real one (see support/push.ts).
+    const push = await startFakePushService();
+    const { vapidPublicKey } = (await (await page.request.get("/api/push/status")).json()) as {
+      vapidPublicKey: string;
+    };
+    const subscription = push.subscribe(vapidPublicKey);
+    await context.grantPermissions(["notifications"], { origin: baseURL });
+    await stubPushNetworkLeg(context, subscriptionJson(subscription));
+    const reloaded = frames.mark();
+    await page.reload();
+    await frames.waitFor("received", "connection", () => true, 30_000, reloaded);
+    await page.getByRole("button", { name: /^Sessions/ }).click();
+    await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "Notifications" }).click();
+    const sheet = page.getByRole("dialog", { name: "Notifications" });
+    await sheet.getByRole("button", { name: "Turn on notifications" }).click();
+    await expect(sheet.getByRole("status")).toHaveText("On for this device");
+    await sheet.getByRole("textbox", { name: "Device name" }).fill("Pixel 8");
+    const saved = frames.mark();
+    await sheet.getByRole("button", { name: "Save" }).click();
+    await frames.waitFor("received", "push:subscribed", () => true, 30_000, saved);
+    await sheet.getByRole("checkbox", { name: "Finished replies" }).uncheck();
+    await expect(sheet.getByRole("button", { name: "Save" })).toBeDisabled();
+    await sheet.evaluate((el) => el.querySelector(".overflow-y-auto")?.scrollTo(0, 0));
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await shoot(page, testInfo, "notifications", async () => {
+      await expect(sheet.getByRole("status")).toHaveText("On for this device");
+    });
+    // Leave no device behind on this stack.
+    await sheet.getByRole("button", { name: "Turn off on this device" }).click();
+    await expect(sheet.getByRole("status")).toHaveText("Off");
+    await push.close();
+  });
+});
+
+test("notification settings on an iPhone, in a Safari tab", async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name !== "phone", "the iPhone screen is the phone project's");
+  await page.getByRole("button", { name: /^Sessions/ }).click();
+  await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "Notifications" }).click();
+  const sheet = page.getByRole("dialog", { name: "Notifications" });
+  await expect(sheet.getByRole("status")).toHaveText("Add to Home Screen first");
+  await shoot(page, testInfo, "notifications-ios");
 });

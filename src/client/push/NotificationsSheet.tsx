@@ -53,12 +53,7 @@ export function NotificationSettings({ actor }: { actor: PushActorRef }) {
               {text.status}
             </h3>
             {text.explanation ? <p className="text-sm opacity-90">{text.explanation}</p> : null}
-            {view === "ios-home-screen" ? (
-              <p className="flex items-center gap-1.5 text-sm">
-                <ShareIcon className="size-4 shrink-0" />
-                Share → Add to Home Screen
-              </p>
-            ) : null}
+            {view === "ios-home-screen" ? <HomeScreenSteps /> : null}
           </div>
         </div>
         {view === "off" ? (
@@ -241,6 +236,18 @@ function EventOption({
         </span>
       </span>
     </label>
+  );
+}
+
+function HomeScreenSteps() {
+  return (
+    <ol className="list-decimal space-y-1 pt-1 pl-5 text-sm">
+      <li>
+        In Safari, tap Share <ShareIcon className="inline size-4 align-[-2px]" /> (the square with an arrow).
+      </li>
+      <li>Choose “Add to Home Screen”.</li>
+      <li>Open Pocket Agent from its icon, pair it once more (paste the token), and come back here.</li>
+    </ol>
   );
 }
 

@@ -63,8 +63,7 @@ export const VIEW_TEXT: Record<PushView, { status: string; explanation: string }
   },
   "ios-home-screen": {
     status: "Add to Home Screen first",
-    explanation:
-      "On iPhone and iPad, notifications only work in the app added to the Home Screen. In Safari, tap Share, then “Add to Home Screen”; open Pocket Agent from its icon and come back here.",
+    explanation: "On iPhone and iPad, notifications only work in the app added to the Home Screen.",
   },
   insecure: {
     status: "Needs HTTPS",
