@@ -215,8 +215,9 @@ async function openApp(url: string, deps: SwDeps): Promise<void> {
   const { sessionId } = readOpenParams(new URL(url, deps.origin).href);
   const open = (await deps.windows()).find((client) => client.url.startsWith(deps.origin));
   if (open) {
-    await open.focus();
+    // Told first: focusing can be refused (no user activation), and the window should switch anyway.
     if (sessionId) open.postMessage({ type: "pocket-agent:open-session", sessionId });
+    await open.focus().catch(() => undefined);
     return;
   }
   await deps.openWindow(url);
