@@ -87,6 +87,9 @@ export const DEFAULTS = {
   maxDevices: 20,
 } as const;
 
+/** Past this many lanes (devices × sessions), idle ones are forgotten. */
+const MAX_IDLE_LANES = 1_000;
+
 /** A refused `POST /api/push/action`, with its HTTP status. */
 export class PushActionError extends PocketError {
   constructor(
@@ -106,6 +109,8 @@ interface Lane {
   timer: unknown;
   /** Bumped at each send: a retry of an older one stops when a newer one went out. */
   generation: number;
+  /** Deliveries (with their retries) under way. */
+  sending: number;
 }
 
 export class PushService {
@@ -363,9 +368,13 @@ export class PushService {
     if (payload.type === "test") return;
     const generation = ++lane.generation;
     const options = sendOptionsFor(payload, this.tokenTtlMs);
+    lane.sending++;
     const delivery = this.deliver(device, payload, options, () => lane.generation === generation && !this.stopped)
       .catch((error) => log.error("delivery failed", { error: String(error) }))
-      .finally(() => this.inFlight.delete(delivery));
+      .finally(() => {
+        lane.sending--;
+        this.inFlight.delete(delivery);
+      });
     this.inFlight.add(delivery);
   }
 
@@ -440,10 +449,20 @@ export class PushService {
     const key = `${deviceId}:${sessionId}`;
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { deviceId, sessionId, lastSentAt: null, held: null, timer: null, generation: 0 };
+      if (this.lanes.size >= MAX_IDLE_LANES) this.pruneLanes();
+      lane = { deviceId, sessionId, lastSentAt: null, held: null, timer: null, generation: 0, sending: 0 };
       this.lanes.set(key, lane);
     }
     return lane;
+  }
+
+  /** Lanes whose window has passed with nothing held are forgotten (a new one starts the same way). */
+  private pruneLanes(): void {
+    const now = this.clock.now();
+    for (const [key, lane] of this.lanes) {
+      const idle = lane.timer === null && lane.sending === 0;
+      if (idle && (lane.lastSentAt === null || now - lane.lastSentAt >= this.coalesceMs)) this.lanes.delete(key);
+    }
   }
 
   private dropHeld(lane: Lane): void {
