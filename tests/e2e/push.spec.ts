@@ -206,17 +206,26 @@ test("turned on in the settings; with the app closed a permission request buzzes
   // "Done" follows (nobody is looking).
   const done = await push.next((m) => m.subscriptionId === subscription.id && m.payload.type === "done");
   expect(done.payload).toMatchObject({ sessionId: session.id, body: `Created ${file}.` });
+
+  // The app opens again, on its newest session (that one): its notifications here are cleared.
+  const reopened = frames.mark();
+  await page.goto("/");
+  await frames.waitFor("received", "connection", () => true, 30_000, reopened);
+  await frames.waitFor(
+    "sent",
+    "presence:update",
+    (p) => p.sessionId === session.id && p.visible === true,
+    30_000,
+    reopened,
+  );
+  await expect.poll(async () => (await shownNotifications(worker)).some((n) => n.tag === tag)).toBe(false);
+
+  // On another session, the "done" arrives; a tap on it switches the window to its session.
+  await newSession(page, frames);
   await deliverPush(context, page, origin, done.text);
   await expect
     .poll(async () => (await shownNotifications(worker)).find((n) => n.tag === tag)?.title)
     .toBe("Done · Pushed from E2E");
-
-  // A tap on it with the app open elsewhere: the window switches to that session.
-  const reopened = frames.mark();
-  await page.goto("/");
-  await frames.waitFor("received", "connection", () => true, 30_000, reopened);
-  // It opens on the newest session (that one): move to another first.
-  await newSession(page, frames);
   const mark = frames.mark();
   await tapNotification(worker, tag, "");
   await frames.waitFor("sent", "session:subscribe", (p) => p.sessionId === session.id, 30_000, mark);

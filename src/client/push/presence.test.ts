@@ -18,7 +18,7 @@ afterEach(() => {
   for (const actor of running.splice(0)) actor.stop();
 });
 
-function start(server: FakeServer) {
+function start(server: FakeServer, closed: string[] = []) {
   const socket = new FakeSocket(server);
   const page = new FakePage();
   const win = new EventTarget();
@@ -27,7 +27,7 @@ function start(server: FakeServer) {
   });
   running.push(actor);
   actor.start();
-  const stop = reportPresence(actor, page, win);
+  const stop = reportPresence(actor, page, win, (tag) => closed.push(tag));
   return { actor, socket, page, win, stop };
 }
 
@@ -47,7 +47,8 @@ describe("presence", () => {
     const server = new FakeServer();
     const a = server.addSession({ title: "a" });
     const b = server.addSession({ title: "b" });
-    const { actor, page } = start(server);
+    const closed: string[] = [];
+    const { actor, page } = start(server, closed);
     await waitFor(actor, (s) => s.context.subscribedSessionId === b.id);
     await until(() => heard(server).includes(`visible:${b.id}`));
 
@@ -62,6 +63,8 @@ describe("presence", () => {
     // Each report differs from the one before it.
     const reports = heard(server).filter((r) => !r.endsWith(":-"));
     expect(reports).toEqual([`visible:${b.id}`, `hidden:${b.id}`, `visible:${b.id}`, `visible:${a.id}`]);
+    // Each time a session came on screen, its notifications on this device were cleared.
+    expect(closed).toEqual([`session-${b.id}`, `session-${b.id}`, `session-${a.id}`]);
   });
 
   test("pagehide says hidden at once (iOS may freeze the page before visibilitychange)", async () => {

@@ -2,6 +2,7 @@
  * Tells the server whether this client is on screen and which session it shows
  * (`presence:update`), so a session the user is looking at does not buzz their phone. Sent on every
  * (re)connect, on `visibilitychange` and `pagehide`, and whenever the app shows another session.
+ * A session on screen also clears its notifications from this device.
  */
 import type { ChatSocket } from "../connection/socket.ts";
 
@@ -19,10 +20,24 @@ export interface PresencePage {
   removeEventListener(type: string, listener: () => void): void;
 }
 
+/** Closes this app's notifications with a tag (a session's), where a service worker shows them. */
+export type CloseNotifications = (tag: string) => void;
+
+const closeShownNotifications: CloseNotifications = (tag) => {
+  if (typeof navigator === "undefined" || !("serviceWorker" in navigator)) return;
+  void navigator.serviceWorker
+    .getRegistration("/")
+    .then(async (registration) => {
+      for (const notification of (await registration?.getNotifications({ tag })) ?? []) notification.close();
+    })
+    .catch(() => {});
+};
+
 export function reportPresence(
   chat: PresenceSource,
   page: PresencePage = document,
   win: Pick<PresencePage, "addEventListener" | "removeEventListener"> = window,
+  closeNotifications: CloseNotifications = closeShownNotifications,
 ): () => void {
   /** What the server last heard on this connection; null after a disconnect (it forgot). */
   let sent: string | null = null;
@@ -39,6 +54,8 @@ export function reportPresence(
     if (key === sent) return;
     sent = key;
     socket.emit("presence:update", { visible, requestId: crypto.randomUUID(), ...(sessionId ? { sessionId } : {}) });
+    // The user is looking at the session now: its notifications on this device have been seen.
+    if (visible && sessionId) closeNotifications(`session-${sessionId}`);
   };
   const onVisibility = () => {
     hiding = false;
