@@ -207,10 +207,13 @@ test("turned on in the settings; with the app closed a permission request buzzes
   const done = await push.next((m) => m.subscriptionId === subscription.id && m.payload.type === "done");
   expect(done.payload).toMatchObject({ sessionId: session.id, body: `Created ${file}.` });
 
-  // The app opens again, on its newest session (that one): its notifications here are cleared.
+  // The app opens at a notification's `url`, as the worker's openWindow() would (Chromium refuses
+  // that call without a real click, which no API can make): it lands on the session, drops the
+  // parameter from the address, and clears that session's notifications on this device.
   const reopened = frames.mark();
-  await page.goto("/");
-  await frames.waitFor("received", "connection", () => true, 30_000, reopened);
+  await page.goto(String(done.payload.url));
+  await frames.waitFor("sent", "session:subscribe", (p) => p.sessionId === session.id, 30_000, reopened);
+  await expect.poll(() => new URL(page.url()).search).toBe("");
   await frames.waitFor(
     "sent",
     "presence:update",
@@ -231,14 +234,6 @@ test("turned on in the settings; with the app closed a permission request buzzes
   await frames.waitFor("sent", "session:subscribe", (p) => p.sessionId === session.id, 30_000, mark);
   await expect(page.getByRole("button", { name: "Session settings" })).toContainText("Pushed from E2E");
   expect(await shownNotifications(worker)).not.toContainEqual(expect.objectContaining({ tag }));
-
-  // With no window, the worker opens its `url`. Chromium refuses openWindow() without a real click
-  // (which no API can make), so the address it would open is opened here: the app lands on the session.
-  const fresh = frames.mark();
-  await page.goto("about:blank");
-  await page.goto(String(done.payload.url));
-  await frames.waitFor("sent", "session:subscribe", (p) => p.sessionId === session.id, 30_000, fresh);
-  await expect.poll(() => new URL(page.url()).search).toBe("");
 });
 
 test("Deny from the notification tells the agent no; a second tap finds it already answered", async ({

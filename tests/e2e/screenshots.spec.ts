@@ -164,6 +164,7 @@ test.describe("notifications", () => {
     await expect(sheet.getByRole("button", { name: "Save" })).toBeDisabled();
     await sheet.evaluate((el) => el.querySelector(".overflow-y-auto")?.scrollTo(0, 0));
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.mouse.move(0, 0);
     await shoot(page, testInfo, "notifications", async () => {
       await expect(sheet.getByRole("status")).toHaveText("On for this device");
     });
