@@ -6,16 +6,20 @@
  */
 
 import { readPairingParams } from "./pairing/pairing.ts";
+import { readOpenParams } from "./push/openParams.ts";
 import { nextTask } from "./startup/nextTask.ts";
 
 async function start(): Promise<void> {
   // `?pair=failed` (a refused pairing link) is shown once; neither it nor a stray token stays in the address bar.
   const { linkFailed, cleanUrl } = readPairingParams(location.href);
   if (cleanUrl !== null) history.replaceState(history.state, "", cleanUrl);
+  // A tapped notification opens the app on its session (`?session=`), once.
+  const opened = readOpenParams(location.href);
+  if (opened.cleanUrl !== null) history.replaceState(history.state, "", opened.cleanUrl);
 
   const { connect } = await import("./startup/connection.ts");
   await nextTask();
-  const chat = connect();
+  const chat = connect({ sessionId: opened.sessionId });
   // React DOM is most of the interface's code: evaluated on its own, before the app's components.
   await import("react-dom/client");
   await nextTask();

@@ -7,8 +7,12 @@
  * - Hashed assets: cache first. Never touches Socket.IO, /api, /healthz or a
  *   pairing URL (`?token=`). Which request gets what: `swRoutes.ts`.
  * - A new version waits until the page asks it to take over ("Reload").
+ * - Web Push: shows each notification (Allow/Deny on a permission request), answers Allow/Deny
+ *   through /api/push/action without opening the app, and opens the app on the session when a
+ *   notification is tapped (`push/swNotifications.ts`).
  */
 
+import { onNotificationClick, onPush, type SwDeps, type WindowLike } from "./push/swNotifications.ts";
 import { strategyFor } from "./swRoutes.ts";
 
 declare const __SW_VERSION__: string;
@@ -93,4 +97,37 @@ sw.addEventListener("fetch", (event) => {
   if (strategy === "navigate") event.respondWith(navigate(request));
   else if (strategy === "network-first") event.respondWith(networkFirst(request));
   else if (strategy === "cache-first") event.respondWith(cacheFirst(request));
+});
+
+// -- Web Push ----------------------------------------------------------------------------------------
+
+const pushDeps: SwDeps = {
+  origin: sw.location.origin,
+  fetch: (input, init) => fetch(input, init),
+  showNotification: (title, options) => sw.registration.showNotification(title, options as NotificationOptions),
+  windows: async () =>
+    (await sw.clients.matchAll({ type: "window", includeUncontrolled: true })) as unknown as readonly WindowLike[],
+  openWindow: (url) => sw.clients.openWindow(url),
+  setBadge: async (count) => {
+    const nav = sw.navigator as WorkerNavigator & {
+      setAppBadge?: (n?: number) => Promise<void>;
+      clearAppBadge?: () => Promise<void>;
+    };
+    if (count > 0) await nav.setAppBadge?.(count);
+    else await nav.clearAppBadge?.();
+  },
+};
+
+sw.addEventListener("push", (event) => {
+  let data: unknown = null;
+  try {
+    data = event.data?.json() ?? null;
+  } catch {
+    // Not JSON: onPush shows a plain notification.
+  }
+  event.waitUntil(onPush(data, pushDeps));
+});
+
+sw.addEventListener("notificationclick", (event) => {
+  event.waitUntil(onNotificationClick(event.notification, event.action, pushDeps));
 });

@@ -45,7 +45,18 @@ const Env = z.object({
   POCKET_CLAUDE_PATH: z.string().optional(),
   /** Agent processes (Claude Code CLIs) alive at once; further turns wait for one to be free. */
   POCKET_MAX_AGENTS: z.coerce.number().int().min(1).max(1_000).optional(),
+  /** Web Push's VAPID contact (`sub`): a mailto: or https: URL push services may use to reach you. */
+  POCKET_VAPID_SUBJECT: z
+    .string()
+    .trim()
+    .optional()
+    .refine((value) => !value || /^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(value), {
+      message: "POCKET_VAPID_SUBJECT must be a mailto: address or an https: URL",
+    }),
 });
+
+/** The VAPID contact when none is configured (Apple's push service refuses a `localhost` one). */
+export const DEFAULT_VAPID_SUBJECT = "mailto:pocket-agent@example.com";
 
 export interface Config {
   port: number;
@@ -63,6 +74,8 @@ export interface Config {
   maxAgents: number;
   /** The browser-facing origin behind a proxy (`POCKET_PUBLIC_URL`), normalized; unset when browsers reach the server directly. */
   publicUrl?: string;
+  /** The VAPID `sub` claim of every push request. */
+  vapidSubject: string;
   /**
    * False only with `--dev` (`npm run dev`): the client bundled on request with hot reload.
    * Production is the default whatever NODE_ENV says, so a bare `bun src/server/main.ts` cannot
@@ -110,6 +123,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     claudePath: e.POCKET_CLAUDE_PATH,
     maxAgents: e.POCKET_MAX_AGENTS ?? defaultMaxAgents(),
     publicUrl: e.POCKET_PUBLIC_URL?.trim() ? (publicOrigin(e.POCKET_PUBLIC_URL) ?? undefined) : undefined,
+    vapidSubject: e.POCKET_VAPID_SUBJECT || DEFAULT_VAPID_SUBJECT,
     production: !dev,
   };
 }

@@ -24,6 +24,9 @@ import { createRouter, jsonError } from "./http/router.ts";
 import { createLogger } from "./logger.ts";
 import { type ClaudeSessions, sdkClaudeSessions } from "./projects/claudeSessions.ts";
 import { ProjectService } from "./projects/projectService.ts";
+import { PushService, type PushServiceOptions } from "./push/pushService.ts";
+import { createPushRoutes } from "./push/routes.ts";
+import { loadOrCreateVapidKeys } from "./push/vapidKeys.ts";
 import { forgetSecrets } from "./secrets.ts";
 import { SessionService } from "./sessions/sessionService.ts";
 import { SessionStore } from "./sessions/store.ts";
@@ -51,6 +54,11 @@ export interface StartOptions {
   onListening?: (origin: string) => void;
   /** Replaces how Claude Code's own sessions are read (default: the Agent SDK, in this process's config dir). */
   claudeSessions?: ClaudeSessions;
+  /** Web Push timing (tests: an injected clock, short timeouts). */
+  push?: Pick<
+    PushServiceOptions,
+    "clock" | "coalesceMs" | "requestTimeoutMs" | "retryDelaysMs" | "actionTokenTtlMs" | "maxDevices"
+  >;
 }
 
 export interface RunningServer {
@@ -61,6 +69,7 @@ export interface RunningServer {
   pairingUrl: string;
   service: SessionService;
   projects: ProjectService;
+  push: PushService;
   stop(): Promise<void>;
 }
 
@@ -72,9 +81,11 @@ export async function startServer({
   routes,
   onListening,
   claudeSessions,
+  push: pushOptions,
 }: StartOptions): Promise<RunningServer> {
   await secureDataDir(config.dataDir);
   const token = await loadOrCreateToken(config.dataDir, config.token);
+  const vapid = await loadOrCreateVapidKeys(config.dataDir);
   const tls = await resolveTls(config);
   const https = tls !== null;
   // Behind a proxy that terminates HTTPS (POCKET_PUBLIC_URL=https://…) the browser is on HTTPS
@@ -119,9 +130,14 @@ export async function startServer({
     mirror: transcripts.adapterFor(configDir),
   });
 
+  const push = new PushService({ db, bus, sessions: service, vapid, subject: config.vapidSubject, ...pushOptions });
+  // After recovery: the turns a restart marks interrupted are not news to push to every phone.
+  push.start();
+
   const { io, engine } = createSocketServer({
     service,
     projects,
+    push,
     bus,
     serverVersion: packageJson.version,
     auth: createSocketAuthHooks(auth),
@@ -144,6 +160,7 @@ export async function startServer({
     clientAssets,
     transcribe: (req) => transcription.handle(req),
     transcribeStatus: () => transcription.check(),
+    push: createPushRoutes(push),
   });
 
   const handler = engine.handler();
@@ -177,10 +194,12 @@ export async function startServer({
     https,
     service,
     projects,
+    push,
     pairingUrl: pairingUrl(config.publicUrl ?? url, token),
     async stop() {
       ready = false;
       await io.close();
+      await push.stop();
       await service.shutdown();
       await projects.index.settled();
       await server.stop(true);

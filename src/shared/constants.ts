@@ -18,7 +18,15 @@ export const LIMITS = {
   tailTurns: 10,
   /** Claude Code sessions per `project:sessions` page. */
   projectSessionsPage: 100,
+  /** A push subscription's endpoint URL. */
+  pushEndpointChars: 2_048,
+  /** A device's name in the notification settings. */
+  deviceNameChars: 60,
 } as const;
+
+/** What can make a device's notification: the `type` of a push payload (`test` is the settings' test). */
+export const PUSH_EVENT_KINDS = ["permission", "question", "done", "error"] as const;
+export type PushEventKind = (typeof PUSH_EVENT_KINDS)[number];
 
 // ---------------------------------------------------------------------------
 // Error codes: a closed set. Every error the server or client reports uses one.
@@ -34,6 +42,12 @@ export const ERROR_CODES = [
   "PERMISSION_NOT_PENDING",
   "BYPASS_NOT_ALLOWED",
   "UNAUTHORIZED",
+  // Web Push
+  "PUSH_ENDPOINT_REFUSED",
+  "PUSH_NOT_SUBSCRIBED",
+  "ACTION_TOKEN_INVALID",
+  "ACTION_TOKEN_USED",
+  "ACTION_TOKEN_EXPIRED",
   "RATE_LIMITED",
   // HTTP only: a path or method the server does not serve
   "NOT_FOUND",
@@ -66,6 +80,11 @@ export const errorCodeMeaning: Record<ErrorCode, string> = {
   PERMISSION_NOT_PENDING: "That request was already answered or is no longer waiting.",
   BYPASS_NOT_ALLOWED: "Skipping permission checks is not allowed on this server.",
   UNAUTHORIZED: "This device is not paired with the server.",
+  PUSH_ENDPOINT_REFUSED: "The push service address is not allowed (it must be https:, or http: on this machine).",
+  PUSH_NOT_SUBSCRIBED: "This device has not turned notifications on.",
+  ACTION_TOKEN_INVALID: "That notification's button does not belong to this request.",
+  ACTION_TOKEN_USED: "That notification's button was already used.",
+  ACTION_TOKEN_EXPIRED: "That notification is too old to answer from. Open the app instead.",
   RATE_LIMITED: "Too many attempts. Wait a minute and try again.",
   NOT_FOUND: "The server has no such endpoint.",
   METHOD_NOT_ALLOWED: "The endpoint does not take this HTTP method.",
@@ -89,13 +108,14 @@ export const NIL_REQUEST_ID = "00000000-0000-0000-0000-000000000000";
 
 /**
  * The namespace's error event: `chat:*` on `chat:error`, `permission:*` on `permission:error`,
- * `project:*` on `project:error`, the rest on `session:error`.
+ * `project:*` on `project:error`, `push:*` and `presence:*` on `push:error`, the rest on `session:error`.
  */
 export function errorEventFor(
   eventName: string,
-): "chat:error" | "permission:error" | "project:error" | "session:error" {
+): "chat:error" | "permission:error" | "project:error" | "push:error" | "session:error" {
   if (eventName.startsWith("chat:")) return "chat:error";
   if (eventName.startsWith("permission:")) return "permission:error";
   if (eventName.startsWith("project:")) return "project:error";
+  if (eventName.startsWith("push:") || eventName.startsWith("presence:")) return "push:error";
   return "session:error";
 }

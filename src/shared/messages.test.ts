@@ -10,6 +10,8 @@ import {
   errorCodeMeaning,
   errorEventFor,
   NIL_REQUEST_ID,
+  PushSubscribe,
+  PushSubscriptionJson,
   requestIdOf,
   type ServerMessage,
   type ServerToClientEvents,
@@ -83,6 +85,28 @@ describe("protocol module", () => {
     expect(errorEventFor("chat:send")).toBe("chat:error");
     expect(errorEventFor("session:create")).toBe("session:error");
     expect(errorEventFor("anything")).toBe("session:error");
+    expect(errorEventFor("push:subscribe")).toBe("push:error");
+    expect(errorEventFor("presence:update")).toBe("push:error");
+  });
+
+  test("a push subscription needs an uncompressed P-256 key and a 16-byte secret", () => {
+    const keys = {
+      p256dh: `B${"A".repeat(86)}`,
+      auth: "A".repeat(22),
+    };
+    const base = { endpoint: "https://push.example/abc", keys };
+    expect(PushSubscriptionJson.safeParse(base).success).toBe(true);
+    expect(PushSubscriptionJson.safeParse({ ...base, expirationTime: null }).success).toBe(true);
+    // A compressed key (33 bytes) or one that is not base64url is refused.
+    expect(PushSubscriptionJson.safeParse({ ...base, keys: { ...keys, p256dh: `A${"A".repeat(43)}` } }).success).toBe(
+      false,
+    );
+    expect(PushSubscriptionJson.safeParse({ ...base, keys: { ...keys, auth: "not base64url!!!!!!!!!" } }).success).toBe(
+      false,
+    );
+    expect(
+      PushSubscribe.safeParse({ subscription: base, requestId: crypto.randomUUID(), events: ["nope"] }).success,
+    ).toBe(false);
   });
 
   test("chat:send trims and bounds the message", () => {

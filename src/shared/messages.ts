@@ -10,7 +10,7 @@
  * This module is imported by the client bundle: keep it free of server code.
  */
 import { z } from "zod";
-import { ERROR_CODES, LIMITS, NIL_REQUEST_ID } from "./constants.ts";
+import { ERROR_CODES, LIMITS, NIL_REQUEST_ID, PUSH_EVENT_KINDS } from "./constants.ts";
 
 export * from "./constants.ts";
 
@@ -191,6 +191,46 @@ export const SessionHistoryRequest = z.object({
   requestId: RequestId,
 });
 
+/** The kinds of event a device can be notified of (its notification settings). */
+export const PushEventKind = z.enum(PUSH_EVENT_KINDS);
+export type PushEventKind = z.infer<typeof PushEventKind>;
+
+/** A browser's `PushSubscription.toJSON()`: where to send, and the keys to encrypt for (RFC 8291). */
+export const PushSubscriptionJson = z.object({
+  /** Checked by the server: `https:`, or `http:` on a loopback address (else PUSH_ENDPOINT_REFUSED). */
+  endpoint: z.string().min(1).max(LIMITS.pushEndpointChars),
+  expirationTime: z.number().nonnegative().nullable().optional(),
+  keys: z.object({
+    /** The browser's P-256 public key, uncompressed (65 bytes), base64url. */
+    p256dh: z.string().regex(/^B[A-Za-z0-9_-]{86}=?$/, "expected an uncompressed P-256 key, base64url"),
+    /** The 16-byte authentication secret, base64url. */
+    auth: z.string().regex(/^[A-Za-z0-9_-]{22}(==)?$/, "expected 16 bytes, base64url"),
+  }),
+});
+/** Turns notifications on for this device, or updates it (same endpoint: same device). */
+export const PushSubscribe = z.object({
+  subscription: PushSubscriptionJson,
+  deviceName: z.string().trim().min(1).max(LIMITS.deviceNameChars).optional(),
+  /** Which events notify this device; omitted: all of them. */
+  events: z.array(PushEventKind).max(PUSH_EVENT_KINDS.length).optional(),
+  requestId: RequestId,
+});
+export const PushUnsubscribe = z.object({
+  endpoint: z.string().min(1).max(LIMITS.pushEndpointChars),
+  requestId: RequestId,
+});
+/** Sends a test notification to the devices this socket subscribed. */
+export const PushTest = z.object({ requestId: RequestId });
+/**
+ * Whether this client is on screen, and which session it shows. A session watched by a visible
+ * client makes no notification (the user is already looking). No reply.
+ */
+export const PresenceUpdate = z.object({
+  visible: z.boolean(),
+  sessionId: SessionId.optional(),
+  requestId: RequestId,
+});
+
 // ---------------------------------------------------------------------------
 // Server → client payloads
 // ---------------------------------------------------------------------------
@@ -272,6 +312,8 @@ export const Connection = z.object({
   status: z.literal("connected"),
   sessions: z.array(Session),
   serverVersion: z.string(),
+  /** Web Push: the server's VAPID public key (base64url), the `applicationServerKey` to subscribe with. */
+  push: z.object({ vapidPublicKey: z.string() }),
 });
 export const SessionList = z.object({ sessions: z.array(Session), requestId: RequestId });
 export const SessionCreated = Session.extend({ requestId: RequestId });
@@ -296,6 +338,11 @@ export const SessionSubscribed = z.object({
   fromSeq: Seq,
   lastSeq: Seq,
 });
+export const PushSubscribed = z.object({ deviceId: z.uuid(), requestId: RequestId });
+export const PushUnsubscribed = z.object({ requestId: RequestId });
+/** `sent`: how many of the caller's devices the push service accepted the test for. */
+export const PushTested = z.object({ sent: z.number().int().nonnegative(), requestId: RequestId });
+export const PushError = ErrorPayload;
 
 // ---------------------------------------------------------------------------
 // Event registries: the one place event names are written down
@@ -315,6 +362,10 @@ export const clientEvents = {
   "session:import": SessionImport,
   "project:list": ProjectListRequest,
   "project:sessions": ProjectSessionsRequest,
+  "push:subscribe": PushSubscribe,
+  "push:unsubscribe": PushUnsubscribe,
+  "push:test": PushTest,
+  "presence:update": PresenceUpdate,
 } as const;
 
 /** Events stored in a session's numbered log and replayed on subscribe. */
@@ -367,7 +418,69 @@ export const serverEvents = {
   "project:list": ProjectList,
   "project:sessions": ProjectSessions,
   "project:error": ProjectError,
+  "push:subscribed": PushSubscribed,
+  "push:unsubscribed": PushUnsubscribed,
+  "push:tested": PushTested,
+  "push:error": PushError,
 } as const;
+
+// ---------------------------------------------------------------------------
+// Web Push: the notification payload and the REST endpoints (docs/protocol.md, "Web Push")
+// ---------------------------------------------------------------------------
+
+/** One tap on a permission notification: `POST /api/push/action`. */
+export const PushActionRequest = z.object({
+  permissionId: z.uuid(),
+  decision: z.enum(["allow", "deny"]),
+  /** The one-time token the notification carried. */
+  actionToken: z.string().min(1).max(200),
+});
+/** 200 from `POST /api/push/action`: the permission was answered (as `permission:respond` would). */
+export const PushActionResult = z.object({
+  permissionId: z.uuid(),
+  sessionId: SessionId,
+  decision: z.enum(["allow", "deny"]),
+});
+/** `GET /api/push/status`. */
+export const PushStatus = z.object({
+  vapidPublicKey: z.string(),
+  /** Devices with notifications on. */
+  devices: z.number().int().nonnegative(),
+});
+
+const NotificationBase = z.object({
+  sessionId: SessionId,
+  title: z.string(),
+  body: z.string(),
+  /** Where a tap opens the app: `/?session=<id>` (and `&permission=<id>`), same origin. */
+  url: z.string(),
+  /** Collapses a session's notifications: a newer one replaces an older one. */
+  tag: z.string(),
+  /** Approvals waiting across all sessions when it was sent (the app icon's badge). */
+  badge: z.number().int().nonnegative(),
+});
+/** The JSON a push message carries (encrypted for the device, RFC 8291). */
+export const PushNotification = z.discriminatedUnion("type", [
+  NotificationBase.extend({
+    type: z.literal("permission"),
+    permissionId: z.uuid(),
+    toolName: z.string(),
+    /** What the tool would do, in one line (a command, a file path). */
+    summary: z.string(),
+    actions: z.array(z.object({ action: z.enum(["allow", "deny"]), title: z.string() })),
+    /** One use, this permission only, 15 minutes: `POST /api/push/action`. */
+    actionToken: z.string(),
+  }),
+  NotificationBase.extend({ type: z.literal("question"), permissionId: z.uuid() }),
+  NotificationBase.extend({ type: z.literal("done") }),
+  NotificationBase.extend({ type: z.literal("error"), code: ErrorCode }),
+  NotificationBase.omit({ sessionId: true }).extend({ type: z.literal("test") }),
+]);
+export type PushNotification = z.infer<typeof PushNotification>;
+export type PushActionRequest = z.infer<typeof PushActionRequest>;
+export type PushActionResult = z.infer<typeof PushActionResult>;
+export type PushStatus = z.infer<typeof PushStatus>;
+export type PushSubscriptionJson = z.infer<typeof PushSubscriptionJson>;
 
 // ---------------------------------------------------------------------------
 // Derived types

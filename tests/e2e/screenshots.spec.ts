@@ -3,9 +3,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page, TestInfo } from "@playwright/test";
 import { startDeskClaude } from "../fixtures/deskClaude.ts";
+import { startFakePushService, subscriptionJson } from "../fixtures/fakePushService.ts";
 import { git, makeRepo } from "../fixtures/gitRepos.ts";
 import { expect, test } from "./fixtures.ts";
-import { conversation, newSession, sendMessage, sessionRow, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
+import { conversation, newSession, savedCopy, sendMessage, sessionRow, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
+import { ANDROID_CHROME, stubPushNetworkLeg } from "./support/push.ts";
 
 /**
  * The screenshots in docs/screenshots/, `<screen>-<phone|desktop>-<light|dark>.png`, taken from the
@@ -90,7 +92,7 @@ test("conversation, logs, live activity and sessions", async ({ page, frames, st
   await turnDone(frames, sent.requestId);
   const turn = conversation(page).locator(`[data-turn="${sent.requestId}"]`);
   await expect(turn.getByRole("heading", { name: "Test run" })).toBeVisible();
-  const logsButton = turn.getByRole("button", { name: /\d+ logs · view/ });
+  const logsButton = turn.getByRole("button", { name: /^Developer details/ });
   await expect(logsButton).toBeVisible();
   await shoot(page, testInfo, "conversation");
 
@@ -131,6 +133,28 @@ test("conversation, logs, live activity and sessions", async ({ page, frames, st
   await page.getByRole("button", { name: "Stop" }).click();
   const stopped = await frames.waitFor("received", "chat:error", (p) => p.requestId === pending.requestId);
   expect(stopped.code).toBe("CANCELLED");
+});
+
+test("the saved conversation, offline", async ({ page, context, frames }, testInfo) => {
+  // The finished turn of the test above, opened from the sessions sheet.
+  await page.getByRole("button", { name: "Sessions" }).click();
+  const sessions = page.getByRole("dialog", { name: "Sessions" });
+  const mark = frames.mark();
+  await sessionRow(sessions, "Run the tests and summarise any failures").click();
+  const subscribe = await frames.waitFor("sent", "session:subscribe", () => true, 30_000, mark);
+  const sessionId = subscribe.sessionId as string;
+  await expect(conversation(page).getByRole("heading", { name: "Test run" })).toBeVisible();
+  await expect.poll(async () => (await savedCopy(page, sessionId))?.responses.length).toBe(1);
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByRole("status").filter({ hasText: "Offline: showing the saved conversation" })).toBeVisible();
+  await expect(conversation(page).getByRole("heading", { name: "Test run" })).toBeVisible();
+  await shoot(page, testInfo, "offline");
+  await context.setOffline(false);
 });
 
 test("projects and the desk's Claude Code sessions", async ({ page, stack }, testInfo) => {
@@ -176,4 +200,55 @@ test("projects and the desk's Claude Code sessions", async ({ page, stack }, tes
   await shoot(page, testInfo, "desk-sessions");
   await page.keyboard.press("Escape");
   await page.keyboard.press("Escape");
+});
+
+test.describe("notifications", () => {
+  // Web push works in an Android phone's tab; the phone project's iPhone gets the Home Screen screen (below).
+  test.use({
+    userAgent: async ({ userAgent }, use) => use(userAgent?.includes("iPhone") ? ANDROID_CHROME : userAgent),
+  });
+
+  test("notification settings, on", async ({ page, context, frames, baseURL }, testInfo) => {
+    // A subscription at a fake push service: this browser cannot reach a real one (see support/push.ts).
+    const push = await startFakePushService();
+    const { vapidPublicKey } = (await (await page.request.get("/api/push/status")).json()) as {
+      vapidPublicKey: string;
+    };
+    const subscription = push.subscribe(vapidPublicKey);
+    await context.grantPermissions(["notifications"], { origin: baseURL });
+    await stubPushNetworkLeg(context, subscriptionJson(subscription));
+    const reloaded = frames.mark();
+    await page.reload();
+    await frames.waitFor("received", "connection", () => true, 30_000, reloaded);
+    await page.getByRole("button", { name: /^Sessions/ }).click();
+    await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "Notifications" }).click();
+    const sheet = page.getByRole("dialog", { name: "Notifications" });
+    await sheet.getByRole("button", { name: "Turn on notifications" }).click();
+    await expect(sheet.getByRole("status")).toHaveText("On for this device");
+    await sheet.getByRole("textbox", { name: "Device name" }).fill("Pixel 8");
+    const saved = frames.mark();
+    await sheet.getByRole("button", { name: "Save" }).click();
+    await frames.waitFor("received", "push:subscribed", () => true, 30_000, saved);
+    await sheet.getByRole("checkbox", { name: "Finished replies" }).uncheck();
+    await expect(sheet.getByRole("button", { name: "Save" })).toBeDisabled();
+    await sheet.evaluate((el) => el.querySelector(".overflow-y-auto")?.scrollTo(0, 0));
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.mouse.move(0, 0);
+    await shoot(page, testInfo, "notifications", async () => {
+      await expect(sheet.getByRole("status")).toHaveText("On for this device");
+    });
+    // Leave no device behind on this stack.
+    await sheet.getByRole("button", { name: "Turn off on this device" }).click();
+    await expect(sheet.getByRole("status")).toHaveText("Off");
+    await push.close();
+  });
+});
+
+test("notification settings on an iPhone, in a Safari tab", async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name !== "phone", "the iPhone screen is the phone project's");
+  await page.getByRole("button", { name: /^Sessions/ }).click();
+  await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "Notifications" }).click();
+  const sheet = page.getByRole("dialog", { name: "Notifications" });
+  await expect(sheet.getByRole("status")).toHaveText("Add to Home Screen first");
+  await shoot(page, testInfo, "notifications-ios");
 });

@@ -131,6 +131,15 @@ describe("fuzz", () => {
         cwd: fc.oneof(fc.constant("../../.."), fc.constant("/etc"), junk),
         permissionMode: fc.oneof(fc.constant("bypassPermissions"), junk),
         limit: fc.oneof(fc.constant(0), fc.constant(10_000), junk),
+        // Web Push
+        visible: fc.oneof(fc.boolean(), junk),
+        endpoint: fc.oneof(fc.constant("http://push.example/x"), fc.constant("https://"), junk),
+        subscription: fc.oneof(
+          fc.record({ endpoint: fc.oneof(fc.constant("file:///etc/passwd"), junk), keys: junk }, { requiredKeys: [] }),
+          junk,
+        ),
+        deviceName: fc.oneof(fc.constant(""), fc.constant("x".repeat(61)), junk),
+        events: fc.oneof(fc.constant(["everything"]), fc.constant([]), junk),
       },
       { requiredKeys: [] },
     );

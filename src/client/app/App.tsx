@@ -40,6 +40,8 @@ const SessionsSheet = lazy(() => loadSessionsSheet().then((m) => ({ default: m.S
 const LogsSheet = lazy(() => loadLogsSheet().then((m) => ({ default: m.LogsSheet })));
 const SessionSettingsSheet = lazy(() => loadSettingsSheet().then((m) => ({ default: m.SessionSettingsSheet })));
 const ProjectsSheet = lazy(() => loadProjectsSheet().then((m) => ({ default: m.ProjectsSheet })));
+const loadNotificationsSheet = () => import("../push/NotificationsSheet.tsx");
+const NotificationsSheet = lazy(() => loadNotificationsSheet().then((m) => ({ default: m.NotificationsSheet })));
 // Only an unpaired device needs this.
 const PairingScreen = lazy(() => import("../pairing/PairingScreen.tsx").then((m) => ({ default: m.PairingScreen })));
 
@@ -53,6 +55,7 @@ function prefetchSheets(): () => void {
     void loadLogsSheet();
     void loadSettingsSheet();
     void loadProjectsSheet();
+    void loadNotificationsSheet();
     void loadApprovalCard();
     void loadVoiceDetails();
   };
@@ -106,12 +109,14 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const [permissionMode, setPermissionMode] = useState<CreatablePermissionMode>(readPermissionMode);
   const [theme, setTheme] = useState<ThemePreference>(readTheme);
   const [logsTurn, setLogsTurn] = useState<Turn | null>(null);
+  const [notificationsOpen, setNotificationsOpen] = useState(false);
   const composer = useRef<ComposerHandle>(null);
   // A sheet's code loads when it is first opened (and stays mounted, so it can animate closed).
   const sessionsSheetUsed = useOnceTrue(sessionsOpen);
   const projectsSheetUsed = useOnceTrue(projectsOpen);
   const settingsSheetUsed = useOnceTrue(settingsFor !== null);
   const logsSheetUsed = useOnceTrue(logsTurn !== null);
+  const notificationsSheetUsed = useOnceTrue(notificationsOpen);
   const sessions = useChatSelector((s) => s.context.sessions);
   const sessionId = useChatSelector((s) => s.context.sessionId);
   const connected = useChatSelector((s) => s.context.connection.status === "connected");
@@ -190,6 +195,10 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
             onCreate={() => createSession()}
             project={project}
             onOpenProjects={() => setProjectsOpen(true)}
+            onOpenNotifications={() => {
+              setSessionsOpen(false);
+              setNotificationsOpen(true);
+            }}
             theme={theme}
             onThemeChange={(next) => {
               setTheme(next);
@@ -213,6 +222,9 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
           />
         ) : null}
         {logsSheetUsed ? <LogsSheet logs={logsTurn?.logs ?? null} cwd={cwd} onClose={() => setLogsTurn(null)} /> : null}
+        {notificationsSheetUsed ? (
+          <NotificationsSheet open={notificationsOpen} onOpenChange={setNotificationsOpen} />
+        ) : null}
       </Suspense>
     </div>
   );

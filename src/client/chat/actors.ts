@@ -46,6 +46,10 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   "project:list": (payload) => ({ type: "project:list", payload }),
   "project:sessions": (payload) => ({ type: "project:sessions", payload }),
   "project:error": (payload) => ({ type: "project:error", payload }),
+  "push:subscribed": (payload) => ({ type: "push:subscribed", payload }),
+  "push:unsubscribed": (payload) => ({ type: "push:unsubscribed", payload }),
+  "push:tested": (payload) => ({ type: "push:tested", payload }),
+  "push:error": (payload) => ({ type: "push:error", payload }),
 };
 
 function forwardServerEvent<K extends ServerEventName>(

@@ -104,6 +104,23 @@ describe("connecting", () => {
     expect(server.requests("session:subscribe")[0]?.afterSeq).toBeUndefined();
   });
 
+  test("opens the session of a tapped notification (?session=) rather than the last one used", async () => {
+    const server = new FakeServer();
+    const tapped = server.addSession({ title: "tapped" });
+    const last = server.addSession({ title: "last used" });
+    const storage = new MemoryStorage();
+    storage.setItem(LAST_SESSION_KEY, last.id);
+    const socket = new FakeSocket(server);
+    const env = { window: new EventTarget(), document: new FakeDocument(), online: true };
+    const actor = createActor(chatMachine, {
+      input: { socket, storage, environment: env, requestTimeoutMs: 500, initialSessionId: tapped.id },
+    });
+    running.push(actor);
+    actor.start();
+    await waitFor(actor, subscribedTo(tapped.id), { timeout: 1_000 });
+    expect(storage.getItem(LAST_SESSION_KEY)).toBe(tapped.id);
+  });
+
   test("a socket already connected when the listeners attach: connected at once and the sessions are fetched", async () => {
     const server = new FakeServer();
     const session = server.addSession();

@@ -159,7 +159,11 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
         sessions: message.payload.sessions,
         sessionsKnown: true,
         needsSessionList: false,
-        connection: { ...context.connection, serverVersion: message.payload.serverVersion },
+        connection: {
+          ...context.connection,
+          serverVersion: message.payload.serverVersion,
+          vapidPublicKey: message.payload.push.vapidPublicKey,
+        },
       };
     case "session:list":
       return { sessions: message.payload.sessions, sessionsKnown: true, needsSessionList: false };
@@ -183,6 +187,10 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "project:sessions":
     case "project:error":
     case "session:unsubscribed":
+    case "push:subscribed":
+    case "push:unsubscribed":
+    case "push:tested":
+    case "push:error":
       // Replies to this client's own requests: the request actors settle them.
       return {};
     case "chat:queued":
@@ -220,8 +228,11 @@ function defaultStorage(): KeyValueStore | null {
 
 export function initialContext(input: ChatMachineInput): ChatContext {
   const storage = input.storage === undefined ? defaultStorage() : input.storage;
+  const opened = input.initialSessionId;
+  // Opened from a notification: that session is now the last one used.
+  if (opened) safeStorage(storage, (store) => store.setItem(LAST_SESSION_KEY, opened));
   const environment = input.environment === undefined ? defaultEnvironment() : input.environment;
-  const sessionId = readLastSession(storage);
+  const sessionId = opened ?? readLastSession(storage);
   const outbox = readOutbox(storage);
   return {
     socket: checkedSocket(input.socket),
@@ -240,6 +251,7 @@ export function initialContext(input: ChatMachineInput): ChatContext {
       attempts: 0,
       online: environment?.online ?? true,
       serverVersion: null,
+      vapidPublicKey: null,
     },
     needsSessionList: false,
     sessions: [],

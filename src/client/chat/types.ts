@@ -32,6 +32,8 @@ export interface BrowserEnvironment {
 export interface ChatMachineInput {
   socket: ChatSocket;
   storage?: KeyValueStore | null;
+  /** Open this session first (a tapped notification's `?session=`) instead of the last one used. */
+  initialSessionId?: string | null;
   /** Defaults to the page's window/document when there is one. */
   environment?: BrowserEnvironment | null;
   /** How long a request waits for its reply (default 15 s). */

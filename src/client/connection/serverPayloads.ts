@@ -245,7 +245,12 @@ const storedSessionEvent: Parser<SessionEvent> = (value) => {
 
 export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> } = {
   ...sessionEventPayloads,
-  connection: object({ status: literal("connected"), sessions, serverVersion: str }),
+  connection: object({
+    status: literal("connected"),
+    sessions,
+    serverVersion: str,
+    push: object({ vapidPublicKey: str }),
+  }),
   "session:list": object({ sessions, requestId: str }),
   "session:created": withProject(object(extend(sessionShape, { project: optional(str), requestId: str }))),
   "session:updated": object({ session, requestId: optional(str) }),
@@ -268,6 +273,10 @@ export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> 
     requestId: str,
   }),
   "project:error": object(error),
+  "push:subscribed": object({ deviceId: str, requestId: str }),
+  "push:unsubscribed": object({ requestId: str }),
+  "push:tested": object({ sent: count, requestId: str }),
+  "push:error": object(error),
 };
 
 export function isServerEventName(name: string): name is ServerEventName {

@@ -14,6 +14,8 @@ export interface ConnectionInfo {
   /** navigator.onLine as last reported. */
   online: boolean;
   serverVersion: string | null;
+  /** Web Push: the server's VAPID public key (from `connection`), what this device subscribes with. */
+  vapidPublicKey: string | null;
 }
 
 function isErrorCode(value: unknown): value is ErrorCode {

@@ -10,6 +10,7 @@ import { projectName } from "../projects/names.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import {
+  BellIcon,
   ChevronDownIcon,
   ChevronRightIcon,
   FolderIcon,
@@ -41,6 +42,8 @@ export interface SessionsSheetProps {
   project: string | null;
   /** Opens the projects sheet (pick a project, continue a desk session). */
   onOpenProjects: () => void;
+  /** Opens the app's notification settings for this device. */
+  onOpenNotifications: () => void;
   theme: ThemePreference;
   onThemeChange: (theme: ThemePreference) => void;
 }
@@ -76,7 +79,8 @@ const MODEL_OPTIONS = MODELS.map((model) => ({ value: model, label: model[0]?.to
 
 export function SessionsSheet(props: SessionsSheetProps) {
   const { open, onOpenChange, model, onModelChange, onCreate, theme, onThemeChange } = props;
-  const { permissionMode, onPermissionModeChange, onOpenSettings, project, onOpenProjects } = props;
+  const { permissionMode, onPermissionModeChange, onOpenSettings, project, onOpenProjects, onOpenNotifications } =
+    props;
   const modeFieldId = useId();
   const actor = useChatActor();
   const sessions = useChatSelector((s) => s.context.sessions);
@@ -242,6 +246,15 @@ export function SessionsSheet(props: SessionsSheetProps) {
 
         <footer className="space-y-3 border-t px-4 pt-3 pb-[max(env(safe-area-inset-bottom),0.75rem)]">
           <Segmented label="Theme" value={theme} options={THEME_OPTIONS} onChange={onThemeChange} />
+          <Button
+            variant="outline"
+            className="w-full justify-start"
+            aria-haspopup="dialog"
+            onClick={onOpenNotifications}
+          >
+            <BellIcon />
+            Notifications
+          </Button>
           {connection.serverVersion ? (
             <p className="text-muted-foreground text-xs">Server {connection.serverVersion}</p>
           ) : null}

@@ -10,9 +10,12 @@ import { browserConversationCache } from "../offline/indexedDbCache.ts";
 
 export type ChatActor = ActorRefFrom<typeof chatMachine>;
 
-export function connect(): ChatActor {
+/** `sessionId`: open this session first (the app was opened from a notification). */
+export function connect({ sessionId }: { sessionId?: string | null } = {}): ChatActor {
   const socket = createSocket();
-  const actor = createActor(chatMachine, { input: { socket, savedConversations: browserConversationCache() } });
+  const actor = createActor(chatMachine, {
+    input: { socket, initialSessionId: sessionId ?? null, savedConversations: browserConversationCache() },
+  });
   actor.start();
   return actor;
 }

@@ -10,6 +10,9 @@ import { App } from "../app/App.tsx";
 import { registerServiceWorkerWhenIdle } from "../app/serviceWorker.ts";
 import { trackVisualViewport } from "../app/viewport.ts";
 import { bridgeChatToPairing, pairingMachine } from "../pairing/pairingMachine.ts";
+import { followApprovalBadge } from "../push/badge.ts";
+import { followNotificationTaps } from "../push/openParams.ts";
+import { reportPresence } from "../push/presence.ts";
 import { browserFrames } from "../ui/frameBatched.ts";
 import { browserVoiceDeps } from "../voice/browserVoice.ts";
 import { recorderMachine } from "../voice/recorderMachine.ts";
@@ -42,6 +45,11 @@ export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
   bridgeChatToPairing(chat, pairing);
   recorder.start();
   trackVisualViewport();
+  // Web Push: whether this client is looking at a session (it then does not buzz), the app badge,
+  // and a tapped notification switching an open window to its session.
+  reportPresence(chat);
+  followApprovalBadge(chat);
+  followNotificationTaps(chat);
 
   const app = (
     <StrictMode>
@@ -73,5 +81,18 @@ export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
     startTransition(() => createRoot(root).render(app));
   }
 
-  if (process.env.NODE_ENV === "production") registerServiceWorkerWhenIdle();
+  if (process.env.NODE_ENV === "production") {
+    registerServiceWorkerWhenIdle();
+    // Re-sends this device's push subscription, if it has one, once the page is idle.
+    whenIdle(() => void import("../push/pushController.ts").then(({ pushActorFor }) => pushActorFor(chat)));
+  }
+}
+
+function whenIdle(run: () => void): void {
+  const schedule = () => {
+    if (typeof requestIdleCallback === "function") requestIdleCallback(run, { timeout: 5_000 });
+    else setTimeout(run, 1_000);
+  };
+  if (document.readyState === "complete") schedule();
+  else addEventListener("load", schedule, { once: true });
 }

@@ -76,6 +76,11 @@ export class FakeServer {
   projects: Project[] = [];
   /** Claude Code's sessions by project path, for `project:sessions` and `session:import`. */
   claudeSessions = new Map<string, ClaudeSession[]>();
+  readonly vapidPublicKey = `B${"x".repeat(86)}`;
+  /** Devices with notifications on, by endpoint → deviceId. */
+  readonly pushDevices = new Map<string, string>();
+  /** The last `presence:update` received. */
+  presence: { visible: boolean; sessionId?: string } | null = null;
   private clock = Date.parse("2026-01-01T00:00:00.000Z");
   private socket: FakeSocket | null = null;
   private readonly rooms = new Set<string>();
@@ -137,6 +142,7 @@ export class FakeServer {
       status: "connected",
       sessions: [...this.sessions.values()].map((s) => s.session),
       serverVersion: this.serverVersion,
+      push: { vapidPublicKey: this.vapidPublicKey },
     });
   }
 
@@ -342,6 +348,32 @@ export class FakeServer {
           });
         this.rooms.add(session.id);
         this.emit("session:created", { ...session, requestId });
+        return;
+      }
+      case "push:subscribe": {
+        const { subscription, requestId } = message.payload;
+        const deviceId = this.pushDevices.get(subscription.endpoint) ?? crypto.randomUUID();
+        this.pushDevices.set(subscription.endpoint, deviceId);
+        this.emit("push:subscribed", { deviceId, requestId });
+        return;
+      }
+      case "push:unsubscribe": {
+        this.pushDevices.delete(message.payload.endpoint);
+        this.emit("push:unsubscribed", { requestId: message.payload.requestId });
+        return;
+      }
+      case "push:test": {
+        const { requestId } = message.payload;
+        if (this.pushDevices.size === 0) {
+          this.fail("push:test", "PUSH_NOT_SUBSCRIBED", errorCodeMeaning.PUSH_NOT_SUBSCRIBED, requestId);
+          return;
+        }
+        this.emit("push:tested", { sent: this.pushDevices.size, requestId });
+        return;
+      }
+      case "presence:update": {
+        const { visible, sessionId } = message.payload;
+        this.presence = sessionId ? { visible, sessionId } : { visible };
         return;
       }
       default: {
@@ -575,6 +607,7 @@ export class FakeServer {
     if (target === "chat:error") this.emit("chat:error", payload);
     else if (target === "permission:error") this.emit("permission:error", payload);
     else if (target === "project:error") this.emit("project:error", payload);
+    else if (target === "push:error") this.emit("push:error", payload);
     else this.emit("session:error", payload);
   }
 

@@ -17,6 +17,8 @@ export interface RouterOptions {
   transcribe: (req: Request) => Promise<Response>;
   /** `GET /api/transcribe`: whether voice works here, and if not, how to set it up. */
   transcribeStatus: () => Promise<unknown>;
+  /** `/api/push/*` (src/server/push/routes.ts); null for paths it does not own. */
+  push?: (req: Request, path: string) => Promise<Response | null>;
   /** The PWA's assets (given the decoded path); null for paths it does not own. */
   clientAssets?: (req: Request, path: string) => Promise<Response | null>;
 }
@@ -29,10 +31,10 @@ export const jsonError = (status: number, code: ErrorCode, error: string, header
   json(status, { error, code }, headers);
 
 /**
- * The HTTP side of the server: a health check, the one REST endpoint
- * (`POST /api/transcribe`, with `GET` for its status), the Socket.IO engine and the PWA. Chat and
- * sessions travel over Socket.IO only, so `/api/chat` and `/api/sessions`
- * are deliberately 404.
+ * The HTTP side of the server: a health check, the REST endpoints (`POST /api/transcribe`, with
+ * `GET` for its status; `/api/push/status` and `/api/push/action`), the Socket.IO engine and the
+ * PWA. Chat and sessions travel over Socket.IO only, so `/api/chat` and `/api/sessions` are
+ * deliberately 404.
  */
 export function createRouter(options: RouterOptions) {
   return async function fetch(req: Request, server: BunServer<unknown>): Promise<Response | undefined> {
@@ -60,6 +62,10 @@ export function createRouter(options: RouterOptions) {
         return jsonError(405, "METHOD_NOT_ALLOWED", "Use GET or POST.", { allow: "GET, POST" });
       }
       return options.transcribe(req);
+    }
+    if (path.startsWith("/api/push/")) {
+      const res = await options.push?.(req, path);
+      if (res) return res;
     }
     if (path.startsWith("/api/")) {
       return jsonError(404, "NOT_FOUND", `No endpoint ${path}. Chat and sessions use Socket.IO.`);

@@ -20,6 +20,7 @@ import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import type { ProjectService } from "../projects/projectService.ts";
+import type { PushService } from "../push/pushService.ts";
 import type { SessionService } from "../sessions/sessionService.ts";
 
 const log = createLogger("socket");
@@ -33,6 +34,8 @@ export const MAX_PACKET_BYTES = LIMITS.messageChars * 4 + 16_384;
 export interface SocketServerOptions {
   service: SessionService;
   projects: ProjectService;
+  /** Web Push: subscriptions, presence (who is looking at which session), test notifications. */
+  push: PushService;
   bus: Bus;
   serverVersion: string;
   /** Admits or refuses connections (token, origin, throttle); see src/server/auth/socket.ts. */
@@ -46,7 +49,7 @@ const roomOf = (sessionId: string) => `session:${sessionId}`;
  * emits; every failure becomes a typed `*:error` carrying the request's id.
  */
 export function createSocketServer(options: SocketServerOptions): { io: PocketServer; engine: Engine } {
-  const { service, bus, projects } = options;
+  const { service, bus, projects, push } = options;
   const io: PocketServer = new Server({ maxHttpBufferSize: MAX_PACKET_BYTES });
   const { auth } = options;
   const engine = new Engine({
@@ -151,6 +154,25 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       const page = await projects.claudeSessions(p.path, { limit: p.limit, offset: p.offset });
       socket.emit("project:sessions", { ...page, requestId: p.requestId });
     },
+    "push:subscribe": (socket, p) => {
+      const { requestId, ...input } = p;
+      const { deviceId } = push.subscribe(socket.id, input);
+      socket.emit("push:subscribed", { deviceId, requestId });
+    },
+    "push:unsubscribe": (socket, p) => {
+      push.unsubscribe(socket.id, p.endpoint);
+      socket.emit("push:unsubscribed", { requestId: p.requestId });
+    },
+    "push:test": async (socket, p) => {
+      const sent = await push.test(socket.id);
+      socket.emit("push:tested", { sent, requestId: p.requestId });
+    },
+    "presence:update": (socket, p) => {
+      push.updatePresence(
+        socket.id,
+        p.sessionId ? { visible: p.visible, sessionId: p.sessionId } : { visible: p.visible },
+      );
+    },
   };
 
   async function dispatch<K extends ClientEventName>(socket: PocketSocket, name: K, raw: unknown): Promise<void> {
@@ -174,7 +196,14 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
 
   io.on("connection", (socket) => {
     log.debug("connected", { id: socket.id });
-    socket.emit("connection", { status: "connected", sessions: service.list(), serverVersion: options.serverVersion });
+    socket.emit("connection", {
+      status: "connected",
+      sessions: service.list(),
+      serverVersion: options.serverVersion,
+      push: { vapidPublicKey: push.vapidPublicKey },
+    });
+    // A client that is gone is looking at nothing: its sessions notify again at once.
+    socket.on("disconnect", () => push.disconnected(socket.id));
     socket.onAny((name: string, ...args: unknown[]) => {
       if (!isClientEventName(name)) {
         sendError(socket, name, args[0], "UNKNOWN_EVENT", `Unknown event "${name}".`);

@@ -61,6 +61,30 @@ export const migrations: readonly string[] = [
    ALTER TABLE sessions ADD COLUMN imported_from TEXT;
    ALTER TABLE sessions ADD COLUMN forked INTEGER NOT NULL DEFAULT 0;
    CREATE UNIQUE INDEX sessions_imported_once ON sessions(imported_from) WHERE imported_from IS NOT NULL;`,
+  // Web Push (src/server/push/store.ts): one row per device with notifications on, and the one-time
+  // tokens of permission notifications' Allow/Deny buttons (only their SHA-256 is kept).
+  `CREATE TABLE push_devices (
+     id TEXT PRIMARY KEY,
+     endpoint TEXT NOT NULL UNIQUE,
+     p256dh TEXT NOT NULL,
+     auth TEXT NOT NULL,
+     expiration_time INTEGER,
+     name TEXT NOT NULL,
+     events TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     last_sent_at TEXT,
+     last_failed_at TEXT,
+     last_error TEXT
+   );
+   CREATE TABLE push_action_tokens (
+     token_hash TEXT PRIMARY KEY,
+     permission_id TEXT NOT NULL,
+     session_id TEXT NOT NULL,
+     expires_at INTEGER NOT NULL,
+     used_at INTEGER
+   );
+   CREATE INDEX push_action_tokens_by_expiry ON push_action_tokens(expires_at);`,
 ];
 
 /**
