@@ -3,7 +3,8 @@
  * with the copy saved on the device (decision 023) against without it (what every load did before).
  *
  * Debian Chromium, phone viewport, 4× CPU throttling (Emulation.setCPUThrottlingRate), a warm
- * service worker (the app was opened once before, so the page and its code come from its cache).
+ * service worker (the app was opened once before, so the page and its code come from its cache),
+ * on loopback and through a proxy that adds a phone's round trip (PHONE_RTT_MS) to every exchange.
  * Measured: from navigation start to the last turn's reply on screen, read in the page
  * (performance.now() when a MutationObserver first sees the reply's text). The baseline deletes the
  * app's IndexedDB away (an init script), so it keeps nothing and waits for the server's replay as
@@ -13,17 +14,21 @@
  *   bun bench/reopen.ts            (or: npm run bench -- reopen)
  */
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { startLatencyProxy } from "./latencyProxy.ts";
 import { median, rotated } from "./lib.ts";
 import { ensureBuild, startBenchPages } from "./pages.ts";
 
 const CHROME_PATH = process.env.CHROME_PATH ?? "/usr/bin/chromium";
 const RUNS = Number(process.env.REOPEN_RUNS ?? 9);
 const CPU_SLOWDOWN = 4;
+/** A phone's round trip to its workstation over Wi-Fi or 4G and a VPN, added by a proxy (latencyProxy.ts). */
+const PHONE_RTT_MS = 150;
 /** Text of the conversation page's last reply (bench/pages.ts MARKDOWN_REPLY). */
 const LAST_REPLY_TEXT = "the vitest docs";
 
 interface Variant {
   name: string;
+  network: string;
   keepSavedCopy: boolean;
   page: Page;
   times: number[];
@@ -122,34 +127,49 @@ export async function run(): Promise<string> {
   const pages = await startBenchPages();
   const browser = await chromium.launch({ executablePath: CHROME_PATH, args: ["--no-sandbox"] });
   try {
-    const url = pages.conversation;
-    const cookie = pages.cookieFor(url);
+    const direct = pages.conversation;
+    const cookie = pages.cookieFor(direct);
+    const proxy = await startLatencyProxy(Number(new URL(direct).port), PHONE_RTT_MS / 2);
+    const networks = [
+      { network: "loopback", url: direct },
+      { network: `${PHONE_RTT_MS} ms round trip`, url: `http://127.0.0.1:${proxy.port}/` },
+    ];
     const variants: Variant[] = [];
-    for (const [name, keepSavedCopy] of [
-      ["saved copy on the device", true],
-      ["baseline: nothing saved (waits for the server's replay)", false],
-    ] as const) {
-      const context = await phoneContext(browser, cookie, url, keepSavedCopy);
-      const page = await context.newPage();
-      await warmUp(page, url, keepSavedCopy);
-      variants.push({ name, keepSavedCopy, page, times: [] });
-    }
-    for (let round = 0; round < RUNS; round++) {
-      for (const variant of rotated(variants, round)) variant.times.push(await measure(variant));
+    try {
+      for (const { network, url } of networks) {
+        for (const [name, keepSavedCopy] of [
+          ["saved copy on the device", true],
+          ["baseline: nothing saved (waits for the server's replay)", false],
+        ] as const) {
+          const context = await phoneContext(browser, cookie, url, keepSavedCopy);
+          const page = await context.newPage();
+          await warmUp(page, url, keepSavedCopy);
+          variants.push({ name, network, keepSavedCopy, page, times: [] });
+        }
+      }
+      for (let round = 0; round < RUNS; round++) {
+        for (const variant of rotated(variants, round)) variant.times.push(await measure(variant));
+      }
+    } finally {
+      proxy.stop();
     }
     const fmt = (n: number) => `${Math.round(n)}`;
     const rows = variants.map(
-      (v) => `| ${v.name} | ${fmt(median(v.times))} | ${fmt(Math.min(...v.times))} | ${fmt(Math.max(...v.times))} |`,
+      (v) =>
+        `| ${v.network} | ${v.name} | ${fmt(median(v.times))} | ${fmt(Math.min(...v.times))} | ${fmt(Math.max(...v.times))} |`,
     );
-    const [saved, baseline] = variants.map((v) => median(v.times));
+    const summary = networks.map(({ network }) => {
+      const [saved, baseline] = variants.filter((v) => v.network === network).map((v) => median(v.times));
+      return `${network}: ${fmt(saved ?? 0)} ms with the saved copy against ${fmt(baseline ?? 0)} ms without it`;
+    });
     return [
       `### reopen (navigation → last turn on screen; phone viewport, ${CPU_SLOWDOWN}× CPU throttling, warm service worker; median of ${RUNS} loads)`,
       "",
-      "| variant | median ms | min ms | max ms |",
-      "| --- | --- | --- | --- |",
+      "| network | variant | median ms | min ms | max ms |",
+      "| --- | --- | --- | --- | --- |",
       ...rows,
       "",
-      `Saved copy: ${fmt(saved ?? 0)} ms against ${fmt(baseline ?? 0)} ms without it (${fmt((baseline ?? 0) - (saved ?? 0))} ms sooner). Per load: ${variants.map((v) => `${v.name.split(":")[0]}: ${v.times.map(fmt).join(", ")}`).join("; ")}.`,
+      `${summary.join("; ")}. Per load: ${variants.map((v) => `${v.network}, ${v.name.split(":")[0]}: ${v.times.map(fmt).join(", ")}`).join("; ")}.`,
     ].join("\n");
   } finally {
     await browser.close();

@@ -1,6 +1,5 @@
 import { useState } from "react";
 import { copyText } from "../ui/clipboard.ts";
-import { CheckIcon, CopyIcon } from "../ui/icons.tsx";
 
 const headerButton =
   "inline-flex h-11 min-w-11 items-center justify-center gap-1.5 rounded-md px-2 text-xs hover:bg-muted hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring";
@@ -34,7 +33,7 @@ export function CodeBlock({ code, lang }: { code: string; lang: string | null })
             setTimeout(() => setCopied(false), 1_500);
           }}
         >
-          {copied ? <CheckIcon className="size-4" /> : <CopyIcon className="size-4" />}
+          {/* Text, no icon: a long reply has hundreds of code blocks, and each node costs its render. */}
           <span aria-live="polite">{copied ? "Copied" : "Copy"}</span>
         </button>
       </div>
