@@ -2,22 +2,10 @@ import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { type Actor, createActor, type SnapshotFrom, waitFor } from "xstate";
 import { describeConnection } from "../connection/status.ts";
 import { FakeServer, FakeSocket, tick } from "../testing/fakeSocket.ts";
+import { MemoryStorage } from "../testing/memoryStorage.ts";
 import { chatMachine } from "./chatMachine.ts";
 import { LAST_SESSION_KEY } from "./reducers.ts";
 import type { BrowserEnvironment, KeyValueStore } from "./types.ts";
-
-class MemoryStorage implements KeyValueStore {
-  readonly data = new Map<string, string>();
-  getItem(key: string): string | null {
-    return this.data.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    this.data.set(key, value);
-  }
-  removeItem(key: string): void {
-    this.data.delete(key);
-  }
-}
 
 class FakeDocument extends EventTarget {
   visibilityState = "visible";

@@ -1,19 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { MemoryStorage } from "../testing/memoryStorage.ts";
 import { MAX_DRAFTS, readDraft, writeDraft } from "./drafts.ts";
 import type { KeyValueStore } from "./types.ts";
-
-class MemoryStorage implements KeyValueStore {
-  readonly data = new Map<string, string>();
-  getItem(key: string): string | null {
-    return this.data.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    this.data.set(key, value);
-  }
-  removeItem(key: string): void {
-    this.data.delete(key);
-  }
-}
 
 describe("drafts", () => {
   test("each session has its own; an empty text removes it", () => {

@@ -10,23 +10,11 @@ import { chatMachine } from "../chat/chatMachine.ts";
 import { LAST_SESSION_KEY } from "../chat/reducers.ts";
 import type { KeyValueStore } from "../chat/types.ts";
 import { FakeServer, FakeSocket, tick } from "../testing/fakeSocket.ts";
+import { MemoryStorage } from "../testing/memoryStorage.ts";
 import { type ConversationCache, MemoryConversationCache, type SavedConversation } from "./savedConversations.ts";
 
 type ChatActor = Actor<typeof chatMachine>;
 type Snapshot = SnapshotFrom<typeof chatMachine>;
-
-class MemoryStorage implements KeyValueStore {
-  readonly data = new Map<string, string>();
-  getItem(key: string): string | null {
-    return this.data.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    this.data.set(key, value);
-  }
-  removeItem(key: string): void {
-    this.data.delete(key);
-  }
-}
 
 const running: ChatActor[] = [];
 afterEach(() => {
