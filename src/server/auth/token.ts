@@ -8,9 +8,8 @@
  * the cookie value is derived from the token.
  */
 import crypto from "node:crypto";
-import { mkdir, unlink } from "node:fs/promises";
+import { chmod, link, mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { createSecretFileOnce, readSecretFile } from "../storage/secretFile.ts";
 import { tokenWeakness } from "./strength.ts";
 
 /** Shortest token accepted from `POCKET_TOKEN` or the token file. */
@@ -78,20 +77,49 @@ export async function loadOrCreateToken(dataDir: string, envToken?: string): Pro
   const existing = await readTokenFile(file);
   if (existing !== null) return existing;
 
+  // Write a temporary file, then hard-link it into place: `link` fails if the
+  // token file appeared meanwhile (another process won the race) and never
+  // exposes a partly written file.
   const token = generateToken();
-  if (await createSecretFileOnce(dataDir, TOKEN_FILE_NAME, `${token}\n`)) return token;
-  const winner = await readTokenFile(file);
-  if (winner === null) throw new Error(`The token file ${file} appeared empty while it was being created.`);
-  return winner;
+  const temp = join(dataDir, `.${TOKEN_FILE_NAME}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    await handle.writeFile(`${token}\n`, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, file);
+  } catch (error) {
+    if (!isErrno(error, "EEXIST")) throw error;
+    const winner = await readTokenFile(file);
+    if (winner === null) throw error;
+    return winner;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+  return token;
 }
 
 async function readTokenFile(file: string): Promise<string | null> {
-  const content = await readSecretFile(file);
-  if (content === null) return null;
+  let content: string;
+  try {
+    content = await readFile(file, "utf8");
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return null;
+    throw error;
+  }
+  const info = await stat(file);
+  if ((info.mode & 0o077) !== 0) await chmod(file, 0o600);
   if (content.trim() === "") {
     // An empty file (e.g. truncated by hand) is treated as "no token yet".
     await unlink(file);
     return null;
   }
   return checkStrength(content, `The token file ${file}`);
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === code;
 }

@@ -4,11 +4,11 @@
  * this server sends. Generated on first start and kept in `<dataDir>/vapid.json` (mode 0600):
  * a new pair would orphan every subscription, so it is never replaced while the file is readable.
  */
-import { mkdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { chmod, link, mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import webpush from "web-push";
 import { z } from "zod";
-import { createSecretFileOnce, readSecretFile } from "../storage/secretFile.ts";
 
 export const VAPID_FILE_NAME = "vapid.json";
 
@@ -32,16 +32,39 @@ export async function loadOrCreateVapidKeys(dataDir: string): Promise<VapidKeys>
   if (existing) return existing;
 
   const keys = webpush.generateVAPIDKeys();
-  if (await createSecretFileOnce(dataDir, VAPID_FILE_NAME, `${JSON.stringify(keys)}\n`)) return keys;
-  // Another process created it first: its pair is the one.
-  const winner = await readKeys(file);
-  if (!winner) throw new Error(`The VAPID key file ${file} disappeared while it was being created.`);
-  return winner;
+  // Written to a temporary file, then hard-linked into place: `link` fails if another process
+  // created the file meanwhile, and a half-written file is never read.
+  const temp = join(dataDir, `.${VAPID_FILE_NAME}.${process.pid}.${randomBytes(6).toString("hex")}`);
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(keys)}\n`, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, file);
+  } catch (error) {
+    if (!isErrno(error, "EEXIST")) throw error;
+    const winner = await readKeys(file);
+    if (!winner) throw error;
+    return winner;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+  return keys;
 }
 
 async function readKeys(file: string): Promise<VapidKeys | null> {
-  const text = await readSecretFile(file);
-  if (text === null) return null;
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return null;
+    throw error;
+  }
+  const info = await stat(file);
+  if ((info.mode & 0o077) !== 0) await chmod(file, 0o600);
   let parsed: ReturnType<typeof StoredKeys.safeParse>;
   try {
     parsed = StoredKeys.safeParse(JSON.parse(text));
@@ -55,4 +78,8 @@ async function readKeys(file: string): Promise<VapidKeys | null> {
     );
   }
   return parsed.data;
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === code;
 }
