@@ -76,9 +76,11 @@ export interface WorkerFixtures {
   /**
    * Worker option: `test.use({ isolatedStack: true })` runs the file in its own worker, so it gets
    * a stack of its own with an empty database (e.g. to see the first-run screen). Each project
-   * (phone, desktop) already has its own workers, hence its own stacks.
+   * (phone, desktop) already has its own workers, hence its own stacks. Files that say `true`
+   * share that worker with each other; a name (`isolatedStack: "push"`) gets a worker, a browser
+   * and a stack of its own that no other file uses.
    */
-  isolatedStack: boolean;
+  isolatedStack: boolean | string;
   /** Extra environment for the worker's server (a spec's own fixtures override it, e.g. the voice engine). */
   serverEnv: Record<string, string>;
   stack: Stack;
@@ -90,7 +92,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   serverEnv: [async ({}, use) => use({}), { scope: "worker" }],
   stack: [
     async ({ isolatedStack, serverEnv }, use) => {
-      const prefix = isolatedStack ? "pocket-e2e-isolated-" : "pocket-e2e-";
+      const prefix =
+        typeof isolatedStack === "string"
+          ? `pocket-e2e-${isolatedStack}-`
+          : isolatedStack
+            ? "pocket-e2e-isolated-"
+            : "pocket-e2e-";
       const temp = mkdtempSync(join(tmpdir(), prefix));
       const api = spawn(bun, ["tests/fixtures/fakeAnthropic.ts", "--port", "0"], {
         cwd: root,
@@ -165,7 +172,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       await use(stack);
       await stack.stopServer();
       api.kill("SIGTERM");
-      rmSync(temp, { recursive: true, force: true });
+      // The agent processes the server started may still be writing their last files as they exit.
+      rmSync(temp, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
     { scope: "worker" },
   ],

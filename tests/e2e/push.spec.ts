@@ -41,6 +41,15 @@ const scripts: Socket[] = [];
  */
 test.use({ userAgent: ANDROID_CHROME });
 
+/**
+ * A browser of its own: delivering a push goes to the service worker registration DevTools names
+ * for this origin, and every earlier spec in a shared worker registered the app's service worker
+ * on the same origin (the worker's server) in contexts of the same browser. In full runs a push
+ * now and then went to none of them (never shown); a browser that has only this file's contexts
+ * has only their registrations.
+ */
+test.use({ isolatedStack: "push" });
+
 test.beforeEach(async ({ context, page, baseURL }) => {
   origin = new URL(baseURL ?? "").origin;
   push = await startFakePushService();

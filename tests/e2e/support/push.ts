@@ -104,19 +104,48 @@ export async function appServiceWorker(context: BrowserContext): Promise<Worker>
   return running ?? context.waitForEvent("serviceworker", { predicate: (w) => w.url().endsWith("/sw.js") });
 }
 
-/** Delivers `data` to the app's service worker as a push message (DevTools `ServiceWorker.deliverPushMessage`). */
+/**
+ * Delivers `data` to the app's service worker as a push message (DevTools `ServiceWorker.deliverPushMessage`).
+ *
+ * The worker is started first, and the push delivered once it runs and its script answers: a push
+ * DevTools delivered straight away now and then reached no worker at all (about one run in four,
+ * nothing shown and no error), with the app open or closed. Waking a worker for a push is the
+ * browser's job, not the app's; what the app's worker does with the push is what is tested.
+ */
 export async function deliverPush(context: BrowserContext, page: Page, origin: string, data: string): Promise<void> {
   const cdp = await context.newCDPSession(page);
+  const scopeURL = `${origin}/`;
   try {
-    const registrations = new Promise<string>((resolve) => {
-      cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations: list }) => {
-        const mine = list.find((r) => r.scopeURL === `${origin}/` && !r.isDeleted);
-        if (mine) resolve(mine.registrationId);
-      });
+    let registrationId: string | null = null;
+    const running = new Set<string>();
+    let settle: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      settle = () => {
+        if (registrationId !== null && running.has(registrationId)) resolve();
+      };
+    });
+    cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations: list }) => {
+      const mine = list.find((r) => r.scopeURL === scopeURL && !r.isDeleted);
+      if (mine && registrationId === null) registrationId = mine.registrationId;
+      settle();
+    });
+    cdp.on("ServiceWorker.workerVersionUpdated", ({ versions }) => {
+      for (const version of versions) {
+        if (version.status === "activated" && version.runningStatus === "running") running.add(version.registrationId);
+        else running.delete(version.registrationId);
+      }
+      settle();
     });
     await cdp.send("ServiceWorker.enable");
-    const registrationId = await registrations;
-    await cdp.send("ServiceWorker.deliverPushMessage", { origin, registrationId, data });
+    await cdp.send("ServiceWorker.startWorker", { scopeURL });
+    await ready;
+    // And its script answers: "running" alone was not always enough for the push to land.
+    await (await appServiceWorker(context)).evaluate(() => true);
+    await cdp.send("ServiceWorker.deliverPushMessage", {
+      origin,
+      registrationId: registrationId as unknown as string,
+      data,
+    });
   } finally {
     await cdp.detach();
   }
