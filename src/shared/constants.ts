@@ -11,6 +11,8 @@
 export const LIMITS = {
   messageChars: 100_000,
   titleChars: 200,
+  /** A session search's query. */
+  searchChars: 200,
   pathChars: 4_096,
   modelChars: 100,
   historyPage: 500,

@@ -64,6 +64,16 @@ export const Session = z.object({
    * (`claudeSessionId`) of that one, named here, whose transcript it never writes.
    */
   forkedFrom: ClaudeSessionId.optional(),
+  /** Kept at the top of the list (above the rest, below "Needs you"). */
+  pinned: z.boolean(),
+  /** Out of the list, under "Archived"; still works as before. */
+  archived: z.boolean(),
+  /** The newest message, as one line of plain text (no markdown): what the list shows under the title. */
+  lastMessage: z.object({ from: z.enum(["you", "agent"]), text: z.string().max(LIMITS.titleChars) }).optional(),
+  /** How the newest finished turn ended (absent before the first one). */
+  lastOutcome: z.enum(["done", "failed", "stopped"]).optional(),
+  /** While a turn runs: what the agent is doing now, e.g. "Running `npm test`". */
+  activity: z.string().max(LIMITS.titleChars).optional(),
 });
 export type Session = z.infer<typeof Session>;
 
@@ -137,6 +147,8 @@ export const SessionUpdate = z
     permissionMode: PermissionMode.optional(),
     /** Must be true to switch to `bypassPermissions`: the client asked the user first. */
     confirmBypass: z.boolean().optional(),
+    pinned: z.boolean().optional(),
+    archived: z.boolean().optional(),
     requestId: RequestId,
   })
   .refine((u) => u.permissionMode !== "bypassPermissions" || u.confirmBypass === true, {
@@ -144,6 +156,11 @@ export const SessionUpdate = z
     path: ["confirmBypass"],
   });
 export const SessionDelete = z.object({ sessionId: SessionId, requestId: RequestId });
+/** Sessions whose title or messages contain `query` (case-insensitive for ASCII letters). */
+export const SessionSearch = z.object({
+  query: z.string().trim().min(1, "query is empty").max(LIMITS.searchChars),
+  requestId: RequestId,
+});
 export const PermissionDecision = z.enum(["allow", "deny", "allow_always"]);
 export type PermissionDecision = z.infer<typeof PermissionDecision>;
 /** AskUserQuestion's answers: question text → chosen label(s), comma-separated for multi-select. */
@@ -319,6 +336,18 @@ export const SessionList = z.object({ sessions: z.array(Session), requestId: Req
 export const SessionCreated = Session.extend({ requestId: RequestId });
 export const SessionUpdated = z.object({ session: Session, requestId: RequestId.optional() });
 export const SessionDeleted = z.object({ sessionId: SessionId, requestId: RequestId.optional() });
+export const SessionFound = z.object({
+  query: z.string(),
+  requestId: RequestId,
+  /** Best first: title matches, then the most recent message matches; one per session. */
+  results: z.array(
+    z.object({
+      sessionId: SessionId,
+      /** Where it matched, as one line of plain text around the match (absent for a title match). */
+      snippet: z.string().optional(),
+    }),
+  ),
+});
 export const PermissionError = ErrorPayload;
 export const ProjectError = ErrorPayload;
 export const ProjectList = z.object({ projects: z.array(Project), requestId: RequestId });
@@ -358,6 +387,7 @@ export const clientEvents = {
   "session:history": SessionHistoryRequest,
   "session:update": SessionUpdate,
   "session:delete": SessionDelete,
+  "session:search": SessionSearch,
   "permission:respond": PermissionRespond,
   "session:import": SessionImport,
   "project:list": ProjectListRequest,
@@ -410,6 +440,7 @@ export const serverEvents = {
   "session:created": SessionCreated,
   "session:updated": SessionUpdated,
   "session:deleted": SessionDeleted,
+  "session:found": SessionFound,
   "session:subscribed": SessionSubscribed,
   "session:unsubscribed": SessionUnsubscribed,
   "session:history": SessionHistory,

@@ -246,3 +246,42 @@ describe("chat", () => {
     expect(typeof error.seq).toBe("number");
   });
 });
+
+describe("the sessions list as an inbox", () => {
+  test("session:search answers with its requestId; pin and archive reach every client", async () => {
+    const client = await clients.connect();
+    const other = await clients.connect();
+    const session = await client.createSession({ title: `Inbox ${crypto.randomUUID()}` });
+    const requestId = crypto.randomUUID();
+    client.socket.emit("chat:send", { message: "Where is the QUASAR config?", sessionId: session.id, requestId });
+    await client.next("chat:response", (p) => p.requestId === requestId);
+
+    const search = crypto.randomUUID();
+    client.socket.emit("session:search", { query: "  quasar ", requestId: search });
+    const found = await client.next("session:found", (p) => p.requestId === search);
+    expect(found.query).toBe("quasar");
+    expect(found.results).toContainEqual({ sessionId: session.id, snippet: "Where is the QUASAR config?" });
+
+    const pin = crypto.randomUUID();
+    client.socket.emit("session:update", { sessionId: session.id, pinned: true, requestId: pin });
+    const pinned = await other.next("session:updated", (p) => p.requestId === pin, { from: 0 });
+    expect(pinned.session).toMatchObject({ id: session.id, pinned: true, archived: false });
+    expect(pinned.session.lastMessage).toEqual({ from: "agent", text: "Echo: Where is the QUASAR config?" });
+    expect(pinned.session.lastOutcome).toBe("done");
+    expect(Session.safeParse(pinned.session).success).toBe(true);
+  });
+
+  test("an empty, a too long or a mistyped search gets session:error INVALID_PAYLOAD with its requestId", async () => {
+    const client = await clients.connect();
+    const emitRaw = client.socket.emit.bind(client.socket) as (event: string, payload: unknown) => void;
+    for (const payload of [{ query: "   " }, { query: "x".repeat(201) }, { query: 42 }, {}]) {
+      const requestId = crypto.randomUUID();
+      emitRaw("session:search", { ...payload, requestId });
+      const error = await client.next("session:error", (p) => p.requestId === requestId);
+      expect(error.code).toBe("INVALID_PAYLOAD");
+    }
+    const badFlag = crypto.randomUUID();
+    emitRaw("session:update", { sessionId: crypto.randomUUID(), pinned: "yes", requestId: badFlag });
+    expect((await client.next("session:error", (p) => p.requestId === badFlag)).code).toBe("INVALID_PAYLOAD");
+  });
+});

@@ -29,6 +29,7 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   "session:created": (payload) => ({ type: "session:created", payload }),
   "session:updated": (payload) => ({ type: "session:updated", payload }),
   "session:deleted": (payload) => ({ type: "session:deleted", payload }),
+  "session:found": (payload) => ({ type: "session:found", payload }),
   "session:subscribed": (payload) => ({ type: "session:subscribed", payload }),
   "session:unsubscribed": (payload) => ({ type: "session:unsubscribed", payload }),
   "session:history": (payload) => ({ type: "session:history", payload }),

@@ -180,6 +180,7 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
       return gone === context.sessionId ? { ...switchedTo(context, null), sessions } : { sessions };
     }
     case "session:subscribed":
+    case "session:found":
     case "session:history":
     case "session:error":
     case "permission:error":

@@ -78,6 +78,8 @@ export interface SessionPatch {
   permissionMode?: PermissionMode;
   /** Must be true with `bypassPermissions`: the user confirmed it. */
   confirmBypass?: boolean;
+  pinned?: boolean;
+  archived?: boolean;
 }
 
 /** A change to a session (rename, settings, delete) waiting for its reply. */

@@ -54,8 +54,30 @@ describe("server payloads at the socket boundary", () => {
     const imported = { ...session, project: "/p", claudeSessionId: sessionId, forkedFrom: requestId };
     expect(parseServerPayload("session:created", { ...imported, requestId }) as unknown).toEqual({
       ...imported,
+      // Nor does it know of pinning and archiving: neither.
+      pinned: false,
+      archived: false,
       requestId,
     });
+  });
+
+  test("the inbox fields: kept when understood, an unknown outcome left out, a wrong flag refused", () => {
+    const inbox = {
+      ...session,
+      pinned: true,
+      archived: false,
+      lastMessage: { from: "agent", text: "Done." },
+      lastOutcome: "done",
+      activity: "Running `npm test`",
+    };
+    expect(parseServerPayload("session:updated", { session: inbox })?.session).toEqual(inbox);
+    const newer = { ...inbox, lastOutcome: "escalated", lastMessage: { from: "robot", text: "hi" } };
+    expect(parseServerPayload("session:updated", { session: newer })?.session).toEqual({
+      ...inbox,
+      lastOutcome: undefined,
+      lastMessage: { from: "agent", text: "hi" },
+    });
+    expect(parseServerPayload("session:updated", { session: { ...inbox, pinned: "yes" } })).toBeNull();
   });
 
   test("projects and Claude Code sessions: the ones this app understands", () => {

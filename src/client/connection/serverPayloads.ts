@@ -57,6 +57,14 @@ function optional<T>(parse: Parser<T>): Parser<T | undefined> {
   return (value) => (value === undefined ? undefined : parse(value));
 }
 
+/** Absent or a value this app does not know yet: left out, never the whole payload lost. */
+function ignoredUnlessKnown<const V extends string>(values: readonly V[]): Parser<V | undefined> {
+  return (value) => values.find((candidate) => candidate === value);
+}
+
+/** A flag an older server does not send: false. */
+const flag: Parser<boolean> = (value) => (value === undefined ? false : typeof value === "boolean" ? value : INVALID);
+
 /** Every item must parse. */
 function list<T>(parse: Parser<T>): Parser<T[]> {
   return (value) => {
@@ -142,6 +150,11 @@ const sessionShape = {
   updatedAt: str,
   claudeSessionId: optional(str),
   forkedFrom: optional(str),
+  pinned: flag,
+  archived: flag,
+  lastMessage: optional(object({ from: oneOf(["you", "agent"], "agent"), text: str })),
+  lastOutcome: ignoredUnlessKnown(["done", "failed", "stopped"]),
+  activity: optional(str),
 };
 /** A server from before projects sends no `project`: a session's project is its cwd. */
 const withProject =
@@ -255,6 +268,11 @@ export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> 
   "session:created": withProject(object(extend(sessionShape, { project: optional(str), requestId: str }))),
   "session:updated": object({ session, requestId: optional(str) }),
   "session:deleted": object({ sessionId: str, requestId: optional(str) }),
+  "session:found": object({
+    query: str,
+    requestId: str,
+    results: someOf(object({ sessionId: str, snippet: optional(str) }), "search result"),
+  }),
   "session:subscribed": object({ sessionId: str, requestId: str, fromSeq: count, lastSeq: count }),
   "session:unsubscribed": object({ sessionId: str, requestId: str }),
   "session:history": object({

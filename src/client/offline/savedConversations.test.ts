@@ -46,6 +46,8 @@ const session = (id: string, title = "A session"): Session => ({
   cwd: "/work/project",
   project: "/work/project",
   permissionMode: "default",
+    pinned: false,
+    archived: false,
   status: "idle",
   queued: 0,
   pendingPermissions: 0,

@@ -9,6 +9,8 @@ const session = (title: string, project: string, updatedAt: string): Session => 
   cwd: project,
   project,
   permissionMode: "default",
+  pinned: false,
+  archived: false,
   status: "idle",
   queued: 0,
   pendingPermissions: 0,

@@ -9,6 +9,8 @@ const session = (id: string, pendingPermissions: number): Session => ({
   cwd: "/work",
   project: "/work",
   permissionMode: "default",
+  pinned: false,
+  archived: false,
   status: pendingPermissions ? "running" : "idle",
   queued: 0,
   pendingPermissions,

@@ -115,6 +115,8 @@ export class FakeServer {
       lastSeq: 0,
       createdAt: at,
       updatedAt: at,
+      pinned: false,
+      archived: false,
       ...overrides,
     };
     this.sessions.set(session.id, {
@@ -257,7 +259,7 @@ export class FakeServer {
         return;
       }
       case "session:update": {
-        const { sessionId, requestId, title, model, permissionMode } = message.payload;
+        const { sessionId, requestId, title, model, permissionMode, pinned, archived } = message.payload;
         const state = this.sessions.get(sessionId);
         if (!state) {
           this.fail("session:update", "SESSION_NOT_FOUND", "no such session", requestId, sessionId);
@@ -278,6 +280,8 @@ export class FakeServer {
           ...(title ? { title } : {}),
           ...(model ? { model } : {}),
           ...(permissionMode ? { permissionMode } : {}),
+          ...(pinned === undefined ? {} : { pinned }),
+          ...(archived === undefined ? {} : { archived }),
           updatedAt: this.now(),
         };
         this.emit("session:updated", { session: state.session, requestId });
@@ -369,6 +373,22 @@ export class FakeServer {
           return;
         }
         this.emit("push:tested", { sent: this.pushDevices.size, requestId });
+        return;
+      }
+      case "session:search": {
+        // Titles and user messages, case-insensitively (the real server's rules: src/server/sessions/store.ts).
+        const { query, requestId } = message.payload;
+        const needle = query.toLowerCase();
+        const results = [...this.sessions.values()]
+          .filter(
+            (state) =>
+              state.session.title.toLowerCase().includes(needle) ||
+              state.events.some(
+                (event) => event.type === "chat:queued" && event.payload.message.toLowerCase().includes(needle),
+              ),
+          )
+          .map((state) => ({ sessionId: state.session.id }));
+        this.emit("session:found", { query, requestId, results });
         return;
       }
       case "presence:update": {

@@ -47,6 +47,8 @@ const session = (project: string, updatedAt: string): Session => ({
   cwd: project,
   project,
   permissionMode: "default",
+    pinned: false,
+    archived: false,
   status: "idle",
   queued: 0,
   pendingPermissions: 0,

@@ -10,7 +10,9 @@ import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import type { ImportedTurn } from "../projects/history.ts";
-import type { SessionRecord, SessionStore, UnnumberedPayload } from "./store.ts";
+import { activityOf } from "./activity.ts";
+import { firstProseLine, plainLine } from "./plainText.ts";
+import type { SearchHit, SessionRecord, SessionStore, UnnumberedPayload } from "./store.ts";
 import { resolveWorkdir } from "./workdir.ts";
 
 const log = createLogger("sessions");
@@ -34,6 +36,8 @@ export interface UpdateSessionInput {
   title?: string;
   model?: string;
   permissionMode?: PermissionMode;
+  pinned?: boolean;
+  archived?: boolean;
 }
 
 interface PendingPermission {
@@ -80,6 +84,8 @@ interface Runtime {
   stale: boolean;
   /** When its last turn ended (or it was created): the least recently used idle process is closed first. */
   lastActive: number;
+  /** What the running turn's agent is doing now (its latest tool use), for the sessions list. */
+  activity: string | null;
 }
 
 const DEFAULT_TITLE = "New session";
@@ -106,6 +112,11 @@ export class SessionService {
 
   list(): Session[] {
     return this.store.listSessions().map((r) => this.toWire(r));
+  }
+
+  /** Sessions whose title or messages contain `query`: title matches first, then the most recent. */
+  search(query: string): SearchHit[] {
+    return this.store.search(query);
   }
 
   get(sessionId: string): Session {
@@ -210,6 +221,7 @@ export class SessionService {
       if (record.title === DEFAULT_TITLE && record.lastSeq === 0) {
         this.store.setTitle(input.sessionId, titleFrom(input.message));
       }
+      this.store.setLastMessage(input.sessionId, "you", input.message);
       return this.store.appendEvent(input.sessionId, "chat:queued", {
         requestId: input.requestId,
         message: input.message,
@@ -328,6 +340,9 @@ export class SessionService {
       );
     }
     if (input.title !== undefined) this.store.setTitle(record.id, input.title);
+    if (input.pinned !== undefined || input.archived !== undefined) {
+      this.store.setFlags(record.id, { pinned: input.pinned, archived: input.archived });
+    }
     const model = input.model ?? record.model;
     const permissionMode = input.permissionMode ?? record.permissionMode;
     if (model !== record.model || permissionMode !== record.permissionMode) {
@@ -404,6 +419,7 @@ export class SessionService {
         pending: new Map(),
         stale: false,
         lastActive: Date.now(),
+        activity: null,
       };
       this.runtimes.set(sessionId, runtime);
     }
@@ -427,6 +443,11 @@ export class SessionService {
       project: record.project,
       ...(record.claudeSessionId ? { claudeSessionId: record.claudeSessionId } : {}),
       ...(record.forked && record.importedFrom ? { forkedFrom: record.importedFrom } : {}),
+      pinned: record.pinned,
+      archived: record.archived,
+      ...(record.lastMessage ? { lastMessage: record.lastMessage } : {}),
+      ...(record.lastOutcome ? { lastOutcome: record.lastOutcome } : {}),
+      ...(runtime?.running && runtime.activity ? { activity: runtime.activity } : {}),
     };
   }
 
@@ -540,6 +561,7 @@ export class SessionService {
     this.announce(sessionId);
     void this.runTurn(sessionId, runtime, next).finally(() => {
       runtime.running = null;
+      runtime.activity = null;
       runtime.lastActive = Date.now();
       if (runtime.stale) this.closeProcess(runtime);
       this.announce(sessionId);
@@ -618,7 +640,17 @@ export class SessionService {
     const onEvent = (event: AgentTurnEvent) => {
       if (event.kind === "delta") {
         this.publish(sessionId, "chat:delta", { requestId, text: event.text });
+        if (runtime.activity) {
+          // Writing again after a tool: the list goes back to "Working…".
+          runtime.activity = null;
+          this.announce(sessionId);
+        }
         return;
+      }
+      const activity = activityOf(event.message);
+      if (activity && activity !== runtime.activity) {
+        runtime.activity = activity;
+        this.announce(sessionId);
       }
       const claudeSessionId = event.message.session_id;
       if (typeof claudeSessionId === "string" && claudeSessionId !== record.claudeSessionId) {
@@ -668,6 +700,7 @@ export class SessionService {
       const durationMs = Math.round(performance.now() - started);
       if (outcome.ok) {
         this.store.endTurn(requestId, "done");
+        this.store.setLastMessage(sessionId, "agent", outcome.text);
         this.publish(sessionId, "chat:response", {
           response: outcome.text,
           logs,
@@ -733,7 +766,7 @@ function forThisSession(suggestions: unknown[]): unknown[] {
     .map((s) => (typeof s === "object" && s !== null && "destination" in s ? { ...s, destination: "session" } : s));
 }
 
-function titleFrom(message: string): string {
-  const line = message.trim().split("\n")[0] ?? "";
-  return line.length > 60 ? `${line.slice(0, 57)}…` : line || DEFAULT_TITLE;
+/** A title from the first message: its first line of prose, as plain text (no Markdown), cut at 60. */
+export function titleFrom(message: string): string {
+  return plainLine(firstProseLine(message), 60) || DEFAULT_TITLE;
 }

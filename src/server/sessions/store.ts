@@ -1,5 +1,26 @@
 import type { Database } from "bun:sqlite";
-import type { PermissionMode, SessionEvent, SessionEventType } from "../../shared/messages.ts";
+import {
+  LIMITS,
+  type PermissionMode,
+  type Session,
+  type SessionEvent,
+  type SessionEventType,
+} from "../../shared/messages.ts";
+import { firstProseLine, lastProseLine, plainLine } from "./plainText.ts";
+
+/** How a finished turn ended, as the sessions list says it. */
+export type TurnOutcomeLabel = NonNullable<Session["lastOutcome"]>;
+export type LastMessage = NonNullable<Session["lastMessage"]>;
+/** What a search finds: sessions by title first, then by message, one row per session. */
+export interface SearchHit {
+  sessionId: string;
+  snippet?: string;
+}
+
+/** Kept of the newest message in the database: enough to make its one-line preview again. */
+const STORED_MESSAGE_CHARS = 4_000;
+/** Sessions a search returns at most. */
+export const SEARCH_LIMIT = 50;
 
 /** A session as stored; the wire `Session` adds live fields (status, queued). */
 export interface SessionRecord {
@@ -18,6 +39,11 @@ export interface SessionRecord {
   importedFrom: string | null;
   /** Imported as a fork: `claudeSessionId` is a copy of `importedFrom`, which it never writes. */
   forked: boolean;
+  pinned: boolean;
+  archived: boolean;
+  /** The newest message's one-line preview. */
+  lastMessage: LastMessage | null;
+  lastOutcome: TurnOutcomeLabel | null;
 }
 
 /** What creating a session stores; an import also names its Claude Code session. */
@@ -57,6 +83,11 @@ interface SessionRow {
   project: string | null;
   imported_from: string | null;
   forked: number;
+  pinned: number;
+  archived: number;
+  last_message_from: string | null;
+  last_message: string | null;
+  last_outcome: string | null;
 }
 
 interface TurnRow {
@@ -80,7 +111,31 @@ const toSession = (r: SessionRow): SessionRecord => ({
   project: r.project ?? r.cwd,
   importedFrom: r.imported_from,
   forked: r.forked === 1,
+  pinned: r.pinned === 1,
+  archived: r.archived === 1,
+  lastMessage:
+    r.last_message_from === "you" || r.last_message_from === "agent"
+      ? preview(r.last_message_from, r.last_message ?? "")
+      : null,
+  lastOutcome: isOutcome(r.last_outcome) ? r.last_outcome : null,
 });
+
+/** The list's one line for a message: yours from its start, the agent's from its end (its conclusion). */
+export function preview(from: LastMessage["from"], text: string): LastMessage {
+  const line = from === "you" ? firstProseLine(text) : lastProseLine(text);
+  return { from, text: plainLine(line, LIMITS.titleChars) };
+}
+
+function isOutcome(value: string | null): value is TurnOutcomeLabel {
+  return value === "done" || value === "failed" || value === "stopped";
+}
+
+const OUTCOME_OF: Record<Exclude<TurnStatus, "queued" | "running">, TurnOutcomeLabel> = {
+  done: "done",
+  failed: "failed",
+  cancelled: "stopped",
+  interrupted: "failed",
+};
 
 const toTurn = (r: TurnRow): TurnRecord => ({
   requestId: r.request_id,
@@ -154,6 +209,15 @@ export class SessionStore {
       setClaudeSession: db.query("UPDATE sessions SET claude_session_id = ? WHERE id = ?"),
       setTitle: db.query("UPDATE sessions SET title = ?, updated_at = ? WHERE id = ?"),
       setSettings: db.query("UPDATE sessions SET model = ?, permission_mode = ?, updated_at = ? WHERE id = ?"),
+      // Pinning or archiving is not activity: the session keeps its place in time.
+      setFlags: db.query("UPDATE sessions SET pinned = ?, archived = ? WHERE id = ?"),
+      setLastMessage: db.query("UPDATE sessions SET last_message_from = ?, last_message = ? WHERE id = ?"),
+      setLastOutcome: db.query<{ id: string }, [string, string]>(
+        "UPDATE sessions SET last_outcome = ? WHERE id = (SELECT session_id FROM turns WHERE request_id = ?) RETURNING id",
+      ),
+      searchMessages: db.query<{ session_id: string; type: string; payload: string }, [string]>(
+        "SELECT session_id, type, payload FROM events WHERE type IN ('chat:queued', 'chat:response') AND instr(lower(payload), ?) > 0",
+      ),
       deleteSession: db.query("DELETE FROM sessions WHERE id = ?"),
       insertTurn: db.query(
         `INSERT INTO turns (request_id, session_id, message, status, created_at)
@@ -187,6 +251,10 @@ export class SessionStore {
       project: s.project ?? s.cwd,
       importedFrom: s.importedFrom ?? null,
       forked: s.forked ?? false,
+      pinned: false,
+      archived: false,
+      lastMessage: null,
+      lastOutcome: null,
     };
     this.q.insertSession.run({
       id: record.id,
@@ -247,6 +315,47 @@ export class SessionStore {
     this.q.setSettings.run(settings.model, settings.permissionMode, updatedAt, id);
     const record = this.sessions.get(id);
     if (record) Object.assign(record, settings, { updatedAt });
+  }
+
+  setFlags(id: string, flags: { pinned?: boolean; archived?: boolean }): void {
+    const record = this.sessions.get(id);
+    if (!record) return;
+    const pinned = flags.pinned ?? record.pinned;
+    const archived = flags.archived ?? record.archived;
+    this.q.setFlags.run(pinned ? 1 : 0, archived ? 1 : 0, id);
+    Object.assign(record, { pinned, archived });
+  }
+
+  setLastMessage(id: string, from: LastMessage["from"], text: string): void {
+    const stored = text.slice(0, STORED_MESSAGE_CHARS);
+    this.q.setLastMessage.run(from, stored, id);
+    const record = this.sessions.get(id);
+    if (record) record.lastMessage = preview(from, stored);
+  }
+
+  /**
+   * Sessions whose title or stored messages contain `query`, ignoring the case of ASCII letters
+   * (SQLite's `lower()` folds only those; the same folding is used on both sides). Messages are
+   * found in their stored JSON, then checked in their text.
+   */
+  search(query: string): SearchHit[] {
+    const needle = foldAscii(query);
+    const hits = new Map<string, SearchHit>();
+    for (const record of this.listSessions()) {
+      if (foldAscii(record.title).includes(needle)) hits.set(record.id, { sessionId: record.id });
+    }
+    const found = new Map<string, string>();
+    const inJson = foldAscii(JSON.stringify(query).slice(1, -1));
+    for (const row of this.q.searchMessages.all(inJson)) {
+      if (hits.has(row.session_id) || found.has(row.session_id)) continue;
+      const payload = JSON.parse(row.payload) as { message?: string; response?: string };
+      const text = (row.type === "chat:queued" ? payload.message : payload.response) ?? "";
+      const at = foldAscii(text).indexOf(needle);
+      if (at >= 0) found.set(row.session_id, snippetAround(text, at, query.length));
+    }
+    const byRecency = this.listSessions().filter((r) => found.has(r.id));
+    for (const record of byRecency) hits.set(record.id, { sessionId: record.id, snippet: found.get(record.id) });
+    return [...hits.values()].slice(0, SEARCH_LIMIT);
   }
 
   /** Removes the session with its events and turns (foreign keys cascade). */
@@ -340,8 +449,13 @@ export class SessionStore {
     this.q.setTurnStatus.run("running", new Date().toISOString(), requestId);
   }
 
+  /** Ends the turn, and makes its outcome the session's newest one. */
   endTurn(requestId: string, status: Exclude<TurnStatus, "queued" | "running">): void {
     this.q.endTurn.run(status, new Date().toISOString(), requestId);
+    const outcome = OUTCOME_OF[status];
+    const updated = this.q.setLastOutcome.get(outcome, requestId);
+    const record = updated ? this.sessions.get(updated.id) : undefined;
+    if (record) record.lastOutcome = outcome;
   }
 
   unfinishedTurns(): TurnRecord[] {
@@ -361,6 +475,20 @@ export class SessionStore {
     }
     return { type: row.type, payload } as SessionEvent;
   }
+}
+
+function foldAscii(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+const SNIPPET_CONTEXT_CHARS = 60;
+
+/** One line of plain text around a match, with "…" where it was cut. */
+function snippetAround(text: string, at: number, length: number): string {
+  const start = Math.max(0, at - SNIPPET_CONTEXT_CHARS);
+  const end = Math.min(text.length, at + length + SNIPPET_CONTEXT_CHARS);
+  const line = plainLine(text.slice(start, end), LIMITS.titleChars);
+  return `${start > 0 ? "…" : ""}${line}${end < text.length && !line.endsWith("…") ? "…" : ""}`;
 }
 
 function withoutLogs(payload: Record<string, unknown>): Record<string, unknown> {

@@ -133,6 +133,9 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
     "session:delete": async (_socket, p) => {
       await service.delete(p.sessionId, p.requestId);
     },
+    "session:search": (socket, p) => {
+      socket.emit("session:found", { query: p.query, requestId: p.requestId, results: service.search(p.query) });
+    },
     "permission:respond": (_socket, p) => {
       const { requestId: _requestId, ...answer } = p;
       // Answered on the session's room by `permission:resolved` (matched by permissionId).

@@ -49,9 +49,35 @@ describe("migrations", () => {
         project: "/home/me/code/shop",
         importedFrom: null,
         forked: false,
+        pinned: false,
+        archived: false,
+        lastMessage: { from: "you", text: "fix it" },
+        lastOutcome: null,
       },
     ]);
     expect(store.eventsAfter("11111111-1111-4111-8111-111111111111", 0)).toHaveLength(1);
+    db.close();
+  });
+
+  test("the inbox migration fills each row's newest message (as plain text) and how its newest turn ended", () => {
+    databaseBeforeProjects();
+    const raw = new Database(join(dir, "pocket-agent.sqlite"), { strict: true });
+    const id = "11111111-1111-4111-8111-111111111111";
+    raw.run(`INSERT INTO events (session_id, seq, type, request_id, payload) VALUES (?, 2, 'chat:response', ?, ?)`, [
+      id,
+      "33333333-3333-4333-8333-333333333333",
+      JSON.stringify({ response: "Looked.\n\n**Fixed** the `build`." }),
+    ]);
+    raw.run(
+      `INSERT INTO turns (request_id, session_id, message, status, created_at, ended_at)
+       VALUES ('33333333-3333-4333-8333-333333333333', ?, 'fix it', 'cancelled', '2026-11-30T10:00:00.000Z', '2026-11-30T10:01:00.000Z')`,
+      [id],
+    );
+    raw.close();
+    const db = openDatabase(dir);
+    const [session] = new SessionStore(db).listSessions();
+    expect(session?.lastMessage).toEqual({ from: "agent", text: "Fixed the build." });
+    expect(session?.lastOutcome).toBe("stopped");
     db.close();
   });
 

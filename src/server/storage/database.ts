@@ -85,6 +85,24 @@ export const migrations: readonly string[] = [
      used_at INTEGER
    );
    CREATE INDEX push_action_tokens_by_expiry ON push_action_tokens(expires_at);`,
+  // The sessions list as an inbox (decision 033): pinned and archived sessions, and what a row shows
+  // without reading the session's events: its newest message and how its newest turn ended.
+  `ALTER TABLE sessions ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN last_message_from TEXT;
+   ALTER TABLE sessions ADD COLUMN last_message TEXT;
+   ALTER TABLE sessions ADD COLUMN last_outcome TEXT;
+   UPDATE sessions SET (last_message_from, last_message) = (
+     SELECT CASE type WHEN 'chat:queued' THEN 'you' ELSE 'agent' END,
+            substr(json_extract(payload, CASE type WHEN 'chat:queued' THEN '$.message' ELSE '$.response' END), 1, 4000)
+     FROM events
+     WHERE events.session_id = sessions.id AND type IN ('chat:queued', 'chat:response')
+     ORDER BY seq DESC LIMIT 1);
+   UPDATE sessions SET last_outcome = (
+     SELECT CASE status WHEN 'done' THEN 'done' WHEN 'cancelled' THEN 'stopped' ELSE 'failed' END
+     FROM turns
+     WHERE turns.session_id = sessions.id AND status NOT IN ('queued', 'running')
+     ORDER BY COALESCE(ended_at, created_at) DESC LIMIT 1);`,
 ];
 
 /**
