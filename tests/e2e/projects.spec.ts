@@ -60,8 +60,11 @@ async function look(page: Page, testInfo: TestInfo, name: string): Promise<void>
 
 async function openProjects(page: Page) {
   await page.getByRole("button", { name: "Sessions" }).click();
-  const sessions = page.getByRole("dialog", { name: "Sessions" });
-  await sessions.getByRole("button", { name: /^Project:/ }).click();
+  await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
+  await page
+    .getByRole("dialog", { name: "New session" })
+    .getByRole("button", { name: /^Project:/ })
+    .click();
   const projects = page.getByRole("dialog", { name: "Projects" });
   await expect(projects).toBeVisible();
   return projects;
@@ -116,8 +119,9 @@ test("pick a project (searchable, remembered on this device) and start a session
   expect((await frames.waitFor("sent", "session:create", () => true, 30_000, again)).cwd).toBe(billing);
   await awaitCreated(page, frames, again);
   await page.getByRole("button", { name: "Sessions" }).click();
+  await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
   await expect(
-    page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: /^Project: billing/ }),
+    page.getByRole("dialog", { name: "New session" }).getByRole("button", { name: /^Project: billing/ }),
   ).toBeVisible();
   await page.keyboard.press("Escape");
 });

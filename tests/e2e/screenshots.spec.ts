@@ -123,7 +123,9 @@ test("conversation, logs, live activity and sessions", async ({ page, frames, st
   await page.getByRole("button", { name: "Sessions" }).click();
   const sessions = page.getByRole("dialog", { name: "Sessions" });
   await expect(sessionRow(sessions, working)).toHaveAttribute("aria-current", "true");
-  await expect(sessionRow(sessions, working)).toContainText("Working");
+  // What the agent is doing now (its latest tool use), the other rows' last lines.
+  await expect(sessionRow(sessions, working)).toContainText("Reading package.json…");
+  await expect(sessionRow(sessions, prompt)).toContainText("Want me to fix both? See the vitest docs for --retry.");
   await expect(sessionRow(sessions, prompt)).toBeVisible();
   await expect(sessionRow(sessions, earlier)).toBeVisible();
   await shoot(page, testInfo, "sessions");
@@ -182,10 +184,11 @@ test("projects and the desk's Claude Code sessions", async ({ page, stack }, tes
   }
 
   await page.getByRole("button", { name: "Sessions" }).click();
-  await page
-    .getByRole("dialog", { name: "Sessions" })
-    .getByRole("button", { name: /^Project:/ })
-    .click();
+  await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
+  const newSheet = page.getByRole("dialog", { name: "New session" });
+  await expect(newSheet).toBeVisible();
+  await shoot(page, testInfo, "new-session");
+  await newSheet.getByRole("button", { name: /^Project:/ }).click();
   const projects = page.getByRole("dialog", { name: "Projects" });
   const shopRow = projects.getByRole("list", { name: "Projects" }).getByRole("button", { name: /^shop-api/ });
   await expect(shopRow).toContainText("changes");
@@ -198,8 +201,10 @@ test("projects and the desk's Claude Code sessions", async ({ page, stack }, tes
   await expect(desk.getByRole("button", { name: "Continue as a fork on this phone" })).toBeVisible();
   await projects.getByRole("heading", { name: "shop-api" }).blur();
   await shoot(page, testInfo, "desk-sessions");
-  await page.keyboard.press("Escape");
-  await page.keyboard.press("Escape");
+  for (const sheet of ["Projects", "New session", "Sessions"]) {
+    await page.keyboard.press("Escape");
+    await expect(page.getByRole("dialog", { name: sheet })).toBeHidden();
+  }
 });
 
 test.describe("notifications", () => {

@@ -90,7 +90,8 @@ test("model and permission mode; bypass needs a confirmation and is sent with co
 test("a new session starts in the mode chosen in the sessions sheet", async ({ page, frames }) => {
   await createSession(page, frames);
   await page.getByRole("button", { name: "Sessions" }).click();
-  const sheet = page.getByRole("dialog", { name: "Sessions" });
+  await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
+  const sheet = page.getByRole("dialog", { name: "New session" });
   await sheet.getByRole("combobox", { name: "Permissions" }).selectOption({ label: "Plan only, change nothing" });
   await sheet.getByRole("button", { name: /^Create .* session$/ }).click();
   const create = await frames.waitFor("sent", "session:create", (p) => p.permissionMode === "plan");
@@ -118,7 +119,7 @@ test("delete: a confirmation, session:delete, session:deleted, and the app moves
   await frames.waitFor("sent", "session:subscribe", (p) => p.sessionId !== doomed && typeof p.sessionId === "string");
   await page.getByRole("button", { name: "Sessions" }).click();
   await expect(
-    page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: /Settings for/ }),
+    page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: /^Actions for/ }),
   ).not.toHaveCount(0);
   expect(await page.evaluate(() => localStorage.getItem("pocket-agent:last-session"))).not.toBe(doomed);
 });

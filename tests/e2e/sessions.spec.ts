@@ -67,11 +67,14 @@ test.describe("sessions", () => {
     await page.getByRole("button", { name: "Sessions" }).click();
     const sheet = page.getByRole("dialog", { name: "Sessions" });
     await expect(sheet).toBeVisible();
-    const models = sheet.getByRole("radiogroup", { name: "Model" });
+    await sheet.getByRole("button", { name: "New", exact: true }).click();
+    const newSheet = page.getByRole("dialog", { name: "New session" });
+    const models = newSheet.getByRole("radiogroup", { name: "Model" });
     await models.getByRole("radio", { name: "Haiku" }).click();
     await expect(models.getByRole("radio", { name: "Haiku" })).toBeChecked();
     const markA = frames.mark();
-    await sheet.getByRole("button", { name: "Create haiku session" }).click();
+    await newSheet.getByRole("button", { name: "Create haiku session" }).click();
+    await expect(newSheet).toBeHidden();
     await expect(sheet).toBeHidden();
     const sessionA = await awaitCreated(page, frames, markA);
     const createA = await frames.waitFor("sent", "session:create", () => true, 1_000, markA);

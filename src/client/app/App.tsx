@@ -15,6 +15,7 @@ import { ConnectionBanner } from "../connection/ConnectionBanner.tsx";
 import type { PairingActorRef } from "../pairing/PairingScreen.tsx";
 import { readRecentProjects, rememberProject } from "../projects/recent.ts";
 import { NeedsYouToast } from "../sessions/NeedsYouToast.tsx";
+import { useSeenTracker } from "../sessions/useSeenTracker.ts";
 import {
   type ModelChoice,
   readModel,
@@ -98,6 +99,7 @@ function useOnceTrue(value: boolean): boolean {
 }
 
 function Shell({ recorder }: { recorder: RecorderActorRef }) {
+  useSeenTracker();
   const actor = useChatActor();
   const [sessionsOpen, setSessionsOpen] = useState(false);
   const [projectsOpen, setProjectsOpen] = useState(false);

@@ -1,0 +1,86 @@
+import { useId } from "react";
+import type { CreatablePermissionMode } from "../chat/types.ts";
+import { useChatSelector } from "../chat/useChat.ts";
+import { projectName } from "../projects/names.ts";
+import { Button } from "../ui/button.tsx";
+import { ChevronDownIcon, ChevronRightIcon, FolderIcon, PlusIcon } from "../ui/icons.tsx";
+import { Sheet, SheetContent } from "../ui/sheet.tsx";
+import { Segmented } from "../ui/toggle-group.tsx";
+import { CREATABLE_MODES, isCreatableMode } from "./permissionModes.ts";
+import { MODELS, type ModelChoice } from "./preferences.ts";
+
+export interface NewSessionSheetProps {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  model: ModelChoice;
+  onModelChange: (model: ModelChoice) => void;
+  permissionMode: CreatablePermissionMode;
+  onPermissionModeChange: (mode: CreatablePermissionMode) => void;
+  /** Where new sessions start (this device's choice); null: the server's first root. */
+  project: string | null;
+  onOpenProjects: () => void;
+  onCreate: () => void;
+}
+
+const MODEL_OPTIONS = MODELS.map((model) => ({ value: model, label: model[0]?.toUpperCase() + model.slice(1) }));
+
+/** Where and how a new session starts: a small sheet over the list, so the list comes first. */
+export function NewSessionSheet(props: NewSessionSheetProps) {
+  const { open, onOpenChange, model, onModelChange, permissionMode, onPermissionModeChange, project } = props;
+  const modeFieldId = useId();
+  const connection = useChatSelector((s) => s.context.connection);
+  const creating = useChatSelector((s) => s.matches({ connected: { session: "creating" } }));
+  const connected = connection.status === "connected";
+
+  return (
+    <Sheet open={open} onOpenChange={onOpenChange}>
+      <SheetContent side="bottom" stacked title="New session" description="Where the agent works, and how">
+        <div className="space-y-3 overflow-y-auto px-4 pt-4 pb-4">
+          <button
+            type="button"
+            onClick={props.onOpenProjects}
+            aria-label={`Project: ${project ? projectName(project) : "the server's default folder"}. Choose a project or continue a session from the desk`}
+            className="flex min-h-11 w-full items-center gap-3 rounded-xl border border-input bg-card px-3 py-2 text-left focus-visible:outline-2 focus-visible:outline-ring"
+          >
+            <FolderIcon className="size-5 shrink-0 text-muted-foreground" />
+            <span className="min-w-0 flex-1">
+              <span className="block text-muted-foreground text-xs">Project</span>
+              <span className="block truncate font-medium text-[15px]">
+                {project ? projectName(project) : "Default folder"}
+              </span>
+            </span>
+            <ChevronRightIcon className="size-4 shrink-0 text-muted-foreground" />
+          </button>
+          <Segmented label="Model" value={model} options={MODEL_OPTIONS} onChange={onModelChange} />
+          <div className="space-y-1">
+            <label htmlFor={modeFieldId} className="text-muted-foreground text-xs">
+              Permissions
+            </label>
+            <div className="relative">
+              <select
+                id={modeFieldId}
+                value={permissionMode}
+                onChange={(event) => {
+                  if (isCreatableMode(event.target.value)) onPermissionModeChange(event.target.value);
+                }}
+                className="h-11 w-full appearance-none rounded-xl border border-input bg-card pr-9 pl-3 text-[15px] focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none"
+              >
+                {CREATABLE_MODES.map((mode) => (
+                  <option key={mode.value} value={mode.value}>
+                    {mode.label}
+                  </option>
+                ))}
+              </select>
+              <ChevronDownIcon className="pointer-events-none absolute top-3 right-3 size-5 text-muted-foreground" />
+            </div>
+          </div>
+          <Button className="w-full" onClick={props.onCreate} disabled={!connected || creating}>
+            <PlusIcon />
+            {creating ? "Creating…" : `Create ${model} session`}
+          </Button>
+          {connected ? null : <p className="text-muted-foreground text-sm">Sessions can be created once connected.</p>}
+        </div>
+      </SheetContent>
+    </Sheet>
+  );
+}
