@@ -1,11 +1,13 @@
 import type { Page } from "@playwright/test";
 import { expect, type Frame, type Frames, test } from "./fixtures.ts";
 import {
+  connectionBanner,
   conversation,
   expectStrictlyIncreasing,
   marker,
   newSession,
   occurrences,
+  resubscribed,
   SESSION_EVENTS,
   savedCopy,
   sendMessage,
@@ -76,11 +78,6 @@ const watchingSeqs = test.extend({
   },
 });
 
-/** The connection banner (role=status) that replaces a browser error page while there is no connection. */
-function banner(page: Page) {
-  return page.getByRole("status").filter({ hasText: /offline|Reconnecting|Can't reach|Connecting/ });
-}
-
 /** A reply long and slow enough (≈4 s at 4 characters every 40 ms) to still be streaming during a reload. */
 function slowReply(tag: string): string {
   const words = Array.from({ length: 90 }, (_, i) => `w${i}`).join(" ");
@@ -101,8 +98,8 @@ test.describe("durability", () => {
     const lastSeqBefore = highestSeq(sessionEvents(frames, sessionId));
 
     await stack.stopServer();
-    await expect(banner(page)).toBeVisible();
-    await expect(banner(page)).toContainText(/Reconnecting|Can't reach the server/);
+    await expect(connectionBanner(page)).toBeVisible();
+    await expect(connectionBanner(page)).toContainText(/Reconnecting|Can't reach the server/);
     await expect(page.getByRole("banner")).not.toContainText("Connected.");
     // Stop needs the server: there is nothing to stop here, and nothing is offered.
     await expect(page.getByRole("button", { name: "Stop" })).toHaveCount(0);
@@ -110,7 +107,7 @@ test.describe("durability", () => {
     const mark = frames.mark();
     await stack.startServer();
     // No user action: Socket.IO's backoff (≤ 5 s) brings it back.
-    await expect(banner(page)).toBeHidden({ timeout: 30_000 });
+    await expect(connectionBanner(page)).toBeHidden({ timeout: 30_000 });
     await frames.waitFor("received", "connection", () => true, 30_000, mark);
     const resubscribe = await frames.waitFor(
       "sent",
@@ -165,7 +162,7 @@ test.describe("durability", () => {
       await context.setOffline(true);
       const offlineSocket = frames.sockets;
       const offlineMark = frames.mark();
-      await expect(banner(page)).toContainText("You're offline");
+      await expect(connectionBanner(page)).toContainText("You're offline");
       await expect(page.getByRole("banner")).toContainText("You're offline");
       // The turn still runs on the server, but Stop cannot reach it from here.
       await expect(page.getByRole("button", { name: "Stop" })).toBeDisabled();
@@ -180,18 +177,11 @@ test.describe("durability", () => {
 
       // Back online: the app reconnects by itself and asks for what it missed.
       await context.setOffline(false);
-      const resubscribe = await frames.waitFor(
-        "sent",
-        "session:subscribe",
-        (p) => p.sessionId === sessionId,
-        30_000,
-        offlineMark,
-      );
+      const resubscribe = await resubscribed(frames, sessionId, offlineMark);
       expect(resubscribe.afterSeq).toBe(lastSeqBeforeOffline);
-      await frames.waitFor("received", "session:subscribed", (p) => p.requestId === resubscribe.requestId);
       const response = await turnDone(frames, requestId);
       expect(response.response).toBe(reply);
-      await expect(banner(page)).toBeHidden();
+      await expect(connectionBanner(page)).toBeHidden();
 
       // On screen: the whole reply, exactly once.
       const turn = conversation(page).locator(`[data-turn="${requestId}"]`);

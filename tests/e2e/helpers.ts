@@ -135,3 +135,18 @@ export function savedCopy(page: Page, sessionId: string): Promise<SavedCopy | nu
     sessionId,
   );
 }
+
+/** The connection banner (role=status) that stands in for a browser error page while there is no connection. */
+export function connectionBanner(page: Page): Locator {
+  return page.getByRole("status").filter({ hasText: /offline|Reconnecting|Can't reach|Connecting/i });
+}
+
+/**
+ * The page's next `session:subscribe` of `sessionId` after `mark`, once its `session:subscribed`
+ * came back (a reconnect's or a reload's catch-up). Returns the subscribe's payload.
+ */
+export async function resubscribed(frames: Frames, sessionId: unknown, mark: number): Promise<Record<string, unknown>> {
+  const subscribe = await frames.waitFor("sent", "session:subscribe", (p) => p.sessionId === sessionId, 30_000, mark);
+  await frames.waitFor("received", "session:subscribed", (p) => p.requestId === subscribe.requestId);
+  return subscribe;
+}

@@ -1,10 +1,12 @@
 import type { Page } from "@playwright/test";
 import { expect, pairContext, test } from "./fixtures.ts";
 import {
+  connectionBanner,
   conversation,
   marker,
   newSession,
   occurrences,
+  resubscribed,
   type SavedCopy,
   SESSION_EVENTS,
   savedCopy,
@@ -25,10 +27,6 @@ async function serviceWorkerInControl(page: Page): Promise<void> {
       navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }),
     );
   });
-}
-
-function banner(page: Page) {
-  return page.getByRole("status").filter({ hasText: /offline|Reconnecting|Can't reach|Connecting/i });
 }
 
 test.describe("the conversation saved on the device", () => {
@@ -55,7 +53,7 @@ test.describe("the conversation saved on the device", () => {
     await context.setOffline(true);
     await stack.stopServer();
     await page.reload();
-    await expect(banner(page)).toContainText("Offline: showing the saved conversation");
+    await expect(connectionBanner(page)).toContainText("Offline: showing the saved conversation");
     await expect(conversation(page).getByText(first, { exact: true })).toBeVisible();
     await expect(conversation(page).getByText(firstReply)).toBeVisible();
     const offlineSockets = frames.sockets;
@@ -74,17 +72,10 @@ test.describe("the conversation saved on the device", () => {
     // Back online: the app asks only for what came after its saved copy.
     const mark = frames.mark();
     await context.setOffline(false);
-    const resubscribe = await frames.waitFor(
-      "sent",
-      "session:subscribe",
-      (p) => p.sessionId === sessionId,
-      30_000,
-      mark,
-    );
+    const resubscribe = await resubscribed(frames, sessionId, mark);
     expect(resubscribe.afterSeq).toBe(savedLastSeq);
-    await frames.waitFor("received", "session:subscribed", (p) => p.requestId === resubscribe.requestId);
     await expect(conversation(page).getByText(`Echo: ${missed}`)).toBeVisible();
-    await expect(banner(page)).toBeHidden();
+    await expect(connectionBanner(page)).toBeHidden();
 
     // Exactly once, on the wire and on screen.
     const replayed = frames.all.filter(
