@@ -70,9 +70,9 @@ describe("server payloads at the socket boundary", () => {
       lastOutcome: "done",
       activity: "Running `npm test`",
     };
-    expect(parseServerPayload("session:updated", { session: inbox })?.session).toEqual(inbox);
+    expect(parseServerPayload("session:updated", { session: inbox })?.session as unknown).toEqual(inbox);
     const newer = { ...inbox, lastOutcome: "escalated", lastMessage: { from: "robot", text: "hi" } };
-    expect(parseServerPayload("session:updated", { session: newer })?.session).toEqual({
+    expect(parseServerPayload("session:updated", { session: newer })?.session as unknown).toEqual({
       ...inbox,
       lastOutcome: undefined,
       lastMessage: { from: "agent", text: "hi" },
