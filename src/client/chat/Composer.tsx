@@ -248,7 +248,7 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
             {!running || !empty ? (
               <div className="relative">
                 {offered ? (
-                  <div className="absolute right-0 bottom-full z-10 mb-2 w-max rounded-xl border bg-popover p-1 shadow-lg">
+                  <div className="absolute right-0 bottom-full z-10 mb-2 w-max rounded-xl border bg-card p-1 shadow-lg">
                     <Button
                       type="button"
                       variant="ghost"

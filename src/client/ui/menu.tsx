@@ -16,7 +16,7 @@ export function Menu({ trigger, children }: { trigger: ReactNode; children: Reac
           align="end"
           sideOffset={4}
           collisionPadding={8}
-          className="z-[80] min-w-48 animate-[fade-in_120ms_ease-out] rounded-xl border bg-popover p-1 text-popover-foreground shadow-xl"
+          className="z-[80] min-w-48 animate-[fade-in_120ms_ease-out] rounded-xl border bg-card p-1 text-foreground shadow-xl"
         >
           {children}
         </DropdownMenu.Content>
