@@ -74,6 +74,51 @@ test.describe("the composer steers", () => {
     await expect(turn.locator("[data-error-code]")).toHaveCount(0);
   });
 
+  test("Interrupt and send, from Send's menu while a turn runs: the turn stops and the text goes out at once", async ({
+    page,
+    frames,
+    stack,
+  }) => {
+    await newSession(page, frames);
+    const prompt = marker("runaway");
+    await stack.script([{ kind: "hang" }], prompt);
+    const sent = await sendMessage(page, frames, prompt);
+    await frames.waitFor("received", "chat:started", (p) => p.requestId === sent.requestId, TURN_TIMEOUT_MS);
+
+    const instead = marker("instead");
+    await page.getByRole("textbox", { name: "Message" }).fill(instead);
+    // The long press's other way in (a right click, or a long press that opens the context menu).
+    await page.getByRole("button", { name: "Send" }).click({ button: "right" });
+    const offer = page.getByRole("button", { name: "Interrupt and send" });
+    await expect(offer).toBeVisible();
+    await expect(offer).toBeFocused();
+    const mark = frames.mark();
+    await offer.click();
+
+    const cancel = await frames.waitFor(
+      "sent",
+      "chat:cancel",
+      (p) => p.targetRequestId === sent.requestId,
+      30_000,
+      mark,
+    );
+    const resent = await frames.waitFor("sent", "chat:send", (p) => p.message === instead, 30_000, mark);
+    // Stop first, then the message: it is not queued behind the turn it replaces.
+    const at = (payload: Record<string, unknown>) => frames.all.findIndex((f) => f.payload === payload);
+    expect(at(cancel)).toBeLessThan(at(resent));
+    const ended = await frames.waitFor(
+      "received",
+      "chat:error",
+      (p) => p.requestId === sent.requestId,
+      TURN_TIMEOUT_MS,
+    );
+    expect(ended.code).toBe("CANCELLED");
+    const answer = await turnDone(frames, resent.requestId);
+    expect(answer.response).toBe(`Echo: ${instead}`);
+    await expect(page.getByRole("textbox", { name: "Message" })).toHaveValue("");
+    await expect(offer).toHaveCount(0);
+  });
+
   test("a failed turn's Retry sends the same text again as a new request", async ({ page, frames, stack }) => {
     await newSession(page, frames);
     const prompt = marker("flaky");
