@@ -10,8 +10,9 @@ import { conversation, newSession, savedCopy, sendMessage, sessionRow, TURN_TIME
 import { ANDROID_CHROME, stubPushNetworkLeg } from "./support/push.ts";
 
 /**
- * The screenshots in docs/screenshots/, `<screen>-<phone|desktop>-<light|dark>.png`, taken from the
- * real app on a stack of its own (the first-run screen needs an empty database).
+ * The screenshots in docs/screenshots/, `<screen>-<phone|phone390|desktop>-<light|dark>.png`, taken
+ * from the real app on a stack of its own (the first-run screen needs an empty database). `phone` is
+ * 375×667, `phone390` the same page resized to 390×844.
  */
 const OUT = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 const SCHEMES = ["light", "dark"] as const;
@@ -19,16 +20,28 @@ const SCHEMES = ["light", "dark"] as const;
 test.use({ isolatedStack: true });
 test.describe.configure({ mode: "serial", timeout: 150_000 });
 
+/** The phone project's 375×667 (a small phone), and a current one's 390×844 as well. */
+const TALL_PHONE = { width: 390, height: 844 };
+
 async function shoot(page: Page, testInfo: TestInfo, screen: string, check?: () => Promise<void>): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  for (const scheme of SCHEMES) {
-    await page.emulateMedia({ colorScheme: scheme });
-    // The app follows the system theme ("System" is the default choice).
-    await expect(page.locator("html")).toHaveClass(scheme === "dark" ? /\bdark\b/ : /^(?!.*\bdark\b)/);
-    await check?.();
-    const path = join(OUT, `${screen}-${testInfo.project.name}-${scheme}.png`);
-    await page.screenshot({ path, animations: "disabled", caret: "hide" });
-    await testInfo.attach(`${screen}-${scheme}`, { path, contentType: "image/png" });
+  const base = page.viewportSize();
+  const sizes: { name: string; viewport: { width: number; height: number } | null }[] = [
+    { name: testInfo.project.name, viewport: null },
+    ...(testInfo.project.name === "phone" ? [{ name: "phone390", viewport: TALL_PHONE }] : []),
+  ];
+  for (const size of sizes) {
+    if (size.viewport) await page.setViewportSize(size.viewport);
+    for (const scheme of SCHEMES) {
+      await page.emulateMedia({ colorScheme: scheme });
+      // The app follows the system theme ("System" is the default choice).
+      await expect(page.locator("html")).toHaveClass(scheme === "dark" ? /\bdark\b/ : /^(?!.*\bdark\b)/);
+      await check?.();
+      const path = join(OUT, `${screen}-${size.name}-${scheme}.png`);
+      await page.screenshot({ path, animations: "disabled", caret: "hide" });
+      await testInfo.attach(`${screen}-${size.name}-${scheme}`, { path, contentType: "image/png" });
+    }
+    if (size.viewport && base) await page.setViewportSize(base);
   }
   await page.emulateMedia({ colorScheme: "light" });
 }
