@@ -99,15 +99,25 @@ async function dataDirCheck(dataDir: string): Promise<Check> {
   const name = "Data dir";
   // The server creates it: what must be writable is the folder itself or its nearest existing parent.
   let existing = dataDir;
+  let isFolder = false;
   for (;;) {
     try {
-      await stat(existing);
+      isFolder = (await stat(existing)).isDirectory();
       break;
     } catch {
       const parent = dirname(existing);
       if (parent === existing) break;
       existing = parent;
     }
+  }
+  if (!isFolder) {
+    return {
+      name,
+      ok: false,
+      needed: true,
+      detail: `${existing} is not a writable folder`,
+      fix: `Move ${existing} out of the way, or choose another folder with --data-dir DIR`,
+    };
   }
   try {
     await access(existing, constants.W_OK | constants.X_OK);

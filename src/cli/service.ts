@@ -68,7 +68,7 @@ StartLimitBurst=5
 [Service]
 Type=simple
 ExecStart=${command.argv.map(systemdQuote).join(" ")}
-WorkingDirectory=${systemdQuote(command.workingDirectory)}
+WorkingDirectory=${command.workingDirectory.replace(/%/g, "%%")}
 Environment=${systemdQuote(`PATH=${command.path}`)}
 Environment=POCKET_COMMAND=pocket-agent
 # Secrets such as ANTHROPIC_API_KEY go in this optional file (KEY=value lines), not in the unit.

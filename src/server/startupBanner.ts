@@ -36,8 +36,7 @@ export function startupBanner(facts: StartupFacts): string {
   const speech = describeSpeech(facts.speech);
   const mark = (ok: boolean) => (ok ? "✓" : "✗");
   return [
-    `Pocket Agent ${facts.version}`,
-    `  Open          ${facts.url}`,
+    `Pocket Agent ${facts.version} on ${facts.url}`,
     `  Claude Code   ${mark(claude.ok)} ${claude.text}`,
     `  Speech        ${mark(speech.ok)} ${speech.text}`,
     `  Data dir      ${facts.dataDir}`,
