@@ -155,7 +155,9 @@ export async function startServer({
     : watchTokenFile(config.dataDir, token, (next) => {
         currentToken = next;
         auth.setToken(next);
-        io.disconnectSockets(true);
+        // Closing the transport (not a server-side disconnect, after which a client stays down)
+        // makes each app reconnect at once, be refused, and show "Pair this device".
+        for (const socket of io.sockets.sockets.values()) socket.conn.close();
         const forgotten = push.forgetDevices();
         log.warn("the access token was rotated: every device is signed out", { pushDevicesForgotten: forgotten });
       });

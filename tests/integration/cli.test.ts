@@ -212,10 +212,11 @@ describe("pair and token rotate", () => {
       },
       10,
     );
+    // Like the app: it reconnects by itself, with what it paired with.
     const socket = io(server.url, {
       transports: ["websocket"],
-      reconnection: false,
       forceNew: true,
+      reconnectionDelay: 10,
       auth: { token: oldToken },
     });
     await new Promise<void>((done, fail) => {
@@ -223,6 +224,7 @@ describe("pair and token rotate", () => {
       socket.once("connect_error", fail);
     });
     const disconnected = new Promise<string>((done) => socket.once("disconnect", done));
+    const refused = new Promise<string>((done) => socket.once("connect_error", (error) => done(error.message)));
 
     const result = await cli(["token", "rotate", "--data-dir", server.dataDir]);
     expect(result.err).toBe("");
@@ -231,8 +233,11 @@ describe("pair and token rotate", () => {
     expect(newToken).not.toBe(oldToken);
     expect(result.out).toContain(`${server.url}/?token=${newToken}`);
 
-    // The server closes the open socket itself, and forgets the push subscriptions.
-    expect(await disconnected).toBe("io server disconnect");
+    // The server drops the open connection; the client's reconnect is refused: it must pair again.
+    expect(await disconnected).toBe("transport close");
+    expect(await refused).toBe("unauthorized");
+    socket.close();
+    // Signed-out devices get no more notifications.
     expect(server.push.store.count()).toBe(0);
     expect((await fetch(`${server.url}/api/push/status`, { headers: { cookie } })).status).toBe(401);
     expect(
