@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { isAlive } from "./processAlive.ts";
 
 export const SERVER_INFO_FILE = "server.json";
 
@@ -52,15 +53,5 @@ export async function removeServerInfo(dataDir: string, pid = process.pid): Prom
     await unlink(file);
   } catch {
     // Already gone.
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -82,18 +82,10 @@ export async function loadOrCreateToken(dataDir: string, envToken?: string): Pro
   const existing = await readTokenFile(file);
   if (existing !== null) return existing;
 
-  // Write a temporary file, then hard-link it into place: `link` fails if the
-  // token file appeared meanwhile (another process won the race) and never
-  // exposes a partly written file.
-  const token = generateToken();
-  const temp = join(dataDir, `.${TOKEN_FILE_NAME}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
-  const handle = await open(temp, "wx", 0o600);
-  try {
-    await handle.writeFile(`${token}\n`, "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  // Written aside, then hard-linked into place: `link` fails if the token file
+  // appeared meanwhile (another process won the race) and never exposes a
+  // partly written file.
+  const { token, temp } = await writeTokenAside(dataDir);
   try {
     await link(temp, file);
   } catch (error) {
@@ -113,6 +105,18 @@ export async function loadOrCreateToken(dataDir: string, envToken?: string): Pro
  */
 export async function rotateToken(dataDir: string): Promise<string> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const { token, temp } = await writeTokenAside(dataDir);
+  try {
+    await rename(temp, join(dataDir, TOKEN_FILE_NAME));
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  return token;
+}
+
+/** A new token in a temporary file (0600, synced) beside the token file, to be moved into place. */
+async function writeTokenAside(dataDir: string): Promise<{ token: string; temp: string }> {
   const token = generateToken();
   const temp = join(dataDir, `.${TOKEN_FILE_NAME}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
   const handle = await open(temp, "wx", 0o600);
@@ -122,13 +126,7 @@ export async function rotateToken(dataDir: string): Promise<string> {
   } finally {
     await handle.close();
   }
-  try {
-    await rename(temp, join(dataDir, TOKEN_FILE_NAME));
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  return token;
+  return { token, temp };
 }
 
 /** The token kept in `<dataDir>/token`, or null when there is none yet. */
