@@ -88,10 +88,45 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export function parseConfig(env: Record<string, string | undefined> = process.env, argv: string[] = []): Config {
-  const parsed = Env.safeParse(env);
+/**
+ * Command-line flags (`pocket-agent start --port …`). Each one overrides its environment
+ * variable and goes through the same checks; an error names the flag.
+ */
+export interface ConfigFlags {
+  port?: string;
+  host?: string;
+  workdir?: string;
+  dataDir?: string;
+}
+
+const FLAG_OF = {
+  port: ["PORT", "--port"],
+  host: ["HOST", "--host"],
+  workdir: ["POCKET_WORKDIR", "--workdir"],
+  dataDir: ["POCKET_DATA_DIR", "--data-dir"],
+} as const;
+
+export function parseConfig(
+  env: Record<string, string | undefined> = process.env,
+  argv: string[] = [],
+  flags: ConfigFlags = {},
+): Config {
+  const merged = { ...env };
+  const flagNames = new Map<string, string>();
+  for (const [key, [variable, flag]] of Object.entries(FLAG_OF)) {
+    const value = flags[key as keyof ConfigFlags];
+    if (value === undefined) continue;
+    merged[variable] = value;
+    flagNames.set(variable, flag);
+  }
+  const parsed = Env.safeParse(merged);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    const details = parsed.error.issues
+      .map((i) => {
+        const name = i.path.join(".");
+        return `  ${flagNames.get(name) ?? name}: ${i.message}`;
+      })
+      .join("\n");
     throw new ConfigError(`Invalid configuration:\n${details}`);
   }
   const e = parsed.data;

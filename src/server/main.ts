@@ -1,6 +1,8 @@
 import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
+import type { TranscriptionStatus } from "../shared/transcription.ts";
+import { bundledClaudePath, claudeLoginStatus } from "./agent/claudeCli.ts";
 import { createSdkRunner } from "./agent/sdkRunner.ts";
 import { claudeConfigDir, TranscriptMirror } from "./agent/transcriptMirror.ts";
 import type { AgentRunner } from "./agent/types.ts";
@@ -12,8 +14,8 @@ import {
   loadOrCreateToken,
   pairingUrl,
   parseAllowedOrigins,
-  printPairingBanner,
   resolveTls,
+  watchTokenFile,
   withSecurityHeaders,
 } from "./auth/index.ts";
 import { Bus } from "./bus.ts";
@@ -28,9 +30,11 @@ import { PushService, type PushServiceOptions } from "./push/pushService.ts";
 import { createPushRoutes } from "./push/routes.ts";
 import { loadOrCreateVapidKeys } from "./push/vapidKeys.ts";
 import { forgetSecrets } from "./secrets.ts";
+import { removeServerInfo, writeServerInfo } from "./serverInfo.ts";
 import { SessionService } from "./sessions/sessionService.ts";
 import { SessionStore } from "./sessions/store.ts";
 import { createSocketServer, MAX_PACKET_BYTES } from "./socket/socketServer.ts";
+import { printStartupBanner } from "./startupBanner.ts";
 import { openDatabase, secureDataDir } from "./storage/database.ts";
 import { parseTranscriptionConfig } from "./transcription/config.ts";
 import { createTranscribeHandler, transcribeBodyLimit } from "./transcription/transcribeHandler.ts";
@@ -65,8 +69,10 @@ export interface RunningServer {
   url: string;
   port: number;
   https: boolean;
-  /** The URL that pairs a device (contains the token: print it, never log it). */
-  pairingUrl: string;
+  /** The URL that pairs a device (contains the token: print it, never log it). Follows a rotated token. */
+  readonly pairingUrl: string;
+  /** The speech-to-text engine found now (looks again; for the start-up banner). */
+  speech(): Promise<TranscriptionStatus>;
   service: SessionService;
   projects: ProjectService;
   push: PushService;
@@ -97,6 +103,7 @@ export async function startServer({
     ...(config.publicUrl ? [config.publicUrl] : []),
   ];
   const auth = createAuth({ token, secureCookies: browserHttps, allowedOrigins });
+  let currentToken = token;
 
   const transcriptionConfig = parseTranscriptionConfig(process.env);
   // Both configurations hold what they need: nothing started from here on inherits the secrets.
@@ -142,6 +149,18 @@ export async function startServer({
     serverVersion: packageJson.version,
     auth: createSocketAuthHooks(auth),
   });
+  // `pocket-agent token rotate` replaces the token file: every device is signed out at once, here too.
+  const tokenWatch = config.token
+    ? null
+    : watchTokenFile(config.dataDir, token, (next) => {
+        currentToken = next;
+        auth.setToken(next);
+        // Closing the transport (not a server-side disconnect, after which a client stays down)
+        // makes each app reconnect at once, be refused, and show "Pair this device".
+        for (const socket of io.sockets.sockets.values()) socket.conn.close();
+        const forgotten = push.forgetDevices();
+        log.warn("the access token was rotated: every device is signed out", { pushDevicesForgotten: forgotten });
+      });
   let ready = false;
   const secure = (res: Response, req?: Request) =>
     withSecurityHeaders(res, { https: browserHttps, scriptHashes, host: req?.headers.get("host") });
@@ -187,6 +206,15 @@ export async function startServer({
     `${https ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
   );
   log.info("listening", { url, https, dataDir: config.dataDir, workdirRoots: config.workdirRoots });
+  await writeServerInfo(config.dataDir, {
+    pid: process.pid,
+    origin: config.publicUrl ?? url,
+    port,
+    host: config.host,
+    version: packageJson.version,
+    tokenFromEnv: config.token !== undefined,
+    startedAt: new Date().toISOString(),
+  });
 
   return {
     url,
@@ -195,9 +223,14 @@ export async function startServer({
     service,
     projects,
     push,
-    pairingUrl: pairingUrl(config.publicUrl ?? url, token),
+    get pairingUrl() {
+      return pairingUrl(config.publicUrl ?? url, currentToken);
+    },
+    speech: () => transcription.check(),
     async stop() {
       ready = false;
+      tokenWatch?.stop();
+      await removeServerInfo(config.dataDir);
       await io.close();
       await push.stop();
       await service.shutdown();
@@ -222,22 +255,28 @@ function publicHost(host: string): string {
   return "127.0.0.1";
 }
 
-if (import.meta.main) {
-  let config: Config;
-  try {
-    config = parseConfig(process.env, process.argv.slice(2));
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+/** How the user runs the commands (the `pocket-agent` launcher says; else the repository's script). */
+export function commandName(env: Record<string, string | undefined> = process.env): string {
+  return env.POCKET_COMMAND || "npm run cli --";
+}
+
+export interface RunOptions {
+  /** The built client (default: dist/ beside src/). */
+  distDir?: string;
+}
+
+/**
+ * Runs the server in the foreground (`npm start`, `pocket-agent start`): the start-up banner,
+ * then until SIGINT/SIGTERM. Exits 1 with the reason when it cannot start.
+ */
+export async function runServer(config: Config, options: RunOptions = {}): Promise<RunningServer> {
+  // Started first: the CLI answers in about 0.7 s, while the server starts.
+  const claude = claudeLoginStatus(config.claudePath ?? bundledClaudePath(), { ...process.env });
   let running: RunningServer;
   try {
     const assets = await createClientAssets({
       dev: !config.production,
-      distDir: resolve(import.meta.dir, "../../dist"),
+      distDir: options.distDir ?? resolve(import.meta.dir, "../../dist"),
     });
     running = await startServer({
       config,
@@ -251,13 +290,40 @@ if (import.meta.main) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);
   }
-  console.log(`Pocket Agent ${packageJson.version} on ${running.url}`);
-  printPairingBanner(running.pairingUrl);
+  printStartupBanner({
+    version: packageJson.version,
+    url: running.url,
+    pairingUrl: running.pairingUrl,
+    claude: await claude,
+    speech: await running.speech(),
+    dataDir: config.dataDir,
+    workdirRoots: config.workdirRoots,
+    command: commandName(),
+  });
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    // The launcher forwards signals: a Ctrl-C can arrive twice (from the terminal and from it).
+    if (stopping) return;
+    stopping = true;
     log.info("shutting down", { signal });
     await running.stop();
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  return running;
+}
+
+if (import.meta.main) {
+  let config: Config;
+  try {
+    config = parseConfig(process.env, process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  await runServer(config);
 }

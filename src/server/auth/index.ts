@@ -63,7 +63,16 @@ export {
   type TlsOptions,
   type TlsSettings,
 } from "./tls.ts";
-export { generateToken, loadOrCreateToken, MIN_TOKEN_LENGTH, redactToken, safeEqual } from "./token.ts";
+export {
+  generateToken,
+  loadOrCreateToken,
+  MIN_TOKEN_LENGTH,
+  readStoredToken,
+  redactToken,
+  rotateToken,
+  safeEqual,
+  watchTokenFile,
+} from "./token.ts";
 
 const log = createLogger("auth");
 
@@ -124,6 +133,11 @@ export interface Auth {
   handleAuthRoutes(req: Request, clientAddress: string, path?: string): Promise<Response | null>;
   /** Whether these headers carry the valid pairing cookie (binds an engine.io session to it). */
   hasValidCookie(headers: HandshakeHeaders): boolean;
+  /**
+   * Accepts only `next` from now on: every cookie and token issued before stops working.
+   * Connections already open are the caller's to close.
+   */
+  setToken(next: string): void;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -136,8 +150,8 @@ type Verdict = "valid" | "invalid" | "absent";
 
 export function createAuth(config: AuthConfig, opts: AuthOptions = {}): Auth {
   if (!config.token) throw new Error("createAuth: empty token");
-  const token = config.token;
-  const cookieExpected = cookieValueFor(token);
+  let token = config.token;
+  let cookieExpected = cookieValueFor(token);
   const cookieName = authCookieName(config.secureCookies);
   const allowed = new Set(parseAllowedOrigins(config.allowedOrigins));
   const limiter = createRateLimiter({ ...opts.rateLimit, now: opts.now });
@@ -314,7 +328,13 @@ export function createAuth(config: AuthConfig, opts: AuthOptions = {}): Auth {
   const hasValidCookie = (headers: HandshakeHeaders): boolean =>
     judge(readCookieValues(headerReader(headers)("cookie"), cookieName), []) === "valid";
 
-  return { checkHttp, checkHandshake, checkSocketRequest, handleAuthRoutes, hasValidCookie };
+  const setToken = (next: string) => {
+    if (!next) throw new Error("setToken: empty token");
+    token = next;
+    cookieExpected = cookieValueFor(next);
+  };
+
+  return { checkHttp, checkHandshake, checkSocketRequest, handleAuthRoutes, hasValidCookie, setToken };
 }
 
 const NO_STORE = { "Cache-Control": "no-store" };

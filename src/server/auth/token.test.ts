@@ -3,7 +3,16 @@ import crypto from "node:crypto";
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cookieValueFor, generateToken, loadOrCreateToken, redactToken, safeEqual } from "./token.ts";
+import {
+  cookieValueFor,
+  generateToken,
+  loadOrCreateToken,
+  readStoredToken,
+  redactToken,
+  rotateToken,
+  safeEqual,
+  watchTokenFile,
+} from "./token.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -115,4 +124,53 @@ test("the cookie value is derived from the token: a new token invalidates old co
   expect(cookieValueFor(a)).toBe(cookieValueFor(a));
   expect(cookieValueFor(a)).not.toBe(cookieValueFor(b));
   expect(cookieValueFor(a)).not.toContain(a);
+});
+
+describe("rotateToken and watchTokenFile", () => {
+  /** Resolves with the next token the watch reports. */
+  function watchOnce(dataDir: string, current: string, intervalMs = 20) {
+    let resolve: (token: string) => void = () => undefined;
+    const next = new Promise<string>((r) => {
+      resolve = r;
+    });
+    const watch = watchTokenFile(dataDir, current, (token) => resolve(token), intervalMs);
+    return { watch, next };
+  }
+
+  test("a rotated token replaces the file (0600, nothing left behind) and the watch reports it", async () => {
+    const first = await loadOrCreateToken(dir);
+    const { watch, next } = watchOnce(dir, first);
+    try {
+      await watch.check();
+      const rotated = await rotateToken(dir);
+      expect(rotated).not.toBe(first);
+      expect(await next).toBe(rotated);
+      expect(await readStoredToken(dir)).toBe(rotated);
+      expect((await stat(join(dir, "token"))).mode & 0o777).toBe(0o600);
+      expect(await readdir(dir)).toEqual(["token"]);
+    } finally {
+      watch.stop();
+    }
+  });
+
+  test("an unchanged file, a weak token or a deleted file keep the current token", async () => {
+    const first = await loadOrCreateToken(dir);
+    const seen: string[] = [];
+    const watch = watchTokenFile(dir, first, (token) => seen.push(token), 60_000);
+    try {
+      await watch.check();
+      await writeFile(join(dir, "token"), "short\n");
+      await watch.check();
+      await rm(join(dir, "token"));
+      await watch.check();
+      expect(seen).toEqual([]);
+      // A good token written by hand is taken.
+      const byHand = generateToken();
+      await writeFile(join(dir, "token"), `${byHand}\n`, { mode: 0o600 });
+      await watch.check();
+      expect(seen).toEqual([byHand]);
+    } finally {
+      watch.stop();
+    }
+  });
 });

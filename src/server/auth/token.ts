@@ -3,14 +3,19 @@
  * out of logs.
  *
  * The token is either `POCKET_TOKEN` or 256 random bits generated on first start
- * and kept in `<dataDir>/token` (mode 0600). Rotating it (delete the file, or set
- * a new `POCKET_TOKEN`, then restart) invalidates every paired device, because
- * the cookie value is derived from the token.
+ * and kept in `<dataDir>/token` (mode 0600). Rotating it invalidates every
+ * paired device, because the cookie value is derived from the token:
+ * `pocket-agent token rotate` replaces the file, and a running server notices
+ * (`watchTokenFile`) and signs every device out at once. A `POCKET_TOKEN` is
+ * rotated by changing it and restarting.
  */
 import crypto from "node:crypto";
-import { chmod, link, mkdir, open, readFile, stat, unlink } from "node:fs/promises";
+import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { createLogger } from "../logger.ts";
 import { tokenWeakness } from "./strength.ts";
+
+const log = createLogger("auth");
 
 /** Shortest token accepted from `POCKET_TOKEN` or the token file. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -77,18 +82,10 @@ export async function loadOrCreateToken(dataDir: string, envToken?: string): Pro
   const existing = await readTokenFile(file);
   if (existing !== null) return existing;
 
-  // Write a temporary file, then hard-link it into place: `link` fails if the
-  // token file appeared meanwhile (another process won the race) and never
-  // exposes a partly written file.
-  const token = generateToken();
-  const temp = join(dataDir, `.${TOKEN_FILE_NAME}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
-  const handle = await open(temp, "wx", 0o600);
-  try {
-    await handle.writeFile(`${token}\n`, "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  // Written aside, then hard-linked into place: `link` fails if the token file
+  // appeared meanwhile (another process won the race) and never exposes a
+  // partly written file.
+  const { token, temp } = await writeTokenAside(dataDir);
   try {
     await link(temp, file);
   } catch (error) {
@@ -100,6 +97,100 @@ export async function loadOrCreateToken(dataDir: string, envToken?: string): Pro
     await unlink(temp).catch(() => undefined);
   }
   return token;
+}
+
+/**
+ * Replaces `<dataDir>/token` with a new random token (mode 0600; written aside, then renamed over
+ * the old one, so a reader sees the old token or the new one, never half of one).
+ */
+export async function rotateToken(dataDir: string): Promise<string> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const { token, temp } = await writeTokenAside(dataDir);
+  try {
+    await rename(temp, join(dataDir, TOKEN_FILE_NAME));
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  return token;
+}
+
+/** A new token in a temporary file (0600, synced) beside the token file, to be moved into place. */
+async function writeTokenAside(dataDir: string): Promise<{ token: string; temp: string }> {
+  const token = generateToken();
+  const temp = join(dataDir, `.${TOKEN_FILE_NAME}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    await handle.writeFile(`${token}\n`, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return { token, temp };
+}
+
+/** The token kept in `<dataDir>/token`, or null when there is none yet. */
+export function readStoredToken(dataDir: string): Promise<string | null> {
+  return readTokenFile(join(dataDir, TOKEN_FILE_NAME));
+}
+
+export interface TokenWatch {
+  /** Looks at the file now (the interval does this too); resolves once any change is applied. */
+  check(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Calls `onChange` with the new token when `<dataDir>/token` holds another one than `current`.
+ * It looks at the file's identity (inode, size, mtime) every `intervalMs`: one `stat` a second
+ * costs nothing, works on every file system (network and container mounts included, where
+ * change notifications are unreliable), and sees a rename, an edit by hand, or a delete and
+ * re-create alike. A deleted, empty or weak file keeps the current token.
+ */
+export function watchTokenFile(
+  dataDir: string,
+  current: string,
+  onChange: (token: string) => void,
+  intervalMs = 1_000,
+): TokenWatch {
+  const file = join(dataDir, TOKEN_FILE_NAME);
+  let seen = "";
+  let token = current;
+  let running: Promise<void> | null = null;
+  const look = async () => {
+    let identity: string;
+    try {
+      const info = await stat(file);
+      identity = `${info.ino}:${info.size}:${info.mtimeMs}`;
+    } catch {
+      return;
+    }
+    if (identity === seen) return;
+    seen = identity;
+    try {
+      const next = await readTokenFile(file);
+      if (next === null || next === token) return;
+      token = next;
+      onChange(next);
+    } catch (error) {
+      log.error("the token file changed but cannot be used; keeping the current token", {
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+  };
+  const check = () => {
+    running ??= look().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  const timer = setInterval(() => void check(), intervalMs);
+  timer.unref?.();
+  void check();
+  return {
+    check,
+    stop: () => clearInterval(timer),
+  };
 }
 
 async function readTokenFile(file: string): Promise<string | null> {

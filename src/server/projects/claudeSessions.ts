@@ -19,6 +19,7 @@ import {
   type SDKSessionInfo,
   type SessionStore,
 } from "@anthropic-ai/claude-agent-sdk";
+import { isAlive } from "../processAlive.ts";
 import type { TranscriptMessage } from "./history.ts";
 
 export type ClaudeSessionInfo = Pick<
@@ -40,16 +41,6 @@ export interface ClaudeSessions {
   heldByLiveProcess(): Set<string>;
   /** Copies a session's transcript into a SessionStore (the server's mirror, decision 019). */
   copyToStore?(sessionId: string, dir: string, store: SessionStore): Promise<void>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, it is someone else's.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Session ids held by live `claude` processes, from the CLI's process registry in `configDir`. */

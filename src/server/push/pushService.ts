@@ -226,6 +226,17 @@ export class PushService {
     this.socketDevices.get(socketId)?.delete(device.id);
   }
 
+  /**
+   * Forgets every device (the access token was rotated): a signed-out phone gets no more
+   * notifications, which carry session content and approval buttons. Returns how many there were.
+   */
+  forgetDevices(): number {
+    const devices = this.store.list();
+    for (const device of devices) this.removeDevice(device, "signed out");
+    this.socketDevices.clear();
+    return devices.length;
+  }
+
   /** A test notification to this socket's devices, at once; resolves with how many accepted it. */
   async test(socketId: string): Promise<number> {
     const devices = [...(this.socketDevices.get(socketId) ?? [])]

@@ -55,6 +55,11 @@ export async function loadOrCreateVapidKeys(dataDir: string): Promise<VapidKeys>
   return keys;
 }
 
+/** The stored key pair, null when there is none yet; throws when the file is unusable. */
+export function readVapidKeys(dataDir: string): Promise<VapidKeys | null> {
+  return readKeys(join(dataDir, VAPID_FILE_NAME));
+}
+
 async function readKeys(file: string): Promise<VapidKeys | null> {
   let text: string;
   try {
