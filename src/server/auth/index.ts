@@ -36,6 +36,7 @@
  */
 import { z } from "zod";
 import type { ErrorCode } from "../../shared/messages.ts";
+import { readBodyLimited } from "../http/body.ts";
 import { createLogger } from "../logger.ts";
 import { authCookieName, readCookieValues, serializeAuthCookie } from "./cookies.ts";
 import { judgeOrigin, parseAllowedOrigins } from "./origin.ts";
@@ -350,25 +351,4 @@ function headerReader(headers: HandshakeHeaders): (name: string) => string | nul
     if (value === undefined) return null;
     return Array.isArray(value) ? value.join(name === "cookie" ? "; " : ", ") : value;
   };
-}
-
-/** The body as text, or null when it exceeds `maxBytes` (read incrementally: a huge body is not buffered). */
-async function readBodyLimited(req: Request, maxBytes: number): Promise<string | null> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) return null;
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
 }

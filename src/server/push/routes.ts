@@ -10,6 +10,7 @@
  */
 import { describeIssues, PushActionRequest } from "../../shared/messages.ts";
 import { PocketError } from "../errors.ts";
+import { readBodyLimited } from "../http/body.ts";
 import { json, jsonError } from "../http/router.ts";
 import { createLogger } from "../logger.ts";
 import { PushActionError, type PushService } from "./pushService.ts";
@@ -66,24 +67,4 @@ export function createPushRoutes(push: PushService): (req: Request, path: string
       return jsonError(500, "INTERNAL_ERROR", "The server failed to handle this request.", NO_STORE);
     }
   };
-}
-
-/** The body as text, or null past `maxBytes` (read in pieces: a huge body is never buffered). */
-async function readBodyLimited(req: Request, maxBytes: number): Promise<string | null> {
-  if (Number(req.headers.get("content-length") ?? "0") > maxBytes) return null;
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
 }
