@@ -13,6 +13,7 @@ import crypto from "node:crypto";
 import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { createLogger } from "../logger.ts";
+import { isErrno } from "../storage/errno.ts";
 import { tokenWeakness } from "./strength.ts";
 
 const log = createLogger("auth");
@@ -209,8 +210,4 @@ async function readTokenFile(file: string): Promise<string | null> {
     return null;
   }
   return checkStrength(content, `The token file ${file}`);
-}
-
-function isErrno(error: unknown, code: string): boolean {
-  return typeof error === "object" && error !== null && "code" in error && error.code === code;
 }

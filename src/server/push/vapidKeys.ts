@@ -9,6 +9,7 @@ import { chmod, link, mkdir, open, readFile, stat, unlink } from "node:fs/promis
 import { join } from "node:path";
 import webpush from "web-push";
 import { z } from "zod";
+import { isErrno } from "../storage/errno.ts";
 
 export const VAPID_FILE_NAME = "vapid.json";
 
@@ -83,8 +84,4 @@ async function readKeys(file: string): Promise<VapidKeys | null> {
     );
   }
   return parsed.data;
-}
-
-function isErrno(error: unknown, code: string): boolean {
-  return typeof error === "object" && error !== null && "code" in error && error.code === code;
 }
