@@ -50,6 +50,8 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   "push:unsubscribed": (payload) => ({ type: "push:unsubscribed", payload }),
   "push:tested": (payload) => ({ type: "push:tested", payload }),
   "push:error": (payload) => ({ type: "push:error", payload }),
+  "commands:result": (payload) => ({ type: "commands:result", payload }),
+  "commands:error": (payload) => ({ type: "commands:error", payload }),
 };
 
 function forwardServerEvent<K extends ServerEventName>(

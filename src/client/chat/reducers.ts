@@ -191,6 +191,8 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "push:unsubscribed":
     case "push:tested":
     case "push:error":
+    case "commands:result":
+    case "commands:error":
       // Replies to this client's own requests: the request actors settle them.
       return {};
     case "chat:queued":
