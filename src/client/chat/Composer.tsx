@@ -280,7 +280,16 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
           Preparing {preparing === 1 ? "the image" : `${preparing} images`}…
         </p>
       ) : null}
-      <div className="mx-auto flex w-full max-w-3xl items-end gap-1.5">
+      <div className="relative mx-auto flex w-full max-w-3xl items-end gap-1.5">
+        {suggesting ? (
+          <SlashSuggestions
+            state={commands.state}
+            matches={matches}
+            active={active}
+            onChoose={chooseCommand}
+            onRetry={commands.retry}
+          />
+        ) : null}
         <MicButton recorder={recorder} disabled={sessionId === null} />
         <Button
           type="button"
@@ -309,21 +318,12 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
           }}
         />
         <div className="relative min-w-0 flex-1">
-          {suggesting ? (
-            <SlashSuggestions
-              state={commands.state}
-              matches={matches}
-              active={active}
-              onChoose={chooseCommand}
-              onRetry={commands.retry}
-            />
-          ) : null}
           <textarea
             ref={field}
             aria-label="Message"
             rows={1}
             value={text}
-            placeholder={sessionId ? "Message Claude Code…" : "Start a session first"}
+            placeholder={sessionId ? "Message Claude…" : "Start a session first"}
             disabled={sessionId === null}
             enterKeyHint={enterAddsLine ? "enter" : "send"}
             autoComplete="off"

@@ -3,7 +3,7 @@
  * as a listbox the message field controls (combobox pattern: the field keeps focus, arrows move
  * the active option, Enter or Tab chooses, Escape closes).
  */
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { SlashCommand } from "../../shared/messages.ts";
 import type { ClientError } from "../connection/request.ts";
 import { requestReply, toClientError } from "../connection/request.ts";
@@ -28,37 +28,31 @@ export function useSessionCommands(socket: ChatSocket, sessionId: string | null,
   });
   const current = state.sessionId === sessionId ? state : { sessionId, value: { status: "idle" } as const, attempt: 0 };
   if (current !== state) setState(current);
-  const shouldLoad = wanted && sessionId !== null && current.value.status === "idle";
+  const { attempt } = current;
+  // The request asked for (session and attempt): state changes while it runs must not ask again.
+  const asked = useRef<string | null>(null);
 
   useEffect(() => {
-    if (!shouldLoad || sessionId === null) return;
-    const controller = new AbortController();
-    setState((previous) => ({ ...previous, value: { status: "loading" } }));
-    // Listing may start the agent (its start-up is part of the wait).
+    if (!wanted || sessionId === null) return;
+    const key = `${sessionId}:${attempt}`;
+    if (asked.current === key) return;
+    asked.current = key;
+    const settle = (value: CommandsState) =>
+      setState((previous) =>
+        previous.sessionId === sessionId && previous.attempt === attempt ? { ...previous, value } : previous,
+      );
+    settle({ status: "loading" });
+    // Listing may start the agent (its start-up is part of the wait); the timeout bounds it.
     requestReply(socket, {
       event: "commands:list",
       payload: { sessionId, requestId: crypto.randomUUID() },
       reply: "commands:result",
       timeoutMs: 40_000,
-      signal: controller.signal,
     }).then(
-      (result) =>
-        setState((previous) =>
-          previous.sessionId === sessionId
-            ? { ...previous, value: { status: "ready", commands: result.commands } }
-            : previous,
-        ),
-      (error: unknown) => {
-        if (controller.signal.aborted) return;
-        setState((previous) =>
-          previous.sessionId === sessionId
-            ? { ...previous, value: { status: "error", error: toClientError(error) } }
-            : previous,
-        );
-      },
+      (result) => settle({ status: "ready", commands: result.commands }),
+      (error: unknown) => settle({ status: "error", error: toClientError(error) }),
     );
-    return () => controller.abort();
-  }, [shouldLoad, socket, sessionId]);
+  }, [wanted, socket, sessionId, attempt]);
 
   const retry = () =>
     setState((previous) => ({ ...previous, value: { status: "idle" }, attempt: previous.attempt + 1 }));
@@ -79,7 +73,7 @@ export function SlashSuggestions({
   onRetry: () => void;
 }) {
   const shell =
-    "absolute right-0 bottom-full left-0 z-20 mb-2 max-h-[min(50vh,320px)] overflow-y-auto rounded-2xl border bg-popover p-1 shadow-lg";
+    "absolute right-0 bottom-full left-0 z-20 mb-2 max-h-[min(50vh,320px)] overflow-y-auto rounded-2xl border bg-card p-1 shadow-lg";
   if (state.status === "loading" || state.status === "idle") {
     return (
       <div className={shell}>
@@ -120,16 +114,11 @@ export function SlashSuggestions({
             onClick={() => onChoose(command)}
             className={`flex min-h-11 cursor-pointer flex-col justify-center rounded-xl px-3 py-1.5 ${index === active ? "bg-accent text-accent-foreground" : ""}`}
           >
-            <span className="font-medium font-mono text-sm">
-              /{command.name}
+            <span className="flex min-w-0 items-baseline gap-1.5">
+              <span className="shrink-0 font-medium font-mono text-sm">/{command.name}</span>
               {command.argumentHint ? (
-                <span className="ml-1 font-normal text-muted-foreground">{command.argumentHint}</span>
+                <span className="truncate font-mono text-muted-foreground text-xs">{command.argumentHint}</span>
               ) : null}
-              {command.builtin ? null : (
-                <span className="ml-2 rounded bg-muted px-1.5 py-0.5 font-sans font-normal text-muted-foreground text-xs">
-                  project
-                </span>
-              )}
             </span>
             {command.description ? (
               <span className="line-clamp-2 text-muted-foreground text-xs">{command.description}</span>

@@ -813,11 +813,11 @@ export function noticeFor(message: Record<string, unknown>): { kind: "compacted"
       typeof meta?.pre_tokens === "number" ? ` (${meta.pre_tokens.toLocaleString("en")} tokens before)` : "";
     return {
       kind: "compacted",
-      message: `${automatic ? "Context compacted automatically" : "Context compacted"}${tokens}. The agent keeps a summary of the conversation above.`,
+      message: `${automatic ? "Context compacted automatically" : "Context compacted"}${tokens}`,
     };
   }
   if (message.type === "conversation_reset") {
-    return { kind: "cleared", message: "Context cleared. The agent no longer sees the conversation above." };
+    return { kind: "cleared", message: "Context cleared: the agent starts afresh" };
   }
   return null;
 }
@@ -842,6 +842,8 @@ export function localCommandOutput(message: Record<string, unknown>): string {
 export function sortCommands(commands: readonly SlashCommand[]): SlashCommand[] {
   const byName = new Map<string, SlashCommand>();
   for (const command of commands) {
+    // `__name`: Claude Code's own plumbing (e.g. `__remote-workflow`), not for people to type.
+    if (command.name.startsWith("__")) continue;
     const kept = byName.get(command.name);
     if (!kept || (command.builtin && !kept.builtin)) byName.set(command.name, command);
   }

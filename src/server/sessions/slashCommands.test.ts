@@ -9,10 +9,10 @@ describe("what slash commands leave in the conversation", () => {
       compact_metadata: { trigger: "manual", pre_tokens: 2568 },
     });
     expect(notice?.kind).toBe("compacted");
-    expect(notice?.message).toStartWith("Context compacted (2,568 tokens before).");
+    expect(notice?.message).toBe("Context compacted (2,568 tokens before)");
     expect(
       noticeFor({ type: "system", subtype: "compact_boundary", compact_metadata: { trigger: "auto" } })?.message,
-    ).toStartWith("Context compacted automatically.");
+    ).toBe("Context compacted automatically");
   });
 
   test("a conversation reset is 'Context cleared'; other messages say nothing", () => {
@@ -57,6 +57,7 @@ describe("sortCommands", () => {
       command("clear", true),
       command("compact", false, "the project's compact"),
       command("deploy", false),
+      command("__remote-workflow", true),
     ]);
     expect(sorted.map((c) => `${c.builtin ? "b" : "p"}:${c.name}`)).toEqual([
       "p:deploy",
