@@ -249,4 +249,32 @@ describe("slash commands", () => {
     },
     TIMEOUT,
   );
+
+  test(
+    "/clear and a project command from the phone: the conversation says the context was cleared; the command's prompt reaches the API",
+    async () => {
+      mkdirSync(join(agentEnv.cwd, ".claude", "commands"), { recursive: true });
+      writeFileSync(
+        join(agentEnv.cwd, ".claude", "commands", "shout.md"),
+        "---\ndescription: Shout it\n---\nSay LOUDLY: $ARGUMENTS\n",
+      );
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const first = client.send(session.id, "the secret is plum");
+      await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
+
+      const clear = client.send(session.id, "/clear");
+      await client.next("chat:response", (p) => p.requestId === clear, { timeoutMs: TIMEOUT });
+      const notice = await client.next("chat:notice", (p) => p.requestId === clear, { from: 0 });
+      expect(notice.kind).toBe("cleared");
+
+      const shout = client.send(session.id, "/shout hello there");
+      const response = await client.next("chat:response", (p) => p.requestId === shout, { timeoutMs: TIMEOUT });
+      expect(response.response).toContain("Say LOUDLY: hello there");
+      // After /clear the model no longer sees the earlier turn.
+      const last = api.log.filter((r) => !r.auxiliary).at(-1);
+      expect(JSON.stringify(last?.body.messages)).not.toContain("the secret is plum");
+    },
+    TIMEOUT,
+  );
 });

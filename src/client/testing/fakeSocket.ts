@@ -226,9 +226,21 @@ export class FakeServer {
         if (state.seen.has(requestId)) return; // idempotent: already stored
         state.seen.add(requestId);
         const turn: Turn = { requestId, message: text, logs: [], text: "" };
+        const attachments = message.payload.attachments?.map(({ name, mediaType, data }) => ({
+          id: crypto.randomUUID(),
+          name,
+          mediaType,
+          size: data.byteLength,
+        }));
         this.record(state, {
           type: "chat:queued",
-          payload: { ...this.base(state), requestId, message: text, at: this.now() },
+          payload: {
+            ...this.base(state),
+            requestId,
+            message: text,
+            ...(attachments ? { attachments } : {}),
+            at: this.now(),
+          },
         });
         if (state.running) {
           state.queue.push(turn);
