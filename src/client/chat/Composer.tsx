@@ -11,7 +11,7 @@ import {
 import { LIMITS } from "../../shared/constants.ts";
 import type { SlashCommand } from "../../shared/messages.ts";
 import { Button } from "../ui/button.tsx";
-import { SendIcon, StopIcon } from "../ui/icons.tsx";
+import { ImageIcon, SendIcon, StopIcon } from "../ui/icons.tsx";
 import { usePointerCoarse } from "../ui/usePointer.ts";
 import { useSelector } from "../ui/useSelector.ts";
 import {
@@ -25,7 +25,7 @@ import {
 } from "../voice/Voice.tsx";
 import { joinDictation } from "../voice/voice.ts";
 import { readDraft, writeDraft } from "./drafts.ts";
-import { ComposerImages, ImageIcon } from "./ImageThumbs.tsx";
+import { ComposerImages } from "./ImageThumbs.tsx";
 import { prepareImage } from "./images.ts";
 import { optionId, SlashSuggestions, SUGGESTIONS_ID, useSessionCommands } from "./SlashSuggestions.tsx";
 import { insertCommand, matchCommands, slashQuery } from "./slashCommands.ts";

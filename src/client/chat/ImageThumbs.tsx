@@ -1,24 +1,6 @@
 /** Thumbnails of a message's images: removable in the composer, tappable (full size) in the conversation. */
+import { XIcon } from "../ui/icons.tsx";
 import type { OutgoingImage, TurnImage } from "./turns.ts";
-
-export const ImageIcon = (props: { className?: string }) => (
-  <svg
-    xmlns="http://www.w3.org/2000/svg"
-    viewBox="0 0 24 24"
-    fill="none"
-    stroke="currentColor"
-    strokeWidth={2}
-    strokeLinecap="round"
-    strokeLinejoin="round"
-    aria-hidden="true"
-    focusable="false"
-    className={props.className}
-  >
-    <rect x="3" y="3" width="18" height="18" rx="2" />
-    <circle cx="9" cy="9" r="2" />
-    <path d="m21 15-3.09-3.09a2 2 0 0 0-2.82 0L6 21" />
-  </svg>
-);
 
 /** The composer's images, each with a Remove button (a 44 px target over the corner). */
 export function ComposerImages({ images, onRemove }: { images: OutgoingImage[]; onRemove: (key: string) => void }) {
@@ -40,16 +22,7 @@ export function ComposerImages({ images, onRemove }: { images: OutgoingImage[]; 
             className="-top-3 -right-3 absolute flex size-11 items-center justify-center rounded-full focus-visible:outline-2 focus-visible:outline-ring"
           >
             <span className="flex size-6 items-center justify-center rounded-full bg-foreground text-background shadow">
-              <svg
-                viewBox="0 0 24 24"
-                className="size-3.5"
-                fill="none"
-                stroke="currentColor"
-                strokeWidth={3}
-                aria-hidden="true"
-              >
-                <path d="M18 6 6 18M6 6l12 12" />
-              </svg>
+              <XIcon className="size-3.5" strokeWidth={3} />
             </span>
           </button>
         </li>
