@@ -6,6 +6,8 @@ import { bundledClaudePath, claudeLoginStatus } from "./agent/claudeCli.ts";
 import { createSdkRunner } from "./agent/sdkRunner.ts";
 import { claudeConfigDir, TranscriptMirror } from "./agent/transcriptMirror.ts";
 import type { AgentRunner } from "./agent/types.ts";
+import { createAttachmentRoutes } from "./attachments/routes.ts";
+import { AttachmentStore } from "./attachments/store.ts";
 import { createHostAllowlist } from "./auth/hosts.ts";
 import {
   configuredOrigins,
@@ -112,8 +114,10 @@ export async function startServer({
   const db = openDatabase(config.dataDir);
   const bus = new Bus();
   const transcripts = new TranscriptMirror(db);
+  const attachments = new AttachmentStore(db);
   const service = new SessionService({
     store: new SessionStore(db),
+    attachments,
     runner:
       typeof runner === "function"
         ? runner({ transcripts })
@@ -180,6 +184,7 @@ export async function startServer({
     transcribe: (req) => transcription.handle(req),
     transcribeStatus: () => transcription.check(),
     push: createPushRoutes(push),
+    attachments: createAttachmentRoutes(attachments),
   });
 
   const handler = engine.handler();

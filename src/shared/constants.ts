@@ -24,7 +24,45 @@ export const LIMITS = {
   pushEndpointChars: 2_048,
   /** A device's name in the notification settings. */
   deviceNameChars: 60,
+  /** Images per message (issue 19). */
+  attachments: 5,
+  /** One image's bytes, as uploaded: the Anthropic API's own limit per image. */
+  attachmentBytes: 5 * 1024 * 1024,
+  attachmentNameChars: 255,
+  /**
+   * The longest image edge worth sending: the API scales anything larger down to this before the
+   * model sees it (and refuses more than 8000 px), so the device downscales first (decision 050).
+   */
+  imageEdgePx: 1568,
+  /** Slash commands in one `commands:result`. */
+  commands: 500,
 } as const;
+
+/** The image types the agent accepts (the Anthropic API's own list). */
+export const IMAGE_MEDIA_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"] as const;
+export type ImageMediaType = (typeof IMAGE_MEDIA_TYPES)[number];
+
+/**
+ * The image type the bytes say, from their magic numbers; null when they are none of the four.
+ * The declared type of an upload is never trusted (both sides use this).
+ */
+export function sniffImageType(bytes: Uint8Array): ImageMediaType | null {
+  const at = (i: number) => bytes[i];
+  if (bytes.length >= 8 && at(0) === 0x89 && at(1) === 0x50 && at(2) === 0x4e && at(3) === 0x47) {
+    return at(4) === 0x0d && at(5) === 0x0a && at(6) === 0x1a && at(7) === 0x0a ? "image/png" : null;
+  }
+  if (bytes.length >= 3 && at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff) return "image/jpeg";
+  if (bytes.length >= 6) {
+    const head = String.fromCharCode(...bytes.subarray(0, 6));
+    if (head === "GIF87a" || head === "GIF89a") return "image/gif";
+  }
+  if (bytes.length >= 12) {
+    const riff = String.fromCharCode(...bytes.subarray(0, 4));
+    const webp = String.fromCharCode(...bytes.subarray(8, 12));
+    if (riff === "RIFF" && webp === "WEBP") return "image/webp";
+  }
+  return null;
+}
 
 /** What can make a device's notification: the `type` of a push payload (`test` is the settings' test). */
 export const PUSH_EVENT_KINDS = ["permission", "question", "done", "error"] as const;
@@ -44,6 +82,9 @@ export const ERROR_CODES = [
   "PERMISSION_NOT_PENDING",
   "BYPASS_NOT_ALLOWED",
   "UNAUTHORIZED",
+  "INVALID_ATTACHMENT",
+  // slash commands
+  "COMMANDS_UNAVAILABLE",
   // Web Push
   "PUSH_ENDPOINT_REFUSED",
   "PUSH_NOT_SUBSCRIBED",
@@ -82,6 +123,8 @@ export const errorCodeMeaning: Record<ErrorCode, string> = {
   PERMISSION_NOT_PENDING: "That request was already answered or is no longer waiting.",
   BYPASS_NOT_ALLOWED: "Skipping permission checks is not allowed on this server.",
   UNAUTHORIZED: "This device is not paired with the server.",
+  INVALID_ATTACHMENT: "An attachment was refused: send at most 5 images (PNG, JPEG, GIF or WebP), each at most 5 MB.",
+  COMMANDS_UNAVAILABLE: "The agent's commands could not be listed just now. Try again in a moment.",
   PUSH_ENDPOINT_REFUSED: "The push service address is not allowed (it must be https:, or http: on this machine).",
   PUSH_NOT_SUBSCRIBED: "This device has not turned notifications on.",
   ACTION_TOKEN_INVALID: "That notification's button does not belong to this request.",
@@ -110,12 +153,13 @@ export const NIL_REQUEST_ID = "00000000-0000-0000-0000-000000000000";
 
 /**
  * The namespace's error event: `chat:*` on `chat:error`, `permission:*` on `permission:error`,
- * `project:*` on `project:error`, `push:*` and `presence:*` on `push:error`, the rest on `session:error`.
+ * `project:*` on `project:error`, `commands:*` on `commands:error`, `push:*` and `presence:*` on `push:error`, the rest on `session:error`.
  */
 export function errorEventFor(
   eventName: string,
-): "chat:error" | "permission:error" | "project:error" | "push:error" | "session:error" {
+): "chat:error" | "permission:error" | "project:error" | "push:error" | "commands:error" | "session:error" {
   if (eventName.startsWith("chat:")) return "chat:error";
+  if (eventName.startsWith("commands:")) return "commands:error";
   if (eventName.startsWith("permission:")) return "permission:error";
   if (eventName.startsWith("project:")) return "project:error";
   if (eventName.startsWith("push:") || eventName.startsWith("presence:")) return "push:error";

@@ -10,7 +10,7 @@
  * This module is imported by the client bundle: keep it free of server code.
  */
 import { z } from "zod";
-import { ERROR_CODES, LIMITS, NIL_REQUEST_ID, PUSH_EVENT_KINDS } from "./constants.ts";
+import { ERROR_CODES, IMAGE_MEDIA_TYPES, LIMITS, NIL_REQUEST_ID, PUSH_EVENT_KINDS } from "./constants.ts";
 
 export * from "./constants.ts";
 
@@ -115,15 +115,69 @@ export const ClaudeSession = z.object({
 });
 export type ClaudeSession = z.infer<typeof ClaudeSession>;
 
+export const ImageMediaType = z.enum(IMAGE_MEDIA_TYPES);
+export type ImageMediaType = z.infer<typeof ImageMediaType>;
+
+/**
+ * An image's bytes as a Socket.IO binary attachment (a `Uint8Array` or `Buffer` on the server,
+ * a `Uint8Array` from the client), never base64 text. Its real type is read from the bytes
+ * (`sniffImageType`); the declared `mediaType` must match it.
+ */
+export const ImageBytes = z
+  .custom<Uint8Array>((value) => value instanceof Uint8Array, "expected binary data (a Socket.IO binary attachment)")
+  .refine((bytes) => bytes.byteLength > 0, "the image is empty")
+  .refine(
+    (bytes) => bytes.byteLength <= LIMITS.attachmentBytes,
+    `an image may be at most ${LIMITS.attachmentBytes} bytes`,
+  );
+
+/** An image sent with a message. */
+export const ChatAttachment = z.object({
+  name: z.string().trim().min(1).max(LIMITS.attachmentNameChars),
+  mediaType: ImageMediaType,
+  data: ImageBytes,
+});
+export type ChatAttachment = z.infer<typeof ChatAttachment>;
+
+/** A stored image, as events name it: its bytes are at `GET /api/attachments/<id>` (decision 050). */
+export const AttachmentInfo = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  mediaType: ImageMediaType,
+  size: z.number().int().positive(),
+});
+export type AttachmentInfo = z.infer<typeof AttachmentInfo>;
+
+/** A command the agent offers in a session (the Agent SDK's `supportedCommands()`), without its slash. */
+export const SlashCommand = z.object({
+  name: z.string().max(LIMITS.titleChars),
+  description: z.string(),
+  /** e.g. `<file>`; empty when it takes none. */
+  argumentHint: z.string(),
+  aliases: z.array(z.string()).optional(),
+  /** Claude Code's own; false for the project's `.claude/commands`, skills, plugins and MCP prompts. */
+  builtin: z.boolean(),
+});
+export type SlashCommand = z.infer<typeof SlashCommand>;
+
 // ---------------------------------------------------------------------------
 // Client → server payloads
 // ---------------------------------------------------------------------------
 
-export const ChatSend = z.object({
-  message: z.string().trim().min(1, "message is empty").max(LIMITS.messageChars),
-  sessionId: SessionId,
-  requestId: RequestId,
-});
+export const ChatSend = z
+  .object({
+    message: z.string().trim().max(LIMITS.messageChars),
+    sessionId: SessionId,
+    requestId: RequestId,
+    /** Images, sent to the agent as image content blocks; any problem with them is INVALID_ATTACHMENT. */
+    attachments: z.array(ChatAttachment).max(LIMITS.attachments).optional(),
+  })
+  .refine((send) => send.message.length > 0 || (send.attachments?.length ?? 0) > 0, {
+    message: "message is empty",
+    path: ["message"],
+  });
+/** The commands the agent offers in a session, for the composer's `/` suggestions. */
+export const CommandsListRequest = z.object({ sessionId: SessionId, requestId: RequestId });
 export const ChatCancel = z.object({
   sessionId: SessionId,
   /** The `requestId` of the `chat:send` to stop (running) or drop (queued). */
@@ -266,6 +320,8 @@ const SessionEventBase = z.object({ sessionId: SessionId, seq: Seq });
 export const ChatQueued = SessionEventBase.extend({
   requestId: RequestId,
   message: z.string(),
+  /** The images sent with it (their bytes by URL, so replay and history stay small). */
+  attachments: z.array(AttachmentInfo).optional(),
   at: z.iso.datetime(),
   /**
    * Why it does not start at once: another turn of this session runs first (`turn`), or every
@@ -292,10 +348,12 @@ export const ChatResponse = SessionEventBase.extend({
  * Something the user should know about a turn that is neither output nor failure.
  * `context_lost`: the agent's earlier conversation could not be found (no transcript, no mirror),
  * so this turn runs in a new conversation that does not remember the earlier turns.
+ * `compacted`: the conversation was summarised (`/compact`, or automatically when it grew too long).
+ * `cleared`: `/clear` started a new conversation; the agent no longer sees the turns above.
  */
 export const ChatNotice = SessionEventBase.extend({
   requestId: RequestId,
-  kind: z.enum(["context_lost"]),
+  kind: z.enum(["context_lost", "compacted", "cleared"]),
   message: z.string(),
 });
 /** The agent wants to use a tool that needs the user's approval. */
@@ -372,6 +430,13 @@ export const PushUnsubscribed = z.object({ requestId: RequestId });
 /** `sent`: how many of the caller's devices the push service accepted the test for. */
 export const PushTested = z.object({ sent: z.number().int().nonnegative(), requestId: RequestId });
 export const PushError = ErrorPayload;
+export const CommandsResult = z.object({
+  sessionId: SessionId,
+  requestId: RequestId,
+  /** Built-in ones first, then the project's, each group by name. */
+  commands: z.array(SlashCommand).max(LIMITS.commands),
+});
+export const CommandsError = ErrorPayload;
 
 // ---------------------------------------------------------------------------
 // Event registries: the one place event names are written down
@@ -396,6 +461,7 @@ export const clientEvents = {
   "push:unsubscribe": PushUnsubscribe,
   "push:test": PushTest,
   "presence:update": PresenceUpdate,
+  "commands:list": CommandsListRequest,
 } as const;
 
 /** Events stored in a session's numbered log and replayed on subscribe. */
@@ -453,6 +519,8 @@ export const serverEvents = {
   "push:unsubscribed": PushUnsubscribed,
   "push:tested": PushTested,
   "push:error": PushError,
+  "commands:result": CommandsResult,
+  "commands:error": CommandsError,
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -534,6 +602,7 @@ export type ClientMessage = { [K in ClientEventName]: { type: K; payload: Client
 export type ServerMessage = { [K in ServerEventName]: { type: K; payload: ServerPayload<K> } }[ServerEventName];
 
 export type ChatSend = z.infer<typeof ChatSend>;
+export type ChatQueued = z.infer<typeof ChatQueued>;
 export type ChatResponse = z.infer<typeof ChatResponse>;
 export type ChatError = z.infer<typeof ChatError>;
 export type SessionError = z.infer<typeof SessionError>;
@@ -555,6 +624,11 @@ export function requestIdOf(payload: unknown): string {
     if (parsed.success) return parsed.data;
   }
   return NIL_REQUEST_ID;
+}
+
+/** The code for a payload that failed validation: INVALID_ATTACHMENT when the problem is in its images. */
+export function invalidPayloadCode(error: z.ZodError): "INVALID_ATTACHMENT" | "INVALID_PAYLOAD" {
+  return error.issues.some((issue) => issue.path[0] === "attachments") ? "INVALID_ATTACHMENT" : "INVALID_PAYLOAD";
 }
 
 /** A short, human summary of a Zod failure: `field: problem; field: problem`. */

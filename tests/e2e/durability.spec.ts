@@ -1,4 +1,3 @@
-import type { Page } from "@playwright/test";
 import { expect, type Frame, type Frames, test } from "./fixtures.ts";
 import {
   connectionBanner,

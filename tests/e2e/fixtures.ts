@@ -234,6 +234,11 @@ export type Frame = {
   socket: number;
   /** The engine.io transport that carried it. */
   transport: "websocket" | "polling";
+  /**
+   * A binary event (`451-[…]`): the binary attachments that followed it, in order (the payload
+   * holds `{ _placeholder: true, num }` where each one goes). Absent for a plain event.
+   */
+  binaries?: Buffer[];
 };
 
 /**
@@ -295,12 +300,39 @@ export class Frames {
     }
   }
 
+  /** Binary events still waiting for their attachments, by connection and direction. */
+  private awaitingBinaries = new Map<string, { frame: Frame; expected: number }>();
+
   private record(direction: Frame["direction"], raw: string | Buffer, socket: number, transport: Frame["transport"]) {
+    const key = `${socket}:${direction}`;
+    const waiting = this.awaitingBinaries.get(key);
+    // A binary attachment: a websocket binary frame, or a `b`+base64 packet over long-polling.
+    const binary =
+      typeof raw !== "string" ? raw : waiting && raw.startsWith("b") ? Buffer.from(raw.slice(1), "base64") : null;
+    if (binary) {
+      if (!waiting) return;
+      waiting.frame.binaries?.push(binary);
+      if ((waiting.frame.binaries?.length ?? 0) < waiting.expected) return;
+      this.awaitingBinaries.delete(key);
+      this.publish(waiting.frame);
+      return;
+    }
     const text = typeof raw === "string" ? raw : raw.toString();
-    const match = /^42(?:\/[^,]*,)?(\[.*\])$/s.exec(text);
-    if (!match?.[1]) return;
-    const [event, payload] = JSON.parse(match[1]) as [string, Record<string, unknown>];
+    const match = /^4(?:2|5(\d+)-)(?:\/[^,]*,)?(\[.*\])$/s.exec(text);
+    if (!match?.[2]) return;
+    const [event, payload] = JSON.parse(match[2]) as [string, Record<string, unknown>];
     const frame: Frame = { direction, event, payload, at: Date.now(), socket, transport };
+    const expected = match[1] === undefined ? 0 : Number(match[1]);
+    if (expected > 0) {
+      // Published once its attachments have arrived, so a test sees the whole message.
+      frame.binaries = [];
+      this.awaitingBinaries.set(key, { frame, expected });
+      return;
+    }
+    this.publish(frame);
+  }
+
+  private publish(frame: Frame) {
     this.all.push(frame);
     this.waiters = this.waiters.filter((w) => {
       if (!w.match(frame)) return true;

@@ -15,7 +15,6 @@ import { ConnectionBanner } from "../connection/ConnectionBanner.tsx";
 import type { PairingActorRef } from "../pairing/PairingScreen.tsx";
 import { readRecentProjects, rememberProject } from "../projects/recent.ts";
 import { NeedsYouToast } from "../sessions/NeedsYouToast.tsx";
-import { useSeenTracker } from "../sessions/useSeenTracker.ts";
 import {
   type ModelChoice,
   readModel,
@@ -23,6 +22,7 @@ import {
   saveModel,
   savePermissionMode,
 } from "../sessions/preferences.ts";
+import { useSeenTracker } from "../sessions/useSeenTracker.ts";
 import { isPointerCoarse } from "../ui/usePointer.ts";
 import { useSelector } from "../ui/useSelector.ts";
 import { loadVoiceDetails, type RecorderActorRef } from "../voice/Voice.tsx";

@@ -8,8 +8,10 @@ import {
   useRef,
   useState,
 } from "react";
+import { LIMITS } from "../../shared/constants.ts";
+import type { SlashCommand } from "../../shared/messages.ts";
 import { Button } from "../ui/button.tsx";
-import { SendIcon, StopIcon } from "../ui/icons.tsx";
+import { ImageIcon, SendIcon, StopIcon } from "../ui/icons.tsx";
 import { usePointerCoarse } from "../ui/usePointer.ts";
 import { useSelector } from "../ui/useSelector.ts";
 import {
@@ -23,7 +25,11 @@ import {
 } from "../voice/Voice.tsx";
 import { joinDictation } from "../voice/voice.ts";
 import { readDraft, writeDraft } from "./drafts.ts";
-import { runningTurn } from "./turns.ts";
+import { ComposerImages } from "./ImageThumbs.tsx";
+import { prepareImage } from "./images.ts";
+import { optionId, SlashSuggestions, SUGGESTIONS_ID, useSessionCommands } from "./SlashSuggestions.tsx";
+import { insertCommand, matchCommands, slashQuery } from "./slashCommands.ts";
+import { type OutgoingImage, runningTurn } from "./turns.ts";
 import { useChatActor, useChatSelector } from "./useChat.ts";
 
 /** What other parts of the app (e.g. voice dictation) can do with the composer. */
@@ -45,15 +51,26 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
   const sessionId = useChatSelector((s) => s.context.sessionId);
   const connected = useChatSelector((s) => s.context.connection.status === "connected" && s.context.connection.online);
   const storage = useChatSelector((s) => s.context.storage);
+  const socket = useChatSelector((s) => s.context.socket);
   const phase = useSelector(recorder, voicePhase);
   const capturing = isCapturing(phase);
   // One draft per session (drafts.ts): switching shows the other session's own draft, at once.
   const [draft, setDraft] = useState(() => ({ sessionId, text: readDraft(storage, sessionId) }));
+  // Images wait in memory with the session they were picked in (never in the saved draft).
+  const [picked, setPicked] = useState<{ sessionId: string | null; images: OutgoingImage[] }>({
+    sessionId,
+    images: [],
+  });
+  const [imageNote, setImageNote] = useState<string | null>(null);
+  const [preparing, setPreparing] = useState(0);
   let current = draft;
   if (draft.sessionId !== sessionId) {
     current = { sessionId, text: readDraft(storage, sessionId) };
     setDraft(current);
+    setPicked({ sessionId, images: [] });
+    setImageNote(null);
   }
+  const images = picked.sessionId === sessionId ? picked.images : [];
   const text = current.text;
   const setText = useCallback(
     (next: string | ((previous: string) => string)) =>
@@ -70,9 +87,62 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
   const field = useRef<HTMLTextAreaElement>(null);
 
   const running = runningTurn(turns);
-  const empty = text.trim() === "";
+  const empty = text.trim() === "" && images.length === 0;
   // Offline too: the message waits in the outbox and goes out once, on reconnect.
-  const canSend = sessionId !== null && !empty && !capturing;
+  const canSend = sessionId !== null && !empty && !capturing && preparing === 0;
+
+  const fileInput = useRef<HTMLInputElement>(null);
+  const addFiles = async (files: readonly File[]) => {
+    if (files.length === 0) return;
+    const room = LIMITS.attachments - images.length;
+    const taken = files.slice(0, Math.max(0, room));
+    const notes: string[] = [];
+    if (files.length > taken.length) notes.push(`At most ${LIMITS.attachments} images per message.`);
+    setPreparing((n) => n + taken.length);
+    const prepared = await Promise.all(taken.map((file) => prepareImage(file)));
+    setPreparing((n) => n - taken.length);
+    const ready: OutgoingImage[] = [];
+    for (const result of prepared) {
+      if (result.ok) ready.push(result.image);
+      else notes.push(result.reason);
+    }
+    setPicked((previous) =>
+      previous.sessionId === sessionId
+        ? { sessionId, images: [...previous.images, ...ready].slice(0, LIMITS.attachments) }
+        : previous,
+    );
+    setImageNote(notes.length ? notes.join(" ") : null);
+  };
+  const removeImage = (key: string) => {
+    setPicked((previous) => {
+      const gone = previous.images.find((image) => image.key === key);
+      if (gone) URL.revokeObjectURL(gone.previewUrl);
+      return { ...previous, images: previous.images.filter((image) => image.key !== key) };
+    });
+    setImageNote(null);
+    field.current?.focus();
+  };
+
+  // "/" at the start suggests the agent's commands (asked for once per session, on the first "/").
+  const query = capturing ? null : slashQuery(text);
+  const [dismissedAt, setDismissedAt] = useState<string | null>(null);
+  const suggesting = query !== null && dismissedAt !== text && sessionId !== null;
+  const commands = useSessionCommands(socket, sessionId, suggesting);
+  const matches =
+    suggesting && commands.state.status === "ready" ? matchCommands(commands.state.commands, query ?? "") : [];
+  const [activeOption, setActiveOption] = useState(0);
+  const active = Math.min(activeOption, Math.max(0, matches.length - 1));
+  const activeCommand = matches[active];
+  const chooseCommand = (command: SlashCommand) => {
+    const value = insertCommand(command);
+    setText(value);
+    setActiveOption(0);
+    requestAnimationFrame(() => {
+      const el = field.current;
+      el?.focus();
+      el?.setSelectionRange(value.length, value.length);
+    });
+  };
 
   const resize = useCallback(() => {
     const el = field.current;
@@ -143,8 +213,11 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
 
   const send = () => {
     if (!canSend) return;
-    actor.send({ type: "SEND", message: text });
+    actor.send({ type: "SEND", message: text, ...(images.length ? { attachments: images } : {}) });
     setText("");
+    // The previews now belong to the sent message (shown until the server has the images).
+    setPicked({ sessionId, images: [] });
+    setImageNote(null);
     setInterruptOffered(false);
     // A voice error from before this message is stale now.
     if (phase === "error") recorder.send({ type: "DISMISS" });
@@ -196,21 +269,101 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
           <VoiceNotice recorder={recorder} />
         </Suspense>
       ) : null}
-      <div className="mx-auto flex w-full max-w-3xl items-end gap-1.5">
+      {imageNote ? (
+        <p className="mx-auto mb-1 w-full max-w-3xl px-2 text-destructive text-sm" role="alert">
+          {imageNote}
+        </p>
+      ) : null}
+      <ComposerImages images={images} onRemove={removeImage} />
+      {preparing > 0 ? (
+        <p className="mx-auto mb-1 w-full max-w-3xl px-2 text-muted-foreground text-sm" role="status">
+          Preparing {preparing === 1 ? "the image" : `${preparing} images`}…
+        </p>
+      ) : null}
+      <div className="relative mx-auto flex w-full max-w-3xl items-end gap-1.5">
+        {suggesting ? (
+          <SlashSuggestions
+            state={commands.state}
+            matches={matches}
+            active={active}
+            onChoose={chooseCommand}
+            onRetry={commands.retry}
+          />
+        ) : null}
         <MicButton recorder={recorder} disabled={sessionId === null} />
+        <Button
+          type="button"
+          variant="ghost"
+          size="icon"
+          aria-label="Attach images"
+          title="Attach photos or screenshots"
+          className="shrink-0 rounded-full"
+          disabled={sessionId === null || capturing || images.length >= LIMITS.attachments}
+          onClick={() => fileInput.current?.click()}
+        >
+          <ImageIcon className="size-5" />
+        </Button>
+        {/* The phone offers its camera and its photo library for image/* (no `capture`: that would skip the library). */}
+        <input
+          ref={fileInput}
+          type="file"
+          accept="image/*"
+          multiple
+          hidden
+          data-testid="image-input"
+          onChange={(event) => {
+            const files = [...(event.target.files ?? [])];
+            event.target.value = "";
+            void addFiles(files);
+          }}
+        />
         <div className="relative min-w-0 flex-1">
           <textarea
             ref={field}
             aria-label="Message"
             rows={1}
             value={text}
-            placeholder={sessionId ? "Message Claude Code…" : "Start a session first"}
+            placeholder={sessionId ? "Message Claude…" : "Start a session first"}
             disabled={sessionId === null}
             enterKeyHint={enterAddsLine ? "enter" : "send"}
             autoComplete="off"
             spellCheck
-            onChange={(event) => setText(event.target.value)}
+            aria-autocomplete="list"
+            aria-controls={suggesting && matches.length ? SUGGESTIONS_ID : undefined}
+            aria-activedescendant={suggesting && activeCommand ? optionId(activeCommand.name) : undefined}
+            onChange={(event) => {
+              setText(event.target.value);
+              setActiveOption(0);
+            }}
+            onPaste={(event) => {
+              const files = [...event.clipboardData.files].filter((file) => file.type.startsWith("image/"));
+              if (files.length === 0) return;
+              event.preventDefault();
+              void addFiles(files);
+            }}
             onKeyDown={(event) => {
+              if (suggesting && !event.nativeEvent.isComposing) {
+                if (event.key === "Escape") {
+                  event.preventDefault();
+                  setDismissedAt(text);
+                  return;
+                }
+                if (matches.length > 0) {
+                  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+                    event.preventDefault();
+                    const step = event.key === "ArrowDown" ? 1 : -1;
+                    setActiveOption((active + step + matches.length) % matches.length);
+                    return;
+                  }
+                  if ((event.key === "Enter" && !event.shiftKey) || event.key === "Tab") {
+                    if (activeCommand) {
+                      event.preventDefault();
+                      chooseCommand(activeCommand);
+                      return;
+                    }
+                  }
+                }
+              }
               if (event.key !== "Enter" || event.shiftKey || event.nativeEvent.isComposing) return;
               if (enterAddsLine) return;
               event.preventDefault();

@@ -8,6 +8,7 @@ import { CheckIcon, ClockIcon, RetryIcon, ShieldIcon, SpinnerIcon, XIcon } from 
 import { formatDuration } from "../ui/time.ts";
 import { Activity } from "./Activity.tsx";
 import { summarizeTool } from "./activity.ts";
+import { MessageImages } from "./ImageThumbs.tsx";
 import { MessageBubble } from "./MessageBubble.tsx";
 import { Markdown } from "./markdown.tsx";
 import { TurnSteps } from "./TurnSteps.tsx";
@@ -106,7 +107,8 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs, on
     <div className="space-y-2" data-turn={turn.requestId} data-status={turn.status}>
       {turn.message !== null ? (
         <div className="flex flex-col items-end gap-1">
-          <MessageBubble message={turn.message} onEdit={onEdit} />
+          <MessageImages images={turn.images} />
+          {turn.message !== "" ? <MessageBubble message={turn.message} onEdit={onEdit} /> : null}
           {turn.status === "sending" && !turn.error ? (
             connected ? (
               <p className="inline-flex items-center gap-1.5 text-muted-foreground text-xs">
@@ -169,9 +171,22 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs, on
       {turn.status === "running" || turn.status === "done" || (turn.status === "error" && !turn.local) ? (
         <div className="max-w-full space-y-2" aria-busy={running ? "true" : undefined}>
           {turn.notice ? (
-            <p className="rounded-lg border border-warning/40 px-3 py-2 text-warning text-xs" role="note">
-              {turn.notice}
-            </p>
+            turn.noticeKind === "compacted" || turn.noticeKind === "cleared" ? (
+              // What a command did to the agent's context: a divider across the conversation, not a warning.
+              <p
+                className="flex items-center gap-2 text-muted-foreground text-xs"
+                role="note"
+                data-notice={turn.noticeKind}
+              >
+                <span className="h-px flex-1 bg-border" aria-hidden="true" />
+                <span className="max-w-[80%] text-center">{turn.notice}</span>
+                <span className="h-px flex-1 bg-border" aria-hidden="true" />
+              </p>
+            ) : (
+              <p className="rounded-lg border border-warning/40 px-3 py-2 text-warning text-xs" role="note">
+                {turn.notice}
+              </p>
+            )
           ) : null}
           {running ? (
             <Activity logs={turn.logs} cwd={cwd} running={!waitingForYou} />

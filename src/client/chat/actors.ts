@@ -51,6 +51,8 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   "push:unsubscribed": (payload) => ({ type: "push:unsubscribed", payload }),
   "push:tested": (payload) => ({ type: "push:tested", payload }),
   "push:error": (payload) => ({ type: "push:error", payload }),
+  "commands:result": (payload) => ({ type: "commands:result", payload }),
+  "commands:error": (payload) => ({ type: "commands:error", payload }),
 };
 
 function forwardServerEvent<K extends ServerEventName>(
@@ -265,15 +267,26 @@ export const loadHistory = fromPromise<
   });
 });
 
-export const sendChat = queueRequest<PendingSend>(({ socket, timeoutMs, item }, signal) =>
-  requestReply(socket, {
+/** A slow uplink (50 KB/s) gets this long per byte of images on top of the usual wait. */
+const UPLOAD_MS_PER_BYTE = 1 / 50;
+
+export const sendChat = queueRequest<PendingSend>(({ socket, timeoutMs, item }, signal) => {
+  const attachments = item.attachments?.map(({ name, mediaType, data }) => ({ name, mediaType, data }));
+  const bytes = attachments?.reduce((sum, image) => sum + image.data.byteLength, 0) ?? 0;
+  return requestReply(socket, {
     event: "chat:send",
-    payload: { message: item.message, sessionId: item.sessionId, requestId: item.requestId },
+    // The images' bytes go as Socket.IO binary attachments, not base64 text.
+    payload: {
+      message: item.message,
+      sessionId: item.sessionId,
+      requestId: item.requestId,
+      ...(attachments?.length ? { attachments } : {}),
+    },
     reply: "chat:queued",
-    timeoutMs,
+    timeoutMs: timeoutMs + Math.ceil(bytes * UPLOAD_MS_PER_BYTE),
     signal,
-  }),
-);
+  });
+});
 
 /** Settles once the target turn has ended (its chat:error, CANCELLED normally, or its response). */
 export const cancelChat = queueRequest<CancelRequest>(({ socket, timeoutMs, item }, signal) => {

@@ -5,7 +5,7 @@ import { FakeServer, FakeSocket, tick } from "../testing/fakeSocket.ts";
 import { MemoryStorage } from "../testing/memoryStorage.ts";
 import { chatMachine } from "./chatMachine.ts";
 import { LAST_SESSION_KEY } from "./reducers.ts";
-import type { BrowserEnvironment, KeyValueStore } from "./types.ts";
+import type { BrowserEnvironment } from "./types.ts";
 
 class FakeDocument extends EventTarget {
   visibilityState = "visible";
@@ -373,6 +373,56 @@ describe("writing offline", () => {
     first.actor.stop();
     const second = start({ server, storage });
     expect(second.actor.getSnapshot().context.outbox).toEqual([]);
+  });
+});
+
+describe("images", () => {
+  const image = (name: string) => ({
+    key: crypto.randomUUID(),
+    name,
+    mediaType: "image/png" as const,
+    data: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]),
+    previewUrl: `blob:preview-${name}`,
+  });
+
+  test("a message of images only goes out with their bytes; the turn shows the device's previews, then the server's copies", async () => {
+    const server = new FakeServer({ autoReply: "Seen." });
+    const session = server.addSession();
+    const h = start({ server });
+    await h.until(subscribedTo(session.id));
+    h.actor.send({ type: "SEND", message: "  ", attachments: [image("a.png"), image("b.png")] });
+    const local = h.actor.getSnapshot().context.turns[0];
+    expect(local?.images.map((i) => i.src)).toEqual(["blob:preview-a.png", "blob:preview-b.png"]);
+
+    const done = await h.until((s) => s.context.turns[0]?.status === "done" && outboxIdle(s));
+    const sent = server.requests("chat:send")[0];
+    expect(sent?.message).toBe("");
+    expect(
+      sent?.attachments?.map((a) => [a.name, a.mediaType, a.data instanceof Uint8Array, a.data.byteLength]),
+    ).toEqual([
+      ["a.png", "image/png", true, 11],
+      ["b.png", "image/png", true, 11],
+    ]);
+    // Nothing but what the server sends back: names and URLs, never the bytes.
+    expect(sent).not.toHaveProperty("attachments.0.previewUrl");
+    expect(done.context.turns[0]?.images.map((i) => i.name)).toEqual(["a.png", "b.png"]);
+    expect(done.context.turns[0]?.images[0]?.src).toMatch(/^\/api\/attachments\/[0-9a-f-]{36}$/);
+  });
+
+  test("a message with images waits offline in memory only: the saved outbox keeps the text-only messages", async () => {
+    const server = new FakeServer();
+    const session = server.addSession();
+    const storage = new MemoryStorage();
+    storage.setItem(LAST_SESSION_KEY, session.id);
+    server.reachable = false;
+    const h = start({ server, storage });
+    await h.until((s) => s.context.connection.attempts > 0);
+    h.actor.send({ type: "SEND", message: "look at this", attachments: [image("shot.png")] });
+    h.actor.send({ type: "SEND", message: "and this text" });
+    expect(h.actor.getSnapshot().context.outbox).toHaveLength(2);
+    const saved = JSON.parse(storage.getItem("pocket-agent:outbox") ?? "[]") as { message: string }[];
+    expect(saved.map((item) => item.message)).toEqual(["and this text"]);
+    expect(JSON.stringify(saved)).not.toContain("shot.png");
   });
 });
 

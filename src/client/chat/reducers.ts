@@ -85,9 +85,16 @@ function readOutbox(storage: KeyValueStore | null): PendingSend[] {
   }
 }
 
-/** Keeps what is still to be sent (a message the server refused stays on screen, not across a reload). */
+/**
+ * Keeps what is still to be sent (a message the server refused stays on screen, not across a reload).
+ * A message with images is not kept: up to 25 MB does not fit in localStorage, and sending its text
+ * without the images would change what it asks (decision 050).
+ */
 function saveOutbox(storage: KeyValueStore | null, outbox: readonly PendingSend[]): void {
-  const waiting = outbox.filter((item) => item.error === null).slice(-MAX_SAVED_OUTBOX);
+  const waiting = outbox
+    .filter((item) => item.error === null && !item.attachments?.length)
+    .slice(-MAX_SAVED_OUTBOX)
+    .map(({ requestId, sessionId, message, at }) => ({ requestId, sessionId, message, at }));
   safeStorage(storage, (store) =>
     waiting.length ? store.setItem(OUTBOX_KEY, JSON.stringify(waiting)) : store.removeItem(OUTBOX_KEY),
   );
@@ -192,6 +199,8 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "push:unsubscribed":
     case "push:tested":
     case "push:error":
+    case "commands:result":
+    case "commands:error":
       // Replies to this client's own requests: the request actors settle them.
       return {};
     case "chat:queued":
@@ -334,11 +343,13 @@ function withOutbox(context: ChatContext, outbox: PendingSend[]): Partial<ChatCo
 export function enqueueSend(context: ChatContext, event: EventOf<"SEND">): Partial<ChatContext> {
   if (context.sessionId === null) return {};
   const message = event.message.trim();
-  if (!message) return {};
+  const attachments = event.attachments?.slice(0, LIMITS.attachments) ?? [];
+  if (!message && attachments.length === 0) return {};
   const item: PendingSend = {
     requestId: event.requestId ?? crypto.randomUUID(),
     sessionId: context.sessionId,
     message,
+    ...(attachments.length ? { attachments } : {}),
     at: new Date().toISOString(),
     error: null,
   };

@@ -3,15 +3,41 @@
  * turns derived from them. Pure functions: the machine stores the results in
  * its context and the UI renders them.
  */
-import type { ErrorCode, PermissionResolved, SessionEvent } from "../../shared/messages.ts";
+import type { ErrorCode, ImageMediaType, PermissionResolved, SessionEvent } from "../../shared/messages.ts";
 import { alwaysAllowScope } from "../approvals/scope.ts";
 import type { ClientError } from "../connection/request.ts";
+
+/** An image picked on this device, ready to go with a message (images.ts prepared it). */
+export interface OutgoingImage {
+  /** Local id, for lists and removal. */
+  key: string;
+  name: string;
+  mediaType: ImageMediaType;
+  data: Uint8Array;
+  /** An object URL of `data`, for the thumbnails. */
+  previewUrl: string;
+}
+
+/** An image shown with a message: the server's copy (by URL) or the device's own while unsent. */
+export interface TurnImage {
+  key: string;
+  name: string;
+  src: string;
+}
+
+/** Where a stored image's bytes are served (the pairing cookie authenticates the request). */
+export const attachmentUrl = (id: string) => `/api/attachments/${encodeURIComponent(id)}`;
 
 /** A message typed here that the server has not confirmed (`chat:queued`) yet. */
 export interface PendingSend {
   requestId: string;
   sessionId: string;
   message: string;
+  /**
+   * Images sent with it. Held in memory only: the outbox saved on the device keeps text, so a
+   * message with images that was not sent before the app closed is lost (decision 050).
+   */
+  attachments?: OutgoingImage[];
   at: string;
   /** Set when the server rejected it or did not answer; the user can retry (same requestId) or discard it. */
   error: ClientError | null;
@@ -44,6 +70,8 @@ export interface Turn {
   requestId: string;
   /** The user's message; null when its `chat:queued` event is older than what is loaded. */
   message: string | null;
+  /** The images sent with it. */
+  images: TurnImage[];
   status: TurnStatus;
   /** When the message was queued (ISO). */
   at: string | null;
@@ -60,6 +88,8 @@ export interface Turn {
   waitingFor: "turn" | "agent" | null;
   /** Said by the server about this turn: e.g. the agent lost its earlier context. */
   notice: string | null;
+  /** What the notice is about: a warning (`context_lost`) or what a command did (`compacted`, `cleared`). */
+  noticeKind: "context_lost" | "compacted" | "cleared" | null;
   /** Approvals asked for during this turn, in order. */
   permissions: TurnPermission[];
   /** Seq of the first event of this turn that is loaded (Infinity while only local). */
@@ -112,6 +142,7 @@ function emptyTurn(requestId: string, firstSeq: number): Turn {
   return {
     requestId,
     message: null,
+    images: [],
     status: "queued",
     at: null,
     startedAt: null,
@@ -122,6 +153,7 @@ function emptyTurn(requestId: string, firstSeq: number): Turn {
     error: null,
     waitingFor: null,
     notice: null,
+    noticeKind: null,
     permissions: [],
     firstSeq,
     local: false,
@@ -137,6 +169,11 @@ function applyEvent(event: SessionEvent, turnFor: TurnFor): void {
     case "chat:queued": {
       const turn = turnFor(event.payload.requestId, event.payload.seq);
       turn.message = event.payload.message;
+      turn.images = (event.payload.attachments ?? []).map((a) => ({
+        key: a.id,
+        name: a.name,
+        src: attachmentUrl(a.id),
+      }));
       turn.at = event.payload.at;
       turn.waitingFor = event.payload.waitingFor ?? null;
       break;
@@ -144,6 +181,7 @@ function applyEvent(event: SessionEvent, turnFor: TurnFor): void {
     case "chat:notice": {
       const turn = turnFor(event.payload.requestId, event.payload.seq);
       turn.notice = event.payload.message;
+      turn.noticeKind = event.payload.kind;
       break;
     }
     case "chat:started": {
@@ -238,6 +276,7 @@ function withPending(
     }
     const turn = emptyTurn(send.requestId, Number.POSITIVE_INFINITY);
     turn.message = send.message;
+    turn.images = (send.attachments ?? []).map((a) => ({ key: a.key, name: a.name, src: a.previewUrl }));
     turn.at = send.at;
     turn.status = send.error ? "error" : "sending";
     turn.error = send.error;

@@ -12,7 +12,7 @@ import type { ChatSocket } from "../connection/socket.ts";
 import type { ConnectionInfo } from "../connection/status.ts";
 import type { ConversationCache } from "../offline/savedConversations.ts";
 import type { RestoreEvent } from "../offline/savedConversationsActor.ts";
-import type { PendingSend, Turn } from "./turns.ts";
+import type { OutgoingImage, PendingSend, Turn } from "./turns.ts";
 
 /** localStorage, or anything shaped like it. */
 export interface KeyValueStore {
@@ -154,7 +154,7 @@ export type ChatEvent =
   | { type: "WAKE"; source: "visible" | "pageshow" | "online" }
   | { type: "NETWORK.OFFLINE" }
   | { type: "RECONNECT" }
-  | { type: "SEND"; message: string; requestId?: string }
+  | { type: "SEND"; message: string; requestId?: string; attachments?: OutgoingImage[] }
   | { type: "RETRY"; requestId: string }
   | { type: "DISCARD"; requestId: string }
   | { type: "CANCEL"; targetRequestId: string }

@@ -188,6 +188,19 @@ const claudeSession = object({
 const sessions = someOf(session, "session");
 
 const error = { message: str, code: errorCode, requestId: str, sessionId: optional(str) };
+const attachmentInfo = object({
+  id: str,
+  name: str,
+  mediaType: oneOf(["image/png", "image/jpeg", "image/gif", "image/webp"]),
+  size: count,
+});
+const slashCommand = object({
+  name: str,
+  description: str,
+  argumentHint: str,
+  aliases: optional(list(str)),
+  builtin: bool,
+});
 const eventBase = { sessionId: str, seq: count };
 
 const sessionEventPayloads = {
@@ -195,6 +208,8 @@ const sessionEventPayloads = {
     extend(eventBase, {
       requestId: str,
       message: str,
+      // An image of a type this app does not know is left out; the message still shows.
+      attachments: optional(someOf(attachmentInfo, "attachment")),
       at: str,
       // A reason this app does not know yet still shows the message as queued.
       waitingFor: optional(oneOf(["turn", "agent"], "turn")),
@@ -215,7 +230,11 @@ const sessionEventPayloads = {
   "chat:error": object(extend(error, { seq: optional(count) })),
   // A notice of a kind this app does not know yet is still shown: its message is for people.
   "chat:notice": object(
-    extend(eventBase, { requestId: str, kind: oneOf(["context_lost"], "context_lost"), message: str }),
+    extend(eventBase, {
+      requestId: str,
+      kind: oneOf(["context_lost", "compacted", "cleared"], "context_lost"),
+      message: str,
+    }),
   ),
   "permission:request": object(
     extend(eventBase, {
@@ -295,6 +314,8 @@ export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> 
   "push:unsubscribed": object({ requestId: str }),
   "push:tested": object({ sent: count, requestId: str }),
   "push:error": object(error),
+  "commands:result": object({ sessionId: str, requestId: str, commands: someOf(slashCommand, "slash command") }),
+  "commands:error": object(error),
 };
 
 export function isServerEventName(name: string): name is ServerEventName {

@@ -8,7 +8,6 @@ import { type Actor, createActor, type SnapshotFrom, waitFor } from "xstate";
 import type { SessionEvent } from "../../shared/messages.ts";
 import { chatMachine } from "../chat/chatMachine.ts";
 import { LAST_SESSION_KEY } from "../chat/reducers.ts";
-import type { KeyValueStore } from "../chat/types.ts";
 import { FakeServer, FakeSocket, tick } from "../testing/fakeSocket.ts";
 import { MemoryStorage } from "../testing/memoryStorage.ts";
 import { type ConversationCache, MemoryConversationCache, type SavedConversation } from "./savedConversations.ts";

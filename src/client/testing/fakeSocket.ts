@@ -26,6 +26,7 @@ import {
   type ServerPayload,
   type Session,
   type SessionEvent,
+  type SlashCommand,
 } from "../../shared/messages.ts";
 import type { ChatSocket } from "../connection/socket.ts";
 
@@ -79,6 +80,8 @@ export class FakeServer {
   readonly vapidPublicKey = `B${"x".repeat(86)}`;
   /** Devices with notifications on, by endpoint → deviceId. */
   readonly pushDevices = new Map<string, string>();
+  /** What `commands:list` answers for every session. */
+  commands: SlashCommand[] = [];
   /** The last `presence:update` received. */
   presence: { visible: boolean; sessionId?: string } | null = null;
   private clock = Date.parse("2026-01-01T00:00:00.000Z");
@@ -225,9 +228,21 @@ export class FakeServer {
         if (state.seen.has(requestId)) return; // idempotent: already stored
         state.seen.add(requestId);
         const turn: Turn = { requestId, message: text, logs: [], text: "" };
+        const attachments = message.payload.attachments?.map(({ name, mediaType, data }) => ({
+          id: crypto.randomUUID(),
+          name,
+          mediaType,
+          size: data.byteLength,
+        }));
         this.record(state, {
           type: "chat:queued",
-          payload: { ...this.base(state), requestId, message: text, at: this.now() },
+          payload: {
+            ...this.base(state),
+            requestId,
+            message: text,
+            ...(attachments ? { attachments } : {}),
+            at: this.now(),
+          },
         });
         if (state.running) {
           state.queue.push(turn);
@@ -389,6 +404,15 @@ export class FakeServer {
           )
           .map((state) => ({ sessionId: state.session.id }));
         this.emit("session:found", { query, requestId, results });
+        return;
+      }
+      case "commands:list": {
+        const { sessionId, requestId } = message.payload;
+        if (!this.sessions.has(sessionId)) {
+          this.fail("commands:list", "SESSION_NOT_FOUND", "no such session", requestId, sessionId);
+          return;
+        }
+        this.emit("commands:result", { sessionId, requestId, commands: this.commands });
         return;
       }
       case "presence:update": {

@@ -46,11 +46,11 @@ import {
   type SpawnedProcess,
   type SpawnOptions,
 } from "@anthropic-ai/claude-agent-sdk";
-import type { ErrorCode } from "../../shared/messages.ts";
+import type { ErrorCode, SlashCommand } from "../../shared/messages.ts";
 import { createLogger } from "../logger.ts";
 import { withoutSecrets } from "../secrets.ts";
 import { claudeConfigDir, type TranscriptMirror } from "./transcriptMirror.ts";
-import type { AgentProcess, AgentRunner, AgentStartOptions, AgentTurnEvent, TurnOutcome } from "./types.ts";
+import type { AgentImage, AgentProcess, AgentRunner, AgentStartOptions, AgentTurnEvent, TurnOutcome } from "./types.ts";
 
 const log = createLogger("agent");
 
@@ -58,6 +58,22 @@ const log = createLogger("agent");
 const EXIT_GRACE_MS = 250;
 /** How much of the stderr tail goes into a crash message. */
 const CRASH_STDERR_CHARS = 2_000;
+/** How long listing the commands may take, the CLI's start-up included. */
+const COMMANDS_TIMEOUT_MS = 30_000;
+
+/**
+ * The user message for a prompt: plain text, or image blocks (base64, the only form the CLI's
+ * stream-json input takes for bytes) followed by the text, as the Messages API expects them.
+ */
+export function userContent(prompt: string, images: readonly AgentImage[] = []): SDKUserMessage["message"]["content"] {
+  if (images.length === 0) return prompt;
+  const blocks: Exclude<SDKUserMessage["message"]["content"], string> = images.map((image) => ({
+    type: "image" as const,
+    source: { type: "base64" as const, media_type: image.mediaType, data: Buffer.from(image.data).toString("base64") },
+  }));
+  if (prompt) blocks.push({ type: "text", text: prompt });
+  return blocks;
+}
 
 export interface SdkRunnerOptions {
   /** Model round trips allowed per user turn (Claude Code has no limit of its own). */
@@ -271,7 +287,26 @@ class SdkProcess implements SdkAgentProcess {
     return this.stderr;
   }
 
-  runTurn(prompt: string, onEvent: (event: AgentTurnEvent) => void): Promise<TurnOutcome> {
+  async supportedCommands(): Promise<SlashCommand[]> {
+    if (this.closed || this.dead) throw new Error("the agent process is not running");
+    this.ensureStarted();
+    const q = this.query;
+    if (!q) throw new Error("the agent process did not start");
+    const listed = await withTimeout(q.supportedCommands(), COMMANDS_TIMEOUT_MS, "listing the commands");
+    return listed.map((command) => ({
+      name: command.name,
+      description: command.description,
+      argumentHint: command.argumentHint ?? "",
+      ...(command.aliases?.length ? { aliases: command.aliases } : {}),
+      builtin: command.builtin === true,
+    }));
+  }
+
+  runTurn(
+    prompt: string,
+    onEvent: (event: AgentTurnEvent) => void,
+    images: readonly AgentImage[] = [],
+  ): Promise<TurnOutcome> {
     if (this.closed) return Promise.resolve(this.failure("INTERNAL_ERROR", "The agent process was closed."));
     if (this.dead) return Promise.resolve(this.failure("AGENT_CRASHED", this.crashMessage("it is not running")));
     if (this.turn) return Promise.resolve(this.failure("INTERNAL_ERROR", "A turn is already running."));
@@ -284,7 +319,7 @@ class SdkProcess implements SdkAgentProcess {
     }
     const input: SDKUserMessage = {
       type: "user",
-      message: { role: "user", content: prompt },
+      message: { role: "user", content: userContent(prompt, images) },
       parent_tool_use_id: null,
       uuid: randomUUID(),
     };
@@ -607,6 +642,18 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   });
   try {
     return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -1,4 +1,4 @@
-import type { ErrorCode, PermissionMode } from "../../shared/messages.ts";
+import type { ErrorCode, ImageMediaType, PermissionMode, SlashCommand } from "../../shared/messages.ts";
 
 /**
  * The seam between the session service and whatever runs the agent. The
@@ -62,13 +62,25 @@ export type TurnOutcome =
       conversationMissing?: boolean;
     };
 
+/** An image sent with a prompt; its type was checked from its bytes. */
+export interface AgentImage {
+  mediaType: ImageMediaType;
+  data: Uint8Array;
+}
+
 export interface AgentProcess {
   /**
    * Runs one user turn and resolves when it ends. Never rejects: every failure
    * (API error, crash, interrupt) becomes a `TurnOutcome` with a code. Only one
-   * turn runs at a time; the caller queues.
+   * turn runs at a time; the caller queues. `images` go to the model before the text.
    */
-  runTurn(prompt: string, onEvent: (event: AgentTurnEvent) => void): Promise<TurnOutcome>;
+  runTurn(
+    prompt: string,
+    onEvent: (event: AgentTurnEvent) => void,
+    images?: readonly AgentImage[],
+  ): Promise<TurnOutcome>;
+  /** The slash commands this agent offers (starting it if needed); rejects when it cannot tell. */
+  supportedCommands?(): Promise<SlashCommand[]>;
   /** Stops the running turn quickly; its `runTurn` resolves with code `CANCELLED`. */
   interrupt(): Promise<void>;
   /** Ends the process. A later turn needs a new `start` (with `resumeSessionId`). */

@@ -19,6 +19,8 @@ export interface RouterOptions {
   transcribeStatus: () => Promise<unknown>;
   /** `/api/push/*` (src/server/push/routes.ts); null for paths it does not own. */
   push?: (req: Request, path: string) => Promise<Response | null>;
+  /** `/api/attachments/<id>` (src/server/attachments/routes.ts); null for paths it does not own. */
+  attachments?: (req: Request, path: string) => Response | null;
   /** The PWA's assets (given the decoded path); null for paths it does not own. */
   clientAssets?: (req: Request, path: string) => Promise<Response | null>;
 }
@@ -65,6 +67,10 @@ export function createRouter(options: RouterOptions) {
     }
     if (path.startsWith("/api/push/")) {
       const res = await options.push?.(req, path);
+      if (res) return res;
+    }
+    if (path.startsWith("/api/attachments/")) {
+      const res = options.attachments?.(req, path);
       if (res) return res;
     }
     if (path.startsWith("/api/")) {

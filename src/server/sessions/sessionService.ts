@@ -1,11 +1,23 @@
 import {
+  type AttachmentInfo,
+  type ChatAttachment,
   LIMITS,
   type PermissionDecision,
   type PermissionMode,
   type Session,
   type SessionEvent,
+  type SlashCommand,
 } from "../../shared/messages.ts";
-import type { AgentProcess, AgentRunner, AgentTurnEvent, PermissionAnswer, PermissionAsk } from "../agent/types.ts";
+import type {
+  AgentImage,
+  AgentProcess,
+  AgentRunner,
+  AgentTurnEvent,
+  PermissionAnswer,
+  PermissionAsk,
+} from "../agent/types.ts";
+import { checkImages } from "../attachments/images.ts";
+import type { AttachmentStore } from "../attachments/store.ts";
 import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
@@ -19,6 +31,8 @@ const log = createLogger("sessions");
 
 export interface SessionServiceOptions {
   store: SessionStore;
+  /** Where the images sent with messages are kept; without it a message with images is refused. */
+  attachments?: AttachmentStore;
   runner: AgentRunner;
   bus: Bus;
   defaultModel: string;
@@ -197,7 +211,7 @@ export class SessionService {
    * Queues a user message. Idempotent on `requestId`: a retry of a message
    * already accepted runs nothing and returns that turn's stored events.
    */
-  send(input: { sessionId: string; requestId: string; message: string }): {
+  send(input: { sessionId: string; requestId: string; message: string; attachments?: readonly ChatAttachment[] }): {
     duplicate: boolean;
     events: SessionEvent[];
   } {
@@ -209,6 +223,11 @@ export class SessionService {
       }
       return { duplicate: true, events: this.store.turnEvents(input.sessionId, input.requestId) };
     }
+    const images = input.attachments?.length ? checkImages(input.attachments) : [];
+    const attachmentStore = this.options.attachments;
+    if (images.length > 0 && !attachmentStore) {
+      throw new PocketError("INVALID_ATTACHMENT", "This server does not keep images.");
+    }
     const at = new Date().toISOString();
     const waitingFor = this.waitReason(input.sessionId);
     const queued = this.store.transaction(() => {
@@ -219,12 +238,21 @@ export class SessionService {
         createdAt: at,
       });
       if (record.title === DEFAULT_TITLE && record.lastSeq === 0) {
-        this.store.setTitle(input.sessionId, titleFrom(input.message));
+        this.store.setTitle(input.sessionId, titleFrom(input.message || images[0]?.name || ""));
       }
-      this.store.setLastMessage(input.sessionId, "you", input.message);
+      let stored: AttachmentInfo[] = [];
+      if (images.length > 0 && attachmentStore) {
+        stored = attachmentStore.insert(input.sessionId, input.requestId, images, at);
+      }
+      this.store.setLastMessage(
+        input.sessionId,
+        "you",
+        input.message || `${stored.length} ${stored.length === 1 ? "image" : "images"}`,
+      );
       return this.store.appendEvent(input.sessionId, "chat:queued", {
         requestId: input.requestId,
         message: input.message,
+        ...(stored.length ? { attachments: stored } : {}),
         at,
         ...(waitingFor ? { waitingFor } : {}),
       });
@@ -329,6 +357,38 @@ export class SessionService {
     // The answers reach the agent only with an allow, so only then do they go to the other devices.
     const answers = input.decision === "deny" ? undefined : input.answers;
     this.resolvePermission(input.sessionId, input.permissionId, input.decision, input.message, answer, answers);
+  }
+
+  /**
+   * The slash commands the agent offers in this session (built-in, the project's
+   * `.claude/commands`, skills, plugins). Asks the session's warm agent process, starting it (as a
+   * turn would) when there is none and a process can be had.
+   */
+  async commands(sessionId: string): Promise<SlashCommand[]> {
+    const record = this.record(sessionId);
+    const runtime = this.runtime(sessionId);
+    if (!runtime.process) {
+      if (this.stopping || this.waitingForAgent.length > 0 || !this.agentSlotAvailable()) {
+        throw new PocketError(
+          "COMMANDS_UNAVAILABLE",
+          "Every agent process is busy; the commands can be listed once one is free.",
+        );
+      }
+      if (!this.hasFreeAgentSlot()) this.closeLeastRecentlyUsedIdle();
+      runtime.process = this.startAgent(sessionId, record, record.claudeSessionId);
+      runtime.lastActive = Date.now();
+    }
+    const process = runtime.process;
+    if (!process.supportedCommands) throw new PocketError("COMMANDS_UNAVAILABLE", "This agent lists no commands.");
+    try {
+      const commands = await process.supportedCommands();
+      return sortCommands(commands).slice(0, LIMITS.commands);
+    } catch (error) {
+      log.warn("listing commands failed", { sessionId, error: String(error) });
+      throw new PocketError("COMMANDS_UNAVAILABLE");
+    } finally {
+      if (!runtime.running && runtime.queue.length === 0) this.scheduleIdleClose(runtime);
+    }
   }
 
   update(input: UpdateSessionInput, requestId?: string): Session {
@@ -636,6 +696,8 @@ export class SessionService {
     const { requestId } = turn;
     const started = performance.now();
     const logs: string[] = [];
+    /** What a local slash command (/compact, /cost…) printed: the turn's answer when the model gave none. */
+    let commandOutput = "";
     let record = this.record(sessionId);
     const onEvent = (event: AgentTurnEvent) => {
       if (event.kind === "delta") {
@@ -661,21 +723,21 @@ export class SessionService {
       const data = JSON.stringify(event.message);
       logs.push(data);
       this.publish(sessionId, "log", { requestId, data });
-    };
 
-    const startAgent = (resumeSessionId: string | null) =>
-      this.options.runner.start({
-        resumeSessionId: resumeSessionId ?? undefined,
-        model: record.model,
-        cwd: record.cwd,
-        permissionMode: record.permissionMode,
-        askPermission: (ask) => this.askPermission(sessionId, ask),
-      });
+      const notice = noticeFor(event.message);
+      if (notice) this.publish(sessionId, "chat:notice", { requestId, ...notice });
+      const output = localCommandOutput(event.message);
+      if (output) commandOutput = commandOutput ? `${commandOutput}\n${output}` : output;
+    };
+    const images: AgentImage[] = (this.options.attachments?.forTurn(requestId) ?? []).map((image) => ({
+      mediaType: image.mediaType,
+      data: image.data,
+    }));
 
     try {
-      runtime.process ??= startAgent(record.claudeSessionId);
+      runtime.process ??= this.startAgent(sessionId, record, record.claudeSessionId);
       let agent = runtime.process;
-      let outcome = await agent.runTurn(turn.message, onEvent);
+      let outcome = await agent.runTurn(turn.message, onEvent, images);
       if (!agent.alive && runtime.process === agent) runtime.process = null;
       if (!outcome.ok && outcome.conversationMissing && !runtime.running?.cancelRequested) {
         // Neither Claude Code's transcript nor the mirror has the conversation: go on in a new
@@ -689,9 +751,9 @@ export class SessionService {
           message:
             "The agent's earlier conversation could not be found on the server, so it does not remember the turns above. This message starts a new conversation.",
         });
-        runtime.process = startAgent(null);
+        runtime.process = this.startAgent(sessionId, record, null);
         agent = runtime.process;
-        outcome = await agent.runTurn(turn.message, onEvent);
+        outcome = await agent.runTurn(turn.message, onEvent, images);
         if (!agent.alive && runtime.process === agent) runtime.process = null;
       }
       if (outcome.claudeSessionId && outcome.claudeSessionId !== record.claudeSessionId) {
@@ -700,9 +762,9 @@ export class SessionService {
       const durationMs = Math.round(performance.now() - started);
       if (outcome.ok) {
         this.store.endTurn(requestId, "done");
-        this.store.setLastMessage(sessionId, "agent", outcome.text);
+        this.store.setLastMessage(sessionId, "agent", outcome.text || commandOutput);
         this.publish(sessionId, "chat:response", {
-          response: outcome.text,
+          response: outcome.text || commandOutput,
           logs,
           requestId,
           durationMs,
@@ -728,6 +790,16 @@ export class SessionService {
       });
       this.store.compactTurnText(sessionId, requestId, false);
     }
+  }
+
+  private startAgent(sessionId: string, record: SessionRecord, resumeSessionId: string | null): AgentProcess {
+    return this.options.runner.start({
+      resumeSessionId: resumeSessionId ?? undefined,
+      model: record.model,
+      cwd: record.cwd,
+      permissionMode: record.permissionMode,
+      askPermission: (ask) => this.askPermission(sessionId, ask),
+    });
   }
 
   private scheduleIdleClose(runtime: Runtime): void {
@@ -764,6 +836,55 @@ function forThisSession(suggestions: unknown[]): unknown[] {
   return suggestions
     .filter((s) => !(typeof s === "object" && s !== null && "type" in s && s.type === "setMode"))
     .map((s) => (typeof s === "object" && s !== null && "destination" in s ? { ...s, destination: "session" } : s));
+}
+
+/**
+ * What a slash command did, said in the conversation: Claude Code reports a compaction with a
+ * `system/compact_boundary` message and `/clear` with a `conversation_reset`.
+ */
+export function noticeFor(message: Record<string, unknown>): { kind: "compacted" | "cleared"; message: string } | null {
+  if (message.type === "system" && message.subtype === "compact_boundary") {
+    const meta = message.compact_metadata as { trigger?: unknown; pre_tokens?: unknown } | undefined;
+    const automatic = meta?.trigger === "auto";
+    const tokens =
+      typeof meta?.pre_tokens === "number" ? ` (${meta.pre_tokens.toLocaleString("en")} tokens before)` : "";
+    return {
+      kind: "compacted",
+      message: `${automatic ? "Context compacted automatically" : "Context compacted"}${tokens}`,
+    };
+  }
+  if (message.type === "conversation_reset") {
+    return { kind: "cleared", message: "Context cleared: the agent starts afresh" };
+  }
+  return null;
+}
+
+/** The output of a local slash command, from either form Claude Code reports it in. */
+export function localCommandOutput(message: Record<string, unknown>): string {
+  if (message.type === "system" && message.subtype === "local_command_output") {
+    return typeof message.content === "string" ? message.content.trim() : "";
+  }
+  const inner = message.message as { content?: unknown } | undefined;
+  if (message.type === "user" && message.isReplay === true && typeof inner?.content === "string") {
+    const match = /<local-command-stdout>([\s\S]*?)<\/local-command-stdout>/.exec(inner.content);
+    return match?.[1]?.trim() ?? "";
+  }
+  return "";
+}
+
+/**
+ * One row per name (the built-in one when a project command shares it: that is the one `/name`
+ * runs), the project's own commands first (the few the user wrote), then Claude Code's, by name.
+ */
+export function sortCommands(commands: readonly SlashCommand[]): SlashCommand[] {
+  const byName = new Map<string, SlashCommand>();
+  for (const command of commands) {
+    // `__name`: Claude Code's own plumbing (e.g. `__remote-workflow`), not for people to type.
+    if (command.name.startsWith("__")) continue;
+    const kept = byName.get(command.name);
+    if (!kept || (command.builtin && !kept.builtin)) byName.set(command.name, command);
+  }
+  return [...byName.values()].sort((a, b) => Number(a.builtin) - Number(b.builtin) || a.name.localeCompare(b.name));
 }
 
 /** A title from the first message: its first line of prose, as plain text (no Markdown), cut at 60. */

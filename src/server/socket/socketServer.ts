@@ -9,6 +9,7 @@ import {
   describeIssues,
   type ErrorCode,
   errorEventFor,
+  invalidPayloadCode,
   isClientEventName,
   LIMITS,
   requestIdOf,
@@ -28,8 +29,16 @@ const log = createLogger("socket");
 export type PocketServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export type PocketSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
-/** Largest Socket.IO packet accepted: a maximal chat message in 4-byte UTF-8 plus framing. */
-export const MAX_PACKET_BYTES = LIMITS.messageChars * 4 + 16_384;
+/**
+ * Largest engine.io packet accepted: a maximal chat message in 4-byte UTF-8 plus framing, or one
+ * image. A Socket.IO binary attachment travels as a packet of its own (a websocket frame, or base64
+ * in a polling body, which the client splits at this size), so one image, not a message's five,
+ * bounds it; the schema bounds the message as a whole (decision 050).
+ */
+export const MAX_PACKET_BYTES = Math.max(
+  LIMITS.messageChars * 4 + 16_384,
+  Math.ceil(LIMITS.attachmentBytes / 3) * 4 + 16_384,
+);
 
 export interface SocketServerOptions {
   service: SessionService;
@@ -170,6 +179,10 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       const sent = await push.test(socket.id);
       socket.emit("push:tested", { sent, requestId: p.requestId });
     },
+    "commands:list": async (socket, p) => {
+      const commands = await service.commands(p.sessionId);
+      socket.emit("commands:result", { sessionId: p.sessionId, requestId: p.requestId, commands });
+    },
     "presence:update": (socket, p) => {
       push.updatePresence(
         socket.id,
@@ -182,7 +195,13 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
     const schema = clientEvents[name] as unknown as z.ZodType<ClientPayload<K>>;
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-      sendError(socket, name, raw, "INVALID_PAYLOAD", `Invalid ${name}: ${describeIssues(parsed.error)}`);
+      sendError(
+        socket,
+        name,
+        raw,
+        invalidPayloadCode(parsed.error),
+        `Invalid ${name}: ${describeIssues(parsed.error)}`,
+      );
       return;
     }
     try {

@@ -103,6 +103,20 @@ export const migrations: readonly string[] = [
      FROM turns
      WHERE turns.session_id = sessions.id AND status NOT IN ('queued', 'running')
      ORDER BY COALESCE(ended_at, created_at) DESC LIMIT 1);`,
+  // Images sent with a message (issue 19, decision 050): their bytes, kept with the session and
+  // served by `GET /api/attachments/<id>`; events name them only.
+  `CREATE TABLE attachments (
+     id TEXT PRIMARY KEY,
+     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+     request_id TEXT NOT NULL,
+     position INTEGER NOT NULL,
+     name TEXT NOT NULL,
+     media_type TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX attachments_by_turn ON attachments(request_id, position);`,
 ];
 
 /**
