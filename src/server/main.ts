@@ -17,6 +17,8 @@ import {
   withSecurityHeaders,
 } from "./auth/index.ts";
 import { Bus } from "./bus.ts";
+import { ChangesService } from "./changes/changesService.ts";
+import { TurnChangeTracker } from "./changes/turnTracker.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";
 import { createClientAssets } from "./http/client.ts";
 import { createGate } from "./http/gate.ts";
@@ -105,8 +107,9 @@ export async function startServer({
   const db = openDatabase(config.dataDir);
   const bus = new Bus();
   const transcripts = new TranscriptMirror(db);
+  const store = new SessionStore(db);
   const service = new SessionService({
-    store: new SessionStore(db),
+    store,
     runner:
       typeof runner === "function"
         ? runner({ transcripts })
@@ -119,6 +122,7 @@ export async function startServer({
     maxAgents: config.maxAgents,
     // Claude Code itself refuses bypassPermissions as root unless IS_SANDBOX=1.
     bypassAllowed: process.getuid?.() !== 0 || process.env.IS_SANDBOX === "1",
+    trackChanges: (cwd) => TurnChangeTracker.begin(cwd),
   });
   service.recover();
   // The SDK reads Claude Code's sessions where the agent processes started from here keep them.
@@ -134,9 +138,11 @@ export async function startServer({
   // After recovery: the turns a restart marks interrupted are not news to push to every phone.
   push.start();
 
+  const changes = new ChangesService({ sessions: service, store });
   const { io, engine } = createSocketServer({
     service,
     projects,
+    changes,
     push,
     bus,
     serverVersion: packageJson.version,

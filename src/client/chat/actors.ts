@@ -50,6 +50,11 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   "push:unsubscribed": (payload) => ({ type: "push:unsubscribed", payload }),
   "push:tested": (payload) => ({ type: "push:tested", payload }),
   "push:error": (payload) => ({ type: "push:error", payload }),
+  "turn:changes": (payload) => ({ type: "turn:changes", payload }),
+  "changes:result": (payload) => ({ type: "changes:result", payload }),
+  "changes:error": (payload) => ({ type: "changes:error", payload }),
+  "file:content": (payload) => ({ type: "file:content", payload }),
+  "file:error": (payload) => ({ type: "file:error", payload }),
 };
 
 function forwardServerEvent<K extends ServerEventName>(

@@ -4,6 +4,7 @@ import {
   type PermissionMode,
   type Session,
   type SessionEvent,
+  type TurnChangedFile,
 } from "../../shared/messages.ts";
 import type { AgentProcess, AgentRunner, AgentTurnEvent, PermissionAnswer, PermissionAsk } from "../agent/types.ts";
 import type { Bus } from "../bus.ts";
@@ -27,6 +28,14 @@ export interface SessionServiceOptions {
   bypassAllowed?: boolean;
   /** At most this many agent processes at once (each Claude Code CLI holds ~200 MB); unbounded when omitted. */
   maxAgents?: number;
+  /** Follows what each turn changes on disk (src/server/changes/); no `turn:changes` events without it. */
+  trackChanges?: (cwd: string) => Promise<TurnChangeObserver>;
+}
+
+/** What a turn changed on disk, worked out from its agent messages and the folder before and after. */
+export interface TurnChangeObserver {
+  observe(message: Record<string, unknown>): void;
+  finish(): Promise<TurnChangedFile[]>;
 }
 
 export interface UpdateSessionInput {
@@ -615,6 +624,7 @@ export class SessionService {
     const started = performance.now();
     const logs: string[] = [];
     let record = this.record(sessionId);
+    const changes = await this.beginTracking(record.cwd);
     const onEvent = (event: AgentTurnEvent) => {
       if (event.kind === "delta") {
         this.publish(sessionId, "chat:delta", { requestId, text: event.text });
@@ -626,6 +636,7 @@ export class SessionService {
         this.store.setClaudeSessionId(sessionId, claudeSessionId);
         record = { ...record, claudeSessionId };
       }
+      changes?.observe(event.message);
       const data = JSON.stringify(event.message);
       logs.push(data);
       this.publish(sessionId, "log", { requestId, data });
@@ -665,6 +676,7 @@ export class SessionService {
       if (outcome.claudeSessionId && outcome.claudeSessionId !== record.claudeSessionId) {
         this.store.setClaudeSessionId(sessionId, outcome.claudeSessionId);
       }
+      await this.publishChanges(sessionId, requestId, changes);
       const durationMs = Math.round(performance.now() - started);
       if (outcome.ok) {
         this.store.endTurn(requestId, "done");
@@ -674,6 +686,7 @@ export class SessionService {
           requestId,
           durationMs,
           ...(outcome.costUsd === undefined ? {} : { costUsd: outcome.costUsd }),
+          ...(outcome.usage ? { usage: outcome.usage } : {}),
         });
         this.store.compactTurnText(sessionId, requestId, true);
         return;
@@ -681,7 +694,12 @@ export class SessionService {
       const cancelled = runtime.running?.cancelRequested === true;
       const code = cancelled ? "CANCELLED" : outcome.code;
       this.store.endTurn(requestId, cancelled ? "cancelled" : "failed");
-      this.publish(sessionId, "chat:error", { requestId, code, message: outcome.message });
+      this.publish(sessionId, "chat:error", {
+        requestId,
+        code,
+        message: outcome.message,
+        ...(outcome.resetsAt && !cancelled ? { resetsAt: outcome.resetsAt } : {}),
+      });
       this.store.compactTurnText(sessionId, requestId, false);
       if (!cancelled) log.warn("turn failed", { sessionId, requestId, code, message: outcome.message });
     } catch (error) {
@@ -694,6 +712,28 @@ export class SessionService {
         message: "The server failed while running this message.",
       });
       this.store.compactTurnText(sessionId, requestId, false);
+    }
+  }
+
+  /** Starts following a turn's changes; a failure there never stops the turn. */
+  private async beginTracking(cwd: string): Promise<TurnChangeObserver | null> {
+    if (!this.options.trackChanges) return null;
+    try {
+      return await this.options.trackChanges(cwd);
+    } catch (error) {
+      log.warn("cannot follow this turn's changes", { error: String(error) });
+      return null;
+    }
+  }
+
+  /** Stored before the turn's outcome, so a client that sees the outcome already has its changes. */
+  private async publishChanges(sessionId: string, requestId: string, changes: TurnChangeObserver | null) {
+    if (!changes) return;
+    try {
+      const files = await changes.finish();
+      if (files.length > 0) this.publish(sessionId, "turn:changes", { requestId, files });
+    } catch (error) {
+      log.warn("could not work out a turn's changes", { sessionId, requestId, error: String(error) });
     }
   }
 
