@@ -6,6 +6,7 @@
  */
 import { useEffect, useId, useMemo, useState } from "react";
 import type { PermissionMode, Session } from "../../shared/messages.ts";
+import { SessionUsage } from "../chat/SessionUsage.tsx";
 import type { SessionPatch } from "../chat/types.ts";
 import { useChatActor, useChatSelector } from "../chat/useChat.ts";
 import { Button } from "../ui/button.tsx";
@@ -126,6 +127,8 @@ function SettingsContent({ session }: { session: Session }) {
           A new model or mode applies from the next message (a message already running finishes as it started).
         </p>
         {failedPart === "mode" ? errorBox : null}
+
+        <SessionUsage sessionId={session.id} />
 
         <section className="space-y-2 border-t pt-4" aria-labelledby="settings-danger-heading">
           <h3 id="settings-danger-heading" className="font-medium text-sm">
