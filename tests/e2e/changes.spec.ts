@@ -191,3 +191,47 @@ test("a clean work tree says so; an empty session's changes sheet is not an erro
     "No uncommitted changes: the working tree matches the last commit.",
   );
 });
+
+test("a usage limit says when it resets; the session settings show the session's totals", async ({
+  page,
+  frames,
+  stack,
+}, testInfo) => {
+  const id = crypto.randomUUID().slice(0, 8);
+  const reset = Math.floor(Date.now() / 1000) + 2 * 3600;
+  await stack.script([{ kind: "message", blocks: [{ type: "text", text: "First answer." }] }], `first ${id}`);
+  await stack.script(
+    [{ kind: "httpError", status: 429, message: `Claude AI usage limit reached|${reset}` }],
+    `second ${id}`,
+  );
+  await createSession(page, frames);
+  const first = await sendMessage(page, frames, `first ${id}`);
+  const response = await frames.waitFor(
+    "received",
+    "chat:response",
+    (p) => p.requestId === first.requestId,
+    TURN_TIMEOUT_MS,
+  );
+  const usage = response.usage as { inputTokens: number; outputTokens: number };
+  expect(usage.inputTokens).toBeGreaterThan(0);
+  expect(usage.outputTokens).toBeGreaterThan(0);
+
+  const second = await sendMessage(page, frames, `second ${id}`);
+  const error = await frames.waitFor(
+    "received",
+    "chat:error",
+    (p) => p.requestId === second.requestId,
+    TURN_TIMEOUT_MS,
+  );
+  expect(error).toMatchObject({ code: "API_USAGE_LIMIT", resetsAt: new Date(reset * 1000).toISOString() });
+  const box = page.locator('[data-error-code="API_USAGE_LIMIT"]');
+  await expect(box).toContainText("The account's Claude usage limit was reached.");
+  await expect(box).not.toContainText(String(reset));
+  await expect(box.locator("[data-resets-at]")).toHaveText(/^Resets (at )?.*\d\d:\d\d/);
+  await page.screenshot({ path: testInfo.outputPath("usage-limit.png") });
+
+  await page.getByRole("button", { name: "Session settings" }).click();
+  const totals = page.getByRole("dialog", { name: "Session settings" }).locator("[data-usage=session]");
+  await expect(totals).toContainText(/1 message · [\d.]+ s · [\d.]+k? tokens · \$/);
+  await page.screenshot({ path: testInfo.outputPath("session-usage.png") });
+});

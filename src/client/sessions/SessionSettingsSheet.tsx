@@ -115,6 +115,8 @@ function SettingsContent({ session }: { session: Session }) {
         />
         {failedPart === "title" ? errorBox : null}
 
+        <SessionUsage sessionId={session.id} />
+
         <section className="space-y-2" aria-labelledby="settings-model-heading">
           <h3 id="settings-model-heading" className="font-medium text-sm">
             Model
@@ -127,8 +129,6 @@ function SettingsContent({ session }: { session: Session }) {
           A new model or mode applies from the next message (a message already running finishes as it started).
         </p>
         {failedPart === "mode" ? errorBox : null}
-
-        <SessionUsage sessionId={session.id} />
 
         <section className="space-y-2 border-t pt-4" aria-labelledby="settings-danger-heading">
           <h3 id="settings-danger-heading" className="font-medium text-sm">

@@ -281,6 +281,7 @@ describe("createSdkRunner", () => {
       const usedUp = failure((await run(agent, "used up")).outcome);
       expect(usedUp.code).toBe("API_USAGE_LIMIT");
       expect(usedUp.resetsAt).toBe("2026-12-03T16:28:55.000Z");
+      expect(usedUp.message).toBe("API Error: Request rejected (429) · Claude AI usage limit reached");
     },
     TIMEOUT,
   );

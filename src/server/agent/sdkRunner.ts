@@ -550,8 +550,10 @@ class SdkProcess implements SdkAgentProcess {
     if (result.subtype === "success") {
       const text = result.result || "The agent reported an error.";
       const code = classifyFailure(text, turn.assistantError);
-      const failure = this.failure(code, text);
-      if (code === "API_RATE_LIMITED" || code === "API_USAGE_LIMIT") {
+      const limited = code === "API_RATE_LIMITED" || code === "API_USAGE_LIMIT";
+      // The `|<epoch>` Claude Code appends is for programs: it becomes `resetsAt`, not words on a phone.
+      const failure = this.failure(code, limited ? text.replace(RESET_SUFFIX, "") : text);
+      if (limited) {
         const resetsAt = turn.limitResetsAt ?? resetTimeIn(text);
         if (resetsAt) failure.resetsAt = resetsAt;
       }
@@ -637,9 +639,11 @@ function epochToIso(value: unknown): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
+const RESET_SUFFIX = /\|(\d{10,13})\b/;
+
 /** Claude Code's usage-limit text carries the reset as `…|<epoch seconds>`. */
 export function resetTimeIn(text: string): string | undefined {
-  const match = /\|(\d{10,13})\b/.exec(text);
+  const match = RESET_SUFFIX.exec(text);
   return match ? epochToIso(Number(match[1])) : undefined;
 }
 
