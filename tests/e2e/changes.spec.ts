@@ -1,10 +1,9 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Page } from "@playwright/test";
 import { git, makeRepo } from "../fixtures/gitRepos.ts";
-import { expect, type Frames, test } from "./fixtures.ts";
+import { expect, test } from "./fixtures.ts";
 import { TURN_TIMEOUT_MS } from "./helpers.ts";
-import { createSession, sendMessage } from "./support/app.ts";
+import { allowUntilDone, createSession, sendMessage } from "./support/app.ts";
 
 /**
  * Changes and files on the phone, with the real Claude Code CLI: the fake API makes the model edit
@@ -23,31 +22,6 @@ const APP_TS = `export function total(price: number, count: number): number {
 
 export const greeting = "hello";
 `;
-
-/** Answers every approval card the turn raises with Allow, until the turn has ended. */
-async function allowUntilDone(page: Page, frames: Frames, requestId: unknown): Promise<Record<string, unknown>> {
-  const done = frames.waitFor("received", "chat:response", (p) => p.requestId === requestId, TURN_TIMEOUT_MS);
-  let finished = false;
-  void done.then(() => {
-    finished = true;
-  });
-  const allow = page.getByRole("button", { name: "Allow", exact: true });
-  while (!finished) {
-    await Promise.race([
-      allow
-        .first()
-        .waitFor({ state: "visible", timeout: TURN_TIMEOUT_MS })
-        .catch(() => {}),
-      done,
-    ]);
-    if (finished) break;
-    await allow
-      .first()
-      .click({ timeout: 5_000 })
-      .catch(() => {});
-  }
-  return done;
-}
 
 test("a turn's changes, the folder's changes and a file, with the frames behind them", async ({
   page,

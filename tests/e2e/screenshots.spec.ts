@@ -6,7 +6,17 @@ import { startDeskClaude } from "../fixtures/deskClaude.ts";
 import { startFakePushService, subscriptionJson } from "../fixtures/fakePushService.ts";
 import { git, makeRepo } from "../fixtures/gitRepos.ts";
 import { expect, test } from "./fixtures.ts";
-import { conversation, newSession, savedCopy, sendMessage, sessionRow, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
+import {
+  awaitCreated,
+  conversation,
+  newSession,
+  savedCopy,
+  sendMessage,
+  sessionRow,
+  TURN_TIMEOUT_MS,
+  turnDone,
+} from "./helpers.ts";
+import { allowUntilDone } from "./support/app.ts";
 import { ANDROID_CHROME, stubPushNetworkLeg } from "./support/push.ts";
 
 /**
@@ -199,6 +209,97 @@ test("projects and the desk's Claude Code sessions", async ({ page, stack }, tes
   await projects.getByRole("heading", { name: "shop-api" }).blur();
   await shoot(page, testInfo, "desk-sessions");
   await page.keyboard.press("Escape");
+  await page.keyboard.press("Escape");
+});
+
+test("a turn's changes, the folder's changes and a file", async ({ page, frames, stack }, testInfo) => {
+  // The projects test's shop-api (the projects list is cached for 10 s: a new repository would not be in it yet).
+  const web = join(stack.workdir, "shop-api");
+  mkdirSync(join(web, "src"));
+  const cart = join(web, "src", "cart.ts");
+  writeFileSync(
+    cart,
+    [
+      'import { applyCoupon } from "./coupons";',
+      "",
+      "/** The cart's total, coupon applied once. */",
+      "export async function total(cart: Cart, code?: string): Promise<number> {",
+      "  const subtotal = cart.items.reduce((sum, item) => sum + item.price * item.quantity, 0);",
+      "  if (!code) return subtotal;",
+      "  return applyCoupon(subtotal, code);",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  git(web, "add", "src");
+  git(web, "commit", "-qm", "cart");
+  const prompt = "Fix the coupon bug and note it in the changelog";
+  await stack.script(
+    [
+      { kind: "message", blocks: [{ type: "tool_use", name: "Read", input: { file_path: cart } }] },
+      {
+        kind: "message",
+        blocks: [
+          {
+            type: "tool_use",
+            name: "Edit",
+            input: {
+              file_path: cart,
+              old_string: "  return applyCoupon(subtotal, code);",
+              new_string: "  return await applyCoupon(subtotal, code.trim());",
+            },
+          },
+        ],
+      },
+      {
+        kind: "message",
+        blocks: [
+          {
+            type: "tool_use",
+            name: "Bash",
+            input: {
+              command: "printf '## 2.3.1\\n\\n- Coupons apply once, even with spaces.\\n' > CHANGELOG.md",
+              description: "Add a changelog entry",
+            },
+          },
+        ],
+      },
+      { kind: "message", blocks: [{ type: "text", text: "Fixed: the coupon is awaited and trimmed." }] },
+    ],
+    prompt,
+  );
+
+  // A session in that project: Sessions → Project → shop-api → New session here.
+  await page.getByRole("button", { name: "Sessions" }).click();
+  await page
+    .getByRole("dialog", { name: "Sessions" })
+    .getByRole("button", { name: /^Project:/ })
+    .click();
+  const projects = page.getByRole("dialog", { name: "Projects" });
+  await projects
+    .getByRole("list", { name: "Projects" })
+    .getByRole("button", { name: /^shop-api/ })
+    .click();
+  const mark = frames.mark();
+  await projects.getByRole("button", { name: "New session here" }).click();
+  await awaitCreated(page, frames, mark);
+  const sent = await sendMessage(page, frames, prompt);
+  await allowUntilDone(page, frames, sent.requestId);
+  await frames.waitFor("received", "turn:changes", (p) => p.requestId === sent.requestId);
+  await expect(page.getByRole("button", { name: /^2 files changed/ })).toBeVisible();
+  await shoot(page, testInfo, "turn-changes");
+
+  await page.getByRole("button", { name: "Changes" }).click();
+  const sheet = page.getByRole("dialog", { name: "Changes" });
+  const file = sheet.locator('[data-file="src/cart.ts"]');
+  await file.getByRole("button", { expanded: false }).click();
+  await expect(file.locator('mark[data-word="add"]').first()).toBeVisible();
+  await shoot(page, testInfo, "changes");
+
+  await file.getByRole("button", { name: "Open file" }).click();
+  const code = page.getByRole("region", { name: "Content of src/cart.ts" });
+  await expect(code).toHaveAttribute("data-highlighted", "true");
+  await shoot(page, testInfo, "file");
   await page.keyboard.press("Escape");
 });
 
