@@ -43,6 +43,16 @@ async function shoot(page: Page, testInfo: TestInfo, screen: string, check?: () 
   await page.emulateMedia({ colorScheme: "light" });
 }
 
+/** Sessions → Project: the projects sheet. */
+async function openProjects(page: Page) {
+  await page.getByRole("button", { name: "Sessions" }).click();
+  await page
+    .getByRole("dialog", { name: "Sessions" })
+    .getByRole("button", { name: /^Project:/ })
+    .click();
+  return page.getByRole("dialog", { name: "Projects" });
+}
+
 test("empty state (first run, no session yet)", async ({ page }, testInfo) => {
   await expect(page.getByRole("heading", { name: "Start a session" })).toBeVisible();
   await shoot(page, testInfo, "empty");
@@ -191,12 +201,7 @@ test("projects and the desk's Claude Code sessions", async ({ page, stack }, tes
     } else await desk.kill(); // just now: still in use, so a fork
   }
 
-  await page.getByRole("button", { name: "Sessions" }).click();
-  await page
-    .getByRole("dialog", { name: "Sessions" })
-    .getByRole("button", { name: /^Project:/ })
-    .click();
-  const projects = page.getByRole("dialog", { name: "Projects" });
+  const projects = await openProjects(page);
   const shopRow = projects.getByRole("list", { name: "Projects" }).getByRole("button", { name: /^shop-api/ });
   await expect(shopRow).toContainText("changes");
   await expect(shopRow).toContainText("2 from the desk");
@@ -270,12 +275,7 @@ test("a turn's changes, the folder's changes and a file", async ({ page, frames,
   );
 
   // A session in that project: Sessions → Project → shop-api → New session here.
-  await page.getByRole("button", { name: "Sessions" }).click();
-  await page
-    .getByRole("dialog", { name: "Sessions" })
-    .getByRole("button", { name: /^Project:/ })
-    .click();
-  const projects = page.getByRole("dialog", { name: "Projects" });
+  const projects = await openProjects(page);
   await projects
     .getByRole("list", { name: "Projects" })
     .getByRole("button", { name: /^shop-api/ })

@@ -4,9 +4,7 @@
  * read-only file viewer. Decision 046.
  */
 import { useCallback, useEffect, useMemo, useState } from "react";
-import type { ChangedFile, FileChangeStatus, TurnChangedFile } from "../../shared/messages.ts";
-import { useChatActor } from "../chat/useChat.ts";
-import { type ClientError, requestReply, toClientError } from "../connection/request.ts";
+import { type ChangedFile, type FileChangeStatus, type TurnChangedFile, toChangedFile } from "../../shared/changes.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import { DiffView } from "../ui/DiffView.tsx";
@@ -16,17 +14,13 @@ import { BranchIcon, ChevronDownIcon, ChevronLeftIcon, FileIcon, RetryIcon, Spin
 import { Sheet, SheetContent } from "../ui/sheet.tsx";
 import { FileViewer } from "./FileViewer.tsx";
 import { changeSummary, changeSummaryLabel } from "./summary.ts";
+import { useRequest } from "./useRequest.ts";
 
 /** What the sheet shows: the session folder's changes, or one turn's. */
 export type ChangesTarget = { kind: "session" } | { kind: "turn"; files: readonly TurnChangedFile[] };
 
 /** A diff longer than this many lines starts collapsed, with its count. */
 const BIG_DIFF_LINES = 300;
-
-type Loaded =
-  | { state: "loading" }
-  | { state: "error"; error: ClientError }
-  | { state: "ready"; isGit: boolean; branch?: string; files: readonly ChangedFile[]; more: boolean };
 
 export interface ChangesSheetProps {
   sessionId: string | null;
@@ -59,7 +53,7 @@ export function ChangesSheet({ sessionId, target, onClose }: ChangesSheetProps) 
           viewing ? (
             <FileViewer sessionId={sessionId} path={viewing} />
           ) : target.kind === "turn" ? (
-            <FileList files={target.files.map(fromTurn)} onOpen={setViewing} />
+            <FileList files={target.files.map(toChangedFile)} onOpen={setViewing} />
           ) : (
             <SessionChanges sessionId={sessionId} onOpen={setViewing} />
           )
@@ -69,49 +63,8 @@ export function ChangesSheet({ sessionId, target, onClose }: ChangesSheetProps) 
   );
 }
 
-function fromTurn(file: TurnChangedFile): ChangedFile {
-  return {
-    path: file.path,
-    status: file.status,
-    additions: file.additions,
-    deletions: file.deletions,
-    diff: file.diff ?? "",
-    truncated: file.truncated === true,
-    ...(file.binary ? { binary: true } : {}),
-  };
-}
-
 function SessionChanges({ sessionId, onOpen }: { sessionId: string; onOpen: (path: string) => void }) {
-  const chat = useChatActor();
-  const [loaded, setLoaded] = useState<Loaded>({ state: "loading" });
-  const [attempt, setAttempt] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` asks again
-  useEffect(() => {
-    const { socket, timeoutMs } = chat.getSnapshot().context;
-    const abort = new AbortController();
-    setLoaded({ state: "loading" });
-    requestReply(socket, {
-      event: "changes:get",
-      payload: { sessionId, requestId: crypto.randomUUID() },
-      reply: "changes:result",
-      timeoutMs,
-      signal: abort.signal,
-    }).then(
-      (result) =>
-        setLoaded({
-          state: "ready",
-          isGit: result.isGit,
-          ...(result.branch ? { branch: result.branch } : {}),
-          files: result.files,
-          more: result.more === true,
-        }),
-      (error) => {
-        if (!abort.signal.aborted) setLoaded({ state: "error", error: toClientError(error) });
-      },
-    );
-    return () => abort.abort();
-  }, [chat, sessionId, attempt]);
-
+  const { loaded, retry } = useRequest("changes:get", { sessionId }, "changes:result");
   if (loaded.state === "loading") {
     return (
       <p className="flex items-center gap-2 px-4 py-6 text-muted-foreground text-sm" role="status">
@@ -123,38 +76,39 @@ function SessionChanges({ sessionId, onOpen }: { sessionId: string; onOpen: (pat
     return (
       <div className="px-4 py-4">
         <ErrorBox code={loaded.error.code} message={loaded.error.message}>
-          <Button size="sm" className="mt-1 h-9 gap-1.5 text-xs" onClick={() => setAttempt((n) => n + 1)}>
+          <Button size="sm" className="mt-1 h-9 gap-1.5 text-xs" onClick={retry}>
             <RetryIcon className="size-4" /> Try again
           </Button>
         </ErrorBox>
       </div>
     );
   }
+  const changes = loaded.value;
   return (
     <div className="flex min-h-0 flex-1 flex-col">
       <p className="flex flex-wrap items-center gap-x-2 gap-y-1 border-b px-4 py-2 text-muted-foreground text-xs">
-        {loaded.isGit ? (
+        {changes.isGit ? (
           <>
-            {loaded.branch ? (
-              <span className="inline-flex items-center gap-1 font-medium text-foreground" data-branch={loaded.branch}>
-                <BranchIcon className="size-3.5" /> {loaded.branch}
+            {changes.branch ? (
+              <span className="inline-flex items-center gap-1 font-medium text-foreground" data-branch={changes.branch}>
+                <BranchIcon className="size-3.5" /> {changes.branch}
               </span>
             ) : null}
-            <span>{loaded.files.length ? changeSummary(loaded.files) : "Nothing to commit"}</span>
+            <span>{changes.files.length ? changeSummary(changes.files) : "Nothing to commit"}</span>
           </>
         ) : (
           <span>Not a git repository: these are the files the agent changed in this session.</span>
         )}
-        {loaded.more ? <span>(only the first {loaded.files.length} files are listed)</span> : null}
+        {changes.more ? <span>(only the first {changes.files.length} files are listed)</span> : null}
       </p>
-      {loaded.files.length === 0 ? (
+      {changes.files.length === 0 ? (
         <p className="px-4 py-8 text-center text-muted-foreground text-sm" data-empty="changes">
-          {loaded.isGit
+          {changes.isGit
             ? "No uncommitted changes: the working tree matches the last commit."
             : "The agent has not changed any files in this session yet."}
         </p>
       ) : (
-        <FileList files={loaded.files} onOpen={onOpen} />
+        <FileList files={changes.files} onOpen={onOpen} />
       )}
     </div>
   );

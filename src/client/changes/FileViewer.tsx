@@ -1,13 +1,13 @@
 /** A file of the session's folder, read-only, with line numbers; coloured once the highlighter's chunk has loaded. */
 import { useEffect, useMemo, useState } from "react";
 import type { ServerPayload } from "../../shared/messages.ts";
-import { useChatActor } from "../chat/useChat.ts";
-import { type ClientError, requestReply, toClientError } from "../connection/request.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import { ErrorBox } from "../ui/ErrorBox.tsx";
 import { RetryIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { WrapToggle } from "../ui/WrapToggle.tsx";
 import type { Token, TokenKind } from "./highlight.ts";
+import { useRequest } from "./useRequest.ts";
 
 /** Lines drawn at first; the rest on "Show all" (a 1 MB file is tens of thousands of lines). */
 const FIRST_LINES = 1_500;
@@ -23,11 +23,6 @@ const TOKEN_STYLES: Record<TokenKind, string> = {
 /** The line-number column by digits (literal classes: Tailwind finds them in the source). */
 const NUMBER_WIDTHS = ["w-[3ch]", "w-[3ch]", "w-[4ch]", "w-[5ch]", "w-[6ch]", "w-[7ch]", "w-[8ch]", "w-[9ch]"];
 
-type Loaded =
-  | { state: "loading" }
-  | { state: "error"; error: ClientError }
-  | { state: "ready"; file: ServerPayload<"file:content"> };
-
 function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
@@ -35,29 +30,7 @@ function formatSize(bytes: number): string {
 }
 
 export function FileViewer({ sessionId, path }: { sessionId: string; path: string }) {
-  const chat = useChatActor();
-  const [loaded, setLoaded] = useState<Loaded>({ state: "loading" });
-  const [attempt, setAttempt] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` asks again
-  useEffect(() => {
-    const { socket, timeoutMs } = chat.getSnapshot().context;
-    const abort = new AbortController();
-    setLoaded({ state: "loading" });
-    requestReply(socket, {
-      event: "file:read",
-      payload: { sessionId, path, requestId: crypto.randomUUID() },
-      reply: "file:content",
-      timeoutMs,
-      signal: abort.signal,
-    }).then(
-      (file) => setLoaded({ state: "ready", file }),
-      (error) => {
-        if (!abort.signal.aborted) setLoaded({ state: "error", error: toClientError(error) });
-      },
-    );
-    return () => abort.abort();
-  }, [chat, sessionId, path, attempt]);
-
+  const { loaded, retry } = useRequest("file:read", { sessionId, path }, "file:content");
   if (loaded.state === "loading") {
     return (
       <p className="flex items-center gap-2 px-4 py-6 text-muted-foreground text-sm" role="status">
@@ -71,7 +44,7 @@ export function FileViewer({ sessionId, path }: { sessionId: string; path: strin
       <div className="px-4 py-4" data-file-error={loaded.error.code}>
         <ErrorBox code={loaded.error.code} message={loaded.error.message}>
           {retryable ? (
-            <Button size="sm" className="mt-1 h-9 gap-1.5 text-xs" onClick={() => setAttempt((n) => n + 1)}>
+            <Button size="sm" className="mt-1 h-9 gap-1.5 text-xs" onClick={retry}>
               <RetryIcon className="size-4" /> Try again
             </Button>
           ) : null}
@@ -79,7 +52,7 @@ export function FileViewer({ sessionId, path }: { sessionId: string; path: strin
       </div>
     );
   }
-  return <FileText file={loaded.file} />;
+  return <FileText file={loaded.value} />;
 }
 
 function FileText({ file }: { file: ServerPayload<"file:content"> }) {
@@ -113,18 +86,7 @@ function FileText({ file }: { file: ServerPayload<"file:content"> }) {
           {lines.length} {lines.length === 1 ? "line" : "lines"} · {formatSize(file.size)} · read-only
           {colour ? null : <span className="sr-only"> (colours loading)</span>}
         </span>
-        <span className="flex items-center gap-1">
-          <span data-wrap={wrap ? "wrap" : "scroll"}>{wrap ? "Long lines wrap." : "Long lines scroll sideways."}</span>
-          <Button
-            variant="ghost"
-            size="sm"
-            className="h-11 px-2 text-xs"
-            aria-pressed={wrap}
-            onClick={() => setWrap(!wrap)}
-          >
-            {wrap ? "Scroll instead" : "Wrap instead"}
-          </Button>
-        </span>
+        <WrapToggle wrap={wrap} onChange={setWrap} />
       </div>
       {file.truncated ? (
         <p className="border-b bg-warning-surface px-4 py-2 text-warning text-xs" role="note">

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Button } from "./button.tsx";
 import { cn } from "./cn.ts";
 import type { DiffLine } from "./diff.ts";
+import { WrapToggle } from "./WrapToggle.tsx";
 
 const LINE_STYLES: Record<DiffLine["kind"], string> = {
   del: "bg-red-50 text-red-900 dark:bg-red-950/50 dark:text-red-200",
@@ -62,20 +63,7 @@ export function DiffView({
   if (lines.length === 0) return <p className="text-muted-foreground text-sm">(empty)</p>;
   return (
     <div className={cn("space-y-1", className)}>
-      {wrapToggle ? (
-        <div className="flex items-center justify-between gap-2 text-muted-foreground text-xs">
-          <span data-wrap={wrap ? "wrap" : "scroll"}>{wrap ? "Long lines wrap." : "Long lines scroll sideways."}</span>
-          <Button
-            variant="ghost"
-            size="sm"
-            className="h-11 px-2 text-xs"
-            aria-pressed={!wrap}
-            onClick={() => setWrap(!wrap)}
-          >
-            {wrap ? "Scroll instead" : "Wrap instead"}
-          </Button>
-        </div>
-      ) : null}
+      {wrapToggle ? <WrapToggle wrap={wrap} onChange={setWrap} /> : null}
       <figure
         className={cn(
           "overflow-auto rounded-lg border bg-code py-1 font-mono text-[12.5px] leading-5",

@@ -3,6 +3,7 @@
  * status and diff), or outside git the files the agent's turns changed (their `turn:changes`
  * events); and one file's text for the viewer.
  */
+import { toChangedFile } from "../../shared/changes.ts";
 import { type ChangedFile, LIMITS, type TurnChangedFile } from "../../shared/messages.ts";
 import type { SessionService } from "../sessions/sessionService.ts";
 import type { SessionStore } from "../sessions/store.ts";
@@ -83,19 +84,7 @@ export class ChangesService {
       for (const change of event.payload.files) {
         const seen = byPath.get(change.path);
         if (!seen) {
-          byPath.set(change.path, {
-            first: change,
-            last: change,
-            file: {
-              path: change.path,
-              status: change.status,
-              additions: change.additions,
-              deletions: change.deletions,
-              diff: change.diff ?? "",
-              truncated: change.truncated === true,
-              ...(change.binary ? { binary: true } : {}),
-            },
-          });
+          byPath.set(change.path, { first: change, last: change, file: toChangedFile(change) });
           continue;
         }
         seen.last = change;
