@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, makeRepo } from "../fixtures/gitRepos.ts";
-import { expect, test } from "./fixtures.ts";
+import { test as base, expect } from "./fixtures.ts";
 import { TURN_TIMEOUT_MS } from "./helpers.ts";
 import { allowUntilDone, createSession, sendMessage } from "./support/app.ts";
 
@@ -12,6 +12,12 @@ import { allowUntilDone, createSession, sendMessage } from "./support/app.ts";
  * the file viewer opens a file, coloured. The work folder is a git repository of this file's own
  * (an isolated stack).
  */
+const test = base.extend({
+  // A worker fixture of its own, so this file never shares its stack (and its sessions and git
+  // repository) with another isolated file such as the screenshots spec, which needs an empty one.
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
+  serverEnv: [async ({}, use) => use({ POCKET_LOG_LEVEL: "warn" }), { scope: "worker" }],
+});
 test.use({ isolatedStack: true });
 test.describe.configure({ timeout: 120_000 });
 

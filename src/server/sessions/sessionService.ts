@@ -6,7 +6,14 @@ import {
   type SessionEvent,
   type TurnChangedFile,
 } from "../../shared/messages.ts";
-import type { AgentProcess, AgentRunner, AgentTurnEvent, PermissionAnswer, PermissionAsk } from "../agent/types.ts";
+import type {
+  AgentProcess,
+  AgentRunner,
+  AgentTurnEvent,
+  PermissionAnswer,
+  PermissionAsk,
+  TurnOutcome,
+} from "../agent/types.ts";
 import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
@@ -624,7 +631,7 @@ export class SessionService {
     const started = performance.now();
     const logs: string[] = [];
     let record = this.record(sessionId);
-    const changes = await this.beginTracking(record.cwd);
+    let changes: TurnChangeObserver | null = null;
     const onEvent = (event: AgentTurnEvent) => {
       if (event.kind === "delta") {
         this.publish(sessionId, "chat:delta", { requestId, text: event.text });
@@ -652,9 +659,15 @@ export class SessionService {
       });
 
     try {
+      // The process first, synchronously: it counts against the agent limit from this moment.
       runtime.process ??= startAgent(record.claudeSessionId);
       let agent = runtime.process;
-      let outcome = await agent.runTurn(turn.message, onEvent);
+      changes = await this.beginTracking(record.cwd);
+      // Stopped (or its session deleted) while the folder was being looked at: it never runs.
+      let outcome: TurnOutcome =
+        runtime.running?.cancelRequested || runtime.process !== agent
+          ? { ok: false, code: "CANCELLED", message: "Stopped before it started." }
+          : await agent.runTurn(turn.message, onEvent);
       if (!agent.alive && runtime.process === agent) runtime.process = null;
       if (!outcome.ok && outcome.conversationMissing && !runtime.running?.cancelRequested) {
         // Neither Claude Code's transcript nor the mirror has the conversation: go on in a new
