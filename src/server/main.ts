@@ -122,7 +122,7 @@ export async function startServer({
     maxAgents: config.maxAgents,
     // Claude Code itself refuses bypassPermissions as root unless IS_SANDBOX=1.
     bypassAllowed: process.getuid?.() !== 0 || process.env.IS_SANDBOX === "1",
-    trackChanges: (cwd) => TurnChangeTracker.begin(cwd),
+    trackChanges: (cwd) => new TurnChangeTracker(cwd),
   });
   service.recover();
   // The SDK reads Claude Code's sessions where the agent processes started from here keep them.

@@ -65,28 +65,17 @@ export class TurnChangeTracker {
   /** Files whose "before" Claude Code already reported (only the first report of a turn counts). */
   private readonly reported = new Set<string>();
 
-  private constructor(
-    private readonly cwd: string,
-    private readonly start: StartState,
-  ) {}
+  /** The folder's state when the turn began, taken alongside the agent's start-up. */
+  private readonly start: Promise<StartState>;
 
-  /** Takes the work tree's state before a turn runs. Never throws: without git it follows the tools only. */
-  static async begin(cwd: string): Promise<TurnChangeTracker> {
-    const status = await gitStatus(cwd).catch(() => null);
-    const saved = new Map<string, Content>();
-    const signatures = new Map<string, string>();
-    if (status) {
-      let budget = SNAPSHOT_BUDGET_BYTES;
-      for (const entry of status.entries) {
-        const path = join(status.root, entry.path);
-        signatures.set(path, entry.signature);
-        if (budget <= 0) continue;
-        const content = await readContent(path);
-        if (content.kind === "text") budget -= content.text.length;
-        saved.set(path, content);
-      }
-    }
-    return new TurnChangeTracker(cwd, { status, saved, signatures });
+  /**
+   * Starts following a turn; the folder's state is taken in the background, so the agent starts
+   * at once (a stop or the agent limit see it at once too). The agent's first change comes after
+   * an API round trip, well after a `git status`; a change made before the snapshot would only be
+   * left out of this turn's report, never misreported.
+   */
+  constructor(private readonly cwd: string) {
+    this.start = snapshot(cwd);
   }
 
   /** Follows the agent's messages: file tool uses (before they run) and their results. */
@@ -122,9 +111,9 @@ export class TurnChangeTracker {
   }
 
   /** Before the first tool use: what the turn's start saw (a dirty file), else what is on disk now. */
-  private contentBefore(path: string): Promise<Content> {
-    const saved = this.start.saved.get(path);
-    return saved ? Promise.resolve(saved) : readContent(path);
+  private async contentBefore(path: string): Promise<Content> {
+    const saved = (await this.start).saved.get(path);
+    return saved ?? readContent(path);
   }
 
   /** The files the turn changed, with their diffs; empty when it changed nothing. */
@@ -133,15 +122,15 @@ export class TurnChangeTracker {
     for (const [path, before] of this.before) {
       changes.set(path, { before: await before, after: await readContent(path) });
     }
-    const startStatus = this.start.status;
-    if (startStatus) {
+    const start = await this.start;
+    if (start.status) {
       const end = await gitStatus(this.cwd).catch(() => null);
       if (end) {
         const endEntries = new Map(end.entries.map((entry) => [join(end.root, entry.path), entry]));
-        const candidates = new Set<string>([...endEntries.keys(), ...this.start.signatures.keys()]);
+        const candidates = new Set<string>([...endEntries.keys(), ...start.signatures.keys()]);
         for (const path of candidates) {
           if (changes.has(path)) continue;
-          const found = await this.gitChange(path, endEntries.get(path), end.root);
+          const found = await this.gitChange(start, path, endEntries.get(path), end.root);
           if (found) changes.set(path, found);
         }
       }
@@ -158,12 +147,13 @@ export class TurnChangeTracker {
 
   /** A file git shows changed between the start and the end, or null if this turn did not change it. */
   private async gitChange(
+    start: StartState,
     path: string,
     endEntry: StatusEntry | undefined,
     root: string,
   ): Promise<{ before: Content; after: Content } | null> {
-    const startSignature = this.start.signatures.get(path);
-    const saved = this.start.saved.get(path);
+    const startSignature = start.signatures.get(path);
+    const saved = start.saved.get(path);
     const after = await readContent(path);
     if (startSignature !== undefined) {
       // Dirty at the start: changed if git's entry changed or the content did.
@@ -183,6 +173,25 @@ export class TurnChangeTracker {
           : { kind: "text", text: indexed };
     return { before, after };
   }
+}
+
+/** The work tree's state: never throws; without git it is empty and the tools alone are followed. */
+async function snapshot(cwd: string): Promise<StartState> {
+  const status = await gitStatus(cwd).catch(() => null);
+  const saved = new Map<string, Content>();
+  const signatures = new Map<string, string>();
+  if (status) {
+    let budget = SNAPSHOT_BUDGET_BYTES;
+    for (const entry of status.entries) {
+      const path = join(status.root, entry.path);
+      signatures.set(path, entry.signature);
+      if (budget <= 0) continue;
+      const content = await readContent(path);
+      if (content.kind === "text") budget -= content.text.length;
+      saved.set(path, content);
+    }
+  }
+  return { status, saved, signatures };
 }
 
 function contentBlocks(message: Record<string, unknown>): Record<string, unknown>[] {

@@ -6,14 +6,7 @@ import {
   type SessionEvent,
   type TurnChangedFile,
 } from "../../shared/messages.ts";
-import type {
-  AgentProcess,
-  AgentRunner,
-  AgentTurnEvent,
-  PermissionAnswer,
-  PermissionAsk,
-  TurnOutcome,
-} from "../agent/types.ts";
+import type { AgentProcess, AgentRunner, AgentTurnEvent, PermissionAnswer, PermissionAsk } from "../agent/types.ts";
 import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
@@ -36,7 +29,7 @@ export interface SessionServiceOptions {
   /** At most this many agent processes at once (each Claude Code CLI holds ~200 MB); unbounded when omitted. */
   maxAgents?: number;
   /** Follows what each turn changes on disk (src/server/changes/); no `turn:changes` events without it. */
-  trackChanges?: (cwd: string) => Promise<TurnChangeObserver>;
+  trackChanges?: (cwd: string) => TurnChangeObserver;
 }
 
 /** What a turn changed on disk, worked out from its agent messages and the folder before and after. */
@@ -631,7 +624,8 @@ export class SessionService {
     const started = performance.now();
     const logs: string[] = [];
     let record = this.record(sessionId);
-    let changes: TurnChangeObserver | null = null;
+    // Started with the turn, not awaited: the agent starts at once (decision 045).
+    const changes = this.beginTracking(record.cwd);
     const onEvent = (event: AgentTurnEvent) => {
       if (event.kind === "delta") {
         this.publish(sessionId, "chat:delta", { requestId, text: event.text });
@@ -659,15 +653,9 @@ export class SessionService {
       });
 
     try {
-      // The process first, synchronously: it counts against the agent limit from this moment.
       runtime.process ??= startAgent(record.claudeSessionId);
       let agent = runtime.process;
-      changes = await this.beginTracking(record.cwd);
-      // Stopped (or its session deleted) while the folder was being looked at: it never runs.
-      let outcome: TurnOutcome =
-        runtime.running?.cancelRequested || runtime.process !== agent
-          ? { ok: false, code: "CANCELLED", message: "Stopped before it started." }
-          : await agent.runTurn(turn.message, onEvent);
+      let outcome = await agent.runTurn(turn.message, onEvent);
       if (!agent.alive && runtime.process === agent) runtime.process = null;
       if (!outcome.ok && outcome.conversationMissing && !runtime.running?.cancelRequested) {
         // Neither Claude Code's transcript nor the mirror has the conversation: go on in a new
@@ -729,10 +717,10 @@ export class SessionService {
   }
 
   /** Starts following a turn's changes; a failure there never stops the turn. */
-  private async beginTracking(cwd: string): Promise<TurnChangeObserver | null> {
+  private beginTracking(cwd: string): TurnChangeObserver | null {
     if (!this.options.trackChanges) return null;
     try {
-      return await this.options.trackChanges(cwd);
+      return this.options.trackChanges(cwd);
     } catch (error) {
       log.warn("cannot follow this turn's changes", { error: String(error) });
       return null;
