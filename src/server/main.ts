@@ -21,6 +21,8 @@ import {
   withSecurityHeaders,
 } from "./auth/index.ts";
 import { Bus } from "./bus.ts";
+import { ChangesService } from "./changes/changesService.ts";
+import { TurnChangeTracker } from "./changes/turnTracker.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";
 import { createClientAssets } from "./http/client.ts";
 import { createGate } from "./http/gate.ts";
@@ -115,8 +117,9 @@ export async function startServer({
   const bus = new Bus();
   const transcripts = new TranscriptMirror(db);
   const attachments = new AttachmentStore(db);
+  const store = new SessionStore(db);
   const service = new SessionService({
-    store: new SessionStore(db),
+    store,
     attachments,
     runner:
       typeof runner === "function"
@@ -130,6 +133,7 @@ export async function startServer({
     maxAgents: config.maxAgents,
     // Claude Code itself refuses bypassPermissions as root unless IS_SANDBOX=1.
     bypassAllowed: process.getuid?.() !== 0 || process.env.IS_SANDBOX === "1",
+    trackChanges: (cwd) => new TurnChangeTracker(cwd),
   });
   service.recover();
   // The SDK reads Claude Code's sessions where the agent processes started from here keep them.
@@ -145,9 +149,11 @@ export async function startServer({
   // After recovery: the turns a restart marks interrupted are not news to push to every phone.
   push.start();
 
+  const changes = new ChangesService({ sessions: service, store });
   const { io, engine } = createSocketServer({
     service,
     projects,
+    changes,
     push,
     bus,
     serverVersion: packageJson.version,

@@ -36,6 +36,12 @@ export const LIMITS = {
   imageEdgePx: 1568,
   /** Slash commands in one `commands:result`. */
   commands: 500,
+  /** The file viewer reads at most this much of a file (more is cut off and marked `truncated`). */
+  fileViewBytes: 1_048_576,
+  /** One file's diff in `changes:result` or `turn:changes`; longer ones are cut and marked `truncated`. */
+  fileDiffChars: 200_000,
+  /** Files listed in one `changes:result` or `turn:changes`. */
+  changedFiles: 500,
 } as const;
 
 /** The image types the agent accepts (the Anthropic API's own list). */
@@ -92,6 +98,10 @@ export const ERROR_CODES = [
   "ACTION_TOKEN_USED",
   "ACTION_TOKEN_EXPIRED",
   "RATE_LIMITED",
+  // changes and the file viewer
+  "FILE_NOT_FOUND",
+  "PATH_OUTSIDE_SESSION",
+  "FILE_NOT_TEXT",
   // HTTP only: a path or method the server does not serve
   "NOT_FOUND",
   "METHOD_NOT_ALLOWED",
@@ -105,6 +115,7 @@ export const ERROR_CODES = [
   "API_OVERLOADED",
   "API_AUTH_FAILED",
   "API_RATE_LIMITED",
+  "API_USAGE_LIMIT",
   "API_TIMEOUT",
   "INTERNAL_ERROR",
   // raised by the client itself, never sent by the server
@@ -131,6 +142,9 @@ export const errorCodeMeaning: Record<ErrorCode, string> = {
   ACTION_TOKEN_USED: "That notification's button was already used.",
   ACTION_TOKEN_EXPIRED: "That notification is too old to answer from. Open the app instead.",
   RATE_LIMITED: "Too many attempts. Wait a minute and try again.",
+  FILE_NOT_FOUND: "There is no such file in the session's folder.",
+  PATH_OUTSIDE_SESSION: "Only files inside the session's folder can be opened.",
+  FILE_NOT_TEXT: "This file is not text (an image or other binary file), so it cannot be shown here.",
   NOT_FOUND: "The server has no such endpoint.",
   METHOD_NOT_ALLOWED: "The endpoint does not take this HTTP method.",
   CANCELLED: "Stopped before it finished.",
@@ -142,6 +156,7 @@ export const errorCodeMeaning: Record<ErrorCode, string> = {
   API_OVERLOADED: "The Anthropic API is overloaded. Try again shortly.",
   API_AUTH_FAILED: "The Anthropic API rejected the server's credentials.",
   API_RATE_LIMITED: "The Anthropic API rate limit was reached.",
+  API_USAGE_LIMIT: "The account's Claude usage limit was reached.",
   API_TIMEOUT: "The Anthropic API did not answer in time.",
   INTERNAL_ERROR: "Something went wrong on the server.",
   TIMEOUT: "The server did not answer in time.",
@@ -153,13 +168,24 @@ export const NIL_REQUEST_ID = "00000000-0000-0000-0000-000000000000";
 
 /**
  * The namespace's error event: `chat:*` on `chat:error`, `permission:*` on `permission:error`,
- * `project:*` on `project:error`, `commands:*` on `commands:error`, `push:*` and `presence:*` on `push:error`, the rest on `session:error`.
+ * `project:*` on `project:error`, `commands:*` on `commands:error`, `push:*` and `presence:*` on
+ * `push:error`, `changes:*` on `changes:error`, `file:*` on `file:error`, the rest on `session:error`.
  */
 export function errorEventFor(
   eventName: string,
-): "chat:error" | "permission:error" | "project:error" | "push:error" | "commands:error" | "session:error" {
+):
+  | "chat:error"
+  | "permission:error"
+  | "project:error"
+  | "push:error"
+  | "commands:error"
+  | "changes:error"
+  | "file:error"
+  | "session:error" {
   if (eventName.startsWith("chat:")) return "chat:error";
   if (eventName.startsWith("commands:")) return "commands:error";
+  if (eventName.startsWith("changes:")) return "changes:error";
+  if (eventName.startsWith("file:")) return "file:error";
   if (eventName.startsWith("permission:")) return "permission:error";
   if (eventName.startsWith("project:")) return "project:error";
   if (eventName.startsWith("push:") || eventName.startsWith("presence:")) return "push:error";

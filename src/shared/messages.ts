@@ -248,6 +248,15 @@ export const SessionImport = z.object({
   requestId: RequestId,
 });
 export const ProjectListRequest = z.object({ requestId: RequestId });
+/** The session folder's uncommitted changes (working tree and untracked files against `HEAD`). */
+export const ChangesGet = z.object({ sessionId: SessionId, requestId: RequestId });
+/** One file of the session's folder, read-only. */
+export const FileRead = z.object({
+  sessionId: SessionId,
+  /** Relative to the session's folder (or absolute inside it). */
+  path: z.string().min(1).max(LIMITS.pathChars),
+  requestId: RequestId,
+});
 export const ProjectSessionsRequest = z.object({
   path: z.string().min(1).max(LIMITS.pathChars),
   limit: z.number().int().min(1).max(LIMITS.projectSessionsPage).optional(),
@@ -336,6 +345,14 @@ export const Log = SessionEventBase.extend({
   /** One agent (SDK) message, serialised as JSON text. */
   data: z.string(),
 });
+/** Tokens one turn used (the agent's main loop, from the SDK's `result.usage`). */
+export const TurnUsage = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadTokens: z.number().int().nonnegative(),
+  cacheCreationTokens: z.number().int().nonnegative(),
+});
+export type TurnUsage = z.infer<typeof TurnUsage>;
 export const ChatResponse = SessionEventBase.extend({
   response: z.string(),
   /** This turn's logs, the same `data` strings as its `log` events. */
@@ -343,6 +360,32 @@ export const ChatResponse = SessionEventBase.extend({
   requestId: RequestId,
   durationMs: z.number().nonnegative(),
   costUsd: z.number().nonnegative().optional(),
+  usage: TurnUsage.optional(),
+});
+export const FileChangeStatus = z.enum(["added", "modified", "deleted", "renamed", "untracked"]);
+export type FileChangeStatus = z.infer<typeof FileChangeStatus>;
+/** One file a turn changed. */
+export const TurnChangedFile = z.object({
+  /** Relative to the session's folder (absolute when outside it). */
+  path: z.string(),
+  status: FileChangeStatus,
+  additions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  /** What the turn did to it, as a unified diff (absent for a binary file). */
+  diff: z.string().optional(),
+  /** The diff was cut at LIMITS.fileDiffChars. */
+  truncated: z.boolean().optional(),
+  binary: z.boolean().optional(),
+});
+export type TurnChangedFile = z.infer<typeof TurnChangedFile>;
+/**
+ * The files a turn changed: its Edit/Write/MultiEdit/NotebookEdit tool uses, and (in a git work
+ * tree) what else `git status` shows changed between the turn's start and end. Sent after the
+ * turn's last tool use, before its `chat:response` / `chat:error`; only when something changed.
+ */
+export const TurnChanges = SessionEventBase.extend({
+  requestId: RequestId,
+  files: z.array(TurnChangedFile),
 });
 /**
  * Something the user should know about a turn that is neither output nor failure.
@@ -380,7 +423,11 @@ export const PermissionResolved = SessionEventBase.extend({
   answers: PermissionAnswers.optional(),
 });
 /** Turn failures carry `sessionId` and `seq`; rejected requests carry neither `seq` nor always `sessionId`. */
-export const ChatError = ErrorPayload.extend({ seq: Seq.optional() });
+export const ChatError = ErrorPayload.extend({
+  seq: Seq.optional(),
+  /** API_RATE_LIMITED / API_USAGE_LIMIT: when the limit resets, if the API said. */
+  resetsAt: z.iso.datetime().optional(),
+});
 export const SessionError = ErrorPayload;
 
 export const Connection = z.object({
@@ -437,6 +484,44 @@ export const CommandsResult = z.object({
   commands: z.array(SlashCommand).max(LIMITS.commands),
 });
 export const CommandsError = ErrorPayload;
+/** One changed file of the session's folder, against `HEAD`. */
+export const ChangedFile = z.object({
+  path: z.string(),
+  /** A rename's old path. */
+  oldPath: z.string().optional(),
+  status: FileChangeStatus,
+  additions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  /** `git diff`'s unified diff; empty for a binary file. */
+  diff: z.string(),
+  /** The diff was cut at LIMITS.fileDiffChars. */
+  truncated: z.boolean(),
+  binary: z.boolean().optional(),
+});
+export type ChangedFile = z.infer<typeof ChangedFile>;
+export const ChangesResult = z.object({
+  sessionId: SessionId,
+  requestId: RequestId,
+  /** False: the folder is not in a git work tree, and `files` are those the agent edited in this session. */
+  isGit: z.boolean(),
+  branch: z.string().optional(),
+  files: z.array(ChangedFile),
+  /** More files changed than LIMITS.changedFiles; the rest are left out. */
+  more: z.boolean().optional(),
+});
+export const ChangesError = ErrorPayload;
+export const FileContent = z.object({
+  sessionId: SessionId,
+  /** As asked for. */
+  path: z.string(),
+  content: z.string(),
+  /** The file is longer than LIMITS.fileViewBytes: `content` is its beginning. */
+  truncated: z.boolean(),
+  /** Its size in bytes. */
+  size: z.number().int().nonnegative(),
+  requestId: RequestId,
+});
+export const FileError = ErrorPayload;
 
 // ---------------------------------------------------------------------------
 // Event registries: the one place event names are written down
@@ -457,6 +542,8 @@ export const clientEvents = {
   "session:import": SessionImport,
   "project:list": ProjectListRequest,
   "project:sessions": ProjectSessionsRequest,
+  "changes:get": ChangesGet,
+  "file:read": FileRead,
   "push:subscribe": PushSubscribe,
   "push:unsubscribe": PushUnsubscribe,
   "push:test": PushTest,
@@ -475,6 +562,7 @@ export const sessionEvents = {
   "chat:notice": ChatNotice,
   "permission:request": PermissionRequest,
   "permission:resolved": PermissionResolved,
+  "turn:changes": TurnChanges,
 } as const;
 
 export const SessionEvent = z.discriminatedUnion("type", [
@@ -487,6 +575,7 @@ export const SessionEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chat:notice"), payload: ChatNotice }),
   z.object({ type: z.literal("permission:request"), payload: PermissionRequest }),
   z.object({ type: z.literal("permission:resolved"), payload: PermissionResolved }),
+  z.object({ type: z.literal("turn:changes"), payload: TurnChanges }),
 ]);
 export type SessionEvent = z.infer<typeof SessionEvent>;
 export type SessionEventType = SessionEvent["type"];
@@ -521,6 +610,10 @@ export const serverEvents = {
   "push:error": PushError,
   "commands:result": CommandsResult,
   "commands:error": CommandsError,
+  "changes:result": ChangesResult,
+  "changes:error": ChangesError,
+  "file:content": FileContent,
+  "file:error": FileError,
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -608,6 +701,9 @@ export type ChatError = z.infer<typeof ChatError>;
 export type SessionError = z.infer<typeof SessionError>;
 export type PermissionRequest = z.infer<typeof PermissionRequest>;
 export type PermissionResolved = z.infer<typeof PermissionResolved>;
+export type TurnChanges = z.infer<typeof TurnChanges>;
+export type ChangesResult = z.infer<typeof ChangesResult>;
+export type FileContent = z.infer<typeof FileContent>;
 
 // ---------------------------------------------------------------------------
 // Helpers shared by both sides

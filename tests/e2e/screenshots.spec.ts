@@ -6,7 +6,17 @@ import { startDeskClaude } from "../fixtures/deskClaude.ts";
 import { startFakePushService, subscriptionJson } from "../fixtures/fakePushService.ts";
 import { git, makeRepo } from "../fixtures/gitRepos.ts";
 import { expect, test } from "./fixtures.ts";
-import { conversation, newSession, savedCopy, sendMessage, sessionRow, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
+import {
+  awaitCreated,
+  conversation,
+  newSession,
+  savedCopy,
+  sendMessage,
+  sessionRow,
+  TURN_TIMEOUT_MS,
+  turnDone,
+} from "./helpers.ts";
+import { allowUntilDone } from "./support/app.ts";
 import { ANDROID_CHROME, stubPushNetworkLeg } from "./support/push.ts";
 
 /**
@@ -44,6 +54,17 @@ async function shoot(page: Page, testInfo: TestInfo, screen: string, check?: () 
     if (size.viewport && base) await page.setViewportSize(base);
   }
   await page.emulateMedia({ colorScheme: "light" });
+}
+
+/** Sessions → New → Project: the projects sheet. */
+async function openProjects(page: Page) {
+  await page.getByRole("button", { name: "Sessions" }).click();
+  await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
+  await page
+    .getByRole("dialog", { name: "New session" })
+    .getByRole("button", { name: /^Project:/ })
+    .click();
+  return page.getByRole("dialog", { name: "Projects" });
 }
 
 test("empty state (first run, no session yet)", async ({ page }, testInfo) => {
@@ -218,6 +239,92 @@ test("projects and the desk's Claude Code sessions", async ({ page, stack }, tes
     await page.keyboard.press("Escape");
     await expect(page.getByRole("dialog", { name: sheet })).toBeHidden();
   }
+});
+
+test("a turn's changes, the folder's changes and a file", async ({ page, frames, stack }, testInfo) => {
+  // The projects test's shop-api (the projects list is cached for 10 s: a new repository would not be in it yet).
+  const web = join(stack.workdir, "shop-api");
+  mkdirSync(join(web, "src"));
+  const cart = join(web, "src", "cart.ts");
+  writeFileSync(
+    cart,
+    [
+      'import { applyCoupon } from "./coupons";',
+      "",
+      "/** The cart's total, coupon applied once. */",
+      "export async function total(cart: Cart, code?: string): Promise<number> {",
+      "  const subtotal = cart.items.reduce((sum, item) => sum + item.price * item.quantity, 0);",
+      "  if (!code) return subtotal;",
+      "  return applyCoupon(subtotal, code);",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  git(web, "add", "src");
+  git(web, "commit", "-qm", "cart");
+  const prompt = "Fix the coupon bug and note it in the changelog";
+  await stack.script(
+    [
+      { kind: "message", blocks: [{ type: "tool_use", name: "Read", input: { file_path: cart } }] },
+      {
+        kind: "message",
+        blocks: [
+          {
+            type: "tool_use",
+            name: "Edit",
+            input: {
+              file_path: cart,
+              old_string: "  return applyCoupon(subtotal, code);",
+              new_string: "  return await applyCoupon(subtotal, code.trim());",
+            },
+          },
+        ],
+      },
+      {
+        kind: "message",
+        blocks: [
+          {
+            type: "tool_use",
+            name: "Bash",
+            input: {
+              command: "printf '## 2.3.1\\n\\n- Coupons apply once, even with spaces.\\n' > CHANGELOG.md",
+              description: "Add a changelog entry",
+            },
+          },
+        ],
+      },
+      { kind: "message", blocks: [{ type: "text", text: "Fixed: the coupon is awaited and trimmed." }] },
+    ],
+    prompt,
+  );
+
+  // A session in that project: Sessions → New → Project → shop-api → New session here.
+  const projects = await openProjects(page);
+  await projects
+    .getByRole("list", { name: "Projects" })
+    .getByRole("button", { name: /^shop-api/ })
+    .click();
+  const mark = frames.mark();
+  await projects.getByRole("button", { name: "New session here" }).click();
+  await awaitCreated(page, frames, mark);
+  const sent = await sendMessage(page, frames, prompt);
+  await allowUntilDone(page, frames, sent.requestId);
+  await frames.waitFor("received", "turn:changes", (p) => p.requestId === sent.requestId);
+  await expect(page.getByRole("button", { name: /^2 files changed/ })).toBeVisible();
+  await shoot(page, testInfo, "turn-changes");
+
+  await page.getByRole("button", { name: "Changes" }).click();
+  const sheet = page.getByRole("dialog", { name: "Changes" });
+  const file = sheet.locator('[data-file="src/cart.ts"]');
+  await file.getByRole("button", { expanded: false }).click();
+  await expect(file.locator('mark[data-word="add"]').first()).toBeVisible();
+  await shoot(page, testInfo, "changes");
+
+  await file.getByRole("button", { name: "Open file" }).click();
+  const code = page.getByRole("region", { name: "Content of src/cart.ts" });
+  await expect(code).toHaveAttribute("data-highlighted", "true");
+  await shoot(page, testInfo, "file");
+  await page.keyboard.press("Escape");
 });
 
 test.describe("notifications", () => {

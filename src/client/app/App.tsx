@@ -1,5 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { ApprovalDock, loadApprovalCard } from "../approvals/ApprovalDock.tsx";
+import type { ChangesTarget } from "../changes/ChangesSheet.tsx";
 import { Composer, type ComposerHandle } from "../chat/Composer.tsx";
 import { Conversation } from "../chat/Conversation.tsx";
 import type { Turn } from "../chat/turns.ts";
@@ -41,6 +42,8 @@ const SessionsSheet = lazy(() => loadSessionsSheet().then((m) => ({ default: m.S
 const LogsSheet = lazy(() => loadLogsSheet().then((m) => ({ default: m.LogsSheet })));
 const SessionSettingsSheet = lazy(() => loadSettingsSheet().then((m) => ({ default: m.SessionSettingsSheet })));
 const ProjectsSheet = lazy(() => loadProjectsSheet().then((m) => ({ default: m.ProjectsSheet })));
+const loadChangesSheet = () => import("../changes/ChangesSheet.tsx");
+const ChangesSheet = lazy(() => loadChangesSheet().then((m) => ({ default: m.ChangesSheet })));
 const loadNotificationsSheet = () => import("../push/NotificationsSheet.tsx");
 const NotificationsSheet = lazy(() => loadNotificationsSheet().then((m) => ({ default: m.NotificationsSheet })));
 // Only an unpaired device needs this.
@@ -57,6 +60,7 @@ function prefetchSheets(): () => void {
     void loadSettingsSheet();
     void loadProjectsSheet();
     void loadNotificationsSheet();
+    void loadChangesSheet();
     void loadApprovalCard();
     void loadVoiceDetails();
   };
@@ -111,6 +115,7 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const [permissionMode, setPermissionMode] = useState<CreatablePermissionMode>(readPermissionMode);
   const [theme, setTheme] = useState<ThemePreference>(readTheme);
   const [logsTurn, setLogsTurn] = useState<Turn | null>(null);
+  const [changesTarget, setChangesTarget] = useState<ChangesTarget | null>(null);
   const [notificationsOpen, setNotificationsOpen] = useState(false);
   const composer = useRef<ComposerHandle>(null);
   // A sheet's code loads when it is first opened (and stays mounted, so it can animate closed).
@@ -118,6 +123,7 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const projectsSheetUsed = useOnceTrue(projectsOpen);
   const settingsSheetUsed = useOnceTrue(settingsFor !== null);
   const logsSheetUsed = useOnceTrue(logsTurn !== null);
+  const changesSheetUsed = useOnceTrue(changesTarget !== null);
   const notificationsSheetUsed = useOnceTrue(notificationsOpen);
   const sessions = useChatSelector((s) => s.context.sessions);
   const sessionId = useChatSelector((s) => s.context.sessionId);
@@ -155,6 +161,11 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   }, []);
 
   const closeSettings = useCallback(() => setSettingsFor(null), []);
+  const closeChanges = useCallback(() => setChangesTarget(null), []);
+  const showTurnChanges = useCallback(
+    (turn: Turn) => (turn.changes ? setChangesTarget({ kind: "turn", files: turn.changes }) : undefined),
+    [],
+  );
 
   return (
     <div className="flex h-full flex-col">
@@ -162,6 +173,7 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
         onOpenSessions={() => setSessionsOpen(true)}
         onNewSession={() => createSession()}
         onOpenSettings={() => setSettingsFor(sessionId)}
+        onOpenChanges={() => setChangesTarget({ kind: "session" })}
       />
       <UpdateBanner />
       <ConnectionBanner />
@@ -169,6 +181,7 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
         <Conversation
           onStart={() => createSession()}
           onShowLogs={setLogsTurn}
+          onShowChanges={showTurnChanges}
           onSuggest={(text) => composer.current?.insertAtCursor(text)}
         />
         <ApprovalDock cwd={cwd} onAllAnswered={afterApprovals} />
@@ -224,6 +237,7 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
           />
         ) : null}
         {logsSheetUsed ? <LogsSheet logs={logsTurn?.logs ?? null} cwd={cwd} onClose={() => setLogsTurn(null)} /> : null}
+        {changesSheetUsed ? <ChangesSheet sessionId={sessionId} target={changesTarget} onClose={closeChanges} /> : null}
         {notificationsSheetUsed ? (
           <NotificationsSheet open={notificationsOpen} onOpenChange={setNotificationsOpen} />
         ) : null}

@@ -4,16 +4,18 @@ import { StatusDot } from "../connection/StatusDot.tsx";
 import { describeConnection } from "../connection/status.ts";
 import { projectName } from "../projects/names.ts";
 import { Button } from "../ui/button.tsx";
-import { ChevronDownIcon, MenuIcon, PlusIcon } from "../ui/icons.tsx";
+import { ChevronDownIcon, DiffIcon, MenuIcon, PlusIcon } from "../ui/icons.tsx";
 
 export interface TopBarProps {
   onOpenSessions: () => void;
   onNewSession: () => void;
   /** Opens the current session's settings (tap on the title). */
   onOpenSettings: () => void;
+  /** Opens the changes sheet: what the session's folder differs by from its last commit. */
+  onOpenChanges: () => void;
 }
 
-export function TopBar({ onOpenSessions, onNewSession, onOpenSettings }: TopBarProps) {
+export function TopBar({ onOpenSessions, onNewSession, onOpenSettings, onOpenChanges }: TopBarProps) {
   const connection = useChatSelector((s) => s.context.connection);
   const sessions = useChatSelector((s) => s.context.sessions);
   const sessionId = useChatSelector((s) => s.context.sessionId);
@@ -97,6 +99,18 @@ export function TopBar({ onOpenSessions, onNewSession, onOpenSettings }: TopBarP
           )}
         </p>
       </div>
+      {session ? (
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label="Changes"
+          aria-haspopup="dialog"
+          onClick={onOpenChanges}
+          disabled={!connected}
+        >
+          <DiffIcon />
+        </Button>
+      ) : null}
       <Button
         variant="ghost"
         size="icon"

@@ -15,13 +15,15 @@ const SUGGESTIONS = [
 export interface ConversationProps {
   onStart: () => void;
   onShowLogs: (turn: Turn) => void;
+  /** Opens the changes sheet on a turn's changed files. */
+  onShowChanges: (turn: Turn) => void;
   onSuggest: (text: string) => void;
 }
 
 const NEAR_BOTTOM_PX = 96;
 const NO_TURNS: Turn[] = [];
 
-export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationProps) {
+export function Conversation({ onStart, onShowLogs, onShowChanges, onSuggest }: ConversationProps) {
   const actor = useChatActor();
   // The conversation renders as a transition: sliced and interruptible, so opening a long one (its
   // replay arrives at once) does not block taps for the whole render. Live text still lands within
@@ -215,6 +217,7 @@ export function Conversation({ onStart, onShowLogs, onSuggest }: ConversationPro
               cwd={session?.cwd}
               note={turnNotes[turn.requestId]}
               onShowLogs={onShowLogs}
+              onShowChanges={onShowChanges}
               onEdit={onSuggest}
             />
           ))}

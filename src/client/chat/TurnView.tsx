@@ -1,11 +1,20 @@
 import { memo, useEffect, useState } from "react";
 import { resolutionText } from "../approvals/resolution.ts";
+import { changeSummary, changeSummaryLabel } from "../changes/summary.ts";
 import type { ClientError } from "../connection/request.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import { ErrorBox } from "../ui/ErrorBox.tsx";
-import { CheckIcon, ClockIcon, RetryIcon, ShieldIcon, SpinnerIcon, XIcon } from "../ui/icons.tsx";
-import { formatDuration } from "../ui/time.ts";
+import {
+  CheckIcon,
+  ChevronRightIcon,
+  ClockIcon,
+  DiffIcon,
+  RetryIcon,
+  ShieldIcon,
+  SpinnerIcon,
+  XIcon,
+} from "../ui/icons.tsx";
 import { Activity } from "./Activity.tsx";
 import { summarizeTool } from "./activity.ts";
 import { MessageImages } from "./ImageThumbs.tsx";
@@ -13,6 +22,7 @@ import { MessageBubble } from "./MessageBubble.tsx";
 import { Markdown } from "./markdown.tsx";
 import { TurnSteps } from "./TurnSteps.tsx";
 import type { Turn, TurnPermission } from "./turns.ts";
+import { resetText, usageLabel, usageLine } from "./usage.ts";
 import { useChatActor, useChatSelector } from "./useChat.ts";
 
 export interface TurnViewProps {
@@ -20,6 +30,8 @@ export interface TurnViewProps {
   cwd?: string;
   note?: ClientError;
   onShowLogs: (turn: Turn) => void;
+  /** Opens the changes sheet on this turn's changed files. */
+  onShowChanges?: (turn: Turn) => void;
   /** "Edit and resend": the message goes back into the composer. */
   onEdit?: (text: string) => void;
 }
@@ -92,7 +104,7 @@ function StopMark() {
 
 /** One exchange: the user's message (with its sending/queued state) and the agent's reply as it happens. */
 /** Memoised: while one turn streams, the conversation's other turns (unchanged objects) are not rendered again. */
-export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs, onEdit }: TurnViewProps) {
+export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs, onShowChanges, onEdit }: TurnViewProps) {
   const actor = useChatActor();
   const connected = useChatSelector((s) => s.context.connection.status === "connected" && s.context.connection.online);
   const running = turn.status === "running";
@@ -209,6 +221,11 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs, on
             </p>
           ) : turn.status === "error" && turn.error ? (
             <ErrorBox code={turn.error.code} message={turn.error.message}>
+              {turn.error.resetsAt && resetText(turn.error.resetsAt) ? (
+                <p className="font-medium text-xs" data-resets-at={turn.error.resetsAt}>
+                  {resetText(turn.error.resetsAt)}
+                </p>
+              ) : null}
               {turn.message !== null ? (
                 <div className="pt-1">
                   <Button
@@ -223,9 +240,28 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs, on
               ) : null}
             </ErrorBox>
           ) : null}
+          {turn.changes && turn.changes.length > 0 && !running ? (
+            <button
+              type="button"
+              data-turn-changes={turn.changes.length}
+              className="flex min-h-11 w-full items-center gap-2 rounded-xl border bg-card px-3 text-left text-sm hover:bg-muted focus-visible:outline-2 focus-visible:outline-ring"
+              aria-label={`${changeSummaryLabel(turn.changes)}. Show the diffs`}
+              aria-haspopup="dialog"
+              onClick={() => onShowChanges?.(turn)}
+            >
+              <DiffIcon className="size-4 shrink-0 text-muted-foreground" />
+              <span className="min-w-0 flex-1 truncate">{changeSummary(turn.changes)}</span>
+              <ChevronRightIcon aria-hidden="true" className="size-4 shrink-0 text-muted-foreground" />
+            </button>
+          ) : null}
           {!running && (logsCount > 0 || turn.durationMs !== null) ? (
-            <p className="flex items-center gap-1.5 text-muted-foreground text-xs">
-              {turn.durationMs !== null ? <span>{formatDuration(turn.durationMs)}</span> : null}
+            <p className="flex flex-wrap items-center gap-x-1.5 text-muted-foreground text-xs">
+              {turn.durationMs !== null ? (
+                <span data-usage="turn">
+                  <span aria-hidden="true">{usageLine(turn)}</span>
+                  <span className="sr-only">{usageLabel(turn)}</span>
+                </span>
+              ) : null}
               {logsCount > 0 ? (
                 <button
                   type="button"

@@ -53,6 +53,11 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   "push:error": (payload) => ({ type: "push:error", payload }),
   "commands:result": (payload) => ({ type: "commands:result", payload }),
   "commands:error": (payload) => ({ type: "commands:error", payload }),
+  "turn:changes": (payload) => ({ type: "turn:changes", payload }),
+  "changes:result": (payload) => ({ type: "changes:result", payload }),
+  "changes:error": (payload) => ({ type: "changes:error", payload }),
+  "file:content": (payload) => ({ type: "file:content", payload }),
+  "file:error": (payload) => ({ type: "file:error", payload }),
 };
 
 function forwardServerEvent<K extends ServerEventName>(

@@ -127,6 +127,7 @@ export function asSessionEvent(message: ServerMessage): SessionEvent | null {
     case "chat:notice":
     case "permission:request":
     case "permission:resolved":
+    case "turn:changes":
       return message;
     case "chat:error": {
       const { sessionId, seq } = message.payload;
@@ -201,6 +202,10 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "push:error":
     case "commands:result":
     case "commands:error":
+    case "changes:result":
+    case "changes:error":
+    case "file:content":
+    case "file:error":
       // Replies to this client's own requests: the request actors settle them.
       return {};
     case "chat:queued":
@@ -211,7 +216,8 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "chat:error":
     case "chat:notice":
     case "permission:request":
-    case "permission:resolved": {
+    case "permission:resolved":
+    case "turn:changes": {
       const event = asSessionEvent(message);
       // A chat:error without seq rejected a request; the request actor reports it.
       return event ? withSessionEvents(context, [event]) : {};

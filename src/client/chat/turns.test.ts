@@ -293,3 +293,45 @@ describe("appendToTurns", () => {
     expect(after.at(-1)).toBe(before.at(-1) as NonNullable<(typeof before)[0]>); // the local send
   });
 });
+
+describe("a turn's changes, usage and limit", () => {
+  const files = [
+    { path: "a.ts", status: "modified" as const, additions: 2, deletions: 1, diff: "@@ -1 +1 @@\n-x\n+y\n" },
+  ];
+  const usage = { inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheCreationTokens: 0 };
+  const events: SessionEvent[] = [
+    queued(1, a, "edit"),
+    started(2, a),
+    { type: "turn:changes", payload: { sessionId, seq: 3, requestId: a, files } },
+    {
+      type: "chat:response",
+      payload: { sessionId, seq: 4, requestId: a, response: "ok", logs: [], durationMs: 1200, costUsd: 0.01, usage },
+    },
+    queued(5, b, "more"),
+    started(6, b),
+    {
+      type: "chat:error",
+      payload: {
+        sessionId,
+        seq: 7,
+        requestId: b,
+        code: "API_USAGE_LIMIT",
+        message: "limit",
+        resetsAt: "2026-12-03T16:28:55.000Z",
+      },
+    },
+  ];
+
+  test("deriveTurns and appendToTurns carry them the same way", () => {
+    const derived = deriveTurns(events);
+    expect(derived[0]).toMatchObject({ changes: files, usage, costUsd: 0.01, durationMs: 1200 });
+    expect(derived[1]?.changes).toBeNull();
+    expect(derived[1]?.error).toEqual({
+      code: "API_USAGE_LIMIT",
+      message: "limit",
+      resetsAt: "2026-12-03T16:28:55.000Z",
+    });
+    const appended = appendToTurns(deriveTurns(events.slice(0, 2)), events.slice(2));
+    expect(appended).toEqual(derived);
+  });
+});

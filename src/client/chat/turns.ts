@@ -3,7 +3,14 @@
  * turns derived from them. Pure functions: the machine stores the results in
  * its context and the UI renders them.
  */
-import type { ErrorCode, ImageMediaType, PermissionResolved, SessionEvent } from "../../shared/messages.ts";
+import type {
+  ErrorCode,
+  ImageMediaType,
+  PermissionResolved,
+  SessionEvent,
+  TurnChangedFile,
+  TurnUsage,
+} from "../../shared/messages.ts";
 import { alwaysAllowScope } from "../approvals/scope.ts";
 import type { ClientError } from "../connection/request.ts";
 
@@ -83,7 +90,12 @@ export interface Turn {
   logs: string[];
   durationMs: number | null;
   costUsd: number | null;
-  error: { code: ErrorCode; message: string } | null;
+  /** Tokens the turn used, once it has answered (a server from before usage sends none). */
+  usage: TurnUsage | null;
+  /** `resetsAt`: a rate or usage limit's reset time (ISO), when the API said. */
+  error: { code: ErrorCode; message: string; resetsAt?: string } | null;
+  /** The files the turn changed (its `turn:changes`), or null when it changed none. */
+  changes: TurnChangedFile[] | null;
   /** While queued: behind another turn of the session, or waiting for a free agent process. */
   waitingFor: "turn" | "agent" | null;
   /** Said by the server about this turn: e.g. the agent lost its earlier context. */
@@ -150,7 +162,9 @@ function emptyTurn(requestId: string, firstSeq: number): Turn {
     logs: [],
     durationMs: null,
     costUsd: null,
+    usage: null,
     error: null,
+    changes: null,
     waitingFor: null,
     notice: null,
     noticeKind: null,
@@ -210,12 +224,19 @@ function applyEvent(event: SessionEvent, turnFor: TurnFor): void {
       if (event.payload.logs.length >= turn.logs.length) turn.logs = [...event.payload.logs];
       turn.durationMs = event.payload.durationMs;
       turn.costUsd = event.payload.costUsd ?? null;
+      turn.usage = event.payload.usage ?? null;
       break;
     }
     case "chat:error": {
       const turn = turnFor(event.payload.requestId, event.payload.seq);
       turn.status = "error";
-      turn.error = { code: event.payload.code, message: event.payload.message };
+      const { code, message, resetsAt } = event.payload;
+      turn.error = resetsAt ? { code, message, resetsAt } : { code, message };
+      break;
+    }
+    case "turn:changes": {
+      const turn = turnFor(event.payload.requestId, event.payload.seq);
+      turn.changes = event.payload.files;
       break;
     }
     case "permission:request": {

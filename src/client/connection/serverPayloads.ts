@@ -203,6 +203,9 @@ const slashCommand = object({
 });
 const eventBase = { sessionId: str, seq: count };
 
+// A status this app does not know yet is shown as a modification.
+const fileStatus = oneOf(["added", "modified", "deleted", "renamed", "untracked"], "modified");
+
 const sessionEventPayloads = {
   "chat:queued": object(
     extend(eventBase, {
@@ -225,9 +228,12 @@ const sessionEventPayloads = {
       requestId: str,
       durationMs: num,
       costUsd: optional(num),
+      usage: optional(
+        object({ inputTokens: count, outputTokens: count, cacheReadTokens: count, cacheCreationTokens: count }),
+      ),
     }),
   ),
-  "chat:error": object(extend(error, { seq: optional(count) })),
+  "chat:error": object(extend(error, { seq: optional(count), resetsAt: optional(str) })),
   // A notice of a kind this app does not know yet is still shown: its message is for people.
   "chat:notice": object(
     extend(eventBase, {
@@ -256,6 +262,23 @@ const sessionEventPayloads = {
       decision: oneOf(["allow", "deny", "allow_always", "cancelled"]),
       message: optional(str),
       answers: optional(answers),
+    }),
+  ),
+  "turn:changes": object(
+    extend(eventBase, {
+      requestId: str,
+      files: someOf(
+        object({
+          path: str,
+          status: fileStatus,
+          additions: count,
+          deletions: count,
+          diff: optional(str),
+          truncated: optional(bool),
+          binary: optional(bool),
+        }),
+        "changed file",
+      ),
     }),
   ),
 } satisfies { [K in SessionEvent["type"]]: Parser<ServerPayload<K>> };
@@ -316,6 +339,29 @@ export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> 
   "push:error": object(error),
   "commands:result": object({ sessionId: str, requestId: str, commands: someOf(slashCommand, "slash command") }),
   "commands:error": object(error),
+  "changes:result": object({
+    sessionId: str,
+    requestId: str,
+    isGit: bool,
+    branch: optional(str),
+    files: someOf(
+      object({
+        path: str,
+        oldPath: optional(str),
+        status: fileStatus,
+        additions: count,
+        deletions: count,
+        diff: str,
+        truncated: bool,
+        binary: optional(bool),
+      }),
+      "changed file",
+    ),
+    more: optional(bool),
+  }),
+  "changes:error": object(error),
+  "file:content": object({ sessionId: str, path: str, content: str, truncated: bool, size: count, requestId: str }),
+  "file:error": object(error),
 };
 
 export function isServerEventName(name: string): name is ServerEventName {

@@ -6,6 +6,7 @@
  */
 import { useEffect, useId, useMemo, useState } from "react";
 import type { PermissionMode, Session } from "../../shared/messages.ts";
+import { SessionUsage } from "../chat/SessionUsage.tsx";
 import type { SessionPatch } from "../chat/types.ts";
 import { useChatActor, useChatSelector } from "../chat/useChat.ts";
 import { Button } from "../ui/button.tsx";
@@ -113,6 +114,8 @@ function SettingsContent({ session }: { session: Session }) {
           onRename={(title) => update({ title })}
         />
         {failedPart === "title" ? errorBox : null}
+
+        <SessionUsage sessionId={session.id} />
 
         <section className="space-y-2" aria-labelledby="settings-model-heading">
           <h3 id="settings-model-heading" className="font-medium text-sm">

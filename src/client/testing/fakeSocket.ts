@@ -420,6 +420,11 @@ export class FakeServer {
         this.presence = sessionId ? { visible, sessionId } : { visible };
         return;
       }
+      case "changes:get":
+      case "file:read":
+        // The chat machine never asks for these; the changes sheet's own tests drive the real server.
+        this.fail(message.type, "UNKNOWN_EVENT", errorCodeMeaning.UNKNOWN_EVENT, message.payload.requestId);
+        return;
       default: {
         const unreachable: never = message;
         throw new Error(`unhandled ${JSON.stringify(unreachable)}`);

@@ -251,3 +251,9 @@ export const ImageIcon = (p: ComponentProps<"svg">) => (
     <path d="m21 15-3.09-3.09a2 2 0 0 0-2.82 0L6 21" />
   </Icon>
 );
+export const DiffIcon = (p: ComponentProps<"svg">) => (
+  <Icon {...p}>
+    <path d="M15 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V7Z" />
+    <path d="M9 10h6M12 7v6M9 17h6" />
+  </Icon>
+);

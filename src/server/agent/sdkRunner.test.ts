@@ -15,7 +15,13 @@ import {
 } from "../../../tests/fixtures/fakeAnthropic.ts";
 import { isAlive } from "../../../tests/fixtures/processes.ts";
 import { setLogLevel } from "../logger.ts";
-import { classifyFailure, createSdkRunner, type SdkAgentProcess, type SdkRunnerOptions } from "./sdkRunner.ts";
+import {
+  classifyFailure,
+  createSdkRunner,
+  resetTimeIn,
+  type SdkAgentProcess,
+  type SdkRunnerOptions,
+} from "./sdkRunner.ts";
 import type { AgentTurnEvent, TurnOutcome } from "./types.ts";
 
 const TIMEOUT = 30_000;
@@ -79,7 +85,7 @@ function firstDelta(): { on: (event: AgentTurnEvent) => void; seen: Promise<void
   return { on: (event) => event.kind === "delta" && resolve(), seen };
 }
 
-function failure(outcome: TurnOutcome): { code: string; message: string } {
+function failure(outcome: TurnOutcome): Extract<TurnOutcome, { ok: false }> {
   if (outcome.ok) throw new Error(`expected a failure, got ${JSON.stringify(outcome)}`);
   return outcome;
 }
@@ -117,7 +123,16 @@ describe("classifyFailure", () => {
       ),
     ).toBe("API_TIMEOUT");
     expect(classifyFailure("Not logged in · Please run /login")).toBe("AGENT_NOT_LOGGED_IN");
+    expect(classifyFailure("Claude AI usage limit reached|1796315335")).toBe("API_USAGE_LIMIT");
+    expect(classifyFailure("You've hit your limit · resets 3pm (Europe/Paris)")).toBe("API_USAGE_LIMIT");
     expect(classifyFailure("API Error: Connection error.")).toBe("API_ERROR");
+  });
+});
+
+describe("resetTimeIn", () => {
+  test("Claude Code's usage-limit text carries the reset in epoch seconds; other texts none", () => {
+    expect(resetTimeIn("Claude AI usage limit reached|1796315335")).toBe(new Date(1796315335_000).toISOString());
+    expect(resetTimeIn("API Error: Request rejected (429) · Rate limit exceeded")).toBeUndefined();
   });
 });
 
@@ -136,6 +151,14 @@ describe("createSdkRunner", () => {
       expect(ok.text).toBe("Hello from the fake API");
       expect(ok.claudeSessionId).toMatch(UUID);
       expect(ok.costUsd).toBeGreaterThanOrEqual(0);
+      // This turn's tokens, from the result's per-turn `usage` (the fake API counts ~4 characters a token).
+      const result = messages.at(-1) as { usage: { input_tokens: number; output_tokens: number } };
+      expect(ok.usage).toMatchObject({
+        inputTokens: result.usage.input_tokens,
+        outputTokens: result.usage.output_tokens,
+      });
+      expect(ok.usage?.inputTokens).toBeGreaterThan(0);
+      expect(ok.usage?.outputTokens).toBeGreaterThan(0);
       expect(deltas.length).toBeGreaterThan(1);
       expect(deltas.join("")).toBe("Hello from the fake API");
       const types = messages.map((m) => `${m.type}${m.subtype ? `/${m.subtype}` : ""}`);
@@ -241,6 +264,24 @@ describe("createSdkRunner", () => {
         expect(agent.alive).toBe(true);
       }
       expect(success((await run(agent, "all good now")).outcome).text).toBe("Echo: all good now");
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "a rate limit without a reset time has none; a usage limit names when it resets",
+    async () => {
+      const agent = startAgent();
+      api.when("limited", httpError(429));
+      const limited = failure((await run(agent, "limited")).outcome);
+      expect(limited.code).toBe("API_RATE_LIMITED");
+      expect(limited.resetsAt).toBeUndefined();
+
+      api.when("used up", httpError(429, "Claude AI usage limit reached|1796315335"));
+      const usedUp = failure((await run(agent, "used up")).outcome);
+      expect(usedUp.code).toBe("API_USAGE_LIMIT");
+      expect(usedUp.resetsAt).toBe("2026-12-03T16:28:55.000Z");
+      expect(usedUp.message).toBe("API Error: Request rejected (429) · Claude AI usage limit reached");
     },
     TIMEOUT,
   );

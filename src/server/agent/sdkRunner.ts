@@ -46,7 +46,7 @@ import {
   type SpawnedProcess,
   type SpawnOptions,
 } from "@anthropic-ai/claude-agent-sdk";
-import type { ErrorCode, SlashCommand } from "../../shared/messages.ts";
+import type { ErrorCode, SlashCommand, TurnUsage } from "../../shared/messages.ts";
 import { createLogger } from "../logger.ts";
 import { withoutSecrets } from "../secrets.ts";
 import { claudeConfigDir, type TranscriptMirror } from "./transcriptMirror.ts";
@@ -165,6 +165,7 @@ export function classifyFailure(text: string, assistantError?: string): ErrorCod
   if (assistantError === "authentication_failed" || /invalid api key|\b401\b|authentication/i.test(text)) {
     return "API_AUTH_FAILED";
   }
+  if (/usage limit|hit your limit/i.test(text)) return "API_USAGE_LIMIT";
   if (assistantError === "rate_limit" || /\b429\b|rate limit/i.test(text)) return "API_RATE_LIMITED";
   if (assistantError === "overloaded" || /\b529\b|overloaded/i.test(text)) return "API_OVERLOADED";
   if (/timed out|timeout/i.test(text)) return "API_TIMEOUT";
@@ -235,6 +236,8 @@ interface Turn {
   cancelRequested: boolean;
   /** The `error` field of the last top-level assistant message (API failures). */
   assistantError: string | undefined;
+  /** A `rate_limit_event` that refused the account: when its limit resets (ISO). */
+  limitResetsAt: string | undefined;
   graceTimer: ReturnType<typeof setTimeout> | undefined;
   done: Promise<void>;
 }
@@ -337,6 +340,7 @@ class SdkProcess implements SdkAgentProcess {
         },
         cancelRequested: false,
         assistantError: undefined,
+        limitResetsAt: undefined,
         graceTimer: undefined,
         done,
       };
@@ -542,6 +546,9 @@ class SdkProcess implements SdkAgentProcess {
     if (message.type === "assistant" && message.parent_tool_use_id === null && message.error) {
       turn.assistantError = message.error;
     }
+    if (message.type === "rate_limit_event" && message.rate_limit_info.status === "rejected") {
+      turn.limitResetsAt = epochToIso(message.rate_limit_info.resetsAt) ?? turn.limitResetsAt;
+    }
     if (message.type === "result") this.onResult(turn, message);
   }
 
@@ -566,6 +573,8 @@ class SdkProcess implements SdkAgentProcess {
     if (result.subtype === "success" && !result.is_error) {
       const outcome: TurnOutcome = { ok: true, text: result.result, claudeSessionId: result.session_id };
       if (costUsd !== undefined) outcome.costUsd = costUsd;
+      const usage = turnUsage(result);
+      if (usage) outcome.usage = usage;
       this.finishTurn(outcome);
       return;
     }
@@ -575,7 +584,15 @@ class SdkProcess implements SdkAgentProcess {
     }
     if (result.subtype === "success") {
       const text = result.result || "The agent reported an error.";
-      this.finishTurn(this.failure(classifyFailure(text, turn.assistantError), text));
+      const code = classifyFailure(text, turn.assistantError);
+      const limited = code === "API_RATE_LIMITED" || code === "API_USAGE_LIMIT";
+      // The `|<epoch>` Claude Code appends is for programs: it becomes `resetsAt`, not words on a phone.
+      const failure = this.failure(code, limited ? text.replace(RESET_SUFFIX, "") : text);
+      if (limited) {
+        const resetsAt = turn.limitResetsAt ?? resetTimeIn(text);
+        if (resetsAt) failure.resetsAt = resetsAt;
+      }
+      this.finishTurn(failure);
       return;
     }
     const text = result.errors.join("\n") || result.subtype;
@@ -633,6 +650,36 @@ class SdkProcess implements SdkAgentProcess {
     log.debug("turn ended", outcome.ok ? { ok: true } : { ok: false, code: outcome.code });
     turn.resolve(outcome);
   }
+}
+
+/** Tokens of the turn's main loop (in streaming-input mode `result.usage` is per turn). */
+function turnUsage(result: SDKResultMessage): TurnUsage | undefined {
+  const usage = result.usage as Partial<Record<string, unknown>> | undefined;
+  if (!usage) return undefined;
+  const count = (value: unknown) =>
+    typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+  return {
+    inputTokens: count(usage.input_tokens),
+    outputTokens: count(usage.output_tokens),
+    cacheReadTokens: count(usage.cache_read_input_tokens),
+    cacheCreationTokens: count(usage.cache_creation_input_tokens),
+  };
+}
+
+/** A reset time in seconds (or milliseconds) since the epoch, as ISO; undefined when there is none. */
+function epochToIso(value: unknown): string | undefined {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) return undefined;
+  const ms = value < 1e12 ? value * 1000 : value;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+const RESET_SUFFIX = /\|(\d{10,13})\b/;
+
+/** Claude Code's usage-limit text carries the reset as `…|<epoch seconds>`. */
+export function resetTimeIn(text: string): string | undefined {
+  const match = RESET_SUFFIX.exec(text);
+  return match ? epochToIso(Number(match[1])) : undefined;
 }
 
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {

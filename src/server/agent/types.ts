@@ -1,4 +1,4 @@
-import type { ErrorCode, ImageMediaType, PermissionMode, SlashCommand } from "../../shared/messages.ts";
+import type { ErrorCode, ImageMediaType, PermissionMode, SlashCommand, TurnUsage } from "../../shared/messages.ts";
 
 /**
  * The seam between the session service and whatever runs the agent. The
@@ -52,11 +52,13 @@ export type AgentTurnEvent =
   | { kind: "delta"; text: string };
 
 export type TurnOutcome =
-  | { ok: true; text: string; claudeSessionId: string; costUsd?: number }
+  | { ok: true; text: string; claudeSessionId: string; costUsd?: number; usage?: TurnUsage }
   | {
       ok: false;
       code: ErrorCode;
       message: string;
+      /** A rate or usage limit: when it resets (ISO), if the API said. */
+      resetsAt?: string;
       claudeSessionId?: string;
       /** The conversation to resume exists nowhere (no transcript file, no mirror): start a new one. */
       conversationMissing?: boolean;

@@ -7,6 +7,7 @@ import {
   type Session,
   type SessionEvent,
   type SlashCommand,
+  type TurnChangedFile,
 } from "../../shared/messages.ts";
 import type {
   AgentImage,
@@ -43,6 +44,14 @@ export interface SessionServiceOptions {
   bypassAllowed?: boolean;
   /** At most this many agent processes at once (each Claude Code CLI holds ~200 MB); unbounded when omitted. */
   maxAgents?: number;
+  /** Follows what each turn changes on disk (src/server/changes/); no `turn:changes` events without it. */
+  trackChanges?: (cwd: string) => TurnChangeObserver;
+}
+
+/** What a turn changed on disk, worked out from its agent messages and the folder before and after. */
+export interface TurnChangeObserver {
+  observe(message: Record<string, unknown>): void;
+  finish(): Promise<TurnChangedFile[]>;
 }
 
 export interface UpdateSessionInput {
@@ -699,6 +708,8 @@ export class SessionService {
     /** What a local slash command (/compact, /cost…) printed: the turn's answer when the model gave none. */
     let commandOutput = "";
     let record = this.record(sessionId);
+    // Started with the turn, not awaited: the agent starts at once (decision 045).
+    const changes = this.beginTracking(record.cwd);
     const onEvent = (event: AgentTurnEvent) => {
       if (event.kind === "delta") {
         this.publish(sessionId, "chat:delta", { requestId, text: event.text });
@@ -720,6 +731,7 @@ export class SessionService {
         this.store.setClaudeSessionId(sessionId, claudeSessionId);
         record = { ...record, claudeSessionId };
       }
+      changes?.observe(event.message);
       const data = JSON.stringify(event.message);
       logs.push(data);
       this.publish(sessionId, "log", { requestId, data });
@@ -759,6 +771,7 @@ export class SessionService {
       if (outcome.claudeSessionId && outcome.claudeSessionId !== record.claudeSessionId) {
         this.store.setClaudeSessionId(sessionId, outcome.claudeSessionId);
       }
+      await this.publishChanges(sessionId, requestId, changes);
       const durationMs = Math.round(performance.now() - started);
       if (outcome.ok) {
         this.store.endTurn(requestId, "done");
@@ -769,6 +782,7 @@ export class SessionService {
           requestId,
           durationMs,
           ...(outcome.costUsd === undefined ? {} : { costUsd: outcome.costUsd }),
+          ...(outcome.usage ? { usage: outcome.usage } : {}),
         });
         this.store.compactTurnText(sessionId, requestId, true);
         return;
@@ -776,7 +790,12 @@ export class SessionService {
       const cancelled = runtime.running?.cancelRequested === true;
       const code = cancelled ? "CANCELLED" : outcome.code;
       this.store.endTurn(requestId, cancelled ? "cancelled" : "failed");
-      this.publish(sessionId, "chat:error", { requestId, code, message: outcome.message });
+      this.publish(sessionId, "chat:error", {
+        requestId,
+        code,
+        message: outcome.message,
+        ...(outcome.resetsAt && !cancelled ? { resetsAt: outcome.resetsAt } : {}),
+      });
       this.store.compactTurnText(sessionId, requestId, false);
       if (!cancelled) log.warn("turn failed", { sessionId, requestId, code, message: outcome.message });
     } catch (error) {
@@ -800,6 +819,28 @@ export class SessionService {
       permissionMode: record.permissionMode,
       askPermission: (ask) => this.askPermission(sessionId, ask),
     });
+  }
+
+  /** Starts following a turn's changes; a failure there never stops the turn. */
+  private beginTracking(cwd: string): TurnChangeObserver | null {
+    if (!this.options.trackChanges) return null;
+    try {
+      return this.options.trackChanges(cwd);
+    } catch (error) {
+      log.warn("cannot follow this turn's changes", { error: String(error) });
+      return null;
+    }
+  }
+
+  /** Stored before the turn's outcome, so a client that sees the outcome already has its changes. */
+  private async publishChanges(sessionId: string, requestId: string, changes: TurnChangeObserver | null) {
+    if (!changes) return;
+    try {
+      const files = await changes.finish();
+      if (files.length > 0) this.publish(sessionId, "turn:changes", { requestId, files });
+    } catch (error) {
+      log.warn("could not work out a turn's changes", { sessionId, requestId, error: String(error) });
+    }
   }
 
   private scheduleIdleClose(runtime: Runtime): void {

@@ -193,6 +193,9 @@ export class SessionStore {
       turnEvents: db.query<{ type: string; payload: string }, [string, string]>(
         "SELECT type, payload FROM events INDEXED BY events_by_turn WHERE session_id = ? AND request_id = ? ORDER BY seq",
       ),
+      eventsOfType: db.query<{ type: string; payload: string }, [string, string]>(
+        "SELECT type, payload FROM events WHERE session_id = ? AND type = ? ORDER BY seq",
+      ),
       nthLastTurnStart: db.query<{ seq: number }, [string, number]>(
         "SELECT seq FROM events WHERE session_id = ? AND type = 'chat:queued' ORDER BY seq DESC LIMIT 1 OFFSET ?",
       ),
@@ -399,6 +402,11 @@ export class SessionStore {
         .map((row) => this.toEvent(sessionId, row)),
       hasMore,
     };
+  }
+
+  /** Every event of one type in a session, oldest first. */
+  eventsOfType(sessionId: string, type: SessionEventType): SessionEvent[] {
+    return this.q.eventsOfType.all(sessionId, type).map((row) => this.toEvent(sessionId, row));
   }
 
   /** The seq of the `count`-th most recent user message, or null when the session has fewer. */

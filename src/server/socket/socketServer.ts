@@ -18,6 +18,7 @@ import {
 } from "../../shared/messages.ts";
 import type { SocketAuthHooks } from "../auth/socket.ts";
 import type { Bus } from "../bus.ts";
+import type { ChangesService } from "../changes/changesService.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import type { ProjectService } from "../projects/projectService.ts";
@@ -43,6 +44,8 @@ export const MAX_PACKET_BYTES = Math.max(
 export interface SocketServerOptions {
   service: SessionService;
   projects: ProjectService;
+  /** A session's uncommitted changes and the file viewer. */
+  changes: ChangesService;
   /** Web Push: subscriptions, presence (who is looking at which session), test notifications. */
   push: PushService;
   bus: Bus;
@@ -58,7 +61,7 @@ const roomOf = (sessionId: string) => `session:${sessionId}`;
  * emits; every failure becomes a typed `*:error` carrying the request's id.
  */
 export function createSocketServer(options: SocketServerOptions): { io: PocketServer; engine: Engine } {
-  const { service, bus, projects, push } = options;
+  const { service, bus, projects, push, changes } = options;
   const io: PocketServer = new Server({ maxHttpBufferSize: MAX_PACKET_BYTES });
   const { auth } = options;
   const engine = new Engine({
@@ -165,6 +168,14 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
     "project:sessions": async (socket, p) => {
       const page = await projects.claudeSessions(p.path, { limit: p.limit, offset: p.offset });
       socket.emit("project:sessions", { ...page, requestId: p.requestId });
+    },
+    "changes:get": async (socket, p) => {
+      const result = await changes.sessionChanges(p.sessionId);
+      socket.emit("changes:result", { sessionId: p.sessionId, requestId: p.requestId, ...result });
+    },
+    "file:read": async (socket, p) => {
+      const file = await changes.readFile(p.sessionId, p.path);
+      socket.emit("file:content", { sessionId: p.sessionId, path: p.path, requestId: p.requestId, ...file });
     },
     "push:subscribe": (socket, p) => {
       const { requestId, ...input } = p;

@@ -27,3 +27,28 @@ export async function sendMessage(page: Page, frames: Frames, text: string): Pro
   await page.getByRole("button", { name: "Send" }).click();
   return frames.waitFor("sent", "chat:send", (p) => p.message === text);
 }
+
+/** Answers every approval card the turn raises with Allow, until the turn has ended. */
+export async function allowUntilDone(page: Page, frames: Frames, requestId: unknown): Promise<Record<string, unknown>> {
+  const done = frames.waitFor("received", "chat:response", (p) => p.requestId === requestId, 45_000);
+  let finished = false;
+  void done.then(() => {
+    finished = true;
+  });
+  const allow = page.getByRole("button", { name: "Allow", exact: true });
+  while (!finished) {
+    await Promise.race([
+      allow
+        .first()
+        .waitFor({ state: "visible", timeout: 45_000 })
+        .catch(() => {}),
+      done,
+    ]);
+    if (finished) break;
+    await allow
+      .first()
+      .click({ timeout: 5_000 })
+      .catch(() => {});
+  }
+  return done;
+}
