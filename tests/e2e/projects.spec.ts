@@ -112,8 +112,10 @@ test("pick a project (searchable, remembered on this device) and start a session
   await expect(page.locator("header")).toContainText("billing");
 
   // Remembered on this device: the next session (top bar's +) starts there too, after a reload.
+  // Marked before the reload: the new page's connection can arrive before reload() returns.
+  const reloaded = frames.mark();
   await page.reload();
-  await frames.waitFor("received", "connection", () => true, 30_000, frames.mark());
+  await frames.waitFor("received", "connection", () => true, 30_000, reloaded);
   const again = frames.mark();
   await page.getByRole("button", { name: "New session" }).click();
   expect((await frames.waitFor("sent", "session:create", () => true, 30_000, again)).cwd).toBe(billing);

@@ -95,8 +95,9 @@ test("no engine on the server: the mic is disabled and says how to set one up", 
         })
       : route.continue(),
   );
+  const reloaded = frames.mark();
   await page.reload();
-  await frames.waitFor("received", "connection", () => true, 30_000, frames.mark());
+  await frames.waitFor("received", "connection", () => true, 30_000, reloaded);
   await createSession(page, frames);
   const mic = page.getByRole("button", { name: "Record voice (not available)" });
   // A tap says what to do now (the keyboard's own dictation), and looks for an engine again; the
