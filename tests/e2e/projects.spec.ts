@@ -5,6 +5,7 @@ import { type DeskClaude, startDeskClaude } from "../fixtures/deskClaude.ts";
 import { makeRepo } from "../fixtures/gitRepos.ts";
 import { test as base, expect, type Stack } from "./fixtures.ts";
 import { awaitCreated, conversation, sendMessage, turnDone } from "./helpers.ts";
+import { openProjects } from "./support/app.ts";
 
 /**
  * Projects on the phone: pick a project and start a session there; see the Claude Code sessions
@@ -56,18 +57,6 @@ async function look(page: Page, testInfo: TestInfo, name: string): Promise<void>
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path, animations: "disabled", caret: "hide" });
   await testInfo.attach(name, { path, contentType: "image/png" });
-}
-
-async function openProjects(page: Page) {
-  await page.getByRole("button", { name: "Sessions" }).click();
-  await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
-  await page
-    .getByRole("dialog", { name: "New session" })
-    .getByRole("button", { name: /^Project:/ })
-    .click();
-  const projects = page.getByRole("dialog", { name: "Projects" });
-  await expect(projects).toBeVisible();
-  return projects;
 }
 
 let shop: string;

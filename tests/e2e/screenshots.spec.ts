@@ -16,7 +16,7 @@ import {
   TURN_TIMEOUT_MS,
   turnDone,
 } from "./helpers.ts";
-import { allowUntilDone } from "./support/app.ts";
+import { allowUntilDone, openProjects } from "./support/app.ts";
 import { ANDROID_CHROME, stubPushNetworkLeg } from "./support/push.ts";
 
 /**
@@ -54,17 +54,6 @@ async function shoot(page: Page, testInfo: TestInfo, screen: string, check?: () 
     if (size.viewport && base) await page.setViewportSize(base);
   }
   await page.emulateMedia({ colorScheme: "light" });
-}
-
-/** Sessions → New → Project: the projects sheet. */
-async function openProjects(page: Page) {
-  await page.getByRole("button", { name: "Sessions" }).click();
-  await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
-  await page
-    .getByRole("dialog", { name: "New session" })
-    .getByRole("button", { name: /^Project:/ })
-    .click();
-  return page.getByRole("dialog", { name: "Projects" });
 }
 
 test("empty state (first run, no session yet)", async ({ page }, testInfo) => {

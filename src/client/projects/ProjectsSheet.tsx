@@ -21,9 +21,9 @@ import {
   FolderIcon,
   LaptopIcon,
   PlusIcon,
-  SearchIcon,
   SpinnerIcon,
 } from "../ui/icons.tsx";
+import { SearchField } from "../ui/SearchField.tsx";
 import { Sheet, SheetContent } from "../ui/sheet.tsx";
 import { relativeAge } from "../ui/time.ts";
 import { useNow } from "../ui/useNow.ts";
@@ -93,7 +93,6 @@ function ProjectList({ actor, chosen, recent, onChoose }: ProjectsSheetProps & {
   const error = useSelector(actor, (s) => s.context.listError);
   const loading = useSelector(actor, (s) => s.matches({ list: "loading" }));
   const [query, setQuery] = useState("");
-  const searchId = useId();
   const now = useNow();
   const shown = useMemo(() => orderProjects(projects ?? [], recent, query), [projects, recent, query]);
   const recentCount = shown.filter((p) => recent.includes(p.path)).length;
@@ -105,25 +104,9 @@ function ProjectList({ actor, chosen, recent, onChoose }: ProjectsSheetProps & {
 
   return (
     <div className="flex min-h-0 flex-1 flex-col">
-      <div className="border-b px-4 py-3">
-        <label htmlFor={searchId} className="sr-only">
-          Search projects
-        </label>
-        <div className="relative">
-          <SearchIcon className="pointer-events-none absolute top-3 left-3 size-5 text-muted-foreground" />
-          <input
-            id={searchId}
-            type="search"
-            value={query}
-            onChange={(event) => setQuery(event.target.value)}
-            placeholder="Search projects"
-            autoComplete="off"
-            autoCapitalize="off"
-            spellCheck={false}
-            className="h-11 w-full rounded-xl border border-input bg-card pr-3 pl-10 text-[15px] placeholder:text-muted-foreground focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none"
-          />
-        </div>
-      </div>
+      <search className="border-b px-4 py-3">
+        <SearchField label="Search projects" value={query} onChange={setQuery} placeholder="Search projects" />
+      </search>
       <div className="flex-1 overflow-y-auto overscroll-contain px-3 py-3">
         {projects === null && loading ? (
           <p role="status" className="flex items-center gap-2 px-1 py-6 text-muted-foreground text-sm">

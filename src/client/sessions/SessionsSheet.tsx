@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useId, useMemo, useState } from "react";
+import { type ReactNode, useEffect, useMemo, useState } from "react";
 import { createActor } from "xstate";
 import type { Session } from "../../shared/messages.ts";
 import type { ThemePreference } from "../app/theme.ts";
@@ -21,14 +21,13 @@ import {
   MoreIcon,
   PinIcon,
   PlusIcon,
-  SearchIcon,
   ShieldIcon,
   SlidersIcon,
   SpinnerIcon,
   SunIcon,
-  XIcon,
 } from "../ui/icons.tsx";
 import { Menu, MenuItem } from "../ui/menu.tsx";
+import { SearchField } from "../ui/SearchField.tsx";
 import { Sheet, SheetContent } from "../ui/sheet.tsx";
 import { relativeAge } from "../ui/time.ts";
 import { Segmented } from "../ui/toggle-group.tsx";
@@ -198,7 +197,6 @@ function Inbox({
   const searching = useSelector(search, (s) => s.matches("waiting") || s.matches("searching"));
   const [typed, setTyped] = useState("");
   const [showArchived, setShowArchived] = useState(false);
-  const searchId = useId();
   const now = useNow();
 
   const active = typed.trim() !== "";
@@ -239,46 +237,15 @@ function Inbox({
   return (
     <div className="flex min-h-0 flex-1 flex-col">
       <search className="border-b px-3 py-2.5">
-        <label htmlFor={searchId} className="sr-only">
-          Search sessions
-        </label>
-        <div className="relative">
-          <SearchIcon className="pointer-events-none absolute top-3 left-3 size-5 text-muted-foreground" />
-          <input
-            id={searchId}
-            type="search"
-            value={typed}
-            onChange={(event) => {
-              setTyped(event.target.value);
-              search.send({ type: "TYPE", query: event.target.value });
-            }}
-            onKeyDown={(event) => {
-              if (event.key === "Escape" && typed !== "") {
-                // Clears the search; the sheet stays open.
-                event.stopPropagation();
-                setTyped("");
-                search.send({ type: "CLEAR" });
-              }
-            }}
-            placeholder="Search titles and messages"
-            enterKeyHint="search"
-            autoComplete="off"
-            className="h-11 w-full rounded-xl border border-input bg-card pr-11 pl-10 text-[15px] placeholder:text-muted-foreground focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none [&::-webkit-search-cancel-button]:hidden"
-          />
-          {typed ? (
-            <button
-              type="button"
-              aria-label="Clear the search"
-              onClick={() => {
-                setTyped("");
-                search.send({ type: "CLEAR" });
-              }}
-              className="absolute top-0 right-0 inline-flex size-11 items-center justify-center rounded-xl text-muted-foreground focus-visible:outline-2 focus-visible:outline-ring"
-            >
-              <XIcon className="size-4" />
-            </button>
-          ) : null}
-        </div>
+        <SearchField
+          label="Search sessions"
+          value={typed}
+          onChange={(value) => {
+            setTyped(value);
+            search.send(value === "" ? { type: "CLEAR" } : { type: "TYPE", query: value });
+          }}
+          placeholder="Search titles and messages"
+        />
       </search>
 
       <div className="flex-1 space-y-5 overflow-y-auto overscroll-contain px-3 py-3">

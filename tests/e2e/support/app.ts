@@ -52,3 +52,16 @@ export async function allowUntilDone(page: Page, frames: Frames, requestId: unkn
   }
   return done;
 }
+
+/** Sessions → New → Project: opens the projects sheet and returns it. */
+export async function openProjects(page: Page) {
+  await page.getByRole("button", { name: "Sessions" }).click();
+  await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
+  await page
+    .getByRole("dialog", { name: "New session" })
+    .getByRole("button", { name: /^Project:/ })
+    .click();
+  const projects = page.getByRole("dialog", { name: "Projects" });
+  await expect(projects).toBeVisible();
+  return projects;
+}
