@@ -145,7 +145,7 @@ test.describe("the composer steers", () => {
     await expect(turn).not.toContainText(String(failed.code));
   });
 
-  test("a code block has Copy, which copies its code", async ({ page, context, frames, stack }) => {
+  test("a code block has Copy, which copies its code, a wrap toggle and syntax colours", async ({ page, context, frames, stack }) => {
     await context.grantPermissions(["clipboard-read", "clipboard-write"]);
     await newSession(page, frames);
     const prompt = marker("code");
@@ -167,6 +167,13 @@ test.describe("the composer steers", () => {
     await expect(wrap).toHaveAttribute("aria-pressed", "false");
     await wrap.click();
     await expect(turn.getByRole("button", { name: "Wrapped" })).toHaveAttribute("aria-pressed", "true");
+    // Coloured once finished (the highlighter loads on first use): the same text, with keywords marked.
+    const block = turn.locator("pre[data-highlighted=true]");
+    await expect(block.locator('[data-token="keyword"]').first()).toHaveText("const");
+    await expect(block.locator('[data-token="number"]')).toHaveCount(1);
+    expect(await block.textContent()).toBe(code);
+    await copy.click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(code);
   });
 
   test("a message written offline shows as not sent, and is delivered exactly once after reconnect", async ({

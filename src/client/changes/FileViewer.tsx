@@ -4,21 +4,14 @@ import type { ServerPayload } from "../../shared/messages.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import { ErrorBox } from "../ui/ErrorBox.tsx";
+import type { Token } from "../ui/highlight.ts";
 import { RetryIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { TOKEN_STYLES } from "../ui/tokenStyles.ts";
 import { WrapToggle } from "../ui/WrapToggle.tsx";
-import type { Token, TokenKind } from "./highlight.ts";
 import { useRequest } from "./useRequest.ts";
 
 /** Lines drawn at first; the rest on "Show all" (a 1 MB file is tens of thousands of lines). */
 const FIRST_LINES = 1_500;
-
-const TOKEN_STYLES: Record<TokenKind, string> = {
-  comment: "text-muted-foreground italic",
-  string: "text-green-800 dark:text-green-300",
-  number: "text-amber-800 dark:text-amber-300",
-  keyword: "font-semibold text-violet-800 dark:text-violet-300",
-  plain: "",
-};
 
 /** The line-number column by digits (literal classes: Tailwind finds them in the source). */
 const NUMBER_WIDTHS = ["w-[3ch]", "w-[3ch]", "w-[4ch]", "w-[5ch]", "w-[6ch]", "w-[7ch]", "w-[8ch]", "w-[9ch]"];
@@ -62,7 +55,7 @@ function FileText({ file }: { file: ServerPayload<"file:content"> }) {
   // The highlighter is its own chunk: the text shows at once, the colours follow.
   useEffect(() => {
     let live = true;
-    void import("./highlight.ts").then((m) => {
+    void import("../ui/highlight.ts").then((m) => {
       if (live) setColour(() => m.highlight);
     });
     return () => {

@@ -1,16 +1,45 @@
-import { useState } from "react";
+import { Fragment, useEffect, useState } from "react";
 import { copyText } from "../ui/clipboard.ts";
+import type { Token } from "../ui/highlight.ts";
+import { TOKEN_STYLES } from "../ui/tokenStyles.ts";
+
+/**
+ * How long a block's text must stay the same before it is coloured: a block that is still
+ * streaming changes every frame and stays plain, so colouring never adds to a streaming reply's
+ * cost; a finished one is coloured once (the highlighter is a chunk loaded on first use).
+ */
+const SETTLE_MS = 250;
+
+function useColouredLines(code: string, lang: string | null): Token[][] | null {
+  const [coloured, setColoured] = useState<{ code: string; lang: string; lines: Token[][] } | null>(null);
+  useEffect(() => {
+    if (!lang) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      void import("../ui/highlight.ts").then(({ highlightFence }) => {
+        if (live) setColoured({ code, lang, lines: highlightFence(code, lang) });
+      });
+    }, SETTLE_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [code, lang]);
+  return coloured && coloured.code === code && coloured.lang === lang ? coloured.lines : null;
+}
 
 const headerButton =
   "inline-flex h-11 min-w-11 items-center justify-center gap-1.5 rounded-md px-2 text-xs hover:bg-muted hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring";
 
 /**
  * A fenced code block: its language, a wrap toggle (long lines scroll sideways by default, and the
- * toggle says which) and Copy. The code stays text, never HTML.
+ * toggle says which), Copy, and syntax colours once its text has settled. The code stays text,
+ * never HTML: the colours are spans around the same characters.
  */
 export function CodeBlock({ code, lang }: { code: string; lang: string | null }) {
   const [wrap, setWrap] = useState(false);
   const [copied, setCopied] = useState(false);
+  const lines = useColouredLines(code, lang);
   return (
     <div className="md-codeblock">
       <div className="md-codeblock-header">
@@ -38,8 +67,27 @@ export function CodeBlock({ code, lang }: { code: string; lang: string | null })
         </button>
       </div>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard */}
-      <pre tabIndex={0} className={wrap ? "wrap" : undefined}>
-        <code>{code}</code>
+      <pre tabIndex={0} className={wrap ? "wrap" : undefined} data-highlighted={lines ? "true" : undefined}>
+        <code>
+          {lines
+            ? lines.map((line, index) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: a line's position is its identity
+                <Fragment key={index}>
+                  {index > 0 ? "\n" : null}
+                  {line.map((token, at) =>
+                    token.kind === "plain" ? (
+                      token.text
+                    ) : (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: tokens of a settled line never move
+                      <span key={at} data-token={token.kind} className={TOKEN_STYLES[token.kind]}>
+                        {token.text}
+                      </span>
+                    ),
+                  )}
+                </Fragment>
+              ))
+            : code}
+        </code>
       </pre>
     </div>
   );

@@ -1,5 +1,6 @@
 /**
- * Syntax colouring for the file viewer, in its own lazy chunk (decision 046): a small tokenizer
+ * Syntax colouring for the file viewer and the conversation's code blocks, in its own lazy chunk
+ * (decision 046): a small tokenizer
  * (comments, strings, numbers, keywords) per family of languages, not a grammar engine. It is
  * wrong on some corner cases (a regex literal holding a quote) and never throws: the worst case
  * is a wrongly coloured span, the text is always exactly the file's.
@@ -98,6 +99,30 @@ export function languageOf(path: string): keyof typeof LANGUAGES | null {
   if (name === "Dockerfile" || name === "Makefile") return "shell";
   const extension = name.includes(".") ? (name.split(".").pop() ?? "").toLowerCase() : "";
   return BY_EXTENSION[extension] ?? null;
+}
+
+/** A fenced code block's language (```ts, ```python, ```bash…) as the file name it would have. */
+const FENCE_EXTENSIONS: Record<string, string> = {
+  typescript: "ts",
+  javascript: "js",
+  python: "py",
+  shell: "sh",
+  console: "sh",
+  zsh: "sh",
+  rust: "rs",
+  kotlin: "kt",
+  "c++": "cpp",
+  csharp: "cs",
+  ruby: "rb",
+  golang: "go",
+  yml: "yaml",
+};
+
+/** A code block's text as lines of tokens, by its fence's language (plain when unknown). */
+export function highlightFence(code: string, fence: string): Token[][] {
+  const name = fence.trim().toLowerCase();
+  const path = name === "dockerfile" || name === "makefile" ? fence : `block.${FENCE_EXTENSIONS[name] ?? name}`;
+  return highlight(code, path);
 }
 
 /** The file as lines of tokens (a comment or string spanning lines is split at each line end). */

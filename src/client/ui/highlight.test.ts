@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { highlight, languageOf } from "./highlight.ts";
+import { highlight, highlightFence, languageOf } from "./highlight.ts";
 
 const text = (lines: ReturnType<typeof highlight>) => lines.map((line) => line.map((t) => t.text).join("")).join("\n");
 
@@ -36,4 +36,17 @@ describe("highlight", () => {
     const lines = highlight("let v8 = x2;", "a.js");
     expect(lines.flat().filter((t) => t.kind === "number")).toEqual([]);
   });
+});
+
+test("a fenced block is coloured by its fence's language, under its usual names", () => {
+  const kinds = (code: string, fence: string) =>
+    highlightFence(code, fence)
+      .flat()
+      .map((t) => t.kind);
+  expect(kinds("const x = 1", "typescript")).toEqual(["keyword", "plain", "number"]);
+  expect(kinds("const x = 1", "ts")).toEqual(["keyword", "plain", "number"]);
+  expect(kinds("echo 'hi' # done", "bash")).toEqual(["keyword", "plain", "string", "plain", "comment"]);
+  expect(kinds("def f(): pass", "Python")).toEqual(["keyword", "plain", "keyword"]);
+  // Unknown or absent: the text, plain.
+  expect(highlightFence("const x = 1", "brainfuck")).toEqual([[{ text: "const x = 1", kind: "plain" }]]);
 });
