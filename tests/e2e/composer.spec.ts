@@ -145,7 +145,12 @@ test.describe("the composer steers", () => {
     await expect(turn).not.toContainText(String(failed.code));
   });
 
-  test("a code block has Copy, which copies its code, a wrap toggle and syntax colours", async ({ page, context, frames, stack }) => {
+  test("a code block has Copy, which copies its code, a wrap toggle and syntax colours", async ({
+    page,
+    context,
+    frames,
+    stack,
+  }) => {
     await context.grantPermissions(["clipboard-read", "clipboard-write"]);
     await newSession(page, frames);
     const prompt = marker("code");
