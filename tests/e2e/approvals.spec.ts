@@ -93,6 +93,41 @@ test("Allow: the card shows the command, Allow answers it, the command runs", as
   await expect(page.getByRole("banner")).not.toContainText("Needs approval");
 });
 
+test("with the keyboard up, the card stays usable: its buttons can be reached and answer", async ({
+  page,
+  frames,
+  stack,
+}) => {
+  const prompt = `keyboard ${crypto.randomUUID().slice(0, 8)}`;
+  await stack.script(scriptBash("touch e2e-keyboard.txt", "Done."), prompt);
+  const { request } = await askForBash(page, frames, prompt);
+  const card = page.getByRole("region", { name: /touch e2e-keyboard\.txt|Run a command/ });
+  await expect(card).toBeVisible();
+
+  // The keyboard takes half the screen: only the visual viewport shrinks (as on iOS), which the app follows.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Emulation.setPageScaleFactor", { pageScaleFactor: 2 });
+  const visible = await page.evaluate(() => Math.round(window.visualViewport?.height ?? 0));
+  await expect
+    .poll(() => page.evaluate(() => document.documentElement.style.getPropertyValue("--app-height")))
+    .toBe(`${visible}px`);
+
+  // The dock scrolls within what is left; Allow comes into view inside it and still answers.
+  const allow = card.getByRole("button", { name: "Allow", exact: true });
+  await allow.scrollIntoViewIfNeeded();
+  const box = await allow.evaluate((button) => {
+    const rect = button.getBoundingClientRect();
+    return { top: rect.top, bottom: rect.bottom };
+  });
+  expect(box.top).toBeGreaterThanOrEqual(0);
+  expect(box.bottom).toBeLessThanOrEqual(visible);
+  await allow.click();
+  const respond = await frames.waitFor("sent", "permission:respond", (p) => p.permissionId === request.permissionId);
+  expect(respond.decision).toBe("allow");
+  await frames.waitFor("received", "permission:resolved", (p) => p.permissionId === request.permissionId);
+  await cdp.send("Emulation.setPageScaleFactor", { pageScaleFactor: 1 });
+});
+
 test("Deny with a reason: the agent is told, nothing runs", async ({ page, frames, stack }) => {
   const prompt = `make another file ${crypto.randomUUID().slice(0, 8)}`;
   await stack.script(scriptBash("touch e2e-denied.txt", "Understood, I left it alone."), prompt);
