@@ -276,6 +276,8 @@ describe("session:import", () => {
         project: shop(),
         claudeSessionId: id,
         title: "the secret word is marmalade",
+        // The sessions list's last line: the desk's last answer.
+        lastMessage: { from: "agent", text: "Echo: the secret word is marmalade" },
       });
       expect(session.forkedFrom).toBeUndefined();
 

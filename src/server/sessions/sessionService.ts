@@ -203,6 +203,8 @@ export class SessionService {
           durationMs: turn.durationMs,
         });
       }
+      const last = input.turns.at(-1);
+      if (last) this.store.setLastMessage(created.id, last.response ? "agent" : "you", last.response || last.message);
       return this.store.getSession(created.id) ?? created;
     });
     log.info("session imported", {
