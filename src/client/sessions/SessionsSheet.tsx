@@ -14,7 +14,6 @@ import {
   AlertIcon,
   ArchiveIcon,
   BellIcon,
-  BranchIcon,
   ChevronRightIcon,
   FolderIcon,
   MonitorIcon,
@@ -40,7 +39,6 @@ import type { ModelChoice } from "./preferences.ts";
 import { lastLine, type RowState, rowState } from "./rowState.ts";
 import { searchMachine } from "./searchMachine.ts";
 import { isUnread } from "./unread.ts";
-import { useBranches } from "./useBranches.ts";
 import { currentSeen } from "./useSeenTracker.ts";
 
 export interface SessionsSheetProps {
@@ -213,7 +211,6 @@ function Inbox({
   // Read on every render: the open session is marked seen (useSeenTracker) as it updates.
   const seen = currentSeen();
   const projects = new Set(sessions.map((s) => s.project)).size;
-  const branches = useBranches();
   const shownCount =
     sections.needsYou.length +
     sections.pinned.length +
@@ -226,7 +223,6 @@ function Inbox({
       session={session}
       current={session.id === currentId}
       state={rowState(session, isUnread(session, seen, currentId))}
-      branch={branches.get(session.project)}
       snippet={active ? snippets.get(session.id) : undefined}
       now={now}
       onSelect={() => {
@@ -389,7 +385,6 @@ function SessionRow({
   session,
   current,
   state,
-  branch,
   snippet,
   now,
   onSelect,
@@ -399,7 +394,6 @@ function SessionRow({
   session: Session;
   current: boolean;
   state: RowState | null;
-  branch: string | undefined;
   snippet: string | undefined;
   now: number;
   onSelect: () => void;
@@ -443,13 +437,6 @@ function SessionRow({
           >
             <FolderIcon className="size-3 shrink-0" />
             <span className="truncate">{projectName(session.project)}</span>
-            {branch ? (
-              <>
-                <BranchIcon aria-hidden="true" className="ml-0.5 size-3 shrink-0" />
-                <span className="sr-only">on branch</span>
-                <span className="truncate">{branch}</span>
-              </>
-            ) : null}
             <span aria-hidden="true">·</span>
             <span className="shrink-0">{session.model}</span>
             {session.pinned ? <PinIcon aria-label="Pinned" className="ml-1 size-3 shrink-0" /> : null}
