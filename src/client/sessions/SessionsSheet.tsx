@@ -34,27 +34,17 @@ import { Segmented } from "../ui/toggle-group.tsx";
 import { useNow } from "../ui/useNow.ts";
 import { useSelector } from "../ui/useSelector.ts";
 import { inboxSections, titleMatches } from "./inbox.ts";
-import { NewSessionSheet } from "./NewSessionSheet.tsx";
+import { NewSessionSheet, type NewSessionSheetProps } from "./NewSessionSheet.tsx";
 import type { ModelChoice } from "./preferences.ts";
 import { lastLine, type RowState, rowState } from "./rowState.ts";
 import { searchMachine } from "./searchMachine.ts";
 import { isUnread } from "./unread.ts";
 import { currentSeen } from "./useSeenTracker.ts";
 
-export interface SessionsSheetProps {
-  open: boolean;
-  onOpenChange: (open: boolean) => void;
-  model: ModelChoice;
-  onModelChange: (model: ModelChoice) => void;
-  permissionMode: CreatablePermissionMode;
-  onPermissionModeChange: (mode: CreatablePermissionMode) => void;
+/** The new-session choices are passed through to the new-session sheet. */
+export interface SessionsSheetProps extends NewSessionSheetProps {
   /** Opens the settings (rename, model, permissions, delete) of one session. */
   onOpenSettings: (sessionId: string) => void;
-  onCreate: () => void;
-  /** Where new sessions start (this device's choice); null: the server's first root. */
-  project: string | null;
-  /** Opens the projects sheet (pick a project, continue a desk session). */
-  onOpenProjects: () => void;
   /** Opens the app's notification settings for this device. */
   onOpenNotifications: () => void;
   theme: ThemePreference;
