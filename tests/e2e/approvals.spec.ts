@@ -45,11 +45,7 @@ test("Allow: the card shows the command, Allow answers it, the command runs", as
   const card = page.getByRole("region", { name: /touch e2e-approved\.txt|Run a command/ });
   await expect(card).toBeVisible();
   await expect(card.locator("pre code")).toHaveText("touch e2e-approved.txt");
-  // "Always allow" says what it would allow, from the rules the real CLI suggested.
-  await expect(card).toContainText("Always allow: the command touch e2e-approved.txt");
-  await expect(card.getByRole("button", { name: "Always allow" })).toHaveAccessibleDescription(
-    /the command touch e2e-approved\.txt/,
-  );
+  await expect(card.getByRole("button", { name: "Always allow…" })).toBeVisible();
   await expect(card).toContainText("Create the marker file");
   await expect(page.getByRole("banner")).toContainText("Needs approval");
   // The turn shows where it stopped.
@@ -91,6 +87,87 @@ test("Allow: the card shows the command, Allow answers it, the command runs", as
   await expect(page.getByText("Created e2e-approved.txt.")).toBeVisible();
   expect(existsSync(join(stack.workdir, "e2e-approved.txt"))).toBe(true);
   await expect(page.getByRole("banner")).not.toContainText("Needs approval");
+});
+
+test("Always allow… names each scope; a prefix rule lets the next command run unasked; settings list it and Revoke asks again", async ({
+  page,
+  frames,
+  stack,
+}) => {
+  const first = `first touch ${crypto.randomUUID().slice(0, 8)}`;
+  const second = `second touch ${crypto.randomUUID().slice(0, 8)}`;
+  const third = `third touch ${crypto.randomUUID().slice(0, 8)}`;
+  await stack.script(scriptBash("touch e2e-rule-1.txt", "Made the first."), first);
+  await stack.script(scriptBash("touch e2e-rule-2.txt", "Made the second."), second);
+  await stack.script(scriptBash("touch e2e-rule-3.txt", "Made the third."), third);
+  const { sessionId, sent, request } = await askForBash(page, frames, first);
+
+  const card = page.getByRole("region", { name: /touch e2e-rule-1\.txt|Run a command/ });
+  await card.getByRole("button", { name: "Always allow…" }).click();
+  const choice = card.getByRole("group", { name: "From now on in this session, allow without asking:" });
+  const options = choice.getByRole("radio");
+  await expect(options).toHaveCount(3);
+  await expect(choice.getByRole("radio", { name: "Only touch e2e-rule-1.txt" })).toBeChecked();
+  await expect(choice.getByRole("radio", { name: "Only touch e2e-rule-1.txt" })).toBeFocused();
+  await expect(choice.getByRole("radio", { name: "Commands starting with touch" })).toBeVisible();
+  await expect(choice.getByRole("radio", { name: "Any command" })).toBeVisible();
+  // The arrow keys move the choice, as in any radio group.
+  await page.keyboard.press("ArrowDown");
+  await expect(choice.getByRole("radio", { name: "Commands starting with touch" })).toBeChecked();
+  if (page.viewportSize()?.width === 375) {
+    await page.screenshot({ path: "docs/screenshots/approval-always-phone.png" });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: "docs/screenshots/approval-always-phone-dark.png" });
+    await page.emulateMedia({ colorScheme: "light" });
+  }
+  await card.getByRole("button", { name: "Always allow", exact: true }).click();
+
+  const respond = await frames.waitFor("sent", "permission:respond", (p) => p.permissionId === request.permissionId);
+  expect(respond).toMatchObject({ decision: "allow_always", scope: { kind: "prefix", prefix: "touch" } });
+  const resolved = await frames.waitFor(
+    "received",
+    "permission:resolved",
+    (p) => p.permissionId === request.permissionId,
+  );
+  expect(resolved).toMatchObject({
+    decision: "allow_always",
+    rule: { toolName: "Bash", kind: "prefix", content: "touch" },
+  });
+  await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText(
+    "Always allowed: commands starting with touch",
+  );
+  await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_MS);
+
+  // The rule answers the next one: no request reaches the phone, and the command ran.
+  const next = await sendMessage(page, frames, second);
+  await frames.waitFor("received", "chat:response", (p) => p.requestId === next.requestId, TURN_MS);
+  expect(frames.received("permission:request").filter((p) => p.requestId === next.requestId)).toEqual([]);
+  expect(existsSync(join(stack.workdir, "e2e-rule-2.txt"))).toBe(true);
+
+  // The session settings list it, and Revoke forgets it.
+  await page.getByRole("button", { name: "Session settings" }).click();
+  const settings = page.getByRole("dialog", { name: "Session settings" });
+  const rules = settings.getByRole("list", { name: "Rules allowed in this session" });
+  await expect(rules.getByRole("listitem")).toHaveCount(1);
+  await expect(rules).toContainText("Commands starting with touch");
+  await rules.getByRole("button", { name: "Revoke: Commands starting with touch" }).scrollIntoViewIfNeeded();
+  if (page.viewportSize()?.width === 375) await page.screenshot({ path: "docs/screenshots/allowed-rules-phone.png" });
+  await rules.getByRole("button", { name: "Revoke: Commands starting with touch" }).click();
+  const revoke = await frames.waitFor("sent", "permission:revoke", (p) => p.sessionId === sessionId);
+  expect(revoke.ruleId).toBe((resolved.rule as { id: string }).id);
+  await frames.waitFor("received", "permission:revoked", (p) => p.requestId === revoke.requestId);
+  await expect(settings.getByText("Nothing yet.")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(settings).toBeHidden();
+
+  const last = await sendMessage(page, frames, third);
+  const askedAgain = await frames.waitFor(
+    "received",
+    "permission:request",
+    (p) => p.requestId === last.requestId,
+    TURN_MS,
+  );
+  expect(askedAgain.input).toMatchObject({ command: "touch e2e-rule-3.txt" });
 });
 
 test("with the keyboard up, the card stays usable: its buttons can be reached and answer", async ({

@@ -84,7 +84,7 @@ function PermissionLine({ permission, cwd }: { permission: TurnPermission; cwd?:
     >
       <Icon className={cn("mt-0.5 size-4 shrink-0", allowed && "text-success")} />
       <span className="min-w-0 flex-1 break-words">
-        <span className={cn("font-medium", !pending && "text-foreground")}>{resolutionText(permission)}</span>
+        <span className={cn("font-medium", !pending && "text-foreground")}>{resolutionText(permission, cwd)}</span>
         {pending ? null : (
           <>
             <span aria-hidden="true"> · </span>

@@ -422,7 +422,9 @@ export class FakeServer {
       }
       case "changes:get":
       case "file:read":
-        // The chat machine never asks for these; the changes sheet's own tests drive the real server.
+      case "permission:rules":
+      case "permission:revoke":
+        // The chat machine never asks for these; the sheets that do are tested against the real server.
         this.fail(message.type, "UNKNOWN_EVENT", errorCodeMeaning.UNKNOWN_EVENT, message.payload.requestId);
         return;
       default: {

@@ -153,6 +153,18 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       // Answered on the session's room by `permission:resolved` (matched by permissionId).
       service.respondToPermission(answer);
     },
+    "permission:rules": (socket, p) => {
+      socket.emit("permission:rules", {
+        sessionId: p.sessionId,
+        rules: service.allowRulesOf(p.sessionId),
+        requestId: p.requestId,
+      });
+    },
+    "permission:revoke": (socket, p) => {
+      service.revokeAllowRule(p.sessionId, p.ruleId);
+      // Every device watching the session drops it from its list too.
+      io.to([roomOf(p.sessionId), socket.id]).emit("permission:revoked", p);
+    },
     "session:history": (socket, p) => {
       const page = service.history(p.sessionId, p.beforeSeq, p.limit ?? LIMITS.historyPage);
       socket.emit("session:history", { sessionId: p.sessionId, requestId: p.requestId, ...page });
