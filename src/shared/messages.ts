@@ -375,7 +375,10 @@ export const ChatStarted = SessionEventBase.extend({ requestId: RequestId, at: z
 export const ChatDelta = SessionEventBase.extend({ requestId: RequestId, text: z.string() });
 export const Log = SessionEventBase.extend({
   requestId: RequestId,
-  /** One agent (SDK) message, serialised as JSON text. */
+  /**
+   * One agent (SDK) message, serialised as JSON text, with a `timestamp` (ISO, when the server got
+   * it) unless the message carries its own, as a desk transcript's lines do.
+   */
   data: z.string(),
 });
 /** Tokens one turn used (the agent's main loop, from the SDK's `result.usage`). */

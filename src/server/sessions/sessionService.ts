@@ -780,7 +780,9 @@ export class SessionService {
         record = { ...record, claudeSessionId };
       }
       changes?.observe(event.message);
-      const data = JSON.stringify(event.message);
+      // When it arrived, under the key Claude Code's own transcript lines use (a step's duration
+      // on the phone is the time between its tool_use and its tool_result); the message's own wins.
+      const data = JSON.stringify({ timestamp: new Date().toISOString(), ...event.message });
       logs.push(data);
       this.publish(sessionId, "log", { requestId, data });
 
