@@ -49,6 +49,20 @@ describe("what a card offers", () => {
     ]);
   });
 
+  test("a read: its folder, or reading any file; a read rule allows no edit", () => {
+    expect(scopeOptions("Read", { file_path: "/tmp/notes/a.txt" }, CWD)).toEqual([
+      { scope: { kind: "folder", path: "/tmp/notes" }, label: "Reading files in `/tmp/notes`" },
+      { scope: { kind: "tool" }, label: "Reading any file" },
+    ]);
+    const made = ruleFor("Read", { file_path: "/tmp/notes/a.txt" }, CWD, { kind: "folder", path: "/tmp/notes" });
+    expect(made).toEqual({ rule: { toolName: "Read", kind: "folder", content: "/tmp/notes" } });
+    if ("rule" in made) {
+      expect(ruleAllows(made.rule, "Read", { file_path: "/tmp/notes/b.txt" }, CWD)).toBe(true);
+      expect(ruleAllows(made.rule, "Write", { file_path: "/tmp/notes/b.txt" }, CWD)).toBe(false);
+      expect(describeRule(made.rule, CWD)).toBe("Reading files in `/tmp/notes`");
+    }
+  });
+
   test("other tools: the tool; questions and plans: nothing", () => {
     expect(scopeOptions("WebFetch", { url: "https://example.com" }, CWD)).toEqual([
       { scope: { kind: "tool" }, label: "Any WebFetch use" },

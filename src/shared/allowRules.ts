@@ -52,7 +52,7 @@ export function isInside(folder: string, path: string): boolean {
   return path === folder || path.startsWith(folder === "/" ? "/" : `${folder}/`);
 }
 
-/** The file an edit tool changes, resolved against the session's folder. */
+/** The file an edit tool changes (or Read reads), resolved against the session's folder. */
 export function editedPath(input: Input, cwd: string): string | null {
   const raw = typeof input.file_path === "string" ? input.file_path : input.notebook_path;
   return typeof raw === "string" && raw.trim() ? resolvePath(cwd, raw.trim()) : null;
@@ -146,6 +146,16 @@ export function scopeOptions(toolName: string, input: Input, cwd: string): Scope
     options.push({ scope: { kind: "tool" }, label: "Any file edit" });
     return options;
   }
+  if (toolName === "Read") {
+    const path = editedPath(input, cwd);
+    const folder = path ? path.slice(0, path.lastIndexOf("/")) || "/" : null;
+    return [
+      ...(folder
+        ? [{ scope: { kind: "folder", path: folder } as const, label: `Reading files in ${shortFolder(folder, cwd)}` }]
+        : []),
+      { scope: { kind: "tool" }, label: "Reading any file" },
+    ];
+  }
   return [{ scope: { kind: "tool" }, label: `Any ${toolName} use` }];
 }
 
@@ -174,12 +184,13 @@ export function ruleFor(
       return { rule: { toolName, kind: "prefix", content: prefix } };
     }
     case "folder": {
-      if (!isEditTool(toolName)) return { refused: "Only edits can be allowed by folder." };
+      if (!isEditTool(toolName) && toolName !== "Read")
+        return { refused: "Only edits and reads can be allowed by folder." };
       const folder = scope.path.startsWith("/") ? resolvePath("/", scope.path) : null;
       const path = editedPath(input, cwd);
       if (!folder) return { refused: "The folder must be an absolute path." };
       if (!path || !isInside(folder, path)) return { refused: "The file is not in that folder." };
-      return { rule: { toolName: "Edit", kind: "folder", content: folder } };
+      return { rule: { toolName: ruleToolName(toolName), kind: "folder", content: folder } };
     }
   }
 }
@@ -215,12 +226,13 @@ export function describeRule(rule: RuleShape, cwd: string): string {
     case "tool":
       if (rule.toolName === "Bash") return "Any command";
       if (rule.toolName === "Edit") return "Any file edit";
+      if (rule.toolName === "Read") return "Reading any file";
       return `Any ${rule.toolName} use`;
     case "command":
       return `The command ${quote(rule.content ?? "", 120)}`;
     case "prefix":
       return `Commands starting with ${quote(rule.content ?? "", 120)}`;
     case "folder":
-      return `Edits in ${shortFolder(rule.content ?? "/", cwd)}`;
+      return `${rule.toolName === "Read" ? "Reading files in" : "Edits in"} ${shortFolder(rule.content ?? "/", cwd)}`;
   }
 }

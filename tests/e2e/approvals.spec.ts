@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, type Frames, pairContext, test } from "./fixtures.ts";
 import { createSession, sendMessage } from "./support/app.ts";
@@ -168,6 +169,66 @@ test("Always allow… names each scope; a prefix rule lets the next command run 
     TURN_MS,
   );
   expect(askedAgain.input).toMatchObject({ command: "touch e2e-rule-3.txt" });
+});
+
+test("two reads at once: the cards stack (1 of 2); a rule chosen on the first answers the second too", async ({
+  page,
+  frames,
+  stack,
+}) => {
+  // Reads outside the session's folder are asked about, and Claude Code runs reads in parallel.
+  const outside = mkdtempSync(join(tmpdir(), "pocket-e2e-outside-"));
+  const files = ["notes-1.txt", "notes-2.txt"].map((name) => join(outside, name));
+  for (const file of files) writeFileSync(file, `${file}\n`);
+  const prompt = `two at once ${crypto.randomUUID().slice(0, 8)}`;
+  await stack.script(
+    [
+      {
+        kind: "message",
+        blocks: files.map((file) => ({ type: "tool_use", name: "Read", input: { file_path: file } })),
+      },
+      { kind: "message", blocks: [{ type: "text", text: "Read both." }] },
+    ],
+    prompt,
+  );
+  try {
+    await createSession(page, frames);
+    const sent = await sendMessage(page, frames, prompt);
+    const asked = (n: number) =>
+      frames.waitFor(
+        "received",
+        "permission:request",
+        (p) =>
+          p.requestId === sent.requestId &&
+          frames.received("permission:request").filter((r) => r.requestId === sent.requestId).length >= n,
+        TURN_MS,
+      );
+    await asked(2);
+    const requests = frames.received("permission:request").filter((p) => p.requestId === sent.requestId);
+    const dock = page.getByRole("complementary", { name: "Pending approvals" });
+    await expect(dock.locator("[data-approval-stack]")).toHaveAttribute("data-approval-stack", "2");
+    await expect(dock.getByRole("region")).toHaveCount(1);
+    await expect(dock.getByRole("region")).toContainText("1 of 2");
+    if (page.viewportSize()?.width === 375) {
+      await page.screenshot({ path: "docs/screenshots/approvals-stacked-phone.png" });
+    }
+
+    const card = dock.getByRole("region");
+    await card.getByRole("button", { name: "Always allow…" }).click();
+    await card.getByRole("button", { name: "Always allow", exact: true }).click();
+    // The new rule covers the other waiting read: the server resolves it without a second tap.
+    const resolved = await Promise.all(
+      requests.map((request) =>
+        frames.waitFor("received", "permission:resolved", (p) => p.permissionId === request.permissionId),
+      ),
+    );
+    expect(resolved.map((p) => p.decision).sort()).toEqual(["allow", "allow_always"]);
+    expect(frames.sent("permission:respond")).toHaveLength(1);
+    await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_MS);
+    await expect(dock).toHaveCount(0);
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+  }
 });
 
 test("with the keyboard up, the card stays usable: its buttons can be reached and answer", async ({
