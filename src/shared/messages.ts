@@ -57,6 +57,8 @@ export const Session = z.object({
   updatedAt: z.iso.datetime(),
   /** The project (a directory inside an allowed root) the session belongs to: its `cwd` today. */
   project: z.string().max(LIMITS.pathChars),
+  /** The git branch checked out in its folder (a short commit id when detached); read again after each turn. */
+  branch: z.string().max(LIMITS.titleChars).optional(),
   /** The Claude Code session the agent resumes, once there is one. */
   claudeSessionId: ClaudeSessionId.optional(),
   /**

@@ -96,7 +96,9 @@ test("pick a project (searchable, remembered on this device) and start a session
   await projects.getByRole("button", { name: "New session here" }).click();
   const create = await frames.waitFor("sent", "session:create", () => true, 30_000, mark);
   expect(create.cwd).toBe(billing);
-  await awaitCreated(page, frames, mark);
+  const createdId = await awaitCreated(page, frames, mark);
+  const created = frames.received("session:created").find((p) => p.id === createdId);
+  expect(created?.branch).toBe("feature/refunds");
   await expect(projects).toBeHidden();
   await expect(page.locator("header")).toContainText("billing");
 
@@ -110,6 +112,11 @@ test("pick a project (searchable, remembered on this device) and start a session
   expect((await frames.waitFor("sent", "session:create", () => true, 30_000, again)).cwd).toBe(billing);
   await awaitCreated(page, frames, again);
   await page.getByRole("button", { name: "Sessions" }).click();
+  // Each row names its project and the branch checked out there.
+  const row = page.getByRole("dialog", { name: "Sessions" }).locator(`[data-session-id="${createdId}"]`);
+  await expect(row).toContainText("billing");
+  await expect(row).toContainText("feature/refunds");
+  await look(page, testInfo, "sessions-with-branch");
   await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
   await expect(
     page.getByRole("dialog", { name: "New session" }).getByRole("button", { name: /^Project: billing/ }),

@@ -8,7 +8,7 @@ import { setLogLevel } from "../../src/server/logger.ts";
 import type { ServerPayload } from "../../src/shared/messages.ts";
 import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
 import { type DeskClaude, startDeskClaude } from "../fixtures/deskClaude.ts";
-import { type FakeAnthropic, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
+import { type FakeAnthropic, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
 import { git, makeRepo } from "../fixtures/gitRepos.ts";
 import { startTestServer, type TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
@@ -386,6 +386,42 @@ describe("session:import", () => {
       const missing = crypto.randomUUID();
       client.socket.emit("session:import", { claudeSessionId: crypto.randomUUID(), path: shop(), requestId: missing });
       expect((await errorFor(client, "session:error", missing)).code).toBe("SESSION_NOT_FOUND");
+    },
+    TIMEOUT,
+  );
+});
+
+describe("a session's branch", () => {
+  test(
+    "a session in a repository carries its branch (none outside git); after a turn, the branch it is on now",
+    async () => {
+      const portal = join(root, "clients", "acme", "portal");
+      const client = await clients.connect();
+      const session = await client.createSession({ cwd: portal, model: "haiku" });
+      expect(session.branch).toBe("feature/login");
+      expect((await client.createSession({ cwd: notes(), model: "haiku" })).branch).toBeUndefined();
+
+      // Switched at the desk (or by the agent): the next turn's end shows it.
+      git(portal, "checkout", "-q", "-b", "fix/login-redirect");
+      try {
+        api.when("which branch", reply().text("On it."));
+        const before = client.received.length;
+        const requestId = client.send(session.id, "which branch");
+        await client.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+        // Announced when the turn ends (as the session goes idle), not before.
+        const updated = await client.next(
+          "session:updated",
+          (p) => p.session.id === session.id && p.session.branch === "fix/login-redirect",
+          { from: before },
+        );
+        expect(updated.session.status).toBe("idle");
+        const listed = crypto.randomUUID();
+        client.socket.emit("session:list", { requestId: listed });
+        const { sessions } = await client.next("session:list", (p) => p.requestId === listed);
+        expect(sessions.find((s) => s.id === session.id)?.branch).toBe("fix/login-redirect");
+      } finally {
+        git(portal, "checkout", "-q", "feature/login");
+      }
     },
     TIMEOUT,
   );

@@ -155,6 +155,7 @@ const sessionShape = {
   lastMessage: optional(object({ from: oneOf(["you", "agent"], "agent"), text: str })),
   lastOutcome: ignoredUnlessKnown(["done", "failed", "stopped"]),
   activity: optional(str),
+  branch: optional(str),
 };
 /** A server from before projects sends no `project`: a session's project is its cwd. */
 const withProject =

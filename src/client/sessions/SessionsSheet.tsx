@@ -13,6 +13,7 @@ import {
   AlertIcon,
   ArchiveIcon,
   BellIcon,
+  BranchIcon,
   ChevronRightIcon,
   FolderIcon,
   MonitorIcon,
@@ -425,6 +426,15 @@ function SessionRow({
           >
             <FolderIcon className="size-3 shrink-0" />
             <span className="truncate">{projectName(session.project)}</span>
+            {session.branch ? (
+              <>
+                <BranchIcon className="ml-0.5 size-3 shrink-0" />
+                <span className="min-w-0 max-w-[40%] truncate" title={session.branch}>
+                  <span className="sr-only">on branch </span>
+                  {session.branch}
+                </span>
+              </>
+            ) : null}
             <span aria-hidden="true">·</span>
             <span className="shrink-0">{session.model}</span>
             {session.pinned ? <PinIcon aria-label="Pinned" className="ml-1 size-3 shrink-0" /> : null}

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { git, makeRepo } from "../../../tests/fixtures/gitRepos.ts";
-import { gitDirOf, indexChangedAt, isDirty, readBranch } from "./git.ts";
+import { branchAt, gitDirOf, indexChangedAt, isDirty, readBranch, workTreeOf } from "./git.ts";
 
 let base: string;
 beforeEach(() => {
@@ -36,6 +36,17 @@ describe("readBranch (from git's own files)", () => {
     writeFileSync(join(base, "broken", ".git"), "nonsense");
     expect(readBranch(join(base, "broken"))).toBeNull();
     expect(indexChangedAt(join(base, "plain"))).toBeNull();
+  });
+
+  test("a folder below a repository's top is in its work tree, and on its branch", () => {
+    const repo = makeRepo(join(base, "repo"), { branch: "release/2.4" });
+    const deep = join(repo, "packages", "api");
+    mkdirSync(deep, { recursive: true });
+    expect(workTreeOf(deep)).toBe(repo);
+    expect(branchAt(deep)).toBe("release/2.4");
+    mkdirSync(join(base, "plain"));
+    expect(workTreeOf(join(base, "plain"))).toBeNull();
+    expect(branchAt(join(base, "plain"))).toBeNull();
   });
 
   test("the index's time moves with a commit", async () => {

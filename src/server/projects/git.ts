@@ -4,8 +4,8 @@
  * (a process per repository, so the list learns it in the background: see projectIndex.ts).
  */
 import { spawn } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 
 /** The git directory of a work tree: `.git` itself, or where a worktree's or submodule's `.git` file points. */
 export function gitDirOf(workTree: string): string | null {
@@ -33,6 +33,20 @@ export function readBranch(workTree: string): string | null {
   const ref = /^ref:\s*refs\/heads\/(.+)$/.exec(head)?.[1];
   if (ref) return ref;
   return /^[0-9a-f]{40,64}$/.test(head) ? head.slice(0, 7) : null;
+}
+
+/** The work tree `path` is in: the nearest folder up from it (itself included) that has a `.git`. */
+export function workTreeOf(path: string): string | null {
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, ".git"))) return dir;
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+/** The branch checked out where `path` is (a session's folder may be below its repository's top). */
+export function branchAt(path: string): string | null {
+  const workTree = workTreeOf(path);
+  return workTree ? readBranch(workTree) : null;
 }
 
 /** When the work tree's index last changed (a commit, an add, a checkout), in ms; null when unknown. */

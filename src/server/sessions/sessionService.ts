@@ -25,6 +25,7 @@ import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import { AllowRules } from "../permissions/allowRules.ts";
+import { branchAt } from "../projects/git.ts";
 import type { ImportedTurn } from "../projects/history.ts";
 import { activityOf } from "./activity.ts";
 import { firstProseLine, plainLine } from "./plainText.ts";
@@ -129,6 +130,11 @@ export class SessionService {
   private readonly runtimes = new Map<string, Runtime>();
   private readonly store: SessionStore;
   private readonly allowRules: AllowRules;
+  /**
+   * Each session's git branch, read from git's own HEAD file (no process): when the session is
+   * first shown, and again after each of its turns (the agent may have switched branches).
+   */
+  private readonly branches = new Map<string, string | null>();
   /** Sessions whose next turn waits for an agent process to be free, first come first served. */
   private readonly waitingForAgent: string[] = [];
   /** Agent processes closed but not exited yet: they still hold their memory, so they count against the limit. */
@@ -472,6 +478,7 @@ export class SessionService {
     const { claudeSessionId } = this.record(sessionId);
     const runtime = this.runtimes.get(sessionId);
     this.runtimes.delete(sessionId);
+    this.branches.delete(sessionId);
     this.stopWaiting(sessionId);
     this.store.deleteSession(sessionId);
     if (claudeSessionId) this.options.runner.forgetConversation?.(claudeSessionId);
@@ -550,6 +557,7 @@ export class SessionService {
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
       project: record.project,
+      ...this.branchOf(record),
       ...(record.claudeSessionId ? { claudeSessionId: record.claudeSessionId } : {}),
       ...(record.forked && record.importedFrom ? { forkedFrom: record.importedFrom } : {}),
       pinned: record.pinned,
@@ -558,6 +566,15 @@ export class SessionService {
       ...(record.lastOutcome ? { lastOutcome: record.lastOutcome } : {}),
       ...(runtime?.running && runtime.activity ? { activity: runtime.activity } : {}),
     };
+  }
+
+  private branchOf(record: SessionRecord): { branch?: string } {
+    let branch = this.branches.get(record.id);
+    if (branch === undefined) {
+      branch = branchAt(record.cwd);
+      this.branches.set(record.id, branch);
+    }
+    return branch ? { branch } : {};
   }
 
   private announce(sessionId: string): void {
@@ -679,6 +696,7 @@ export class SessionService {
     void this.runTurn(sessionId, runtime, next).finally(() => {
       runtime.running = null;
       runtime.activity = null;
+      this.branches.delete(sessionId);
       runtime.lastActive = Date.now();
       if (runtime.stale) this.closeProcess(runtime);
       this.announce(sessionId);
