@@ -213,7 +213,7 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs, on
                 <div className="pt-1">
                   <Button
                     size="sm"
-                    className="h-9 gap-1.5 text-xs"
+                    className="h-11 gap-1.5 text-xs"
                     onClick={() => actor.send({ type: "SEND", message: turn.message ?? "" })}
                   >
                     <RetryIcon className="size-4" />

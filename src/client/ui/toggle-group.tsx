@@ -34,6 +34,8 @@ export function Segmented<T extends string>({ label, value, options, onChange, c
           value={option.value}
           className={cn(
             "inline-flex h-9 items-center justify-center gap-1.5 rounded-lg px-2 font-medium text-muted-foreground text-sm transition-colors",
+            // The tap area takes in the control's padding: 44 px tall, as a thumb needs.
+            "relative after:absolute after:-inset-1 after:content-['']",
             "hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring",
             "data-[state=on]:bg-background data-[state=on]:text-foreground data-[state=on]:shadow-sm [&_svg]:size-4",
           )}
