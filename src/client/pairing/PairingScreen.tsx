@@ -141,7 +141,9 @@ export function PairingScreen({ actor }: { actor: PairingActorRef }) {
         </form>
 
         <p className="text-center text-muted-foreground text-xs">
-          Lost the token? Restart Pocket Agent on your workstation: it prints the pairing link and QR code again.
+          Lost the token? On your workstation, run <code className="font-mono">pocket-agent pair</code> (in a checkout,{" "}
+          <code className="font-mono">npx pocket-agent pair</code>): it prints the pairing link and QR code again,
+          without a restart.
         </p>
       </div>
     </main>
