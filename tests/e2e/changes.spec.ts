@@ -172,6 +172,45 @@ test("a clean work tree says so; an empty session's changes sheet is not an erro
   );
 });
 
+test("the folder's changes stay current: a turn that ends while the sheet is open makes it look again", async ({
+  page,
+  frames,
+  stack,
+}) => {
+  if (!existsSync(join(stack.workdir, ".git"))) makeRepo(stack.workdir);
+  git(stack.workdir, "add", "-A");
+  git(stack.workdir, "commit", "-qm", "everything", "--allow-empty");
+  const prompt = `slow ${crypto.randomUUID().slice(0, 8)}`;
+  // Slow enough to open the sheet while it runs.
+  await stack.script(
+    [{ kind: "message", blocks: [{ type: "text", text: "Done writing.", chunkChars: 1, delayMs: 150 }] }],
+    prompt,
+  );
+  await createSession(page, frames);
+  const sent = await sendMessage(page, frames, prompt);
+  await frames.waitFor("received", "chat:started", (p) => p.requestId === sent.requestId);
+  const asked = frames.mark();
+  await page.getByRole("button", { name: "Changes" }).click();
+  const sheet = page.getByRole("dialog", { name: "Changes" });
+  await expect(sheet.locator("[data-empty=changes]")).toBeVisible();
+
+  // Something writes in the folder (as the agent's command would); the turn then ends.
+  const name = `live-${crypto.randomUUID().slice(0, 8)}.txt`;
+  writeFileSync(join(stack.workdir, name), "new\n");
+  await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_TIMEOUT_MS);
+  await expect(sheet.getByRole("button", { name: new RegExp(name.replace(".", "\\.")) })).toBeVisible();
+  const gets = frames.sent("changes:get");
+  expect(gets.length).toBeGreaterThanOrEqual(2);
+  const last = await frames.waitFor(
+    "received",
+    "changes:result",
+    (p) => p.requestId === gets.at(-1)?.requestId,
+    10_000,
+    asked,
+  );
+  expect((last.files as { path: string }[]).map((file) => file.path)).toContain(name);
+});
+
 test("a usage limit says when it resets; the session settings show the session's totals", async ({
   page,
   frames,

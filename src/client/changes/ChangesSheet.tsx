@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { type ChangedFile, type FileChangeStatus, type TurnChangedFile, toChangedFile } from "../../shared/changes.ts";
+import { useChatSelector } from "../chat/useChat.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import { DiffView } from "../ui/DiffView.tsx";
@@ -64,7 +65,13 @@ export function ChangesSheet({ sessionId, target, onClose }: ChangesSheetProps) 
 }
 
 function SessionChanges({ sessionId, onOpen }: { sessionId: string; onOpen: (path: string) => void }) {
-  const { loaded, retry } = useRequest("changes:get", { sessionId }, "changes:result");
+  // A turn of this session that ends while the sheet is open may have changed the folder: look again.
+  const finishedTurns = useChatSelector((s) =>
+    s.context.sessionId === sessionId
+      ? s.context.turns.filter((turn) => turn.status === "done" || turn.status === "error").length
+      : 0,
+  );
+  const { loaded, retry } = useRequest("changes:get", { sessionId }, "changes:result", finishedTurns);
   if (loaded.state === "loading") {
     return (
       <p className="flex items-center gap-2 px-4 py-6 text-muted-foreground text-sm" role="status">
