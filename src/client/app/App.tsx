@@ -12,6 +12,7 @@ import {
   useChatActor,
   useChatSelector,
 } from "../chat/useChat.ts";
+import { useReleasedPreviews } from "../chat/useReleasedPreviews.ts";
 import { ConnectionBanner } from "../connection/ConnectionBanner.tsx";
 import type { PairingActorRef } from "../pairing/PairingScreen.tsx";
 import { readRecentProjects, rememberProject } from "../projects/recent.ts";
@@ -112,6 +113,7 @@ function OnDemand({ used, children }: { used: boolean; children: ReactNode }) {
 
 function Shell({ recorder }: { recorder: RecorderActorRef }) {
   useSeenTracker();
+  useReleasedPreviews();
   const actor = useChatActor();
   const [sessionsOpen, setSessionsOpen] = useState(false);
   const [projectsOpen, setProjectsOpen] = useState(false);
