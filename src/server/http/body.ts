@@ -1,8 +1,12 @@
-/** The body as text, or null when it exceeds `maxBytes` (read incrementally: a huge body is not buffered). */
-export async function readBodyLimited(req: Request, maxBytes: number): Promise<string | null> {
+/**
+ * The body's bytes, or null when it exceeds `maxBytes`: read incrementally and given up as soon as
+ * it is too long (a huge body is never buffered). A declared Content-Length over the cap is
+ * refused before anything is read.
+ */
+export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) return null;
-  if (!req.body) return "";
+  if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -16,5 +20,17 @@ export async function readBodyLimited(req: Request, maxBytes: number): Promise<s
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/** The body as text, or null when it exceeds `maxBytes` (see readBodyBytes). */
+export async function readBodyLimited(req: Request, maxBytes: number): Promise<string | null> {
+  const bytes = await readBodyBytes(req, maxBytes);
+  return bytes === null ? null : new TextDecoder().decode(bytes);
 }

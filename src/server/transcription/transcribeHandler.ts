@@ -22,6 +22,7 @@ import {
   transcribeErrorMeaning,
   transcribeErrorStatus,
 } from "../../shared/transcription.ts";
+import { readBodyBytes } from "../http/body.ts";
 import { createLogger } from "../logger.ts";
 import { AudioDecodeError, analyseWav, DecoderMissingError, normaliseAudio, type WavStats } from "./audio.ts";
 import type { TranscriptionConfig } from "./config.ts";
@@ -132,7 +133,7 @@ export function createTranscribeHandler(
     const engine = await findEngine();
     if (!engine) throw new TranscribeFailure("NO_ENGINE", noEngineMessage(config.mode, engines));
 
-    const body = await readBodyCapped(req, bodyLimit);
+    const body = await readBodyBytes(req, bodyLimit);
     if (!body) throw tooLarge(limits.maxBytes);
     let form: FormData;
     try {
@@ -369,31 +370,6 @@ function optionalField<T>(form: FormData, name: string, schema: z.ZodType<T>): T
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new TranscribeFailure("INVALID_REQUEST", `The \`${name}\` field is not valid.`);
   return parsed.data;
-}
-
-/** The whole body, or null as soon as it passes `limit` bytes (without reading the rest). */
-async function readBodyCapped(req: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
