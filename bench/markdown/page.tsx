@@ -21,6 +21,7 @@ function mount(name: string) {
     render(source: string) {
       flushSync(() => root.render(<Renderer source={source} className="text-[15px]" />));
     },
+    html: () => host.innerHTML,
     unmount: () => root.unmount(),
   };
 }
@@ -42,7 +43,14 @@ function stream(name: string, source: string, deltas: number): number {
   const started = performance.now();
   for (let end = step; end < source.length + step; end += step) view.render(source.slice(0, end));
   const took = performance.now() - started;
+  // Not timed: the streamed page must be the page one render of the whole text gives.
+  const streamed = view.html();
   view.unmount();
+  const whole = mount(name);
+  whole.render(source);
+  const once = whole.html();
+  whole.unmount();
+  if (streamed !== once) throw new Error(`${name}: the streamed render differs from one render of the whole text`);
   return took;
 }
 

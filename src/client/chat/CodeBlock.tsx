@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useState } from "react";
+import { Fragment, memo, useEffect, useRef, useState } from "react";
 import { copyText } from "../ui/clipboard.ts";
 import type { Token } from "../ui/highlight.ts";
 import { TOKEN_STYLES } from "../ui/tokenStyles.ts";
@@ -12,24 +12,88 @@ const SETTLE_MS = 250;
 
 function useColouredLines(code: string, lang: string | null): Token[][] | null {
   const [coloured, setColoured] = useState<{ code: string; lang: string; lines: Token[][] } | null>(null);
+  // One timer per block, not one per change: while a block streams, each delta only moves
+  // `changedAt`, and the pending timer waits on until the text has held still for SETTLE_MS.
+  const settle = useRef({ code, lang, changedAt: 0, timer: null as ReturnType<typeof setTimeout> | null, live: true });
   useEffect(() => {
-    if (!lang) return;
-    let live = true;
-    const timer = setTimeout(() => {
+    const state = settle.current;
+    state.code = code;
+    state.lang = lang;
+    state.changedAt = performance.now();
+    if (!lang || state.timer !== null) return;
+    const check = () => {
+      const waited = performance.now() - state.changedAt;
+      if (waited < SETTLE_MS) {
+        state.timer = setTimeout(check, SETTLE_MS - waited);
+        return;
+      }
+      state.timer = null;
+      const { code: settled, lang: settledLang } = state;
+      if (!settledLang) return;
       void import("../ui/highlight.ts").then(({ highlightFence }) => {
-        if (live) setColoured({ code, lang, lines: highlightFence(code, lang) });
+        if (state.live) setColoured({ code: settled, lang: settledLang, lines: highlightFence(settled, settledLang) });
       });
-    }, SETTLE_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
     };
+    state.timer = setTimeout(check, SETTLE_MS);
   }, [code, lang]);
+  useEffect(() => {
+    const state = settle.current;
+    state.live = true;
+    return () => {
+      state.live = false;
+      if (state.timer !== null) clearTimeout(state.timer);
+      state.timer = null;
+    };
+  }, []);
   return coloured && coloured.code === code && coloured.lang === lang ? coloured.lines : null;
 }
 
 const headerButton =
   "inline-flex h-11 min-w-11 items-center justify-center gap-1.5 rounded-md px-2 text-xs hover:bg-muted hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring";
+
+/**
+ * The block's header: its language, the wrap toggle and Copy. It does not take the code (Copy reads
+ * what the block shows), so a delta that grows a streaming block re-renders only its text.
+ */
+const CodeHeader = memo(function CodeHeader({
+  lang,
+  wrap,
+  onWrap,
+}: {
+  lang: string | null;
+  wrap: boolean;
+  onWrap: (wrap: boolean) => void;
+}) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="md-codeblock-header">
+      <span className="md-codeblock-lang">{lang ?? ""}</span>
+      <button
+        type="button"
+        className={headerButton}
+        aria-pressed={wrap}
+        title={wrap ? "Long lines wrap" : "Long lines scroll sideways"}
+        onClick={() => onWrap(!wrap)}
+      >
+        {wrap ? "Wrapped" : "Wrap"}
+      </button>
+      <button
+        type="button"
+        className={headerButton}
+        aria-label="Copy"
+        onClick={async (event) => {
+          // The code as shown (coloured or not, its text is the block's text).
+          const code = event.currentTarget.closest(".md-codeblock")?.querySelector("pre code")?.textContent ?? "";
+          setCopied(await copyText(code));
+          setTimeout(() => setCopied(false), 1_500);
+        }}
+      >
+        {/* Text, no icon: a long reply has hundreds of code blocks, and each node costs its render. */}
+        <span aria-live="polite">{copied ? "Copied" : "Copy"}</span>
+      </button>
+    </div>
+  );
+});
 
 /**
  * A fenced code block: its language, a wrap toggle (long lines scroll sideways by default, and the
@@ -38,34 +102,10 @@ const headerButton =
  */
 export function CodeBlock({ code, lang }: { code: string; lang: string | null }) {
   const [wrap, setWrap] = useState(false);
-  const [copied, setCopied] = useState(false);
   const lines = useColouredLines(code, lang);
   return (
     <div className="md-codeblock">
-      <div className="md-codeblock-header">
-        <span className="md-codeblock-lang">{lang ?? ""}</span>
-        <button
-          type="button"
-          className={headerButton}
-          aria-pressed={wrap}
-          title={wrap ? "Long lines wrap" : "Long lines scroll sideways"}
-          onClick={() => setWrap((on) => !on)}
-        >
-          {wrap ? "Wrapped" : "Wrap"}
-        </button>
-        <button
-          type="button"
-          className={headerButton}
-          aria-label="Copy"
-          onClick={async () => {
-            setCopied(await copyText(code));
-            setTimeout(() => setCopied(false), 1_500);
-          }}
-        >
-          {/* Text, no icon: a long reply has hundreds of code blocks, and each node costs its render. */}
-          <span aria-live="polite">{copied ? "Copied" : "Copy"}</span>
-        </button>
-      </div>
+      <CodeHeader lang={lang} wrap={wrap} onWrap={setWrap} />
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard */}
       <pre tabIndex={0} className={wrap ? "wrap" : undefined} data-highlighted={lines ? "true" : undefined}>
         <code>

@@ -17,8 +17,24 @@ export type Inline =
 
 const SAFE_PROTOCOLS = new Set(["http:", "https:", "mailto:"]);
 
+/**
+ * The answers for the URLs seen last: a streaming paragraph is parsed again on every delta, and
+ * parsing its links' URLs again each time cost more than the rest of the paragraph.
+ */
+const checked = new Map<string, string | null>();
+const CHECKED_MAX = 256;
+
 /** The URL if it is absolute http(s) or mailto; otherwise null (javascript:, data:, relative…). */
 export function safeHref(raw: string): string | null {
+  const known = checked.get(raw);
+  if (known !== undefined) return known;
+  const href = checkHref(raw);
+  if (checked.size >= CHECKED_MAX) checked.clear();
+  checked.set(raw, href);
+  return href;
+}
+
+function checkHref(raw: string): string | null {
   const trimmed = raw.trim().replace(/^<|>$/g, "");
   // Browsers ignore ASCII control characters and whitespace inside schemes ("java\tscript:"): refuse them all.
   for (const ch of trimmed) {
@@ -98,6 +114,8 @@ const BARE_URL = /https?:\/\/[^\s<>"]+/y;
 const WWW_URL = /www\.[^\s<>"]*[\p{L}\p{N}][^\s<>"]*/uy;
 const AUTOLINK = /<((?:https?:\/\/|mailto:)[^\s<>]+)>/y;
 const WORD_CHAR = /[\p{L}\p{N}]/u;
+/** Characters none of parseInline's cases starts on (a link may start at `h`, `H` or `w`). */
+const PLAIN_RUN = /[^\\\n&`![<hHw*_~]+/y;
 
 /** The pairs and runs a text's look-aheads need, computed once per text on first use. */
 class Lookahead {
@@ -394,8 +412,12 @@ export function parseInline(text: string, depth = 0): Inline[] {
       continue;
     }
 
-    buffer += ch;
-    i++;
+    // A run of characters that start nothing is copied at once, not one by one.
+    PLAIN_RUN.lastIndex = i + 1;
+    const run = PLAIN_RUN.exec(text);
+    const end = run ? i + 1 + run[0].length : i + 1;
+    buffer += text.slice(i, end);
+    i = end;
   }
   flush();
   return out;

@@ -8,8 +8,9 @@
  * block quotes, nested ordered/unordered/task lists, tables, rules and links.
  * Links open in a new tab and only http(s) and mailto URLs become links.
  */
-import { Fragment, memo, type ReactNode, useMemo, useRef } from "react";
+import { createContext, memo, type ReactElement, type ReactNode, useContext, useMemo, useRef } from "react";
 import { CodeBlock } from "./CodeBlock.tsx";
+import { ElementTree } from "./elementTree.ts";
 import { type Inline, parseInline } from "./inline.ts";
 
 // ---------------------------------------------------------------------------
@@ -22,14 +23,19 @@ export type Block =
   | { type: "code"; lang: string; code: string }
   | { type: "quote"; blocks: Block[] }
   | { type: "list"; ordered: boolean; start: number; items: ListItem[] }
-  | { type: "table"; align: Array<"left" | "center" | "right" | null>; head: string[]; rows: string[][] }
+  | { type: "table"; align: CellAlign[]; head: string[]; rows: string[][] }
   | { type: "rule" };
+
+export type CellAlign = "left" | "center" | "right" | null;
 
 export interface ListItem {
   checked: boolean | null;
   blocks: Block[];
 }
 
+/** A closing fence: one of these runs alone on its line. */
+const BACKTICKS = /^`+$/;
+const TILDES = /^~+$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)[^`]*$/;
 const HEADING = /^ {0,3}(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*$/;
 const RULE = /^ {0,3}([-*_])(?:\s*\1){2,}\s*$/;
@@ -47,23 +53,24 @@ function splitRow(line: string): string[] {
   if (row.endsWith("|") && !row.endsWith("\\|")) row = row.slice(0, -1);
   const cells: string[] = [];
   let cell = "";
+  let from = 0;
   let inCode = false;
+  // Copies the text between the characters that matter (`\|`, `` ` ``, `|`), not one character at a time.
   for (let i = 0; i < row.length; i++) {
     const ch = row[i];
     if (ch === "\\" && row[i + 1] === "|") {
-      cell += "|";
+      cell += `${row.slice(from, i)}|`;
+      from = i + 2;
       i++;
     } else if (ch === "`") {
       inCode = !inCode;
-      cell += ch;
     } else if (ch === "|" && !inCode) {
-      cells.push(cell.trim());
+      cells.push((cell + row.slice(from, i)).trim());
       cell = "";
-    } else {
-      cell += ch;
+      from = i + 1;
     }
   }
-  cells.push(cell.trim());
+  cells.push((cell + row.slice(from)).trim());
   return cells;
 }
 
@@ -110,7 +117,7 @@ function parseLines(lines: readonly string[], depth: number, onBlock?: (line: nu
       while (i < lines.length) {
         const current = lines[i] ?? "";
         const trimmed = current.trim();
-        if (trimmed.length >= marker.length && [...trimmed].every((c) => c === marker[0])) {
+        if (trimmed.length >= marker.length && (marker[0] === "`" ? BACKTICKS : TILDES).test(trimmed)) {
           i++;
           break;
         }
@@ -238,9 +245,6 @@ function parseLines(lines: readonly string[], depth: number, onBlock?: (line: nu
   return blocks;
 }
 
-/** Blocks per sealed group: final blocks render as groups, so a delta re-renders a handful of components, not one per block. */
-const GROUP = 16;
-
 /** A parse that the next, longer version of the same text can start from. */
 export interface BlockParse {
   /** The source as given. */
@@ -253,37 +257,131 @@ export interface BlockParse {
   tail: string;
   tailFrom: number;
   blocks: Block[];
-  /** Where each block starts in `source`. */
-  starts: number[];
+  /** The first block parsed from `tail`; the ones before it were kept from the previous parse. */
+  tailBlock: number;
+  /**
+   * Where blocks[tailBlock + j] starts in the normalised source. Kept for the tail only, as the
+   * heading levels below: what the next parse needs, without copying a list as long as the reply.
+   */
+  tailStarts: number[];
   /** How many blocks (from the first) no text added at the end can change. */
   final: number;
-  /** The final blocks in groups of GROUP; a group keeps its identity in every later parse. */
-  groups: Block[][];
-  /** Heading levels (bit `level`) used by blocks[0..k], for each k. */
-  levels: number[];
+  /** Heading levels (bit `level`) used by the blocks before tailBlock. */
+  levelsBefore: number;
+  /** Heading levels used by blocks[0..tailBlock + j], for each j. */
+  tailLevels: number[];
 }
 
 /**
- * How many blocks are final: the parser decides where a block ends by looking at most one line
+ * How many blocks are final. The parser decides where a block ends by looking at most one line
  * ahead, so once the line a block starts on and the line after it are complete (both end with a
- * newline), every block before it was decided by text that can no longer change. Blocks before
- * `atLeast` were already final in a shorter version of the text.
+ * newline), every block before it was decided by text that can no longer change. A block other
+ * than a list is also decided by a blank line after it (nothing continues a paragraph, table,
+ * quote, heading or closed fence past one), so the block after that blank line is the only one
+ * left open, even while its first line is still arriving. Blocks before `tailBlock` were final in
+ * a shorter version of the text; `blocks` are the ones from there on.
  */
-function finalBlocks(tail: string, tailFrom: number, starts: readonly number[], atLeast: number): number {
-  for (let k = starts.length - 1; k > atLeast; k--) {
-    const firstEnd = tail.indexOf("\n", (starts[k] ?? 0) - tailFrom);
-    if (firstEnd !== -1 && tail.indexOf("\n", firstEnd + 1) !== -1) return k;
+function finalBlocks(
+  tail: string,
+  tailFrom: number,
+  tailStarts: readonly number[],
+  tailBlock: number,
+  blocks: readonly Block[],
+): number {
+  for (let j = tailStarts.length - 1; j > 0; j--) {
+    const start = (tailStarts[j] ?? 0) - tailFrom;
+    const firstEnd = tail.indexOf("\n", start);
+    if (firstEnd !== -1 && tail.indexOf("\n", firstEnd + 1) !== -1) return tailBlock + j;
+    if (blocks[j - 1]?.type !== "list" && tail.charAt(start - 1) === "\n" && tail.charAt(start - 2) === "\n")
+      return tailBlock + j;
   }
-  return atLeast;
+  return tailBlock;
 }
 
-function headingMask(blocks: readonly Block[]): number {
-  let mask = 0;
-  for (const block of blocks) {
-    if (block.type === "heading") mask |= 1 << block.level;
-    else if (block.type === "quote") mask |= headingMask(block.blocks);
-    else if (block.type === "list") for (const item of block.items) mask |= headingMask(item.blocks);
+function sameStrings(a: readonly (string | null)[], b: readonly (string | null)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `next`, or `previous` where it equals it, parts and all: equal items, rows and blocks keep their identity. */
+function shareBlocks(previous: readonly Block[], next: Block[]): Block[] {
+  let same = previous.length === next.length;
+  for (let i = 0; i < next.length; i++) {
+    const kept = share(previous[i], next[i] as Block);
+    if (kept !== previous[i]) same = false;
+    next[i] = kept;
   }
+  return same ? (previous as Block[]) : next;
+}
+
+function shareItem(previous: ListItem | undefined, next: ListItem): ListItem {
+  if (!previous || previous.checked !== next.checked) return next;
+  const blocks = shareBlocks(previous.blocks, next.blocks);
+  return blocks === previous.blocks ? previous : { checked: next.checked, blocks };
+}
+
+/**
+ * `next` itself, or `previous` when the two are equal; when they differ, the equal parts of
+ * `next` (list items, table rows, a quote's blocks) are `previous`'s. Rendering memoises on
+ * identity, so only what the new text changed renders again.
+ */
+function share(previous: Block | undefined, next: Block): Block {
+  if (!previous || previous.type !== next.type) return next;
+  switch (next.type) {
+    case "heading": {
+      const p = previous as typeof next;
+      return p.level === next.level && p.text === next.text ? p : next;
+    }
+    case "paragraph":
+      return (previous as typeof next).text === next.text ? previous : next;
+    case "code": {
+      const p = previous as typeof next;
+      return p.lang === next.lang && p.code === next.code ? p : next;
+    }
+    case "rule":
+      return previous;
+    case "quote": {
+      const p = previous as typeof next;
+      const blocks = shareBlocks(p.blocks, next.blocks);
+      return blocks === p.blocks ? p : { type: "quote", blocks };
+    }
+    case "list": {
+      const p = previous as typeof next;
+      let same = p.ordered === next.ordered && p.start === next.start && p.items.length === next.items.length;
+      const items = next.items.map((item, i) => {
+        const kept = shareItem(p.items[i], item);
+        if (kept !== p.items[i]) same = false;
+        return kept;
+      });
+      return same ? p : { ...next, items };
+    }
+    case "table": {
+      const p = previous as typeof next;
+      const align = sameStrings(p.align, next.align) ? p.align : next.align;
+      const head = sameStrings(p.head, next.head) ? p.head : next.head;
+      let same = align === p.align && head === p.head && p.rows.length === next.rows.length;
+      const rows = next.rows.map((row, r) => {
+        const before = p.rows[r];
+        if (before && sameStrings(before, row)) return before;
+        same = false;
+        return row;
+      });
+      return same ? p : { type: "table", align, head, rows };
+    }
+    default: {
+      const unreachable: never = next;
+      return unreachable;
+    }
+  }
+}
+
+function headingMask(block: Block): number {
+  if (block.type === "heading") return 1 << block.level;
+  let mask = 0;
+  if (block.type === "quote") for (const inner of block.blocks) mask |= headingMask(inner);
+  else if (block.type === "list")
+    for (const item of block.items) for (const inner of item.blocks) mask |= headingMask(inner);
   return mask;
 }
 
@@ -293,9 +391,15 @@ function headingMask(blocks: readonly Block[]): number {
  */
 export function parseBlocksFrom(raw: string, previous: BlockParse | null): BlockParse {
   // A continuation is normalised by its new part only (unless a "\r\n" may straddle the two).
-  const continues = previous !== null && raw.startsWith(previous.raw) && !previous.raw.endsWith("\r");
+  // Not `raw.startsWith(previous.raw)`: V8 compares that character by character (3–8 ms over a
+  // 20 KB reply's 500 deltas, as much as the parse); string equality is a memory compare.
+  const continues =
+    previous !== null &&
+    raw.length >= previous.raw.length &&
+    raw.slice(0, previous.raw.length) === previous.raw &&
+    !previous.raw.endsWith("\r");
   const keep = continues ? previous.final : 0;
-  const from = continues ? (previous.starts[keep] ?? previous.tailFrom) : 0;
+  const from = continues ? (previous.tailStarts[keep - previous.tailBlock] ?? previous.tailFrom) : 0;
   const tail = continues
     ? previous.tail.slice(from - previous.tailFrom) + normalize(raw.slice(previous.raw.length))
     : normalize(raw);
@@ -306,19 +410,25 @@ export function parseBlocksFrom(raw: string, previous: BlockParse | null): Block
     lineStarts.push(offset);
     offset += (lines[i]?.length ?? 0) + 1;
   }
-  const starts = continues ? previous.starts.slice(0, keep) : [];
-  const parsedTail = parseLines(lines, 0, (line) => starts.push(lineStarts[line] ?? from));
-  const blocks = continues && keep > 0 ? [...previous.blocks.slice(0, keep), ...parsedTail] : parsedTail;
+  const tailStarts: number[] = [];
+  const parsedTail = parseLines(lines, 0, (line) => tailStarts.push(lineStarts[line] ?? from));
+  const blocks = continues ? previous.blocks.slice(0, keep) : [];
+  // A re-parsed block that came out as it was keeps its identity (and so its rendering): most of a
+  // delta's re-parse is the block before the open one, unchanged, or the open one's earlier rows.
+  for (const block of parsedTail) blocks.push(previous ? share(previous.blocks[blocks.length], block) : block);
 
-  const levels = continues ? previous.levels.slice(0, keep) : [];
-  for (let k = levels.length; k < blocks.length; k++)
-    levels.push((levels[k - 1] ?? 0) | headingMask([blocks[k] as Block]));
+  const levelsBefore = continues ? levelsThrough(previous, keep - 1) : 0;
+  const tailLevels: number[] = [];
+  for (const block of parsedTail)
+    tailLevels.push((tailLevels[tailLevels.length - 1] ?? levelsBefore) | headingMask(block));
 
-  const final = finalBlocks(tail, from, starts, keep);
-  const groups = continues ? previous.groups.slice() : [];
-  while ((groups.length + 1) * GROUP <= final)
-    groups.push(blocks.slice(groups.length * GROUP, (groups.length + 1) * GROUP));
-  return { raw, tail, tailFrom: from, blocks, starts, final, groups, levels };
+  const final = finalBlocks(tail, from, tailStarts, keep, parsedTail);
+  return { raw, tail, tailFrom: from, blocks, tailBlock: keep, tailStarts, final, levelsBefore, tailLevels };
+}
+
+/** The heading levels used by blocks[0..k] (for k from tailBlock - 1 on). */
+function levelsThrough(parsed: BlockParse, k: number): number {
+  return k < parsed.tailBlock ? parsed.levelsBefore : (parsed.tailLevels[k - parsed.tailBlock] ?? 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -333,7 +443,8 @@ function renderInline(nodes: readonly Inline[]): ReactNode[] {
     const key = index;
     switch (node.type) {
       case "text":
-        return <Fragment key={key}>{node.text}</Fragment>;
+        // A bare string: a Fragment around it would be one more fiber per run of text.
+        return node.text;
       case "break":
         return <br key={key} />;
       case "code":
@@ -384,35 +495,47 @@ function headingTags(levels: number): Map<number, HeadingTag> {
   return new Map(used.map((level, rank) => [level, HEADING_TAGS[Math.min(rank, HEADING_TAGS.length - 1)] ?? "h6"]));
 }
 
-function renderBlocks(blocks: readonly Block[], headings: Map<number, HeadingTag>): ReactNode[] {
-  return blocks.map((block, index) => renderBlock(block, index, headings));
+/** What each heading level renders as; a context, so a new level re-renders the headings, not every block. */
+const HeadingTags = createContext<Map<number, HeadingTag>>(new Map());
+
+function Heading({ level, text }: { level: 1 | 2 | 3 | 4 | 5 | 6; text: string }) {
+  const Tag = useContext(HeadingTags).get(level) ?? "h6";
+  return <Tag className={`md-h md-h${level}`}>{inline(text)}</Tag>;
 }
 
-function renderBlock(block: Block, key: number, headings: Map<number, HeadingTag>): ReactNode {
+/** The text ends in a heading's `#`s: the next character may add one, so its level is not known yet. */
+const UNFINISHED_HEADING = /(?:^|\n) {0,3}#{1,6}$/;
+
+/**
+ * The heading levels the blocks use (bit `level`), leaving out a last heading whose marker is still
+ * being written: streamed "## Step" passes through "#", which would otherwise rank a level 1 for one
+ * frame and move every other heading down a tag and back.
+ */
+function rankedLevels(parsed: BlockParse): number {
+  const last = parsed.blocks.length - 1;
+  const block = parsed.blocks[last];
+  const unfinished = block?.type === "heading" && block.text === "" && UNFINISHED_HEADING.test(parsed.tail);
+  return levelsThrough(parsed, unfinished ? last - 1 : last);
+}
+
+function renderBlocks(blocks: readonly Block[]): ReactElement[] {
+  return blocks.map((block, index) => renderBlock(block, index));
+}
+
+function renderBlock(block: Block, key: number): ReactElement {
   switch (block.type) {
-    case "heading": {
-      const Tag = headings.get(block.level) ?? "h6";
-      return (
-        <Tag key={key} className={`md-h md-h${block.level}`}>
-          {inline(block.text)}
-        </Tag>
-      );
-    }
+    case "heading":
+      return <Heading key={key} level={block.level} text={block.text} />;
     case "paragraph":
       return <p key={key}>{inline(block.text)}</p>;
     case "code":
       return <CodeBlock key={key} code={block.code} lang={block.lang || null} />;
     case "quote":
-      return <blockquote key={key}>{renderBlocks(block.blocks, headings)}</blockquote>;
+      return <blockquote key={key}>{renderBlocks(block.blocks)}</blockquote>;
     case "list": {
       const items = block.items.map((item, itemIndex) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: list items have no identity beyond their position
-        <li key={itemIndex} className={item.checked === null ? undefined : "md-task"}>
-          {item.checked === null ? null : (
-            <input type="checkbox" checked={item.checked} disabled aria-label={item.checked ? "done" : "not done"} />
-          )}
-          {renderBlocks(item.blocks, headings)}
-        </li>
+        <ListItemView key={itemIndex} item={item} />
       ));
       return block.ordered ? (
         <ol key={key} start={block.start === 1 ? undefined : block.start}>
@@ -428,26 +551,12 @@ function renderBlock(block: Block, key: number, headings: Map<number, HeadingTag
         <div key={key} className="md-table" tabIndex={0}>
           <table>
             <thead>
-              <tr>
-                {block.head.map((cell, c) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
-                  <th key={c} style={{ textAlign: block.align[c] ?? undefined }}>
-                    {inline(cell)}
-                  </th>
-                ))}
-              </tr>
+              <TableRow cells={block.head} columns={block.head.length} align={block.align} head />
             </thead>
             <tbody>
               {block.rows.map((row, r) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional
-                <tr key={r}>
-                  {block.head.map((_, c) => (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
-                    <td key={c} style={{ textAlign: block.align[c] ?? undefined }}>
-                      {inline(row[c] ?? "")}
-                    </td>
-                  ))}
-                </tr>
+                <TableRow key={r} cells={row} columns={block.head.length} align={block.align} />
               ))}
             </tbody>
           </table>
@@ -462,37 +571,52 @@ function renderBlock(block: Block, key: number, headings: Map<number, HeadingTag
   }
 }
 
-/** One block; a block kept from the previous parse is the same object, so it is not rendered again. */
-const BlockView = memo(function BlockView({ block, headings }: { block: Block; headings: Map<number, HeadingTag> }) {
-  return renderBlock(block, 0, headings);
+/** One list item; an item kept from the previous parse (share) is not rendered again. */
+const ListItemView = memo(function ListItemView({ item }: { item: ListItem }) {
+  return (
+    <li className={item.checked === null ? undefined : "md-task"}>
+      {item.checked === null ? null : (
+        <input type="checkbox" checked={item.checked} disabled aria-label={item.checked ? "done" : "not done"} />
+      )}
+      {renderBlocks(item.blocks)}
+    </li>
+  );
 });
+
+/** One style object per alignment: React skips a style prop that is the same object as before. */
+const ALIGN_STYLES = {
+  left: { textAlign: "left" },
+  center: { textAlign: "center" },
+  right: { textAlign: "right" },
+} as const;
 
 /**
- * GROUP consecutive blocks. A sealed group (all final) is the same array in every later parse, so
- * a delta skips it whole; the open group at the end re-renders, and in it only the blocks that
- * changed. Open and sealed groups are the same component under the same key, so sealing one keeps
- * its DOM (a different component there would build the group's DOM a second time).
+ * One row, as many cells as the head has; a row kept from the previous parse (share) is not
+ * rendered again, so a streaming table renders only its last row per delta.
  */
-const BlockGroup = memo(function BlockGroup({
-  blocks,
-  headings,
+const TableRow = memo(function TableRow({
+  cells,
+  columns,
+  align,
+  head = false,
 }: {
-  blocks: readonly Block[];
-  headings: Map<number, HeadingTag>;
+  cells: readonly string[];
+  columns: number;
+  align: readonly CellAlign[];
+  head?: boolean;
 }) {
-  return blocks.map((block, index) => (
-    // biome-ignore lint/suspicious/noArrayIndexKey: blocks are positional; a kept block keeps its index
-    <BlockView key={index} block={block} headings={headings} />
-  ));
+  const Cell = head ? "th" : "td";
+  const row: ReactNode[] = [];
+  for (let c = 0; c < columns; c++) {
+    const side = align[c];
+    row.push(
+      <Cell key={c} style={side ? ALIGN_STYLES[side] : undefined}>
+        {inline(cells[c] ?? "")}
+      </Cell>,
+    );
+  }
+  return <tr>{row}</tr>;
 });
-
-/** The blocks as groups of GROUP: the sealed ones from the parse, then the rest, sliced again. */
-function blockGroups(parsed: BlockParse): (readonly Block[])[] {
-  const groups: (readonly Block[])[] = parsed.groups.slice();
-  for (let start = groups.length * GROUP; start < parsed.blocks.length; start += GROUP)
-    groups.push(parsed.blocks.slice(start, start + GROUP));
-  return groups;
-}
 
 /**
  * Renders Markdown source as React elements (never as HTML). While a reply streams in, a delta
@@ -500,16 +624,15 @@ function blockGroups(parsed: BlockParse): (readonly Block[])[] {
  */
 export const Markdown = memo(function Markdown({ source, className }: { source: string; className?: string }) {
   const previous = useRef<BlockParse | null>(null);
+  const tree = useRef<ElementTree<Block> | null>(null);
+  tree.current ??= new ElementTree();
   const parsed = parseBlocksFrom(source, previous.current);
   previous.current = parsed;
-  const levels = parsed.levels[parsed.levels.length - 1] ?? 0;
+  const levels = rankedLevels(parsed);
   const headings = useMemo(() => headingTags(levels), [levels]);
   return (
     <div className={className ? `md ${className}` : "md"}>
-      {blockGroups(parsed).map((group, index) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: a group's index is its identity (groups only ever grow)
-        <BlockGroup key={index} blocks={group} headings={headings} />
-      ))}
+      <HeadingTags value={headings}>{tree.current.update(parsed.blocks, renderBlock)}</HeadingTags>
     </div>
   );
 });

@@ -1,0 +1,70 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import type { ReactElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import { DEPTH, ElementTree, FAN } from "./elementTree.ts";
+
+interface Item {
+  text: string;
+}
+
+const renderItem = (item: Item, index: number) => <p key={index}>{item.text}</p>;
+const markup = (elements: readonly ReactElement[]) => renderToStaticMarkup(<div>{elements}</div>);
+const flat = (items: readonly Item[]) => markup(items.map(renderItem));
+
+/** The elements d levels below the top: the tree's nodes, then its leaves. */
+function below(top: readonly ReactElement[], levels: number): ReactElement[] {
+  let nodes = [...top];
+  for (let d = 0; d < levels; d++)
+    nodes = nodes.flatMap((node) => (node.props as { children: ReactElement[] }).children);
+  return nodes;
+}
+
+describe("ElementTree", () => {
+  test("renders the items in order, as the flat list does", () => {
+    const items = Array.from({ length: 150 }, (_, n) => ({ text: `item ${n}` }));
+    const tree = new ElementTree<Item>();
+    const top = tree.update(items, renderItem);
+    expect(top).toHaveLength(Math.ceil(150 / FAN ** DEPTH));
+    expect(markup(top)).toBe(flat(items));
+    expect(below(top, DEPTH)).toHaveLength(150);
+  });
+
+  test("an unchanged item keeps its element, and a node of unchanged items keeps its own", () => {
+    const items = Array.from({ length: FAN ** DEPTH + 3 }, (_, n) => ({ text: `item ${n}` }));
+    const tree = new ElementTree<Item>();
+    const first = tree.update(items, renderItem);
+    const rendered: Item[] = [];
+    const next = [...items.slice(0, -1), { text: "changed" }, { text: "new" }];
+    const second = tree.update(next, (item, index) => {
+      rendered.push(item);
+      return renderItem(item, index);
+    });
+    // Only the changed and the new item are rendered again.
+    expect(rendered.map((item) => item.text)).toEqual(["changed", "new"]);
+    // The first top node holds only unchanged items: the same element, so React skips it whole.
+    expect(second[0]).toBe(first[0] as ReactElement);
+    expect(second[1]).not.toBe(first[1] as ReactElement);
+    const leavesBefore = below(first, DEPTH);
+    const leavesAfter = below(second, DEPTH);
+    for (let i = 0; i < items.length - 1; i++) expect(leavesAfter[i]).toBe(leavesBefore[i] as ReactElement);
+    expect(markup(second)).toBe(flat(next));
+  });
+
+  test("any sequence of lists, sharing any of their items, renders as each list alone does", () => {
+    const pool = Array.from({ length: 12 }, (_, n) => ({ text: `item ${n}` }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: pool.length - 1 }), { maxLength: 160 }), { maxLength: 8 }),
+        (lists) => {
+          const tree = new ElementTree<Item>();
+          for (const list of lists) {
+            const items = list.map((n) => pool[n] as Item);
+            expect(markup(tree.update(items, renderItem))).toBe(flat(items));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
