@@ -422,7 +422,12 @@ export class FakeServer {
       }
       case "changes:get":
       case "file:read":
-        // The chat machine never asks for these; the changes sheet's own tests drive the real server.
+      case "machine:list":
+      case "machine:add":
+      case "machine:remove":
+      case "machine:trust":
+      case "machine:ping":
+        // The chat machine never asks for these; the sheets' own tests drive the real server.
         this.fail(message.type, "UNKNOWN_EVENT", errorCodeMeaning.UNKNOWN_EVENT, message.payload.requestId);
         return;
       default: {
