@@ -59,7 +59,7 @@ async function startRemote(apiUrl: string, temp: string): Promise<Remote> {
   return {
     url,
     async kill() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGKILL");
       await exited;
