@@ -576,8 +576,8 @@ export const FileError = ErrorPayload;
 export const MachineList = z.object({ machines: z.array(Machine), requestId: RequestId });
 export const MachineAdded = z.object({ machine: Machine, requestId: RequestId });
 export const MachineRemoved = z.object({ machineId: MachineId, requestId: RequestId });
-/** To everyone but links: a machine's status (or name, or pinned certificate) changed. */
-export const MachineUpdated = z.object({ machine: Machine });
+/** To everyone but links: a machine's status (or name, or pinned certificate) changed; `requestId` to the `machine:trust` that caused it. */
+export const MachineUpdated = z.object({ machine: Machine, requestId: RequestId.optional() });
 export const MachinePong = z.object({ requestId: RequestId });
 export const MachineError = ErrorPayload.extend({
   machineId: MachineId.optional(),

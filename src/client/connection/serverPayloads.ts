@@ -379,7 +379,7 @@ export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> 
   "machine:list": object({ machines: someOf(machine, "machine"), requestId: str }),
   "machine:added": object({ machine, requestId: str }),
   "machine:removed": object({ machineId: str, requestId: str }),
-  "machine:updated": object({ machine }),
+  "machine:updated": object({ machine, requestId: optional(str) }),
   "machine:pong": object({ requestId: str }),
   "machine:error": object({ ...error, machineId: optional(str), fingerprint: optional(str) }),
 };

@@ -248,9 +248,9 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       machineService(socket).remove(p.machineId, p.requestId);
     },
     "machine:trust": (socket, p) => {
-      // The machine's new state reaches everyone as `machine:updated`; the requester gets it as the answer too.
+      // Everyone hears the new state as `machine:updated`; the requester also gets it with its requestId.
       const machine = machineService(socket).trust(p.machineId, p.fingerprint);
-      socket.emit("machine:updated", { machine });
+      socket.emit("machine:updated", { machine, requestId: p.requestId });
     },
     "machine:ping": (socket, p) => {
       socket.emit("machine:pong", { requestId: p.requestId });
