@@ -3,7 +3,7 @@
  * its state; add one by pasting its pairing link (or its address and token); remove one; confirm
  * a changed certificate. Loaded with its own chunk when first opened.
  */
-import { type FormEvent, useId, useState } from "react";
+import { type ComponentProps, type FormEvent, useId, useState } from "react";
 import type { Machine } from "../../shared/messages.ts";
 import { useChatActor, useChatSelector } from "../chat/useChat.ts";
 import { type ClientError, requestReply, toClientError } from "../connection/request.ts";
@@ -175,9 +175,6 @@ function AddMachine({ disabled }: { disabled: boolean }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [error, setError] = useState<ClientError | null>(null);
   const headingId = useId();
-  const addressId = useId();
-  const tokenId = useId();
-  const nameId = useId();
   const hintId = useId();
   const fromLink = /[?&]token=/.test(address);
 
@@ -208,8 +205,6 @@ function AddMachine({ disabled }: { disabled: boolean }) {
     }
   };
 
-  const field =
-    "h-11 w-full rounded-xl border border-input bg-card px-3 text-[15px] focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none";
   return (
     <section aria-labelledby={headingId} className="space-y-3">
       <h3 id={headingId} className="font-semibold text-[15px]">
@@ -220,51 +215,21 @@ function AddMachine({ disabled }: { disabled: boolean }) {
         prints.
       </p>
       <form className="space-y-3" onSubmit={submit} noValidate>
-        <div className="space-y-1">
-          <label htmlFor={addressId} className="text-muted-foreground text-xs">
-            Pairing link or address
-          </label>
-          <input
-            id={addressId}
-            className={field}
-            value={address}
-            onChange={(e) => setAddress(e.target.value)}
-            placeholder="https://desk.local:8443/?token=…"
-            inputMode="url"
-            autoCapitalize="off"
-            autoCorrect="off"
-            spellCheck={false}
-            aria-describedby={hintId}
-          />
-        </div>
+        <Field
+          label="Pairing link or address"
+          value={address}
+          onChange={setAddress}
+          placeholder="https://desk.local:8443/?token=…"
+          inputMode="url"
+          autoCapitalize="off"
+          autoCorrect="off"
+          spellCheck={false}
+          aria-describedby={hintId}
+        />
         {fromLink ? null : (
-          <div className="space-y-1">
-            <label htmlFor={tokenId} className="text-muted-foreground text-xs">
-              Access token
-            </label>
-            <input
-              id={tokenId}
-              className={field}
-              value={token}
-              onChange={(e) => setToken(e.target.value)}
-              type="password"
-              autoComplete="off"
-            />
-          </div>
+          <Field label="Access token" value={token} onChange={setToken} type="password" autoComplete="off" />
         )}
-        <div className="space-y-1">
-          <label htmlFor={nameId} className="text-muted-foreground text-xs">
-            Name (optional)
-          </label>
-          <input
-            id={nameId}
-            className={field}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            placeholder="Its host name"
-            maxLength={60}
-          />
-        </div>
+        <Field label="Name (optional)" value={name} onChange={setName} placeholder="Its host name" maxLength={60} />
         {problem ? (
           <p role="alert" className="text-destructive text-sm">
             {problem}
@@ -277,5 +242,30 @@ function AddMachine({ disabled }: { disabled: boolean }) {
         </Button>
       </form>
     </section>
+  );
+}
+
+/** A labelled text field of the add form. */
+function Field({
+  label,
+  onChange,
+  ...input
+}: { label: string; value: string; onChange: (value: string) => void } & Omit<
+  ComponentProps<"input">,
+  "onChange" | "value" | "className" | "id"
+>) {
+  const id = useId();
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="text-muted-foreground text-xs">
+        {label}
+      </label>
+      <input
+        id={id}
+        className="h-11 w-full rounded-xl border border-input bg-card px-3 text-[15px] focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none"
+        onChange={(event) => onChange(event.target.value)}
+        {...input}
+      />
+    </div>
   );
 }
