@@ -252,19 +252,52 @@ export const PermissionDecision = z.enum(["allow", "deny", "allow_always"]);
 export type PermissionDecision = z.infer<typeof PermissionDecision>;
 /** AskUserQuestion's answers: question text → chosen label(s), comma-separated for multi-select. */
 export const PermissionAnswers = z.record(z.string().max(1_000), z.string().max(2_000));
-export const PermissionRespond = z.object({
-  sessionId: SessionId,
-  permissionId: z.uuid(),
-  decision: PermissionDecision,
-  /** Deny: the reason the agent is told. */
-  message: z
-    .string()
-    .max(LIMITS.titleChars * 10)
-    .optional(),
-  /** AskUserQuestion: question text → chosen label(s), comma-separated for multi-select. */
-  answers: PermissionAnswers.optional(),
-  requestId: RequestId,
+/**
+ * What "Always allow" remembers (decision 034): this exact command, commands starting with a prefix,
+ * every use of the tool (every edit tool, for an edit), or edits under a folder.
+ */
+export const AllowScope = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("command") }),
+  z.object({ kind: z.literal("prefix"), prefix: z.string().trim().min(1).max(LIMITS.pathChars) }),
+  z.object({ kind: z.literal("tool") }),
+  z.object({ kind: z.literal("folder"), path: z.string().min(1).max(LIMITS.pathChars) }),
+]);
+/** A rule "Always allow" added to a session; the server answers matching requests itself until it is revoked. */
+export const AllowRule = z.object({
+  id: z.uuid(),
+  /** The tool it allows; `Edit` stands for every edit tool (Edit, MultiEdit, Write, NotebookEdit). */
+  toolName: z.string().max(LIMITS.titleChars),
+  kind: z.enum(["command", "prefix", "tool", "folder"]),
+  /** The command, the prefix or the folder; absent for `tool`. */
+  content: z.string().max(LIMITS.messageChars).optional(),
+  createdAt: z.iso.datetime(),
 });
+export const PermissionRespond = z
+  .object({
+    sessionId: SessionId,
+    permissionId: z.uuid(),
+    decision: PermissionDecision,
+    /** Deny: the reason the agent is told. */
+    message: z
+      .string()
+      .max(LIMITS.titleChars * 10)
+      .optional(),
+    /** AskUserQuestion: question text → chosen label(s), comma-separated for multi-select. */
+    answers: PermissionAnswers.optional(),
+    /** `allow_always`: what to remember; omitted, the narrowest scope the request offers. */
+    scope: AllowScope.optional(),
+    requestId: RequestId,
+  })
+  .refine((r) => r.scope === undefined || r.decision === "allow_always", {
+    message: "scope is only accepted with allow_always",
+    path: ["scope"],
+  });
+export type AllowScope = z.infer<typeof AllowScope>;
+export type AllowRule = z.infer<typeof AllowRule>;
+/** The rules "Always allow" added to a session, oldest first. */
+export const PermissionRulesRequest = z.object({ sessionId: SessionId, requestId: RequestId });
+/** Forget a rule: the next matching request asks the user again. */
+export const PermissionRevoke = z.object({ sessionId: SessionId, ruleId: z.uuid(), requestId: RequestId });
 export const SessionSubscribe = z.object({
   sessionId: SessionId,
   /** Replay every event with `seq > afterSeq`; omitted: only the recent tail. */
@@ -389,7 +422,10 @@ export const ChatStarted = SessionEventBase.extend({ requestId: RequestId, at: z
 export const ChatDelta = SessionEventBase.extend({ requestId: RequestId, text: z.string() });
 export const Log = SessionEventBase.extend({
   requestId: RequestId,
-  /** One agent (SDK) message, serialised as JSON text. */
+  /**
+   * One agent (SDK) message, serialised as JSON text, with a `timestamp` (ISO, when the server got
+   * it) unless the message carries its own, as a desk transcript's lines do.
+   */
   data: z.string(),
 });
 /** Tokens one turn used (the agent's main loop, from the SDK's `result.usage`). */
@@ -468,6 +504,8 @@ export const PermissionResolved = SessionEventBase.extend({
   message: z.string().optional(),
   /** AskUserQuestion answered: what was chosen, so every device shows the same answer. */
   answers: PermissionAnswers.optional(),
+  /** `allow_always`: the rule it added. */
+  rule: AllowRule.optional(),
 });
 /** Turn failures carry `sessionId` and `seq`; rejected requests carry neither `seq` nor always `sessionId`. */
 export const ChatError = ErrorPayload.extend({
@@ -505,6 +543,9 @@ export const SessionFound = z.object({
   ),
 });
 export const PermissionError = ErrorPayload;
+export const PermissionRules = z.object({ sessionId: SessionId, rules: z.array(AllowRule), requestId: RequestId });
+/** To the requester and every device watching the session. */
+export const PermissionRevoked = z.object({ sessionId: SessionId, ruleId: z.uuid(), requestId: RequestId });
 export const ProjectError = ErrorPayload;
 export const ProjectList = z.object({ projects: z.array(Project), requestId: RequestId });
 export const ProjectSessions = z.object({
@@ -601,6 +642,8 @@ export const clientEvents = {
   "session:delete": SessionDelete,
   "session:search": SessionSearch,
   "permission:respond": PermissionRespond,
+  "permission:rules": PermissionRulesRequest,
+  "permission:revoke": PermissionRevoke,
   "session:import": SessionImport,
   "project:list": ProjectListRequest,
   "project:sessions": ProjectSessionsRequest,
@@ -668,6 +711,8 @@ export const serverEvents = {
   "session:history": SessionHistory,
   "session:error": SessionError,
   "permission:error": PermissionError,
+  "permission:rules": PermissionRules,
+  "permission:revoked": PermissionRevoked,
   "project:list": ProjectList,
   "project:sessions": ProjectSessions,
   "project:error": ProjectError,

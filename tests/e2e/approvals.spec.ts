@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, type Frames, pairContext, test } from "./fixtures.ts";
 import { createSession, sendMessage } from "./support/app.ts";
@@ -45,11 +46,7 @@ test("Allow: the card shows the command, Allow answers it, the command runs", as
   const card = page.getByRole("region", { name: /touch e2e-approved\.txt|Run a command/ });
   await expect(card).toBeVisible();
   await expect(card.locator("pre code")).toHaveText("touch e2e-approved.txt");
-  // "Always allow" says what it would allow, from the rules the real CLI suggested.
-  await expect(card).toContainText("Always allow: the command touch e2e-approved.txt");
-  await expect(card.getByRole("button", { name: "Always allow" })).toHaveAccessibleDescription(
-    /the command touch e2e-approved\.txt/,
-  );
+  await expect(card.getByRole("button", { name: "Always allow…" })).toBeVisible();
   await expect(card).toContainText("Create the marker file");
   await expect(page.getByRole("banner")).toContainText("Needs approval");
   // The turn shows where it stopped.
@@ -91,6 +88,147 @@ test("Allow: the card shows the command, Allow answers it, the command runs", as
   await expect(page.getByText("Created e2e-approved.txt.")).toBeVisible();
   expect(existsSync(join(stack.workdir, "e2e-approved.txt"))).toBe(true);
   await expect(page.getByRole("banner")).not.toContainText("Needs approval");
+});
+
+test("Always allow… names each scope; a prefix rule lets the next command run unasked; settings list it and Revoke asks again", async ({
+  page,
+  frames,
+  stack,
+}) => {
+  const first = `first touch ${crypto.randomUUID().slice(0, 8)}`;
+  const second = `second touch ${crypto.randomUUID().slice(0, 8)}`;
+  const third = `third touch ${crypto.randomUUID().slice(0, 8)}`;
+  await stack.script(scriptBash("touch e2e-rule-1.txt", "Made the first."), first);
+  await stack.script(scriptBash("touch e2e-rule-2.txt", "Made the second."), second);
+  await stack.script(scriptBash("touch e2e-rule-3.txt", "Made the third."), third);
+  const { sessionId, sent, request } = await askForBash(page, frames, first);
+
+  const card = page.getByRole("region", { name: /touch e2e-rule-1\.txt|Run a command/ });
+  await card.getByRole("button", { name: "Always allow…" }).click();
+  const choice = card.getByRole("group", { name: "From now on in this session, allow without asking:" });
+  const options = choice.getByRole("radio");
+  await expect(options).toHaveCount(3);
+  await expect(choice.getByRole("radio", { name: "Only touch e2e-rule-1.txt" })).toBeChecked();
+  await expect(choice.getByRole("radio", { name: "Only touch e2e-rule-1.txt" })).toBeFocused();
+  await expect(choice.getByRole("radio", { name: "Commands starting with touch" })).toBeVisible();
+  await expect(choice.getByRole("radio", { name: "Any command" })).toBeVisible();
+  // The arrow keys move the choice, as in any radio group.
+  await page.keyboard.press("ArrowDown");
+  await expect(choice.getByRole("radio", { name: "Commands starting with touch" })).toBeChecked();
+  if (page.viewportSize()?.width === 375) {
+    await page.screenshot({ path: "docs/screenshots/approval-always-phone.png" });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: "docs/screenshots/approval-always-phone-dark.png" });
+    await page.emulateMedia({ colorScheme: "light" });
+  }
+  await card.getByRole("button", { name: "Always allow", exact: true }).click();
+
+  const respond = await frames.waitFor("sent", "permission:respond", (p) => p.permissionId === request.permissionId);
+  expect(respond).toMatchObject({ decision: "allow_always", scope: { kind: "prefix", prefix: "touch" } });
+  const resolved = await frames.waitFor(
+    "received",
+    "permission:resolved",
+    (p) => p.permissionId === request.permissionId,
+  );
+  expect(resolved).toMatchObject({
+    decision: "allow_always",
+    rule: { toolName: "Bash", kind: "prefix", content: "touch" },
+  });
+  await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText(
+    "Always allowed: commands starting with touch",
+  );
+  await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_MS);
+
+  // The rule answers the next one: no request reaches the phone, and the command ran.
+  const next = await sendMessage(page, frames, second);
+  await frames.waitFor("received", "chat:response", (p) => p.requestId === next.requestId, TURN_MS);
+  expect(frames.received("permission:request").filter((p) => p.requestId === next.requestId)).toEqual([]);
+  expect(existsSync(join(stack.workdir, "e2e-rule-2.txt"))).toBe(true);
+
+  // The session settings list it, and Revoke forgets it.
+  await page.getByRole("button", { name: "Session settings" }).click();
+  const settings = page.getByRole("dialog", { name: "Session settings" });
+  const rules = settings.getByRole("list", { name: "Rules allowed in this session" });
+  await expect(rules.getByRole("listitem")).toHaveCount(1);
+  await expect(rules).toContainText("Commands starting with touch");
+  await rules.getByRole("button", { name: "Revoke: Commands starting with touch" }).scrollIntoViewIfNeeded();
+  if (page.viewportSize()?.width === 375) await page.screenshot({ path: "docs/screenshots/allowed-rules-phone.png" });
+  await rules.getByRole("button", { name: "Revoke: Commands starting with touch" }).click();
+  const revoke = await frames.waitFor("sent", "permission:revoke", (p) => p.sessionId === sessionId);
+  expect(revoke.ruleId).toBe((resolved.rule as { id: string }).id);
+  await frames.waitFor("received", "permission:revoked", (p) => p.requestId === revoke.requestId);
+  await expect(settings.getByText("Nothing yet.")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(settings).toBeHidden();
+
+  const last = await sendMessage(page, frames, third);
+  const askedAgain = await frames.waitFor(
+    "received",
+    "permission:request",
+    (p) => p.requestId === last.requestId,
+    TURN_MS,
+  );
+  expect(askedAgain.input).toMatchObject({ command: "touch e2e-rule-3.txt" });
+});
+
+test("two reads at once: the cards stack (1 of 2); a rule chosen on the first answers the second too", async ({
+  page,
+  frames,
+  stack,
+}) => {
+  // Reads outside the session's folder are asked about, and Claude Code runs reads in parallel.
+  const outside = mkdtempSync(join(tmpdir(), "pocket-e2e-outside-"));
+  const files = ["notes-1.txt", "notes-2.txt"].map((name) => join(outside, name));
+  for (const file of files) writeFileSync(file, `${file}\n`);
+  const prompt = `two at once ${crypto.randomUUID().slice(0, 8)}`;
+  await stack.script(
+    [
+      {
+        kind: "message",
+        blocks: files.map((file) => ({ type: "tool_use", name: "Read", input: { file_path: file } })),
+      },
+      { kind: "message", blocks: [{ type: "text", text: "Read both." }] },
+    ],
+    prompt,
+  );
+  try {
+    await createSession(page, frames);
+    const sent = await sendMessage(page, frames, prompt);
+    const asked = (n: number) =>
+      frames.waitFor(
+        "received",
+        "permission:request",
+        (p) =>
+          p.requestId === sent.requestId &&
+          frames.received("permission:request").filter((r) => r.requestId === sent.requestId).length >= n,
+        TURN_MS,
+      );
+    await asked(2);
+    const requests = frames.received("permission:request").filter((p) => p.requestId === sent.requestId);
+    const dock = page.getByRole("complementary", { name: "Pending approvals" });
+    await expect(dock.locator("[data-approval-stack]")).toHaveAttribute("data-approval-stack", "2");
+    await expect(dock.getByRole("region")).toHaveCount(1);
+    await expect(dock.getByRole("region")).toContainText("1 of 2");
+    if (page.viewportSize()?.width === 375) {
+      await page.screenshot({ path: "docs/screenshots/approvals-stacked-phone.png" });
+    }
+
+    const card = dock.getByRole("region");
+    await card.getByRole("button", { name: "Always allow…" }).click();
+    await card.getByRole("button", { name: "Always allow", exact: true }).click();
+    // The new rule covers the other waiting read: the server resolves it without a second tap.
+    const resolved = await Promise.all(
+      requests.map((request) =>
+        frames.waitFor("received", "permission:resolved", (p) => p.permissionId === request.permissionId),
+      ),
+    );
+    expect(resolved.map((p) => p.decision).sort()).toEqual(["allow", "allow_always"]);
+    expect(frames.sent("permission:respond")).toHaveLength(1);
+    await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_MS);
+    await expect(dock).toHaveCount(0);
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+  }
 });
 
 test("with the keyboard up, the card stays usable: its buttons can be reached and answer", async ({

@@ -285,6 +285,13 @@ test.describe("chat", () => {
     const steps = turn.getByRole("list", { name: "Steps" });
     await expect(steps.getByText(command)).toBeVisible();
     await expect(steps.getByText("Ran", { exact: true })).toBeVisible();
+    // The row says how long the step took: from its tool_use to its tool_result, as the server stamped them.
+    const messages = (response.logs as string[]).map((data) => JSON.parse(data) as { type: string; timestamp: string });
+    const asked = messages.find((m) => m.type === "assistant" && JSON.stringify(m).includes('"tool_use"'));
+    const answered = messages.find((m) => m.type === "user" && JSON.stringify(m).includes('"tool_result"'));
+    expect(asked?.timestamp && answered?.timestamp).toBeTruthy();
+    const took = Date.parse(answered?.timestamp ?? "") - Date.parse(asked?.timestamp ?? "");
+    await expect(steps.locator("[data-step-duration]")).toHaveAttribute("data-step-duration", String(took));
     // A step opens to its command, exit code and output, read from the turn's own logs.
     await steps.getByRole("button", { name: new RegExp(`Ran .*${command.split(" ")[0]}`) }).click();
     await expect(steps.getByText("Exit code 0")).toBeVisible();

@@ -1,8 +1,11 @@
+import { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSdkRunner } from "../../src/server/agent/sdkRunner.ts";
 import { setLogLevel } from "../../src/server/logger.ts";
+import type { AllowScope } from "../../src/shared/messages.ts";
 import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
 import { type FakeAnthropic, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
 import { startTestServer, type TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
@@ -203,6 +206,180 @@ describe("permission requests", () => {
       expect(existsSync(join(agentEnv.cwd, "cancelled.txt"))).toBe(false);
       const next = client.send(session.id, "still there?");
       await client.next("chat:response", (p) => p.requestId === next, { timeoutMs: TIMEOUT });
+    },
+    TIMEOUT,
+  );
+});
+
+/** `permission:respond` with allow_always and a scope; resolves with its `permission:resolved` (or error). */
+function allowAlways(client: TestClient, sessionId: string, permissionId: string, scope: AllowScope): string {
+  const requestId = crypto.randomUUID();
+  client.socket.emit("permission:respond", { sessionId, permissionId, decision: "allow_always", scope, requestId });
+  return requestId;
+}
+
+/** A turn that runs one tool and then says "Finished.". */
+function scriptTool(prompt: string, tool: "Bash" | "Write", input: Record<string, unknown>) {
+  api.when(prompt, reply().tool(tool, input), reply().text("Finished."));
+}
+
+/** The rules stored for a session, straight from the database. */
+function storedRules(sessionId: string): { kind: string; content: string | null }[] {
+  const db = new Database(join(server.dataDir, "pocket-agent.sqlite"), { readonly: true });
+  try {
+    return db
+      .query<{ kind: string; content: string | null }, [string]>(
+        "SELECT kind, content FROM allow_rules WHERE session_id = ? ORDER BY created_at",
+      )
+      .all(sessionId);
+  } finally {
+    db.close();
+  }
+}
+
+describe("always allow, with a scope the user chose (decision 034)", () => {
+  test(
+    "a prefix rule allows the next command that starts with it, not a compound one; listed, revoked, it asks again",
+    async () => {
+      scriptTool("first", "Bash", { command: "touch one.txt", description: "Touch" });
+      scriptTool("second", "Bash", { command: "touch two.txt", description: "Touch" });
+      scriptTool("compound", "Bash", { command: "touch three.txt && touch four.txt", description: "Touch" });
+      scriptTool("after revoke", "Bash", { command: "touch five.txt", description: "Touch" });
+      const client = await clients.connect();
+      const watcher = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const subscribed = crypto.randomUUID();
+      watcher.socket.emit("session:subscribe", { sessionId: session.id, requestId: subscribed });
+      await watcher.next("session:subscribed", (p) => p.requestId === subscribed);
+
+      const first = client.send(session.id, "first");
+      const ask = await client.next("permission:request", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
+      allowAlways(client, session.id, ask.permissionId, { kind: "prefix", prefix: "touch" });
+      const resolved = await watcher.next("permission:resolved", (p) => p.permissionId === ask.permissionId);
+      expect(resolved).toMatchObject({
+        decision: "allow_always",
+        rule: { toolName: "Bash", kind: "prefix", content: "touch" },
+      });
+      await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
+      expect(storedRules(session.id)).toEqual([{ kind: "prefix", content: "touch" }]);
+
+      // Allowed by the rule: no request, and the command ran.
+      const second = client.send(session.id, "second");
+      await client.next("chat:response", (p) => p.requestId === second, { timeoutMs: TIMEOUT });
+      expect(client.all("permission:request").filter((p) => p.requestId === second)).toHaveLength(0);
+      expect(existsSync(join(agentEnv.cwd, "two.txt"))).toBe(true);
+
+      // Starts with `touch`, but runs a second command: asked.
+      const compound = client.send(session.id, "compound");
+      const compoundAsk = await client.next("permission:request", (p) => p.requestId === compound, {
+        timeoutMs: TIMEOUT,
+      });
+      respond(client, session.id, compoundAsk.permissionId, "deny");
+      await client.next("chat:response", (p) => p.requestId === compound, { timeoutMs: TIMEOUT });
+
+      const list = crypto.randomUUID();
+      client.socket.emit("permission:rules", { sessionId: session.id, requestId: list });
+      const { rules } = await client.next("permission:rules", (p) => p.requestId === list);
+      expect(rules).toEqual([expect.objectContaining({ id: resolved.rule?.id, kind: "prefix", content: "touch" })]);
+
+      const revoke = crypto.randomUUID();
+      client.socket.emit("permission:revoke", { sessionId: session.id, ruleId: rules[0]?.id ?? "", requestId: revoke });
+      await client.next("permission:revoked", (p) => p.requestId === revoke);
+      // The other device watching the session hears it too.
+      expect(await watcher.next("permission:revoked", (p) => p.requestId === revoke, { from: 0 })).toEqual({
+        sessionId: session.id,
+        ruleId: rules[0]?.id ?? "",
+        requestId: revoke,
+      });
+      expect(storedRules(session.id)).toEqual([]);
+      const again = crypto.randomUUID();
+      client.socket.emit("permission:revoke", { sessionId: session.id, ruleId: rules[0]?.id ?? "", requestId: again });
+      expect(await client.next("permission:error", (p) => p.requestId === again)).toMatchObject({
+        code: "RULE_NOT_FOUND",
+      });
+
+      const afterRevoke = client.send(session.id, "after revoke");
+      const askedAgain = await client.next("permission:request", (p) => p.requestId === afterRevoke, {
+        timeoutMs: TIMEOUT,
+      });
+      expect(askedAgain.input.command).toBe("touch five.txt");
+      respond(client, session.id, askedAgain.permissionId, "allow");
+      await client.next("chat:response", (p) => p.requestId === afterRevoke, { timeoutMs: TIMEOUT });
+    },
+    TIMEOUT * 2,
+  );
+
+  test(
+    "a folder rule allows edits under it, and not through a symbolic link that leaves it",
+    async () => {
+      const src = join(agentEnv.cwd, "src");
+      const outside = mkdtempSync(join(tmpdir(), "pocket-outside-"));
+      mkdirSync(src);
+      symlinkSync(outside, join(src, "linked"));
+      scriptTool("first edit", "Write", { file_path: join(src, "a.ts"), content: "export const a = 1;\n" });
+      scriptTool("second edit", "Write", { file_path: join(src, "deep", "b.ts"), content: "export const b = 2;\n" });
+      scriptTool("linked edit", "Write", { file_path: join(src, "linked", "c.ts"), content: "export const c = 3;\n" });
+      try {
+        const client = await clients.connect();
+        const session = await client.createSession({ model: "haiku" });
+        const first = client.send(session.id, "first edit");
+        const ask = await client.next("permission:request", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
+        allowAlways(client, session.id, ask.permissionId, { kind: "folder", path: src });
+        const resolved = await client.next("permission:resolved", (p) => p.permissionId === ask.permissionId);
+        expect(resolved.rule).toMatchObject({ toolName: "Edit", kind: "folder", content: src });
+        await client.next("chat:response", (p) => p.requestId === first, { timeoutMs: TIMEOUT });
+
+        const second = client.send(session.id, "second edit");
+        await client.next("chat:response", (p) => p.requestId === second, { timeoutMs: TIMEOUT });
+        expect(client.all("permission:request").filter((p) => p.requestId === second)).toHaveLength(0);
+        expect(readFileSync(join(src, "deep", "b.ts"), "utf8")).toContain("b = 2");
+
+        const linked = client.send(session.id, "linked edit");
+        const asked = await client.next("permission:request", (p) => p.requestId === linked, { timeoutMs: TIMEOUT });
+        respond(client, session.id, asked.permissionId, "deny");
+        await client.next("chat:response", (p) => p.requestId === linked, { timeoutMs: TIMEOUT });
+        expect(existsSync(join(outside, "c.ts"))).toBe(false);
+      } finally {
+        rmSync(outside, { recursive: true, force: true });
+      }
+    },
+    TIMEOUT * 2,
+  );
+
+  test(
+    "a scope that does not fit the request is refused with its requestId, and the request can still be answered",
+    async () => {
+      scriptWrite("make a file", "scoped.txt");
+      const client = await clients.connect();
+      const session = await client.createSession({ model: "haiku" });
+      const turn = client.send(session.id, "make a file");
+      const ask = await client.next("permission:request", (p) => p.requestId === turn, { timeoutMs: TIMEOUT });
+
+      const wrongPrefix = allowAlways(client, session.id, ask.permissionId, { kind: "prefix", prefix: "rm" });
+      expect(await client.next("permission:error", (p) => p.requestId === wrongPrefix)).toMatchObject({
+        code: "INVALID_PAYLOAD",
+        message: expect.stringContaining("does not start with"),
+      });
+      const folderForCommand = allowAlways(client, session.id, ask.permissionId, { kind: "folder", path: "/" });
+      expect(await client.next("permission:error", (p) => p.requestId === folderForCommand)).toMatchObject({
+        code: "INVALID_PAYLOAD",
+      });
+      const scopeWithAllow = crypto.randomUUID();
+      client.socket.emit("permission:respond", {
+        sessionId: session.id,
+        permissionId: ask.permissionId,
+        decision: "allow",
+        scope: { kind: "tool" },
+        requestId: scopeWithAllow,
+      });
+      expect(await client.next("permission:error", (p) => p.requestId === scopeWithAllow)).toMatchObject({
+        code: "INVALID_PAYLOAD",
+      });
+      expect(storedRules(session.id)).toEqual([]);
+
+      respond(client, session.id, ask.permissionId, "allow");
+      await client.next("chat:response", (p) => p.requestId === turn, { timeoutMs: TIMEOUT });
+      expect(existsSync(join(agentEnv.cwd, "scoped.txt"))).toBe(true);
     },
     TIMEOUT,
   );

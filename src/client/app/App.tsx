@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
+import { lazy, type ReactNode, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { ApprovalDock, loadApprovalCard } from "../approvals/ApprovalDock.tsx";
 import type { ChangesTarget } from "../changes/ChangesSheet.tsx";
 import { Composer, type ComposerHandle } from "../chat/Composer.tsx";
@@ -105,6 +105,14 @@ function useOnceTrue(value: boolean): boolean {
   return seen || value;
 }
 
+/**
+ * A sheet whose code loads the first time it is opened, behind a Suspense boundary of its own: a
+ * shared one would hide every open sheet (a sheet stacked over another included) while the next one loads.
+ */
+function OnDemand({ used, children }: { used: boolean; children: ReactNode }) {
+  return used ? <Suspense fallback={null}>{children}</Suspense> : null;
+}
+
 function Shell({ recorder }: { recorder: RecorderActorRef }) {
   useSeenTracker();
   const actor = useChatActor();
@@ -203,67 +211,73 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
         <NeedsYouToast />
         <Composer ref={composer} recorder={recorder} />
       </main>
-      <Suspense fallback={null}>
-        {sessionsSheetUsed ? (
-          <SessionsSheet
-            open={sessionsOpen}
-            onOpenChange={setSessionsOpen}
-            model={model}
-            onModelChange={(next) => {
-              setModel(next);
-              saveModel(next);
-            }}
-            permissionMode={permissionMode}
-            onPermissionModeChange={(next) => {
-              setPermissionMode(next);
-              savePermissionMode(next);
-            }}
-            onOpenSettings={(id) => {
-              setSessionsOpen(false);
-              setSettingsFor(id);
-            }}
-            onCreate={() => createSession(project, machineId)}
-            project={project}
-            onOpenProjects={() => setProjectsOpen(true)}
-            onOpenNotifications={() => {
-              setSessionsOpen(false);
-              setNotificationsOpen(true);
-            }}
-            onOpenMachines={() => {
-              setSessionsOpen(false);
-              setMachinesOpen(true);
-            }}
-            machineId={machineId}
-            onMachineChange={setMachineId}
-            theme={theme}
-            onThemeChange={(next) => {
-              setTheme(next);
-              saveTheme(next);
-            }}
-          />
-        ) : null}
-        {settingsSheetUsed ? <SessionSettingsSheet sessionId={settingsFor} onClose={closeSettings} /> : null}
-        {projectsSheetUsed ? (
-          <ProjectsSheet
-            open={projectsOpen}
-            onOpenChange={setProjectsOpen}
-            chosen={project}
-            recent={recentProjects}
-            onChoose={chooseProject}
-            onStartSession={(path) => {
-              chooseProject(path);
-              createSession(path);
-            }}
-            onSessionOpened={closeSheets}
-          />
-        ) : null}
-        {logsSheetUsed ? <LogsSheet logs={logsTurn?.logs ?? null} cwd={cwd} onClose={() => setLogsTurn(null)} /> : null}
-        {changesSheetUsed ? <ChangesSheet sessionId={sessionId} target={changesTarget} onClose={closeChanges} /> : null}
-        {notificationsSheetUsed ? (
-          <NotificationsSheet open={notificationsOpen} onOpenChange={setNotificationsOpen} />
-        ) : null}
-        {machinesSheetUsed ? <MachinesSheet open={machinesOpen} onOpenChange={setMachinesOpen} /> : null}
-      </Suspense>
+      <OnDemand used={sessionsSheetUsed}>
+        <SessionsSheet
+          open={sessionsOpen}
+          onOpenChange={setSessionsOpen}
+          model={model}
+          onModelChange={(next) => {
+            setModel(next);
+            saveModel(next);
+          }}
+          permissionMode={permissionMode}
+          onPermissionModeChange={(next) => {
+            setPermissionMode(next);
+            savePermissionMode(next);
+          }}
+          onOpenSettings={(id) => {
+            setSessionsOpen(false);
+            setSettingsFor(id);
+          }}
+          onCreate={() => createSession(project, machineId)}
+          project={project}
+          onOpenProjects={() => setProjectsOpen(true)}
+          onOpenNotifications={() => {
+            setSessionsOpen(false);
+            setNotificationsOpen(true);
+          }}
+          onOpenMachines={() => {
+            setSessionsOpen(false);
+            setMachinesOpen(true);
+          }}
+          machineId={machineId}
+          onMachineChange={setMachineId}
+          theme={theme}
+          onThemeChange={(next) => {
+            setTheme(next);
+            saveTheme(next);
+          }}
+        />
+      </OnDemand>
+      <OnDemand used={settingsSheetUsed}>
+        <SessionSettingsSheet sessionId={settingsFor} onClose={closeSettings} />
+      </OnDemand>
+      <OnDemand used={projectsSheetUsed}>
+        <ProjectsSheet
+          open={projectsOpen}
+          onOpenChange={setProjectsOpen}
+          chosen={project}
+          recent={recentProjects}
+          onChoose={chooseProject}
+          onStartSession={(path) => {
+            chooseProject(path);
+            createSession(path);
+          }}
+          onSessionOpened={closeSheets}
+        />
+      </OnDemand>
+      <OnDemand used={logsSheetUsed}>
+        <LogsSheet logs={logsTurn?.logs ?? null} cwd={cwd} onClose={() => setLogsTurn(null)} />
+      </OnDemand>
+      <OnDemand used={changesSheetUsed}>
+        <ChangesSheet sessionId={sessionId} target={changesTarget} onClose={closeChanges} />
+      </OnDemand>
+      <OnDemand used={notificationsSheetUsed}>
+        <NotificationsSheet open={notificationsOpen} onOpenChange={setNotificationsOpen} />
+      </OnDemand>
+      <OnDemand used={machinesSheetUsed}>
+        <MachinesSheet open={machinesOpen} onOpenChange={setMachinesOpen} />
+      </OnDemand>
     </div>
   );
 }

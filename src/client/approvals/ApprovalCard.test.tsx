@@ -11,7 +11,7 @@ const buttons = (html: string) =>
   [...html.matchAll(/<button[^>]*>(.*?)<\/button>/gs)].map((m) => m[1]?.replace(/<[^>]+>/g, "").trim());
 
 describe("ApprovalCard", () => {
-  test("a region named by its heading; Bash shows the command; Always allow only with suggestions", () => {
+  test("a region named by its heading; Bash shows the command; Always allow… offered, not for questions", () => {
     const html = render({
       permission: testPermission(
         "Bash",
@@ -23,12 +23,10 @@ describe("ApprovalCard", () => {
     expect(html).toContain("Claude wants to run rm</h2>");
     expect(html).toContain("<code>rm -rf build</code>");
     expect(html).toContain("Clean");
-    expect(buttons(html)).toEqual(["Allow", "Deny"]);
+    expect(buttons(html)).toEqual(["Allow", "Deny", "Always allow…"]);
 
-    const always = render({
-      permission: testPermission("Bash", { command: "ls" }, { alwaysAllowScope: "the command `ls`, in this session" }),
-    });
-    expect(buttons(always)).toEqual(["Allow", "Deny", "Always allow"]);
+    const plan = render({ permission: testPermission("ExitPlanMode", { plan: "Refactor" }) });
+    expect(buttons(plan)).toEqual(["Allow", "Deny"]);
   });
 
   test("Edit: the path and red/green lines, each announced as removed or added", () => {
@@ -84,7 +82,7 @@ describe("ApprovalCard", () => {
       permission: testPermission("Bash", { command: "ls" }),
       answer: { status: "sending", decision: "allow" },
     });
-    expect(sending.match(/disabled=""/g)?.length).toBe(2);
+    expect(sending.match(/disabled=""/g)?.length).toBe(3);
     const late = render({
       permission: testPermission("Bash", { command: "ls" }),
       answer: {

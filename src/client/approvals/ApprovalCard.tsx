@@ -4,7 +4,8 @@
  * answer. Loaded on demand (its own chunk): the first screen never needs it.
  */
 import { type Ref, useEffect, useId, useRef, useState } from "react";
-import type { PermissionDecision } from "../../shared/messages.ts";
+import { type ScopeOption, scopeOptions } from "../../shared/allowRules.ts";
+import type { AllowScope, PermissionDecision } from "../../shared/messages.ts";
 import type { TurnPermission } from "../chat/turns.ts";
 import type { AnswerState } from "../chat/types.ts";
 import { Button } from "../ui/button.tsx";
@@ -12,6 +13,7 @@ import { cn } from "../ui/cn.ts";
 import { DiffView } from "../ui/DiffView.tsx";
 import { AlertIcon, FileIcon, QuestionIcon, ShieldIcon, SpinnerIcon } from "../ui/icons.tsx";
 import { type ApprovalBody, allAnswered, answersFor, describeApproval, type Question } from "./approval.ts";
+import { ScopeText } from "./ScopeText.tsx";
 
 export interface ApprovalCardProps {
   permission: TurnPermission;
@@ -22,7 +24,10 @@ export interface ApprovalCardProps {
   /** "1 of 3" when several requests wait. */
   position?: { index: number; total: number };
   headingRef?: Ref<HTMLHeadingElement>;
-  onRespond: (decision: PermissionDecision, extra?: { message?: string; answers?: Record<string, string> }) => void;
+  onRespond: (
+    decision: PermissionDecision,
+    extra?: { message?: string; answers?: Record<string, string>; scope?: AllowScope },
+  ) => void;
 }
 
 /** Lines shown before "Show all". */
@@ -30,19 +35,21 @@ export interface ApprovalCardProps {
 export function ApprovalCard({ permission, cwd, answer, offline, position, headingRef, onRespond }: ApprovalCardProps) {
   const view = describeApproval(permission, cwd);
   const headingId = useId();
-  const scopeId = useId();
   const sending = answer?.status === "sending";
   const failed = answer?.status === "failed" ? answer : null;
-  const [denying, setDenying] = useState(false);
+  // The reason form (Deny) or the scope choice (Always allow), in place of the buttons.
+  const [form, setForm] = useState<"deny" | "always" | null>(null);
   const isQuestion = view.body.kind === "question";
+  const options = isQuestion ? [] : scopeOptions(permission.toolName, permission.input, cwd ?? "/");
   const denyButton = useRef<HTMLButtonElement>(null);
-  const wasDenying = useRef(false);
+  const alwaysButton = useRef<HTMLButtonElement>(null);
+  const lastForm = useRef<typeof form>(null);
 
-  // Back from the reason field: focus returns to Deny.
+  // Back from a form: focus returns to the button that opened it.
   useEffect(() => {
-    if (wasDenying.current && !denying) denyButton.current?.focus();
-    wasDenying.current = denying;
-  }, [denying]);
+    if (lastForm.current && !form) (lastForm.current === "deny" ? denyButton : alwaysButton).current?.focus();
+    lastForm.current = form;
+  }, [form]);
 
   return (
     <section
@@ -101,12 +108,20 @@ export function ApprovalCard({ permission, cwd, answer, offline, position, headi
         </p>
       ) : null}
 
-      {isQuestion ? null : denying ? (
+      {isQuestion ? null : form === "deny" ? (
         <DenyForm
           disabled={sending || offline}
           sending={sending}
-          onCancel={() => setDenying(false)}
+          onCancel={() => setForm(null)}
           onConfirm={(message) => onRespond("deny", message ? { message } : undefined)}
+        />
+      ) : form === "always" ? (
+        <AlwaysAllowForm
+          options={options}
+          disabled={sending || offline}
+          sending={sending}
+          onCancel={() => setForm(null)}
+          onConfirm={(scope) => onRespond("allow_always", { scope })}
         />
       ) : (
         <div className="flex flex-wrap gap-2">
@@ -119,30 +134,24 @@ export function ApprovalCard({ permission, cwd, answer, offline, position, headi
             className="min-w-[6.5rem] flex-1 border-destructive/50 text-destructive hover:bg-destructive-surface"
             ref={denyButton}
             disabled={sending || offline}
-            onClick={() => setDenying(true)}
+            onClick={() => setForm("deny")}
           >
             Deny
           </Button>
-          {permission.alwaysAllowScope ? (
+          {options.length ? (
             <Button
               variant="secondary"
               className="min-w-[8rem] flex-1"
+              ref={alwaysButton}
               disabled={sending || offline}
-              aria-describedby={scopeId}
-              onClick={() => onRespond("allow_always")}
+              aria-haspopup="true"
+              onClick={() => setForm("always")}
             >
-              {sending && answer?.decision === "allow_always" ? <SpinnerIcon /> : null}
-              Always allow
+              Always allow…
             </Button>
           ) : null}
         </div>
       )}
-      {permission.alwaysAllowScope && !denying ? (
-        <p id={scopeId} className="text-muted-foreground text-xs">
-          <span className="font-medium text-foreground">Always allow:</span>{" "}
-          <ScopeText text={permission.alwaysAllowScope} />.
-        </p>
-      ) : null}
       {offline ? <p className="text-muted-foreground text-xs">Reconnect to answer.</p> : null}
     </section>
   );
@@ -213,6 +222,103 @@ function FilePath({ path }: { path: string }) {
   );
 }
 
+/** A card form's two buttons: submit it, or go back to Allow / Deny / Always allow…. */
+function SubmitOrBack({
+  label,
+  variant,
+  disabled,
+  sending,
+  onBack,
+}: {
+  label: string;
+  variant?: "destructive";
+  disabled: boolean;
+  sending: boolean;
+  onBack: () => void;
+}) {
+  return (
+    <div className="flex gap-2">
+      <Button type="submit" variant={variant} className="flex-1" disabled={disabled}>
+        {sending ? <SpinnerIcon /> : null}
+        {label}
+      </Button>
+      <Button variant="outline" className="flex-1" onClick={onBack} disabled={sending}>
+        Back
+      </Button>
+    </div>
+  );
+}
+
+/** "Always allow": which of the request's scopes to remember for the rest of the session, narrowest first. */
+function AlwaysAllowForm({
+  options,
+  disabled,
+  sending,
+  onCancel,
+  onConfirm,
+}: {
+  options: ScopeOption[];
+  disabled: boolean;
+  sending: boolean;
+  onCancel: () => void;
+  onConfirm: (scope: AllowScope) => void;
+}) {
+  const [chosen, setChosen] = useState(0);
+  const name = useId();
+  const legendId = useId();
+  const first = useRef<HTMLInputElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  // The choices and the button that confirms them in view (the dock scrolls; the command is above).
+  useEffect(() => {
+    first.current?.focus({ preventScroll: true });
+    formRef.current?.scrollIntoView({ block: "end" });
+  }, []);
+  const scope = options[chosen]?.scope;
+  return (
+    <form
+      ref={formRef}
+      className="space-y-2"
+      aria-labelledby={legendId}
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (scope) onConfirm(scope);
+      }}
+      onKeyDown={(event) => {
+        if (event.key === "Escape") {
+          event.preventDefault();
+          onCancel();
+        }
+      }}
+    >
+      <fieldset className="space-y-1">
+        <legend id={legendId} className="pb-1 font-medium text-sm">
+          From now on in this session, allow without asking:
+        </legend>
+        {options.map((option, index) => (
+          <label
+            key={option.label}
+            className="flex min-h-11 cursor-pointer items-center gap-3 rounded-xl border px-3 py-2 text-sm has-[:checked]:border-primary has-[:checked]:bg-primary/5 has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-ring"
+          >
+            <input
+              ref={index === 0 ? first : undefined}
+              type="radio"
+              name={name}
+              className="size-4 shrink-0 accent-[var(--primary)]"
+              checked={chosen === index}
+              onChange={() => setChosen(index)}
+            />
+            <span className="min-w-0 break-words">
+              <ScopeText text={option.label} />
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <p className="text-muted-foreground text-xs">Revoke it any time in the session's settings.</p>
+      <SubmitOrBack label="Always allow" disabled={disabled || !scope} sending={sending} onBack={onCancel} />
+    </form>
+  );
+}
+
 function DenyForm({
   disabled,
   sending,
@@ -255,15 +361,13 @@ function DenyForm({
         placeholder="e.g. Use a temporary folder instead"
         className="w-full resize-none rounded-xl border border-input bg-background px-3 py-2 text-base leading-6 placeholder:text-muted-foreground focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none"
       />
-      <div className="flex gap-2">
-        <Button type="submit" variant="destructive" className="flex-1" disabled={disabled}>
-          {sending ? <SpinnerIcon /> : null}
-          Confirm deny
-        </Button>
-        <Button variant="outline" className="flex-1" onClick={onCancel} disabled={sending}>
-          Back
-        </Button>
-      </div>
+      <SubmitOrBack
+        label="Confirm deny"
+        variant="destructive"
+        disabled={disabled}
+        sending={sending}
+        onBack={onCancel}
+      />
     </form>
   );
 }
@@ -356,19 +460,5 @@ function QuestionForm({
         </Button>
       </div>
     </form>
-  );
-}
-
-/** A scope from scope.ts: the parts in backticks are commands, paths or patterns. */
-function ScopeText({ text }: { text: string }) {
-  return text.split("`").map((part, index) =>
-    index % 2 === 1 ? (
-      // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed text
-      <code key={index} className="break-all rounded bg-muted px-1 font-mono text-[12px] text-foreground">
-        {part}
-      </code>
-    ) : (
-      part
-    ),
   );
 }

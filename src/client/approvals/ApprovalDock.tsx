@@ -4,9 +4,10 @@
  * about each new request through a polite live region.
  */
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
-import type { PermissionDecision } from "../../shared/messages.ts";
+import type { AllowScope, PermissionDecision } from "../../shared/messages.ts";
 import { pendingPermissions } from "../chat/turns.ts";
 import { useChatActor, useChatSelector } from "../chat/useChat.ts";
+import { cn } from "../ui/cn.ts";
 import { ShieldIcon, SpinnerIcon } from "../ui/icons.tsx";
 
 export const loadApprovalCard = () => import("./ApprovalCard.tsx");
@@ -59,7 +60,7 @@ export function ApprovalDock({ cwd, onAllAnswered }: ApprovalDockProps) {
   const respond = (
     permissionId: string,
     decision: PermissionDecision,
-    extra?: { message?: string; answers?: Record<string, string> },
+    extra?: { message?: string; answers?: Record<string, string>; scope?: AllowScope },
   ) => {
     actor.send({ type: "RESPOND_PERMISSION", permissionId, decision, ...extra });
   };
@@ -73,7 +74,10 @@ export function ApprovalDock({ cwd, onAllAnswered }: ApprovalDockProps) {
         <aside
           ref={container}
           aria-label="Pending approvals"
-          className="max-h-[calc(var(--app-height,100dvh)*0.6)] shrink-0 overflow-y-auto overscroll-contain border-t bg-background/95 px-2 pt-2 pb-1 sm:px-4"
+          className={cn(
+            "max-h-[calc(var(--app-height,100dvh)*0.6)] shrink-0 overflow-y-auto overscroll-contain border-t bg-background/95 px-2 pt-2 sm:px-4",
+            pending.length > 1 ? "pb-3" : "pb-1",
+          )}
         >
           <Suspense
             fallback={
@@ -83,16 +87,33 @@ export function ApprovalDock({ cwd, onAllAnswered }: ApprovalDockProps) {
               </p>
             }
           >
-            <ApprovalCard
-              key={first.permissionId}
-              permission={first}
-              cwd={cwd}
-              answer={answers[first.permissionId]}
-              offline={offline}
-              position={{ index: 1, total: pending.length }}
-              headingRef={heading}
-              onRespond={(decision, extra) => respond(first.permissionId, decision, extra)}
-            />
+            {/* More waiting: the card sits on a stack of them (its heading says "1 of N"). */}
+            <div className="relative mx-auto w-full max-w-3xl" data-approval-stack={pending.length}>
+              {pending.length > 2 ? (
+                <div
+                  aria-hidden="true"
+                  className="absolute inset-x-5 -bottom-2 h-6 rounded-b-2xl border border-warning/30 bg-card"
+                />
+              ) : null}
+              {pending.length > 1 ? (
+                <div
+                  aria-hidden="true"
+                  className="absolute inset-x-2.5 -bottom-1 h-6 rounded-b-2xl border border-warning/40 bg-card"
+                />
+              ) : null}
+              <div className="relative">
+                <ApprovalCard
+                  key={first.permissionId}
+                  permission={first}
+                  cwd={cwd}
+                  answer={answers[first.permissionId]}
+                  offline={offline}
+                  position={{ index: 1, total: pending.length }}
+                  headingRef={heading}
+                  onRespond={(decision, extra) => respond(first.permissionId, decision, extra)}
+                />
+              </div>
+            </div>
           </Suspense>
         </aside>
       ) : null}

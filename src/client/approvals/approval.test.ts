@@ -211,6 +211,23 @@ describe("resolutionText", () => {
     ).toBe("Answered: SQLite; none, raw SQL");
     expect(resolutionText({ ...answered, answers: {} })).toBe("Answered");
   });
+
+  test("always allowed says what it allowed from now on", () => {
+    const rule = (kind: "prefix" | "folder", content: string) => ({
+      id: crypto.randomUUID(),
+      toolName: kind === "prefix" ? "Bash" : "Edit",
+      kind,
+      content,
+      createdAt: "2026-12-03T10:00:00.000Z",
+    });
+    const always = { status: "allow_always", resolutionMessage: null, toolName: "Bash" } as const;
+    expect(resolutionText({ ...always, rule: rule("prefix", "npm test") }, "/p")).toBe(
+      "Always allowed: commands starting with npm test",
+    );
+    expect(resolutionText({ ...always, toolName: "Write", rule: rule("folder", "/p/src") }, "/p")).toBe(
+      "Always allowed: edits in src",
+    );
+  });
 });
 
 test("fieldsOf shows paths relative to the folder", () => {

@@ -1,7 +1,9 @@
 import { useMemo, useState } from "react";
 import { cn } from "../ui/cn.ts";
+import { Elapsed } from "../ui/Elapsed.tsx";
 import { AlertIcon, CheckIcon, ClockIcon, SpinnerIcon } from "../ui/icons.tsx";
-import { stepsOf, turnParts } from "./steps.ts";
+import { formatDuration } from "../ui/time.ts";
+import { type Step, stepDuration, stepsOf, turnParts } from "./steps.ts";
 
 const VISIBLE = 4;
 
@@ -60,10 +62,27 @@ export function Activity({ logs, cwd, running }: { logs: readonly string[]; cwd?
                   <span className="block truncate text-destructive text-xs">{step.output.split("\n")[0]}</span>
                 ) : null}
               </span>
+              <StepTime step={step} running={running} />
             </li>
           );
         })}
       </ol>
     </div>
+  );
+}
+
+/** A finished step's duration; the running one's time so far (not while it waits for the user). */
+function StepTime({ step, running }: { step: Step; running: boolean }) {
+  const duration = stepDuration(step);
+  if (duration !== null) {
+    return (
+      <span className="mt-0.5 shrink-0 text-muted-foreground text-xs tabular-nums">{formatDuration(duration)}</span>
+    );
+  }
+  if (step.status !== "running" || !running || step.startedAt === null) return null;
+  return (
+    <span className="mt-0.5 shrink-0 text-muted-foreground">
+      <Elapsed since={step.startedAt} />
+    </span>
   );
 }

@@ -3,7 +3,7 @@ import { cn } from "../ui/cn.ts";
 import { AlertIcon, CheckIcon, ChevronDownIcon, SpinnerIcon } from "../ui/icons.tsx";
 import { formatDuration } from "../ui/time.ts";
 import { Markdown } from "./markdown.tsx";
-import { type Step, stepsOf, summarizeSteps, turnParts } from "./steps.ts";
+import { type Step, stepDuration, stepsOf, summarizeSteps, turnParts } from "./steps.ts";
 
 export const loadStepDetail = () => import("./StepDetail.tsx");
 const StepDetail = lazy(() => loadStepDetail().then((m) => ({ default: m.StepDetail })));
@@ -20,6 +20,7 @@ function StepIcon({ status }: { status: Step["status"] }) {
 
 function StepRow({ step, cwd }: { step: Step; cwd?: string }) {
   const [open, setOpen] = useState(false);
+  const duration = stepDuration(step);
   return (
     <li data-step={step.tool} className="min-w-0">
       <button
@@ -37,6 +38,11 @@ function StepRow({ step, cwd }: { step: Step; cwd?: string }) {
             {step.target}
           </span>
         </span>
+        {duration !== null ? (
+          <span className="mt-0.5 shrink-0 text-muted-foreground text-xs tabular-nums" data-step-duration={duration}>
+            {formatDuration(duration)}
+          </span>
+        ) : null}
         <ChevronDownIcon
           className={cn("mt-0.5 size-4 shrink-0 text-muted-foreground transition-transform", open && "rotate-180")}
         />

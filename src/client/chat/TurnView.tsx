@@ -1,9 +1,10 @@
-import { memo, useEffect, useState } from "react";
+import { memo } from "react";
 import { resolutionText } from "../approvals/resolution.ts";
 import { changeSummary, changeSummaryLabel } from "../changes/summary.ts";
 import type { ClientError } from "../connection/request.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
+import { Elapsed } from "../ui/Elapsed.tsx";
 import { ErrorBox } from "../ui/ErrorBox.tsx";
 import {
   CheckIcon,
@@ -36,30 +37,12 @@ export interface TurnViewProps {
   onEdit?: (text: string) => void;
 }
 
-/** Time since `since` (ISO), as m:ss, ticking every second. */
-function Elapsed({ since }: { since: string }) {
-  const started = Date.parse(since);
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1_000);
-    return () => clearInterval(timer);
-  }, []);
-  const seconds = Math.max(0, Math.floor((now - started) / 1000));
-  const text = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
-  return (
-    <span className="font-mono text-xs tabular-nums">
-      <span aria-hidden="true">{text}</span>
-      <span className="sr-only">for {seconds} seconds</span>
-    </span>
-  );
-}
-
 function Thinking({ label, since }: { label: string; since: string | null }) {
   return (
     <p className="inline-flex items-center gap-2 text-muted-foreground text-sm">
       <SpinnerIcon className="size-4" />
       {label}
-      {since && !Number.isNaN(Date.parse(since)) ? <Elapsed since={since} /> : null}
+      {since && !Number.isNaN(Date.parse(since)) ? <Elapsed since={Date.parse(since)} /> : null}
     </p>
   );
 }
@@ -84,7 +67,7 @@ function PermissionLine({ permission, cwd }: { permission: TurnPermission; cwd?:
     >
       <Icon className={cn("mt-0.5 size-4 shrink-0", allowed && "text-success")} />
       <span className="min-w-0 flex-1 break-words">
-        <span className={cn("font-medium", !pending && "text-foreground")}>{resolutionText(permission)}</span>
+        <span className={cn("font-medium", !pending && "text-foreground")}>{resolutionText(permission, cwd)}</span>
         {pending ? null : (
           <>
             <span aria-hidden="true"> · </span>

@@ -44,6 +44,8 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   "permission:request": (payload) => ({ type: "permission:request", payload }),
   "permission:resolved": (payload) => ({ type: "permission:resolved", payload }),
   "permission:error": (payload) => ({ type: "permission:error", payload }),
+  "permission:rules": (payload) => ({ type: "permission:rules", payload }),
+  "permission:revoked": (payload) => ({ type: "permission:revoked", payload }),
   "project:list": (payload) => ({ type: "project:list", payload }),
   "project:sessions": (payload) => ({ type: "project:sessions", payload }),
   "project:error": (payload) => ({ type: "project:error", payload }),
@@ -325,7 +327,7 @@ export const cancelChat = queueRequest<CancelRequest>(({ socket, timeoutMs, item
 
 /** Settles when the server resolves the permission (`permission:resolved`, whoever answered), or on `permission:error`. */
 export const respondPermission = queueRequest<PermissionAnswer>(({ socket, timeoutMs, item }, signal) => {
-  const { sessionId, permissionId, decision, message, answers } = item;
+  const { sessionId, permissionId, decision, message, answers, scope } = item;
   return socketRequest(socket, {
     event: "permission:respond",
     payload: {
@@ -335,6 +337,7 @@ export const respondPermission = queueRequest<PermissionAnswer>(({ socket, timeo
       requestId: crypto.randomUUID(),
       ...(message ? { message } : {}),
       ...(answers ? { answers } : {}),
+      ...(scope ? { scope } : {}),
     },
     watch: (w) =>
       w.on("permission:resolved", (resolved) =>

@@ -818,14 +818,14 @@ describe("reconnecting", () => {
 });
 
 describe("approvals", () => {
-  async function askedBash(extra: { suggestions?: unknown[] } = {}) {
+  async function askedBash() {
     const server = new FakeServer();
     const session = server.addSession();
     const h = start({ server });
     await h.until(subscribedTo(session.id));
     h.actor.send({ type: "SEND", message: "make a file" });
     await h.until((s) => s.context.turns[0]?.status === "running");
-    const permissionId = server.askPermission(session.id, "Bash", { command: "touch a.txt" }, extra);
+    const permissionId = server.askPermission(session.id, "Bash", { command: "touch a.txt" });
     await h.until((s) => s.context.turns[0]?.permissions[0]?.status === "pending");
     return { h, server, session, permissionId };
   }
@@ -865,15 +865,11 @@ describe("approvals", () => {
   });
 
   test("already answered on another device: PERMISSION_NOT_PENDING is kept on the answer, the card follows the resolution", async () => {
-    const { h, server, session, permissionId } = await askedBash({
-      suggestions: [{ type: "addRules", behavior: "allow", rules: [{ toolName: "Bash", ruleContent: "ls" }] }],
-    });
-    expect(h.actor.getSnapshot().context.turns[0]?.permissions[0]?.alwaysAllowScope).toBe(
-      "the command `ls`, in this session",
-    );
+    const { h, server, session, permissionId } = await askedBash();
     server.muted.add("permission:respond");
-    h.actor.send({ type: "RESPOND_PERMISSION", permissionId, decision: "allow_always" });
+    h.actor.send({ type: "RESPOND_PERMISSION", permissionId, decision: "allow_always", scope: { kind: "command" } });
     await eventually(() => server.requests("permission:respond").length === 1);
+    expect(server.requests("permission:respond")[0]?.scope).toEqual({ kind: "command" });
     // The other device wins.
     server.resolvePermission(session.id, permissionId, "deny", "not from the phone");
     let snap = await h.until((s) => s.context.answers[permissionId] === undefined);

@@ -219,6 +219,8 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "push:error":
     case "commands:result":
     case "commands:error":
+    case "permission:rules":
+    case "permission:revoked":
     case "changes:result":
     case "changes:error":
     case "file:content":

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { exitCodeOf, stepsOf, summarizeSteps, turnParts } from "./steps.ts";
+import { exitCodeOf, stepDuration, stepsOf, summarizeSteps, turnParts } from "./steps.ts";
 
 const assistant = (...content: unknown[]) => JSON.stringify({ type: "assistant", message: { content } });
 const results = (...content: unknown[]) => JSON.stringify({ type: "user", message: { content } });
@@ -31,6 +31,22 @@ describe("turnParts", () => {
     const [bash, read] = stepsOf(parts);
     expect(bash).toMatchObject({ tool: "Bash", status: "error", output: "Exit code 1\n2 failed" });
     expect(read).toMatchObject({ tool: "Read", status: "ok", output: "line 10\nline 11" });
+  });
+
+  test("a step lasts from its tool_use's timestamp to its tool_result's; without times it has no duration", () => {
+    const at = (iso: string, json: string) => JSON.stringify({ ...JSON.parse(json), timestamp: iso });
+    const logs = [
+      at("2026-12-03T10:00:00.000Z", assistant(toolUse("t1", "Bash", { command: "npm test" }))),
+      at("2026-12-03T10:00:12.500Z", results(toolResult("t1", "ok"))),
+      assistant(toolUse("t2", "Read", { file_path: "/a" })),
+      results(toolResult("t2", "x")),
+      at("2026-12-03T10:00:20.000Z", assistant(toolUse("t3", "Grep", { pattern: "x" }))),
+    ];
+    const [bash, read, grep] = stepsOf(turnParts(logs));
+    expect(bash && stepDuration(bash)).toBe(12_500);
+    expect(read && stepDuration(read)).toBeNull();
+    expect(grep).toMatchObject({ status: "running", startedAt: Date.parse("2026-12-03T10:00:20.000Z"), endedAt: null });
+    expect(grep && stepDuration(grep)).toBeNull();
   });
 
   test("a call with no result yet is running; logs that are not JSON or not messages are skipped", () => {

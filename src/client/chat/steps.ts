@@ -18,6 +18,20 @@ export interface Step {
   status: "running" | "ok" | "error";
   /** Everything the tool returned (text), once it is back. */
   output: string | null;
+  /** When the agent asked for it and when its result came back (ms), from the messages' `timestamp`. */
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+/** How long a finished step took; null when its messages carry no time (older turns). */
+export function stepDuration(step: Pick<Step, "startedAt" | "endedAt">): number | null {
+  return step.startedAt !== null && step.endedAt !== null ? Math.max(0, step.endedAt - step.startedAt) : null;
+}
+
+/** The `timestamp` the server stamps on each message (and a desk transcript's lines carry), in ms. */
+function timeOf(message: JsonObject): number | null {
+  const time = typeof message.timestamp === "string" ? Date.parse(message.timestamp) : Number.NaN;
+  return Number.isNaN(time) ? null : time;
 }
 
 export type TurnPart = { kind: "text"; text: string } | { kind: "step"; step: Step };
@@ -91,6 +105,8 @@ export function turnParts(logs: readonly string[], options: StepOptions = {}): T
             input,
             status: "running",
             output: null,
+            startedAt: timeOf(message),
+            endedAt: null,
           };
           byId.set(id, step);
           parts.push({ kind: "step", step });
@@ -103,6 +119,7 @@ export function turnParts(logs: readonly string[], options: StepOptions = {}): T
         if (!step) continue;
         step.status = block.is_error === true ? "error" : "ok";
         step.output = resultText(block.content);
+        step.endedAt = timeOf(message);
       }
     }
   }

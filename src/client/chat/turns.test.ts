@@ -111,7 +111,7 @@ describe("deriveTurns", () => {
         description: null,
         decisionReason: null,
         blockedPath: null,
-        alwaysAllowScope: null,
+        rule: null,
         status: "pending",
         resolutionMessage: null,
         answers: null,
@@ -177,7 +177,7 @@ describe("deriveTurns", () => {
       description: "Remove the build folder",
       decisionReason: "rm is not allowed by default",
       blockedPath: "/work/build",
-      alwaysAllowScope: "commands starting with `rm`, in this session",
+      rule: null,
     });
     const denied = deriveTurns([
       queued(1, a, "clean"),
@@ -188,6 +188,22 @@ describe("deriveTurns", () => {
       },
     ]);
     expect(denied[0]?.permissions[0]).toMatchObject({ status: "deny", resolutionMessage: "not now" });
+    const rule = {
+      id: crypto.randomUUID(),
+      toolName: "Bash",
+      kind: "prefix" as const,
+      content: "rm",
+      createdAt: "2026-12-03T10:00:00.000Z",
+    };
+    const always = deriveTurns([
+      queued(1, a, "clean"),
+      request,
+      {
+        type: "permission:resolved",
+        payload: { sessionId, seq: 3, requestId: a, permissionId, decision: "allow_always", rule },
+      },
+    ]);
+    expect(always[0]?.permissions[0]).toMatchObject({ status: "allow_always", rule });
     const ended = deriveTurns([
       queued(1, a, "clean"),
       request,

@@ -4,6 +4,7 @@
  * its context and the UI renders them.
  */
 import type {
+  AllowRule,
   ErrorCode,
   ImageMediaType,
   PermissionResolved,
@@ -11,7 +12,6 @@ import type {
   TurnChangedFile,
   TurnUsage,
 } from "../../shared/messages.ts";
-import { alwaysAllowScope } from "../approvals/scope.ts";
 import type { ClientError } from "../connection/request.ts";
 
 /** An image picked on this device, ready to go with a message (images.ts prepared it). */
@@ -62,8 +62,8 @@ export interface TurnPermission {
   description: string | null;
   decisionReason: string | null;
   blockedPath: string | null;
-  /** What "Always allow" would allow, in words; null when the CLI offered nothing to remember. */
-  alwaysAllowScope: string | null;
+  /** Answered "Always allow": the rule it added to the session. */
+  rule: AllowRule | null;
   status: "pending" | PermissionResolved["decision"];
   /** The reason given with the resolution (a denial's reason, why it was cancelled). */
   resolutionMessage: string | null;
@@ -252,7 +252,7 @@ function applyEvent(event: SessionEvent, turnFor: TurnFor): void {
         description: p.description ?? null,
         decisionReason: p.decisionReason ?? null,
         blockedPath: p.blockedPath ?? null,
-        alwaysAllowScope: alwaysAllowScope(p.suggestions),
+        rule: null,
         status: "pending",
         resolutionMessage: null,
         answers: null,
@@ -270,6 +270,7 @@ function applyEvent(event: SessionEvent, turnFor: TurnFor): void {
           status: event.payload.decision,
           resolutionMessage: event.payload.message ?? null,
           answers: event.payload.answers ?? null,
+          rule: event.payload.rule ?? null,
         };
       }
       break;

@@ -1,6 +1,7 @@
 /** The chat machine's input, context and events, and the requests it queues. */
 import type { ErrorCode } from "../../shared/constants.ts";
 import type {
+  AllowScope,
   Machine,
   PermissionDecision,
   PermissionMode,
@@ -65,6 +66,8 @@ export interface PermissionAnswer {
   message?: string;
   /** AskUserQuestion: question text → chosen label(s), comma-separated for multi-select. */
   answers?: Record<string, string>;
+  /** Always allow: what to remember. */
+  scope?: AllowScope;
 }
 
 /** Where an answer stands, by permissionId (gone once the server confirmed it with `permission:resolved`). */

@@ -206,6 +206,13 @@ const attachmentInfo = object({
   mediaType: oneOf(["image/png", "image/jpeg", "image/gif", "image/webp"]),
   size: count,
 });
+const allowRule = object({
+  id: str,
+  toolName: str,
+  kind: oneOf(["command", "prefix", "tool", "folder"]),
+  content: optional(str),
+  createdAt: str,
+});
 const slashCommand = object({
   name: str,
   description: str,
@@ -274,6 +281,7 @@ const sessionEventPayloads = {
       decision: oneOf(["allow", "deny", "allow_always", "cancelled"]),
       message: optional(str),
       answers: optional(answers),
+      rule: optional(allowRule),
     }),
   ),
   "turn:changes": object(
@@ -339,6 +347,8 @@ export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> 
   }),
   "session:error": object(error),
   "permission:error": object(error),
+  "permission:rules": object({ sessionId: str, rules: someOf(allowRule, "rule"), requestId: str }),
+  "permission:revoked": object({ sessionId: str, ruleId: str, requestId: str }),
   "project:list": object({ projects: someOf(project, "project"), requestId: str }),
   "project:sessions": object({
     path: str,

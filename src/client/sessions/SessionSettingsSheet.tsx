@@ -1,11 +1,12 @@
 /**
- * One session's settings: its name, model and permission mode, and deleting
- * it. Every change is a `session:update` / `session:delete` through the chat
+ * One session's settings: its name, model and permission mode, what "Always
+ * allow" allowed, and deleting it. Every change is a `session:update` / `session:delete` through the chat
  * machine; the server's `session:updated` broadcast is the truth shown here
  * (a change on its way shows right away).
  */
 import { useEffect, useId, useMemo, useState } from "react";
 import type { PermissionMode, Session } from "../../shared/messages.ts";
+import { AllowedRules } from "../approvals/AllowedRules.tsx";
 import { SessionUsage } from "../chat/SessionUsage.tsx";
 import type { SessionPatch } from "../chat/types.ts";
 import { useChatActor, useChatSelector } from "../chat/useChat.ts";
@@ -129,6 +130,8 @@ function SettingsContent({ session }: { session: Session }) {
           A new model or mode applies from the next message (a message already running finishes as it started).
         </p>
         {failedPart === "mode" ? errorBox : null}
+
+        <AllowedRules sessionId={session.id} cwd={session.cwd} />
 
         <section className="space-y-2 border-t pt-4" aria-labelledby="settings-danger-heading">
           <h3 id="settings-danger-heading" className="font-medium text-sm">

@@ -14,7 +14,7 @@ export function testPermission(
     description: null,
     decisionReason: null,
     blockedPath: null,
-    alwaysAllowScope: null,
+    rule: null,
     status: "pending",
     resolutionMessage: null,
     answers: null,

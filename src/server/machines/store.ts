@@ -28,7 +28,7 @@ interface MachineRow {
 /**
  * The machines this server links, the sessions each one had when last heard from (listed while
  * it is offline), and a mirror of their numbered events: what a phone subscribing here is
- * replayed, online or not (decision 060). Tables from migration 8 (src/server/storage/database.ts).
+ * replayed, online or not (decision 060). Tables from the machines migration (src/server/storage/database.ts).
  */
 export class MachineStore {
   private readonly q;

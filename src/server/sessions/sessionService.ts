@@ -1,4 +1,6 @@
+import { type AllowScope, scopeOptions } from "../../shared/allowRules.ts";
 import {
+  type AllowRule,
   type AttachmentInfo,
   type ChatAttachment,
   LIMITS,
@@ -22,6 +24,7 @@ import type { AttachmentStore } from "../attachments/store.ts";
 import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
+import { AllowRules } from "../permissions/allowRules.ts";
 import type { ImportedTurn } from "../projects/history.ts";
 import { activityOf } from "./activity.ts";
 import { firstProseLine, plainLine } from "./plainText.ts";
@@ -32,6 +35,8 @@ const log = createLogger("sessions");
 
 export interface SessionServiceOptions {
   store: SessionStore;
+  /** "Always allow" rules; by default kept in the store's database. */
+  allowRules?: AllowRules;
   /** Where the images sent with messages are kept; without it a message with images is refused. */
   attachments?: AttachmentStore;
   runner: AgentRunner;
@@ -123,6 +128,7 @@ const DEFAULT_TITLE = "New session";
 export class SessionService {
   private readonly runtimes = new Map<string, Runtime>();
   private readonly store: SessionStore;
+  private readonly allowRules: AllowRules;
   /** Sessions whose next turn waits for an agent process to be free, first come first served. */
   private readonly waitingForAgent: string[] = [];
   /** Agent processes closed but not exited yet: they still hold their memory, so they count against the limit. */
@@ -131,6 +137,7 @@ export class SessionService {
 
   constructor(private readonly options: SessionServiceOptions) {
     this.store = options.store;
+    this.allowRules = options.allowRules ?? new AllowRules(options.store.db);
   }
 
   list(): Session[] {
@@ -347,27 +354,58 @@ export class SessionService {
     decision: PermissionDecision;
     message?: string;
     answers?: Record<string, string>;
+    scope?: AllowScope;
   }): void {
-    this.record(input.sessionId);
-    const pending = this.runtimes.get(input.sessionId)?.pending.get(input.permissionId);
-    if (!pending) throw new PocketError("PERMISSION_NOT_PENDING");
+    const record = this.record(input.sessionId);
+    const runtime = this.runtimes.get(input.sessionId);
+    const pending = runtime?.pending.get(input.permissionId);
+    if (!runtime || !pending) throw new PocketError("PERMISSION_NOT_PENDING");
     // `answers` become the tool's input: for any other tool they could rewrite it (a Bash command).
     if (input.answers && pending.ask.toolName !== "AskUserQuestion") {
       throw new PocketError("INVALID_PAYLOAD", "answers are only accepted for AskUserQuestion.");
     }
+    let rule: AllowRule | undefined;
+    if (input.decision === "allow_always") {
+      const { toolName, input: toolInput } = pending.ask;
+      const scope = input.scope ?? scopeOptions(toolName, toolInput, record.cwd)[0]?.scope;
+      if (!scope)
+        throw new PocketError("INVALID_PAYLOAD", `Nothing can be always allowed for ${toolName}: answer Allow.`);
+      rule = this.allowRules.add(input.sessionId, pending.ask, record.cwd, scope);
+    }
+    // No updatedPermissions for the CLI: the server keeps the rule (decision 034), so a revoke holds.
     const answer: PermissionAnswer =
       input.decision === "deny"
         ? { behavior: "deny", message: input.message?.trim() || "The user denied this." }
         : {
             behavior: "allow",
             ...(input.answers ? { updatedInput: { ...pending.ask.input, answers: input.answers } } : {}),
-            ...(input.decision === "allow_always"
-              ? { updatedPermissions: forThisSession(pending.ask.suggestions) }
-              : {}),
           };
     // The answers reach the agent only with an allow, so only then do they go to the other devices.
     const answers = input.decision === "deny" ? undefined : input.answers;
-    this.resolvePermission(input.sessionId, input.permissionId, input.decision, input.message, answer, answers);
+    this.resolvePermission(input.sessionId, input.permissionId, input.decision, input.message, answer, answers, rule);
+    if (rule) {
+      // Other requests of this session that the new rule covers (parallel tool calls) need no answer either.
+      for (const [permissionId, other] of runtime.pending) {
+        if (
+          this.allowRules.allowing(input.sessionId, other.ask.toolName, other.ask.input, record.cwd)?.id === rule.id
+        ) {
+          this.resolvePermission(input.sessionId, permissionId, "allow", "Allowed by a rule.", { behavior: "allow" });
+        }
+      }
+    }
+  }
+
+  /** The session's "Always allow" rules, oldest first. */
+  allowRulesOf(sessionId: string): AllowRule[] {
+    this.record(sessionId);
+    return this.allowRules.list(sessionId);
+  }
+
+  /** Forgets a rule: the next matching request asks the user again. */
+  revokeAllowRule(sessionId: string, ruleId: string): void {
+    this.record(sessionId);
+    this.allowRules.revoke(sessionId, ruleId);
+    log.info("rule revoked", { sessionId, ruleId });
   }
 
   /**
@@ -539,6 +577,12 @@ export class SessionService {
     const requestId = runtime.running?.requestId;
     if (!requestId || ask.signal.aborted)
       return Promise.resolve({ behavior: "deny", message: "No message is running." });
+    const cwd = this.store.getSession(sessionId)?.cwd;
+    const rule = cwd ? this.allowRules.allowing(sessionId, ask.toolName, ask.input, cwd) : null;
+    if (rule) {
+      log.info("allowed by a rule", { sessionId, requestId, toolName: ask.toolName, ruleId: rule.id });
+      return Promise.resolve({ behavior: "allow" });
+    }
     const permissionId = crypto.randomUUID();
     return new Promise((resolve) => {
       runtime.pending.set(permissionId, { requestId, ask, resolve });
@@ -569,6 +613,7 @@ export class SessionService {
     message?: string,
     answer?: PermissionAnswer,
     answers?: Record<string, string>,
+    rule?: AllowRule,
   ): void {
     const runtime = this.runtimes.get(sessionId);
     const pending = runtime?.pending.get(permissionId);
@@ -580,6 +625,7 @@ export class SessionService {
       decision,
       ...(message ? { message } : {}),
       ...(answers ? { answers } : {}),
+      ...(rule ? { rule } : {}),
     });
     pending.resolve(answer ?? { behavior: "deny", message: message ?? "Cancelled." });
     this.announce(sessionId);
@@ -735,7 +781,9 @@ export class SessionService {
         record = { ...record, claudeSessionId };
       }
       changes?.observe(event.message);
-      const data = JSON.stringify(event.message);
+      // When it arrived, under the key Claude Code's own transcript lines use (a step's duration
+      // on the phone is the time between its tool_use and its tool_result); the message's own wins.
+      const data = JSON.stringify({ timestamp: new Date().toISOString(), ...event.message });
       logs.push(data);
       this.publish(sessionId, "log", { requestId, data });
 
@@ -868,18 +916,6 @@ function unansweredPermissions(events: SessionEvent[]): string[] {
     if (event.type === "permission:resolved") open.delete(event.payload.permissionId);
   }
   return [...open];
-}
-
-/**
- * "Always allow" adds Claude Code's suggested rules for this session only.
- * The CLI suggests them for its settings files (which would outlive the
- * session and reach the desktop) and may suggest switching the whole session
- * to `acceptEdits`; the user chose a rule, not a mode, so that one is dropped.
- */
-function forThisSession(suggestions: unknown[]): unknown[] {
-  return suggestions
-    .filter((s) => !(typeof s === "object" && s !== null && "type" in s && s.type === "setMode"))
-    .map((s) => (typeof s === "object" && s !== null && "destination" in s ? { ...s, destination: "session" } : s));
 }
 
 /**

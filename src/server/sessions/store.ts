@@ -169,7 +169,7 @@ export class SessionStore {
    */
   private readonly sessions = new Map<string, SessionRecord>();
 
-  constructor(private readonly db: Database) {
+  constructor(readonly db: Database) {
     this.q = {
       insertSession: db.query(
         `INSERT INTO sessions (id, title, model, cwd, permission_mode, claude_session_id, last_seq, created_at, updated_at,

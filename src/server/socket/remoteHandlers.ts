@@ -17,6 +17,8 @@ export interface RemoteHandlerDeps {
   watch(socket: PocketSocket, sessionId: string): void;
   unwatch(socket: PocketSocket, sessionId: string): void;
   emitSessionEvent(socket: PocketSocket, event: SessionEvent): void;
+  /** To the requesting socket and every socket watching the session (as a local `permission:revoked`). */
+  emitToWatchers(socket: PocketSocket, sessionId: string, message: ServerMessage): void;
 }
 
 /** The client events that name a session (or a machine, for `session:create`) and go where it lives. */
@@ -31,6 +33,8 @@ export type RoutedEvent =
   | "session:update"
   | "session:delete"
   | "permission:respond"
+  | "permission:rules"
+  | "permission:revoke"
   | "changes:get"
   | "file:read";
 
@@ -49,6 +53,8 @@ const ROUTED = new Set<string>([
   "session:update",
   "session:delete",
   "permission:respond",
+  "permission:rules",
+  "permission:revoke",
   "changes:get",
   "file:read",
 ]);
@@ -128,6 +134,14 @@ export function createRemoteHandlers(deps: RemoteHandlerDeps): RemoteHandlers {
           (m.type === "permission:resolved" && m.payload.permissionId === p.permissionId),
       );
       answer(socket, p.requestId, reply);
+    },
+    "permission:rules": async (socket, p, machineId) => {
+      answer(socket, p.requestId, await machines.request(machineId, "permission:rules", p));
+    },
+    "permission:revoke": async (socket, p, machineId) => {
+      const reply = await machines.request(machineId, "permission:revoke", p);
+      if (reply.type === "permission:revoked") deps.emitToWatchers(socket, p.sessionId, reply);
+      else answer(socket, p.requestId, reply);
     },
     "session:create": async (socket, p, machineId) => {
       const { machineId: _machine, ...input } = p;

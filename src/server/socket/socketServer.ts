@@ -116,6 +116,11 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
         watch,
         unwatch: (socket, sessionId) => socket.leave(roomOf(sessionId)),
         emitSessionEvent,
+        emitToWatchers: (socket, sessionId, message) =>
+          (io.to([roomOf(sessionId), socket.id]).emit as (type: string, payload: unknown) => void)(
+            message.type,
+            message.payload,
+          ),
       })
     : null;
   const machineService = (socket: PocketSocket): MachineService => {
@@ -187,6 +192,18 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       const { requestId: _requestId, ...answer } = p;
       // Answered on the session's room by `permission:resolved` (matched by permissionId).
       service.respondToPermission(answer);
+    },
+    "permission:rules": (socket, p) => {
+      socket.emit("permission:rules", {
+        sessionId: p.sessionId,
+        rules: service.allowRulesOf(p.sessionId),
+        requestId: p.requestId,
+      });
+    },
+    "permission:revoke": (socket, p) => {
+      service.revokeAllowRule(p.sessionId, p.ruleId);
+      // Every device watching the session drops it from its list too.
+      io.to([roomOf(p.sessionId), socket.id]).emit("permission:revoked", p);
     },
     "session:history": (socket, p) => {
       const page = service.history(p.sessionId, p.beforeSeq, p.limit ?? LIMITS.historyPage);

@@ -117,6 +117,17 @@ export const migrations: readonly string[] = [
      created_at TEXT NOT NULL
    );
    CREATE INDEX attachments_by_turn ON attachments(request_id, position);`,
+  // "Always allow" rules (issue 23, decision 034): kept by Pocket Agent per session, so they can be
+  // listed and revoked, and outlive the agent process.
+  `CREATE TABLE allow_rules (
+     id TEXT PRIMARY KEY,
+     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+     tool_name TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     content TEXT,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX allow_rules_by_session ON allow_rules(session_id, created_at);`,
   // Linked machines (issue 21, decision 060, src/server/machines/store.ts): each one's token and
   // pinned certificate, the sessions it had when last heard from, and a mirror of their events.
   `CREATE TABLE machines (
