@@ -73,6 +73,8 @@ test(
     const running = client.send(session.id, "slow essay");
     await client.next("chat:delta", (p) => p.requestId === running, { timeoutMs: TIMEOUT });
 
+    // Marked before the kill: home may see the connection close before `exited` resolves here.
+    const beforeKill = client.received.length;
     remote.proc.kill("SIGKILL");
     await remote.proc.exited;
     // The link's heartbeat and the closed connection both say so; 5 s is the promise to the user.
@@ -81,6 +83,7 @@ test(
       (p) => p.machine.id === machine.id && p.machine.status === "offline",
       {
         timeoutMs: 5_000,
+        from: beforeKill,
       },
     );
     const wentOffline = client.received.length;
