@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<string>> = {
   reopen: async () => (await import("./reopen.ts")).run(),
   markdown: async () => (await import("./markdown.ts")).run(),
   projects: async () => (await import("./projects.ts")).run(),
+  machines: async () => (await import("./machines.ts")).run(),
   "transcribe-overhead": async () => {
     const result = await (await import("./transcribe-overhead.ts")).run();
     return [

@@ -1,4 +1,4 @@
-import { networkInterfaces } from "node:os";
+import { hostname, networkInterfaces } from "node:os";
 import { resolve } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import type { TranscriptionStatus } from "../shared/transcription.ts";
@@ -28,6 +28,7 @@ import { createClientAssets } from "./http/client.ts";
 import { createGate } from "./http/gate.ts";
 import { createRouter, jsonError } from "./http/router.ts";
 import { createLogger } from "./logger.ts";
+import { MachineService, type MachineServiceOptions } from "./machines/machineService.ts";
 import { type ClaudeSessions, sdkClaudeSessions } from "./projects/claudeSessions.ts";
 import { ProjectService } from "./projects/projectService.ts";
 import { PushService, type PushServiceOptions } from "./push/pushService.ts";
@@ -67,6 +68,8 @@ export interface StartOptions {
     PushServiceOptions,
     "clock" | "coalesceMs" | "requestTimeoutMs" | "retryDelaysMs" | "actionTokenTtlMs" | "maxDevices"
   >;
+  /** Linked machines' timing (tests: a shorter heartbeat and backoff). */
+  machines?: Pick<MachineServiceOptions, "timing" | "requestTimeoutMs" | "addTimeoutMs">;
 }
 
 export interface RunningServer {
@@ -80,6 +83,7 @@ export interface RunningServer {
   service: SessionService;
   projects: ProjectService;
   push: PushService;
+  machines: MachineService;
   stop(): Promise<void>;
 }
 
@@ -92,6 +96,7 @@ export async function startServer({
   onListening,
   claudeSessions,
   push: pushOptions,
+  machines: machineOptions,
 }: StartOptions): Promise<RunningServer> {
   await secureDataDir(config.dataDir);
   const token = await loadOrCreateToken(config.dataDir, config.token);
@@ -150,6 +155,15 @@ export async function startServer({
   push.start();
 
   const changes = new ChangesService({ sessions: service, store });
+  let ownOrigins: string[] = [];
+  const machines = new MachineService({
+    db,
+    bus,
+    localName: hostname(),
+    isLocalSession: (sessionId) => store.getSession(sessionId) !== null,
+    ownOrigins: () => ownOrigins,
+    ...machineOptions,
+  });
   const { io, engine } = createSocketServer({
     service,
     projects,
@@ -158,6 +172,7 @@ export async function startServer({
     bus,
     serverVersion: packageJson.version,
     auth: createSocketAuthHooks(auth),
+    machines,
   });
   // `pocket-agent token rotate` replaces the token file: every device is signed out at once, here too.
   const tokenWatch = config.token
@@ -197,7 +212,9 @@ export async function startServer({
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
-    ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+    // With the local CA after the server's own certificate: a Pocket Agent server linking this one
+    // pins that CA on first use and verifies every later connection with it (decision 060).
+    ...(tls ? { tls: { cert: tls.ca ? `${tls.cert.trimEnd()}\n${tls.ca.cert}` : tls.cert, key: tls.key } } : {}),
     idleTimeout: handler.idleTimeout,
     // The most any route accepts; each route's own cap is the gate's.
     maxRequestBodySize: Math.max(handler.maxRequestBodySize, transcribeLimit),
@@ -217,6 +234,9 @@ export async function startServer({
     `${https ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
   );
   log.info("listening", { url, https, dataDir: config.dataDir, workdirRoots: config.workdirRoots });
+  const scheme = https ? "https" : "http";
+  ownOrigins = [url, `${scheme}://127.0.0.1:${port}`, `${scheme}://localhost:${port}`, `${scheme}://[::1]:${port}`];
+  machines.start();
   await writeServerInfo(config.dataDir, {
     pid: process.pid,
     origin: config.publicUrl ?? url,
@@ -234,6 +254,7 @@ export async function startServer({
     service,
     projects,
     push,
+    machines,
     get pairingUrl() {
       return pairingUrl(config.publicUrl ?? url, currentToken);
     },
@@ -242,6 +263,7 @@ export async function startServer({
       ready = false;
       tokenWatch?.stop();
       await removeServerInfo(config.dataDir);
+      machines.stop();
       await io.close();
       await push.stop();
       await service.shutdown();

@@ -42,6 +42,12 @@ export const LIMITS = {
   fileDiffChars: 200_000,
   /** Files listed in one `changes:result` or `turn:changes`. */
   changedFiles: 500,
+  /** A linked machine's name (issue 21). */
+  machineNameChars: 60,
+  /** A linked machine's URL. */
+  machineUrlChars: 2_048,
+  /** A linked machine's access token. */
+  machineTokenChars: 1_024,
 } as const;
 
 /** The image types the agent accepts (the Anthropic API's own list). */
@@ -103,6 +109,14 @@ export const ERROR_CODES = [
   "FILE_NOT_FOUND",
   "PATH_OUTSIDE_SESSION",
   "FILE_NOT_TEXT",
+  // linked machines (issue 21, decision 060)
+  "MACHINE_NOT_FOUND",
+  "MACHINE_OFFLINE",
+  "MACHINE_UNREACHABLE",
+  "MACHINE_TOKEN_REFUSED",
+  "MACHINE_CERT_CHANGED",
+  "MACHINE_URL_REFUSED",
+  "MACHINE_LINK_REFUSED",
   // HTTP only: a path or method the server does not serve
   "NOT_FOUND",
   "METHOD_NOT_ALLOWED",
@@ -147,6 +161,14 @@ export const errorCodeMeaning: Record<ErrorCode, string> = {
   FILE_NOT_FOUND: "There is no such file in the session's folder.",
   PATH_OUTSIDE_SESSION: "Only files inside the session's folder can be opened.",
   FILE_NOT_TEXT: "This file is not text (an image or other binary file), so it cannot be shown here.",
+  MACHINE_NOT_FOUND: "There is no such machine linked to this server.",
+  MACHINE_OFFLINE: "That machine is offline. Its sessions are shown as they were; try again once it is back.",
+  MACHINE_UNREACHABLE: "That machine could not be reached at this address.",
+  MACHINE_TOKEN_REFUSED: "That machine refused the access token. Paste its current pairing link.",
+  MACHINE_CERT_CHANGED:
+    "That machine's certificate changed since it was added. Confirm the new one only if you changed it.",
+  MACHINE_URL_REFUSED: "A machine's address must be https:, or http: on this computer.",
+  MACHINE_LINK_REFUSED: "A linked server can only reach this machine's own sessions.",
   NOT_FOUND: "The server has no such endpoint.",
   METHOD_NOT_ALLOWED: "The endpoint does not take this HTTP method.",
   CANCELLED: "Stopped before it finished.",
@@ -171,7 +193,8 @@ export const NIL_REQUEST_ID = "00000000-0000-0000-0000-000000000000";
 /**
  * The namespace's error event: `chat:*` on `chat:error`, `permission:*` on `permission:error`,
  * `project:*` on `project:error`, `commands:*` on `commands:error`, `push:*` and `presence:*` on
- * `push:error`, `changes:*` on `changes:error`, `file:*` on `file:error`, the rest on `session:error`.
+ * `push:error`, `changes:*` on `changes:error`, `file:*` on `file:error`, `machine:*` on
+ * `machine:error`, the rest on `session:error`.
  */
 export function errorEventFor(
   eventName: string,
@@ -183,11 +206,13 @@ export function errorEventFor(
   | "commands:error"
   | "changes:error"
   | "file:error"
+  | "machine:error"
   | "session:error" {
   if (eventName.startsWith("chat:")) return "chat:error";
   if (eventName.startsWith("commands:")) return "commands:error";
   if (eventName.startsWith("changes:")) return "changes:error";
   if (eventName.startsWith("file:")) return "file:error";
+  if (eventName.startsWith("machine:")) return "machine:error";
   if (eventName.startsWith("permission:")) return "permission:error";
   if (eventName.startsWith("project:")) return "project:error";
   if (eventName.startsWith("push:") || eventName.startsWith("presence:")) return "push:error";

@@ -11,8 +11,10 @@
  */
 import { z } from "zod";
 import { ERROR_CODES, IMAGE_MEDIA_TYPES, LIMITS, NIL_REQUEST_ID, PUSH_EVENT_KINDS } from "./constants.ts";
+import { FINGERPRINT_PATTERN, LOCAL_MACHINE_ID } from "./machines.ts";
 
 export * from "./constants.ts";
+export * from "./machines.ts";
 
 /** The closed set of error codes (their meanings are in constants.ts). */
 export const ErrorCode = z.enum(ERROR_CODES);
@@ -39,6 +41,33 @@ export const PermissionMode = z.enum(["default", "acceptEdits", "plan", "bypassP
 export type PermissionMode = z.infer<typeof PermissionMode>;
 
 export const SessionStatus = z.enum(["idle", "running"]);
+
+/** `"local"` (the server the phone is paired with) or a linked machine's id (decision 060). */
+export const MachineId = z.union([z.literal(LOCAL_MACHINE_ID), z.uuid()]);
+/** SHA-256 of a machine's TLS certificate, `AA:BB:…` (32 pairs). */
+export const Fingerprint = z.string().regex(FINGERPRINT_PATTERN, "expected a SHA-256 fingerprint (AA:BB:…)");
+export const MachineStatus = z.enum(["online", "offline", "connecting"]);
+export type MachineStatus = z.infer<typeof MachineStatus>;
+/** Why a machine is offline, when the user can do something about it. */
+export const MachineProblem = z.enum(["MACHINE_UNREACHABLE", "MACHINE_TOKEN_REFUSED", "MACHINE_CERT_CHANGED"]);
+export type MachineProblem = z.infer<typeof MachineProblem>;
+
+/** A Pocket Agent server whose sessions this one relays (or this one itself, `id: "local"`). Never carries its token. */
+export const Machine = z.object({
+  id: MachineId,
+  name: z.string().max(LIMITS.machineNameChars),
+  /** Its origin (`https://host:port`); empty for `local`. */
+  url: z.string().max(LIMITS.machineUrlChars),
+  status: MachineStatus,
+  /** When it was last connected (absent for `local`, and before the first connection). */
+  lastSeenAt: z.iso.datetime().optional(),
+  /** The certificate pinned when it was added (https only). */
+  fingerprint: Fingerprint.optional(),
+  problem: MachineProblem.optional(),
+  /** MACHINE_CERT_CHANGED: the certificate it presents now, for the user to compare and confirm. */
+  presentedFingerprint: Fingerprint.optional(),
+});
+export type Machine = z.infer<typeof Machine>;
 
 export const Session = z.object({
   id: SessionId,
@@ -76,6 +105,8 @@ export const Session = z.object({
   lastOutcome: z.enum(["done", "failed", "stopped"]).optional(),
   /** While a turn runs: what the agent is doing now, e.g. "Running `npm test`". */
   activity: z.string().max(LIMITS.titleChars).optional(),
+  /** The machine it runs on: `"local"`, or a linked machine's id (absent in copies saved before machines existed: local). */
+  machineId: MachineId.optional(),
 });
 export type Session = z.infer<typeof Session>;
 
@@ -193,6 +224,8 @@ export const SessionCreate = z.object({
   /** Relative to the first allowed root, or absolute inside an allowed root (a project's `path`). */
   cwd: z.string().max(LIMITS.pathChars).optional(),
   permissionMode: PermissionMode.exclude(["bypassPermissions"]).optional(),
+  /** The machine to create it on (default `"local"`); `cwd` is then a folder on that machine. */
+  machineId: MachineId.optional(),
   requestId: RequestId,
 });
 export const SessionUpdate = z
@@ -346,6 +379,20 @@ export const PresenceUpdate = z.object({
   requestId: RequestId,
 });
 
+export const MachineListRequest = z.object({ requestId: RequestId });
+/** Links another Pocket Agent server by its URL and token (or its pairing URL, split by the client). */
+export const MachineAdd = z.object({
+  name: z.string().trim().min(1).max(LIMITS.machineNameChars).optional(),
+  url: z.string().trim().min(1).max(LIMITS.machineUrlChars),
+  token: z.string().min(1).max(LIMITS.machineTokenChars),
+  requestId: RequestId,
+});
+export const MachineRemove = z.object({ machineId: MachineId, requestId: RequestId });
+/** Accepts the certificate a machine now presents (after MACHINE_CERT_CHANGED): the user confirmed it. */
+export const MachineTrust = z.object({ machineId: z.uuid(), fingerprint: Fingerprint, requestId: RequestId });
+/** Checks that the link is alive (home → remote, every 2 s); answered by `machine:pong`. */
+export const MachinePing = z.object({ requestId: RequestId });
+
 // ---------------------------------------------------------------------------
 // Server → client payloads
 // ---------------------------------------------------------------------------
@@ -476,6 +523,10 @@ export const Connection = z.object({
   serverVersion: z.string(),
   /** Web Push: the server's VAPID public key (base64url), the `applicationServerKey` to subscribe with. */
   push: z.object({ vapidPublicKey: z.string() }),
+  /** This server (`local`) and the machines it links; absent on a link's own connection. */
+  machines: z.array(Machine).optional(),
+  /** This server's host name: the default name a home gives it when linking it. */
+  machineName: z.string().optional(),
 });
 export const SessionList = z.object({ sessions: z.array(Session), requestId: RequestId });
 export const SessionCreated = Session.extend({ requestId: RequestId });
@@ -565,6 +616,17 @@ export const FileContent = z.object({
   requestId: RequestId,
 });
 export const FileError = ErrorPayload;
+export const MachineList = z.object({ machines: z.array(Machine), requestId: RequestId });
+export const MachineAdded = z.object({ machine: Machine, requestId: RequestId });
+export const MachineRemoved = z.object({ machineId: MachineId, requestId: RequestId });
+/** To everyone but links: a machine's status (or name, or pinned certificate) changed; `requestId` to the `machine:trust` that caused it. */
+export const MachineUpdated = z.object({ machine: Machine, requestId: RequestId.optional() });
+export const MachinePong = z.object({ requestId: RequestId });
+export const MachineError = ErrorPayload.extend({
+  machineId: MachineId.optional(),
+  /** MACHINE_CERT_CHANGED: the certificate the machine presented, to confirm with `machine:trust`. */
+  fingerprint: Fingerprint.optional(),
+});
 
 // ---------------------------------------------------------------------------
 // Event registries: the one place event names are written down
@@ -594,6 +656,11 @@ export const clientEvents = {
   "push:test": PushTest,
   "presence:update": PresenceUpdate,
   "commands:list": CommandsListRequest,
+  "machine:list": MachineListRequest,
+  "machine:add": MachineAdd,
+  "machine:remove": MachineRemove,
+  "machine:trust": MachineTrust,
+  "machine:ping": MachinePing,
 } as const;
 
 /** Events stored in a session's numbered log and replayed on subscribe. */
@@ -661,6 +728,12 @@ export const serverEvents = {
   "changes:error": ChangesError,
   "file:content": FileContent,
   "file:error": FileError,
+  "machine:list": MachineList,
+  "machine:added": MachineAdded,
+  "machine:removed": MachineRemoved,
+  "machine:updated": MachineUpdated,
+  "machine:pong": MachinePong,
+  "machine:error": MachineError,
 } as const;
 
 // ---------------------------------------------------------------------------

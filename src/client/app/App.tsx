@@ -45,6 +45,8 @@ const SessionSettingsSheet = lazy(() => loadSettingsSheet().then((m) => ({ defau
 const ProjectsSheet = lazy(() => loadProjectsSheet().then((m) => ({ default: m.ProjectsSheet })));
 const loadChangesSheet = () => import("../changes/ChangesSheet.tsx");
 const ChangesSheet = lazy(() => loadChangesSheet().then((m) => ({ default: m.ChangesSheet })));
+const loadMachinesSheet = () => import("../machines/MachinesSheet.tsx");
+const MachinesSheet = lazy(() => loadMachinesSheet().then((m) => ({ default: m.MachinesSheet })));
 const loadNotificationsSheet = () => import("../push/NotificationsSheet.tsx");
 const NotificationsSheet = lazy(() => loadNotificationsSheet().then((m) => ({ default: m.NotificationsSheet })));
 // Only an unpaired device needs this.
@@ -61,6 +63,7 @@ function prefetchSheets(): () => void {
     void loadSettingsSheet();
     void loadProjectsSheet();
     void loadNotificationsSheet();
+    void loadMachinesSheet();
     void loadChangesSheet();
     void loadApprovalCard();
     void loadVoiceDetails();
@@ -127,6 +130,9 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const [logsTurn, setLogsTurn] = useState<Turn | null>(null);
   const [changesTarget, setChangesTarget] = useState<ChangesTarget | null>(null);
   const [notificationsOpen, setNotificationsOpen] = useState(false);
+  const [machinesOpen, setMachinesOpen] = useState(false);
+  // Where new sessions run: this device's choice for now (not saved: the machines can change).
+  const [machineId, setMachineId] = useState("local");
   const composer = useRef<ComposerHandle>(null);
   // A sheet's code loads when it is first opened (and stays mounted, so it can animate closed).
   const sessionsSheetUsed = useOnceTrue(sessionsOpen);
@@ -135,6 +141,8 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const logsSheetUsed = useOnceTrue(logsTurn !== null);
   const changesSheetUsed = useOnceTrue(changesTarget !== null);
   const notificationsSheetUsed = useOnceTrue(notificationsOpen);
+  const machinesSheetUsed = useOnceTrue(machinesOpen);
+  const machines = useChatSelector((s) => s.context.machines);
   const sessions = useChatSelector((s) => s.context.sessions);
   const sessionId = useChatSelector((s) => s.context.sessionId);
   const connected = useChatSelector((s) => s.context.connection.status === "connected");
@@ -154,8 +162,15 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
     if (connected) recorder.send({ type: "CHECK" });
   }, [connected, recorder]);
 
-  const createSession = (cwd: string | null = project) => {
-    actor.send({ type: "NEW_SESSION", model, permissionMode, ...(cwd ? { cwd } : {}) });
+  const createSession = (cwd: string | null = project, on = "local") => {
+    // A project is a folder of this server: a session on another machine starts in that machine's default one.
+    const remote = on !== "local" && machines.some((m) => m.id === on) ? on : null;
+    actor.send({
+      type: "NEW_SESSION",
+      model,
+      permissionMode,
+      ...(remote ? { machineId: remote } : cwd ? { cwd } : {}),
+    });
     setSessionsOpen(false);
     setProjectsOpen(false);
   };
@@ -216,13 +231,19 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
             setSessionsOpen(false);
             setSettingsFor(id);
           }}
-          onCreate={() => createSession()}
+          onCreate={() => createSession(project, machineId)}
           project={project}
           onOpenProjects={() => setProjectsOpen(true)}
           onOpenNotifications={() => {
             setSessionsOpen(false);
             setNotificationsOpen(true);
           }}
+          onOpenMachines={() => {
+            setSessionsOpen(false);
+            setMachinesOpen(true);
+          }}
+          machineId={machineId}
+          onMachineChange={setMachineId}
           theme={theme}
           onThemeChange={(next) => {
             setTheme(next);
@@ -255,6 +276,9 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
       </OnDemand>
       <OnDemand used={notificationsSheetUsed}>
         <NotificationsSheet open={notificationsOpen} onOpenChange={setNotificationsOpen} />
+      </OnDemand>
+      <OnDemand used={machinesSheetUsed}>
+        <MachinesSheet open={machinesOpen} onOpenChange={setMachinesOpen} />
       </OnDemand>
     </div>
   );

@@ -60,6 +60,12 @@ const serverMessageBuilders: { [K in ServerEventName]: (payload: ServerPayload<K
   "changes:error": (payload) => ({ type: "changes:error", payload }),
   "file:content": (payload) => ({ type: "file:content", payload }),
   "file:error": (payload) => ({ type: "file:error", payload }),
+  "machine:list": (payload) => ({ type: "machine:list", payload }),
+  "machine:added": (payload) => ({ type: "machine:added", payload }),
+  "machine:removed": (payload) => ({ type: "machine:removed", payload }),
+  "machine:updated": (payload) => ({ type: "machine:updated", payload }),
+  "machine:pong": (payload) => ({ type: "machine:pong", payload }),
+  "machine:error": (payload) => ({ type: "machine:error", payload }),
 };
 
 function forwardServerEvent<K extends ServerEventName>(
@@ -204,7 +210,13 @@ export const listSessions = fromPromise<Session[], RequestInput>(async ({ input,
 
 export const createSession = fromPromise<
   Session,
-  RequestInput & { model?: string; title?: string; permissionMode?: CreatablePermissionMode; cwd?: string }
+  RequestInput & {
+    model?: string;
+    title?: string;
+    permissionMode?: CreatablePermissionMode;
+    cwd?: string;
+    machineId?: string;
+  }
 >(async ({ input, signal }) => {
   const requestId = crypto.randomUUID();
   const reply = await requestReply(input.socket, {
@@ -215,6 +227,7 @@ export const createSession = fromPromise<
       ...(input.title ? { title: input.title } : {}),
       ...(input.permissionMode ? { permissionMode: input.permissionMode } : {}),
       ...(input.cwd ? { cwd: input.cwd } : {}),
+      ...(input.machineId && input.machineId !== "local" ? { machineId: input.machineId } : {}),
     },
     reply: "session:created",
     timeoutMs: input.timeoutMs,

@@ -375,6 +375,7 @@ export const chatMachine = setup({
                     ? { permissionMode: event.permissionMode }
                     : {}),
                   ...(event.type === "NEW_SESSION" && event.cwd ? { cwd: event.cwd } : {}),
+                  ...(event.type === "NEW_SESSION" && event.machineId ? { machineId: event.machineId } : {}),
                 }),
                 onDone: { target: "subscribing", actions: "openNewSession" },
                 onError: {

@@ -4,7 +4,7 @@
  * function takes the context (and an event) and returns the fields that change.
  */
 import { LIMITS } from "../../shared/constants.ts";
-import type { ServerMessage, Session, SessionEvent } from "../../shared/messages.ts";
+import type { Machine, ServerMessage, Session, SessionEvent } from "../../shared/messages.ts";
 import { checkedSocket } from "../connection/checkedSocket.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "../connection/request.ts";
 import type { RestoreEvent } from "../offline/savedConversationsActor.ts";
@@ -159,12 +159,19 @@ export function withSessionEvents(context: ChatContext, incoming: readonly Sessi
   return { events, outbox, lastSeq, turns };
 }
 
+function upsertMachine(machines: readonly Machine[], machine: Machine): Machine[] {
+  const index = machines.findIndex((m) => m.id === machine.id);
+  if (index === -1) return [...machines, machine];
+  return machines.map((m, i) => (i === index ? machine : m));
+}
+
 /** Applies one server event to the context. Exhaustive over every server event name. */
 export function applyServerMessage(context: ChatContext, message: ServerMessage): Partial<ChatContext> {
   switch (message.type) {
     case "connection":
       return {
         sessions: message.payload.sessions,
+        machines: message.payload.machines ?? [],
         sessionsKnown: true,
         needsSessionList: false,
         connection: {
@@ -187,6 +194,16 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
       // The open session was deleted (here or on another device): leave it; the latest one opens instead.
       return gone === context.sessionId ? { ...switchedTo(context, null), sessions } : { sessions };
     }
+    case "machine:added":
+    case "machine:updated":
+      return { machines: upsertMachine(context.machines, message.payload.machine) };
+    case "machine:removed":
+      return { machines: context.machines.filter((machine) => machine.id !== message.payload.machineId) };
+    case "machine:list":
+      return { machines: message.payload.machines };
+    case "machine:pong":
+    case "machine:error":
+      return {};
     case "session:subscribed":
     case "session:found":
     case "session:history":
@@ -273,6 +290,7 @@ export function initialContext(input: ChatMachineInput): ChatContext {
     },
     needsSessionList: false,
     sessions: [],
+    machines: [],
     sessionsKnown: false,
     sessionId,
     subscribedSessionId: null,

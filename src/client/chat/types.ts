@@ -2,6 +2,7 @@
 import type { ErrorCode } from "../../shared/constants.ts";
 import type {
   AllowScope,
+  Machine,
   PermissionDecision,
   PermissionMode,
   ServerMessage,
@@ -108,6 +109,8 @@ export interface ChatContext {
   /** Set when the socket was already connected when we attached (the `connection` greeting was missed). */
   needsSessionList: boolean;
   sessions: Session[];
+  /** The server itself (`local`) and the machines it links (decision 060); empty until connected. */
+  machines: Machine[];
   /** False until the server has sent the session list once: before that, no session is not "no sessions". */
   sessionsKnown: boolean;
   /** The session on screen (persisted as the last one used). */
@@ -169,6 +172,8 @@ export type ChatEvent =
       permissionMode?: CreatablePermissionMode;
       /** The project to work in (absolute); the server's first root when omitted. */
       cwd?: string;
+      /** The machine to run it on (`local` when omitted). */
+      machineId?: string;
     }
   /** Continue one of Claude Code's own sessions (listed by `project:sessions`) here. */
   | { type: "IMPORT_SESSION"; claudeSessionId: string; path: string }

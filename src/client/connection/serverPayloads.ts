@@ -156,6 +156,7 @@ const sessionShape = {
   lastOutcome: ignoredUnlessKnown(["done", "failed", "stopped"]),
   activity: optional(str),
   branch: optional(str),
+  machineId: optional(str),
 };
 /** A server from before projects sends no `project`: a session's project is its cwd. */
 const withProject =
@@ -187,6 +188,17 @@ const claudeSession = object({
   inUse: bool,
 });
 const sessions = someOf(session, "session");
+const machine = object({
+  id: str,
+  name: str,
+  url: str,
+  // A status this app does not know yet is shown as offline: nothing is sent to it.
+  status: oneOf(["online", "offline", "connecting"], "offline"),
+  lastSeenAt: optional(str),
+  fingerprint: optional(str),
+  problem: ignoredUnlessKnown(["MACHINE_UNREACHABLE", "MACHINE_TOKEN_REFUSED", "MACHINE_CERT_CHANGED"]),
+  presentedFingerprint: optional(str),
+});
 
 const error = { message: str, code: errorCode, requestId: str, sessionId: optional(str) };
 const attachmentInfo = object({
@@ -314,6 +326,8 @@ export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> 
     sessions,
     serverVersion: str,
     push: object({ vapidPublicKey: str }),
+    machines: optional(someOf(machine, "machine")),
+    machineName: optional(str),
   }),
   "session:list": object({ sessions, requestId: str }),
   "session:created": withProject(object(extend(sessionShape, { project: optional(str), requestId: str }))),
@@ -373,6 +387,12 @@ export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> 
   "changes:error": object(error),
   "file:content": object({ sessionId: str, path: str, content: str, truncated: bool, size: count, requestId: str }),
   "file:error": object(error),
+  "machine:list": object({ machines: someOf(machine, "machine"), requestId: str }),
+  "machine:added": object({ machine, requestId: str }),
+  "machine:removed": object({ machineId: str, requestId: str }),
+  "machine:updated": object({ machine, requestId: optional(str) }),
+  "machine:pong": object({ requestId: str }),
+  "machine:error": object({ ...error, machineId: optional(str), fingerprint: optional(str) }),
 };
 
 export function isServerEventName(name: string): name is ServerEventName {

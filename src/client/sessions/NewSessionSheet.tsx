@@ -19,6 +19,9 @@ export interface NewSessionSheetProps {
   /** Where new sessions start (this device's choice); null: the server's first root. */
   project: string | null;
   onOpenProjects: () => void;
+  /** The machine new sessions run on (`local`: this server). */
+  machineId: string;
+  onMachineChange: (machineId: string) => void;
   onCreate: () => void;
 }
 
@@ -28,6 +31,11 @@ const MODEL_OPTIONS = MODELS.map((model) => ({ value: model, label: model[0]?.to
 export function NewSessionSheet(props: NewSessionSheetProps) {
   const { open, onOpenChange, model, onModelChange, permissionMode, onPermissionModeChange, project } = props;
   const modeFieldId = useId();
+  const machineFieldId = useId();
+  const machines = useChatSelector((s) => s.context.machines);
+  // A machine that is gone from the list (unlinked) is no choice: new sessions go to this server.
+  const machine = machines.find((m) => m.id === props.machineId) ?? null;
+  const remote = machine !== null && machine.id !== "local";
   const connection = useChatSelector((s) => s.context.connection);
   const creating = useChatSelector((s) => s.matches({ connected: { session: "creating" } }));
   const connected = connection.status === "connected";
@@ -36,21 +44,53 @@ export function NewSessionSheet(props: NewSessionSheetProps) {
     <Sheet open={open} onOpenChange={onOpenChange}>
       <SheetContent side="bottom" stacked title="New session" description="Where the agent works, and how">
         <div className="space-y-3 overflow-y-auto px-4 pt-4 pb-4">
-          <button
-            type="button"
-            onClick={props.onOpenProjects}
-            aria-label={`Project: ${project ? projectName(project) : "the server's default folder"}. Choose a project or continue a session from the desk`}
-            className="flex min-h-11 w-full items-center gap-3 rounded-xl border border-input bg-card px-3 py-2 text-left focus-visible:outline-2 focus-visible:outline-ring"
-          >
-            <FolderIcon className="size-5 shrink-0 text-muted-foreground" />
-            <span className="min-w-0 flex-1">
-              <span className="block text-muted-foreground text-xs">Project</span>
-              <span className="block truncate font-medium text-[15px]">
-                {project ? projectName(project) : "Default folder"}
+          {machines.length > 1 ? (
+            <div className="space-y-1">
+              <label htmlFor={machineFieldId} className="text-muted-foreground text-xs">
+                Machine
+              </label>
+              <div className="relative">
+                <select
+                  id={machineFieldId}
+                  value={machine?.id ?? "local"}
+                  onChange={(event) => props.onMachineChange(event.target.value)}
+                  className="h-11 w-full appearance-none rounded-xl border border-input bg-card pr-9 pl-3 text-[15px] focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none"
+                >
+                  {machines.map((m) => (
+                    <option key={m.id} value={m.id} disabled={m.status !== "online"}>
+                      {m.id === "local"
+                        ? `${m.name} (this server)`
+                        : m.status === "online"
+                          ? m.name
+                          : `${m.name} (offline)`}
+                    </option>
+                  ))}
+                </select>
+                <ChevronDownIcon className="pointer-events-none absolute top-3 right-3 size-5 text-muted-foreground" />
+              </div>
+            </div>
+          ) : null}
+          {remote ? (
+            <p className="rounded-xl border border-input bg-card px-3 py-2 text-muted-foreground text-sm">
+              Starts in {machine.name}'s default folder.
+            </p>
+          ) : (
+            <button
+              type="button"
+              onClick={props.onOpenProjects}
+              aria-label={`Project: ${project ? projectName(project) : "the server's default folder"}. Choose a project or continue a session from the desk`}
+              className="flex min-h-11 w-full items-center gap-3 rounded-xl border border-input bg-card px-3 py-2 text-left focus-visible:outline-2 focus-visible:outline-ring"
+            >
+              <FolderIcon className="size-5 shrink-0 text-muted-foreground" />
+              <span className="min-w-0 flex-1">
+                <span className="block text-muted-foreground text-xs">Project</span>
+                <span className="block truncate font-medium text-[15px]">
+                  {project ? projectName(project) : "Default folder"}
+                </span>
               </span>
-            </span>
-            <ChevronRightIcon className="size-4 shrink-0 text-muted-foreground" />
-          </button>
+              <ChevronRightIcon className="size-4 shrink-0 text-muted-foreground" />
+            </button>
+          )}
           <Segmented label="Model" value={model} options={MODEL_OPTIONS} onChange={onModelChange} />
           <div className="space-y-1">
             <label htmlFor={modeFieldId} className="text-muted-foreground text-xs">
@@ -74,7 +114,11 @@ export function NewSessionSheet(props: NewSessionSheetProps) {
               <ChevronDownIcon className="pointer-events-none absolute top-3 right-3 size-5 text-muted-foreground" />
             </div>
           </div>
-          <Button className="w-full" onClick={props.onCreate} disabled={!connected || creating}>
+          <Button
+            className="w-full"
+            onClick={props.onCreate}
+            disabled={!connected || creating || (remote && machine.status !== "online")}
+          >
             <PlusIcon />
             {creating ? "Creating…" : `Create ${model} session`}
           </Button>

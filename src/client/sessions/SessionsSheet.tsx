@@ -5,6 +5,7 @@ import type { ThemePreference } from "../app/theme.ts";
 import { useChatActor, useChatSelector } from "../chat/useChat.ts";
 import { StatusDot } from "../connection/StatusDot.tsx";
 import { describeConnection } from "../connection/status.ts";
+import { MachineTag } from "../machines/MachineTag.tsx";
 import { projectName } from "../projects/names.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
@@ -16,6 +17,7 @@ import {
   BranchIcon,
   ChevronRightIcon,
   FolderIcon,
+  LaptopIcon,
   MonitorIcon,
   MoonIcon,
   MoreIcon,
@@ -46,6 +48,8 @@ export interface SessionsSheetProps extends NewSessionSheetProps {
   onOpenSettings: (sessionId: string) => void;
   /** Opens the app's notification settings for this device. */
   onOpenNotifications: () => void;
+  /** Opens the linked machines. */
+  onOpenMachines: () => void;
   theme: ThemePreference;
   onThemeChange: (theme: ThemePreference) => void;
 }
@@ -128,6 +132,15 @@ export function SessionsSheet(props: SessionsSheetProps) {
         {search ? <Inbox {...props} search={search} onNew={() => setNewOpen(true)} /> : null}
 
         <footer className="border-t px-3 pt-2.5 pb-[max(env(safe-area-inset-bottom),0.625rem)]">
+          <Button
+            variant="outline"
+            className="mb-2 w-full justify-start"
+            aria-haspopup="dialog"
+            onClick={props.onOpenMachines}
+          >
+            <LaptopIcon />
+            Machines
+          </Button>
           <div className="flex items-center gap-2">
             <Button
               variant="outline"
@@ -160,6 +173,8 @@ export function SessionsSheet(props: SessionsSheetProps) {
         onPermissionModeChange={props.onPermissionModeChange}
         project={props.project}
         onOpenProjects={props.onOpenProjects}
+        machineId={props.machineId}
+        onMachineChange={props.onMachineChange}
         onCreate={() => {
           setNewOpen(false);
           props.onCreate();
@@ -437,6 +452,7 @@ function SessionRow({
             ) : null}
             <span aria-hidden="true">·</span>
             <span className="shrink-0">{session.model}</span>
+            <MachineTag session={session} />
             {session.pinned ? <PinIcon aria-label="Pinned" className="ml-1 size-3 shrink-0" /> : null}
           </span>
           {state ? (

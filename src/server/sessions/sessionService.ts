@@ -565,6 +565,7 @@ export class SessionService {
       ...(record.lastMessage ? { lastMessage: record.lastMessage } : {}),
       ...(record.lastOutcome ? { lastOutcome: record.lastOutcome } : {}),
       ...(runtime?.running && runtime.activity ? { activity: runtime.activity } : {}),
+      machineId: "local",
     };
   }
 

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { Server as Engine } from "@socket.io/bun-engine";
 import { Server, type Socket } from "socket.io";
 import type { z } from "zod";
@@ -21,9 +22,11 @@ import type { Bus } from "../bus.ts";
 import type { ChangesService } from "../changes/changesService.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
+import type { MachineService } from "../machines/machineService.ts";
 import type { ProjectService } from "../projects/projectService.ts";
 import type { PushService } from "../push/pushService.ts";
 import type { SessionService } from "../sessions/sessionService.ts";
+import { createRemoteHandlers, isRouted, machineFor } from "./remoteHandlers.ts";
 
 const log = createLogger("socket");
 
@@ -52,16 +55,21 @@ export interface SocketServerOptions {
   serverVersion: string;
   /** Admits or refuses connections (token, origin, throttle); see src/server/auth/socket.ts. */
   auth?: SocketAuthHooks;
+  /** Linked machines (decision 060); without it this server serves only its own sessions. */
+  machines?: MachineService;
 }
 
 const roomOf = (sessionId: string) => `session:${sessionId}`;
+/** Sockets of other servers linking this one (`auth.link`): they are served this server's own sessions only. */
+const LINKS = "links";
+const isLink = (socket: PocketSocket) => socket.data.link === true;
 
 /**
  * The transport. Each handler only parses, calls the session service and
  * emits; every failure becomes a typed `*:error` carrying the request's id.
  */
 export function createSocketServer(options: SocketServerOptions): { io: PocketServer; engine: Engine } {
-  const { service, bus, projects, push, changes } = options;
+  const { service, bus, projects, push, changes, machines } = options;
   const io: PocketServer = new Server({ maxHttpBufferSize: MAX_PACKET_BYTES });
   const { auth } = options;
   const engine = new Engine({
@@ -84,14 +92,42 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
     if (event.type === "chat:response" || event.type === "chat:error") requesters.release(event.payload.requestId);
   });
   // Everyone sees list changes; the requestId (when a request caused it) lets the requester correlate.
+  // A linked machine's sessions never reach the sockets of servers linking this one: links go one way.
+  const everyoneFor = (sessionId: string) => (machines?.owner(sessionId) ? io.except(LINKS) : io);
   bus.on("sessionChanged", (session, requestId) =>
-    io.emit("session:updated", requestId ? { session, requestId } : { session }),
+    everyoneFor(session.id).emit("session:updated", requestId ? { session, requestId } : { session }),
   );
   bus.on("sessionDeleted", (sessionId, requestId) => {
-    io.emit("session:deleted", requestId ? { sessionId, requestId } : { sessionId });
+    everyoneFor(sessionId).emit("session:deleted", requestId ? { sessionId, requestId } : { sessionId });
     io.socketsLeave(roomOf(sessionId));
     requesters.releaseSession(sessionId);
   });
+
+  machines?.on("updated", (machine) => io.except(LINKS).emit("machine:updated", { machine }));
+  machines?.on("removed", (machineId, requestId) => io.except(LINKS).emit("machine:removed", { machineId, requestId }));
+  /** This server's sessions, and (for a client, not a link) those of the machines it links. */
+  const sessionsFor = (socket: PocketSocket) =>
+    machines && !isLink(socket) ? [...service.list(), ...machines.sessions()] : service.list();
+  const remote = machines
+    ? createRemoteHandlers({
+        machines,
+        joinTurn: (socket, sessionId, requestId) => requesters.join(socket, sessionId, requestId),
+        leaveTurn: (socket, requestId) => requesters.leave(socket, requestId),
+        watch,
+        unwatch: (socket, sessionId) => socket.leave(roomOf(sessionId)),
+        emitSessionEvent,
+        emitToWatchers: (socket, sessionId, message) =>
+          (io.to([roomOf(sessionId), socket.id]).emit as (type: string, payload: unknown) => void)(
+            message.type,
+            message.payload,
+          ),
+      })
+    : null;
+  const machineService = (socket: PocketSocket): MachineService => {
+    if (isLink(socket)) throw new PocketError("MACHINE_LINK_REFUSED");
+    if (!machines) throw new PocketError("MACHINE_NOT_FOUND", "This server links no machines.");
+    return machines;
+  };
 
   const handlers: {
     [K in ClientEventName]: (socket: PocketSocket, payload: ClientPayload<K>) => void | Promise<void>;
@@ -117,10 +153,14 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       await service.cancel(p);
     },
     "session:list": (socket, p) => {
-      socket.emit("session:list", { sessions: service.list(), requestId: p.requestId });
+      socket.emit("session:list", { sessions: sessionsFor(socket), requestId: p.requestId });
     },
     "session:create": (socket, p) => {
-      const { requestId, ...input } = p;
+      const { requestId, machineId, ...input } = p;
+      // Only a machine this server links gets here as remote; any other id is none it knows.
+      if (machineId && machineId !== "local") {
+        throw new PocketError(isLink(socket) ? "MACHINE_LINK_REFUSED" : "MACHINE_NOT_FOUND");
+      }
       const session = service.create(input);
       watch(socket, session.id);
       socket.emit("session:created", { ...session, requestId });
@@ -212,6 +252,26 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
         p.sessionId ? { visible: p.visible, sessionId: p.sessionId } : { visible: p.visible },
       );
     },
+    "machine:list": (socket, p) => {
+      socket.emit("machine:list", { machines: machineService(socket).list(), requestId: p.requestId });
+    },
+    "machine:add": async (socket, p) => {
+      const { requestId, ...input } = p;
+      const machine = await machineService(socket).add(input);
+      socket.emit("machine:added", { machine, requestId });
+    },
+    "machine:remove": (socket, p) => {
+      // Answered to everyone (the requester included) by `machine:removed`.
+      machineService(socket).remove(p.machineId, p.requestId);
+    },
+    "machine:trust": (socket, p) => {
+      // Everyone hears the new state as `machine:updated`; the requester also gets it with its requestId.
+      const machine = machineService(socket).trust(p.machineId, p.fingerprint);
+      socket.emit("machine:updated", { machine, requestId: p.requestId });
+    },
+    "machine:ping": (socket, p) => {
+      socket.emit("machine:pong", { requestId: p.requestId });
+    },
   };
 
   async function dispatch<K extends ClientEventName>(socket: PocketSocket, name: K, raw: unknown): Promise<void> {
@@ -228,7 +288,17 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       return;
     }
     try {
-      await handlers[name](socket, parsed.data);
+      const machineId =
+        machines && !isLink(socket) && isRouted(name) ? machineFor(machines, name, parsed.data) : undefined;
+      if (machineId && remote && isRouted(name)) {
+        await (remote[name] as (s: PocketSocket, p: unknown, m: string) => void | Promise<void>)(
+          socket,
+          parsed.data,
+          machineId,
+        );
+      } else {
+        await handlers[name](socket, parsed.data);
+      }
     } catch (error) {
       if (error instanceof PocketError) {
         sendError(socket, name, raw, error.code, error.message);
@@ -241,11 +311,17 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
 
   io.on("connection", (socket) => {
     log.debug("connected", { id: socket.id });
+    if (socket.handshake.auth.link === true) {
+      socket.data.link = true;
+      socket.join(LINKS);
+    }
     socket.emit("connection", {
       status: "connected",
-      sessions: service.list(),
+      sessions: sessionsFor(socket),
       serverVersion: options.serverVersion,
       push: { vapidPublicKey: push.vapidPublicKey },
+      ...(machines && !isLink(socket) ? { machines: machines.list() } : {}),
+      machineName: hostname(),
     });
     // A client that is gone is looking at nothing: its sessions notify again at once.
     socket.on("disconnect", () => push.disconnected(socket.id));

@@ -128,6 +128,33 @@ export const migrations: readonly string[] = [
      created_at TEXT NOT NULL
    );
    CREATE INDEX allow_rules_by_session ON allow_rules(session_id, created_at);`,
+  // Linked machines (issue 21, decision 060, src/server/machines/store.ts): each one's token and
+  // pinned certificate, the sessions it had when last heard from, and a mirror of their events.
+  `CREATE TABLE machines (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     url TEXT NOT NULL UNIQUE,
+     token TEXT NOT NULL,
+     fingerprint TEXT,
+     ca_pem TEXT,
+     created_at TEXT NOT NULL,
+     last_seen_at TEXT
+   );
+   CREATE TABLE machine_sessions (
+     session_id TEXT PRIMARY KEY,
+     machine_id TEXT NOT NULL REFERENCES machines(id) ON DELETE CASCADE,
+     session TEXT NOT NULL
+   );
+   CREATE INDEX machine_sessions_by_machine ON machine_sessions(machine_id);
+   CREATE TABLE machine_events (
+     session_id TEXT NOT NULL REFERENCES machine_sessions(session_id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     request_id TEXT,
+     payload TEXT NOT NULL,
+     PRIMARY KEY (session_id, seq)
+   ) WITHOUT ROWID;
+   CREATE INDEX machine_events_by_turn ON machine_events(session_id, request_id, seq);`,
 ];
 
 /**

@@ -1,0 +1,170 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect, test } from "./fixtures.ts";
+import { awaitCreated, sendMessage, TURN_TIMEOUT_MS, turnDone, UUID_V4 } from "./helpers.ts";
+
+/**
+ * Machines (issue 21) in the browser: the Machines sheet lists this server, a second real server
+ * is added by pasting its pairing link, a session is created on it from the new-session sheet and
+ * answers, its row names the machine, and when that server is killed the machine and the row say
+ * offline. Every step is checked on the page's real Socket.IO frames.
+ */
+test.use({ isolatedStack: "machines" });
+
+const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const SHOTS = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+const REMOTE_TOKEN = "remote-e2e-token-0123456789abcdef0123456789";
+
+interface Remote {
+  url: string;
+  kill(): Promise<void>;
+}
+
+async function startRemote(apiUrl: string, temp: string): Promise<Remote> {
+  for (const dir of ["data", "work", "claude", "tmp"]) mkdirSync(join(temp, dir), { recursive: true });
+  const child: ChildProcess = spawn(join(root, "node_modules/.bin/bun"), ["src/server/main.ts"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      POCKET_DATA_DIR: join(temp, "data"),
+      POCKET_WORKDIR: join(temp, "work"),
+      POCKET_TOKEN: REMOTE_TOKEN,
+      POCKET_DEFAULT_MODEL: "haiku",
+      POCKET_MAX_TURNS: "4",
+      POCKET_LOG_LEVEL: "warn",
+      ANTHROPIC_BASE_URL: apiUrl,
+      ANTHROPIC_API_KEY: "test-key",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      CLAUDE_CONFIG_DIR: join(temp, "claude"),
+      CLAUDE_CODE_MAX_RETRIES: "0",
+      TMPDIR: join(temp, "tmp"),
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let buffer = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const match = / on (https?:\/\/\S+)/.exec(buffer);
+      if (match?.[1]) resolveUrl(match[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`remote server exited (${code}):\n${buffer}`)));
+  });
+  return {
+    url,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+test("add a machine by its pairing link, work on it, and see it go offline", async ({ page, frames, stack }, info) => {
+  test.setTimeout(120_000);
+  const temp = mkdtempSync(join(tmpdir(), "pocket-e2e-remote-"));
+  const remote = await startRemote(stack.apiUrl, temp);
+  const shoot = async (name: string) => {
+    if (info.project.name !== "phone") return;
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({
+        path: join(SHOTS, `${name}-phone-${scheme}.png`),
+        animations: "disabled",
+        caret: "hide",
+      });
+    }
+    await page.emulateMedia({ colorScheme: "light" });
+  };
+  try {
+    // The greeting lists this server as the only machine.
+    const greeting = await frames.waitFor("received", "connection");
+    expect((greeting.machines as { id: string }[]).map((m) => m.id)).toEqual(["local"]);
+
+    await page.getByRole("button", { name: "Sessions" }).click();
+    await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "Machines" }).click();
+    const sheet = page.getByRole("dialog", { name: "Machines" });
+    await expect(sheet.locator('[data-machine-id="local"]')).toContainText("This server");
+
+    // Pasting the pairing link hides the token field: the link carries it.
+    const link = `${remote.url}/?token=${REMOTE_TOKEN}`;
+    await sheet.getByLabel("Pairing link or address").fill(link);
+    await expect(sheet.getByLabel("Access token")).toHaveCount(0);
+    await sheet.getByLabel("Name (optional)").fill("build box");
+    const mark = frames.mark();
+    await sheet.getByRole("button", { name: "Add machine" }).click();
+    const add = await frames.waitFor("sent", "machine:add", () => true, 10_000, mark);
+    expect(add).toMatchObject({ url: remote.url, token: REMOTE_TOKEN, name: "build box" });
+    expect(add.requestId).toMatch(UUID_V4);
+    const added = await frames.waitFor("received", "machine:added", (p) => p.requestId === add.requestId);
+    const machine = added.machine as { id: string; status: string; url: string };
+    expect(machine).toMatchObject({ status: "online", url: remote.url });
+    // The token never comes back to the page.
+    for (const event of ["connection", "machine:added", "machine:updated", "session:updated"]) {
+      expect(JSON.stringify(frames.received(event))).not.toContain(REMOTE_TOKEN);
+    }
+    const row = sheet.locator(`[data-machine-id="${machine.id}"]`);
+    await expect(row).toHaveAttribute("data-machine-status", "online");
+    await expect(row).toContainText("build box");
+    await expect(sheet.getByLabel("Pairing link or address")).toHaveValue("");
+    await shoot("machines");
+    await page.keyboard.press("Escape");
+
+    // New session → Machine: build box.
+    await page.getByRole("button", { name: "Sessions" }).click();
+    await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
+    const newSheet = page.getByRole("dialog", { name: "New session" });
+    await newSheet.getByLabel("Machine").selectOption(machine.id);
+    await expect(newSheet).toContainText("Starts in build box's default folder.");
+    const created = frames.mark();
+    await newSheet.getByRole("button", { name: /Create .* session/ }).click();
+    const create = await frames.waitFor("sent", "session:create", () => true, 10_000, created);
+    expect(create.machineId).toBe(machine.id);
+    expect(create.cwd).toBeUndefined();
+    const sessionId = await awaitCreated(page, frames, created);
+    const createdFrame = await frames.waitFor("received", "session:created", (p) => p.id === sessionId);
+    expect(createdFrame.machineId).toBe(machine.id);
+
+    const sent = await sendMessage(page, frames, "hello from the phone");
+    const done = await turnDone(frames, sent.requestId);
+    expect(done.sessionId).toBe(sessionId);
+    await expect(page.getByText("Echo: hello from the phone")).toBeVisible({ timeout: TURN_TIMEOUT_MS });
+
+    await page.getByRole("button", { name: "Sessions" }).click();
+    const list = page.getByRole("dialog", { name: "Sessions" });
+    const tag = list.locator(`[data-session-id="${sessionId}"] [data-machine-tag="${machine.id}"]`);
+    await expect(tag).toContainText("build box");
+    await expect(tag).not.toHaveAttribute("data-offline", "true");
+
+    // The machine goes away: the row and the Machines sheet say so.
+    const killed = frames.mark();
+    await remote.kill();
+    const offline = await frames.waitFor(
+      "received",
+      "machine:updated",
+      (p) =>
+        (p.machine as { id: string; status: string }).id === machine.id &&
+        (p.machine as { status: string }).status === "offline",
+      10_000,
+      killed,
+    );
+    expect((offline.machine as { problem?: string }).problem).toBe("MACHINE_UNREACHABLE");
+    await expect(tag).toHaveAttribute("data-offline", "true");
+    await expect(tag).toContainText("offline");
+    await shoot("machines-offline-row");
+    await list.getByRole("button", { name: "Machines" }).click();
+    await expect(sheet.locator(`[data-machine-id="${machine.id}"]`)).toHaveAttribute("data-machine-status", "offline");
+    await expect(sheet.locator(`[data-machine-id="${machine.id}"]`)).toContainText("not reachable");
+    await shoot("machines-offline");
+  } finally {
+    await remote.kill();
+    rmSync(temp, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  }
+});
