@@ -1,4 +1,4 @@
-import { Fragment, memo, useEffect, useRef, useState } from "react";
+import { Fragment, memo, useEffect, useState } from "react";
 import { copyText } from "../ui/clipboard.ts";
 import type { Token } from "../ui/highlight.ts";
 import { TOKEN_STYLES } from "../ui/tokenStyles.ts";
@@ -12,39 +12,19 @@ const SETTLE_MS = 250;
 
 function useColouredLines(code: string, lang: string | null): Token[][] | null {
   const [coloured, setColoured] = useState<{ code: string; lang: string; lines: Token[][] } | null>(null);
-  // One timer per block, not one per change: while a block streams, each delta only moves
-  // `changedAt`, and the pending timer waits on until the text has held still for SETTLE_MS.
-  const settle = useRef({ code, lang, changedAt: 0, timer: null as ReturnType<typeof setTimeout> | null, live: true });
   useEffect(() => {
-    const state = settle.current;
-    state.code = code;
-    state.lang = lang;
-    state.changedAt = performance.now();
-    if (!lang || state.timer !== null) return;
-    const check = () => {
-      const waited = performance.now() - state.changedAt;
-      if (waited < SETTLE_MS) {
-        state.timer = setTimeout(check, SETTLE_MS - waited);
-        return;
-      }
-      state.timer = null;
-      const { code: settled, lang: settledLang } = state;
-      if (!settledLang) return;
+    if (!lang) return;
+    let live = true;
+    const timer = setTimeout(() => {
       void import("../ui/highlight.ts").then(({ highlightFence }) => {
-        if (state.live) setColoured({ code: settled, lang: settledLang, lines: highlightFence(settled, settledLang) });
+        if (live) setColoured({ code, lang, lines: highlightFence(code, lang) });
       });
-    };
-    state.timer = setTimeout(check, SETTLE_MS);
-  }, [code, lang]);
-  useEffect(() => {
-    const state = settle.current;
-    state.live = true;
+    }, SETTLE_MS);
     return () => {
-      state.live = false;
-      if (state.timer !== null) clearTimeout(state.timer);
-      state.timer = null;
+      live = false;
+      clearTimeout(timer);
     };
-  }, []);
+  }, [code, lang]);
   return coloured && coloured.code === code && coloured.lang === lang ? coloured.lines : null;
 }
 
