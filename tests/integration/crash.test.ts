@@ -2,10 +2,10 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Subprocess, spawn } from "bun";
 import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
 import { type FakeAnthropic, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
-import { TEST_TOKEN, TestClient } from "../fixtures/testServer.ts";
+import { startServerProcess } from "../fixtures/serverProcess.ts";
+import { TestClient } from "../fixtures/testServer.ts";
 
 /**
  * The server process SIGKILLed mid-turn (no shutdown code runs) and started
@@ -29,40 +29,13 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function startServerProcess(): Promise<{ proc: Subprocess<"ignore", "pipe", "inherit">; url: string }> {
-  // --dev: no client build needed; this test speaks only the protocol.
-  const proc = spawn([process.execPath, "src/server/main.ts", "--dev"], {
-    env: {
-      ...process.env,
-      ...agentEnv.env,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      POCKET_DATA_DIR: dataDir,
-      POCKET_WORKDIR: agentEnv.cwd,
-      POCKET_TOKEN: TEST_TOKEN,
-      POCKET_MAX_TURNS: "4",
-      POCKET_LOG_LEVEL: "error",
-    },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  while (!/ on (http\S+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited early: ${text}`);
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return { proc, url: / on (http\S+)/.exec(text)?.[1] ?? "" };
-}
+const startServer = () => startServerProcess({ dataDir, agentEnv });
 
 test(
   "SIGKILL mid-turn, then restart: history and seq intact, the turn INTERRUPTED, the conversation resumes",
   async () => {
     api.when("slow essay", reply().textSlow("tick ".repeat(2000), { chunkChars: 5, delayMs: 20 }));
-    const first = await startServerProcess();
+    const first = await startServer();
     const client = await TestClient.connect(first.url);
     const created = crypto.randomUUID();
     client.socket.emit("session:create", { requestId: created, model: "haiku" });
@@ -79,11 +52,10 @@ test(
     );
     const lastSeen = Math.max(...seen.map((m) => (m.payload as { seq: number }).seq));
 
-    first.proc.kill("SIGKILL");
-    await first.proc.exited;
+    await first.kill("SIGKILL");
     client.close();
 
-    const second = await startServerProcess();
+    const second = await startServer();
     try {
       const after = await TestClient.connect(second.url);
       expect(after.all("connection")[0]?.sessions.map((s) => s.id)).toContain(session.id);
@@ -130,8 +102,7 @@ test(
       expect(JSON.stringify(resumed?.body.messages)).toContain("marmalade");
       after.close();
     } finally {
-      second.proc.kill("SIGTERM");
-      await second.proc.exited;
+      await second.kill();
     }
   },
   TIMEOUT,
