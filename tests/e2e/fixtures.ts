@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +28,7 @@ export interface Stack {
   startServer(): Promise<void>;
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+export function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
   return new Promise((resolvePromise, reject) => {
     let buffer = "";
     const onData = (chunk: Buffer) => {
@@ -42,6 +42,31 @@ function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promis
     child.stdout?.on("data", onData);
     child.once("exit", (code) => reject(new Error(`${what} exited (${code}) before it was ready:\n${buffer}`)));
   });
+}
+
+/**
+ * The environment of a Pocket Agent server (and the real CLI it starts) living in `temp`: its data,
+ * work, Claude config and temp folders there (made here), the agent pointed at the fake API.
+ */
+export function serverProcessEnv(temp: string, apiUrl: string, token: string) {
+  for (const dir of ["data", "work", "claude", "tmp"]) mkdirSync(join(temp, dir), { recursive: true });
+  return {
+    ...process.env,
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    POCKET_DATA_DIR: join(temp, "data"),
+    POCKET_WORKDIR: join(temp, "work"),
+    POCKET_TOKEN: token,
+    POCKET_DEFAULT_MODEL: "haiku",
+    POCKET_MAX_TURNS: "4",
+    POCKET_LOG_LEVEL: "warn",
+    ANTHROPIC_BASE_URL: apiUrl,
+    ANTHROPIC_API_KEY: "test-key",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    CLAUDE_CONFIG_DIR: join(temp, "claude"),
+    CLAUDE_CODE_MAX_RETRIES: "0",
+    TMPDIR: join(temp, "tmp"),
+  };
 }
 
 /**
@@ -106,29 +131,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const apiUrl = (await waitForLine(api, /FAKE_ANTHROPIC_URL=(\S+)/, "fake Anthropic API"))[1] ?? "";
       const dataDir = join(temp, "data");
       const workdir = join(temp, "work");
-      const { mkdirSync } = await import("node:fs");
-      for (const dir of [dataDir, workdir, join(temp, "claude"), join(temp, "tmp")])
-        mkdirSync(dir, { recursive: true });
       let port = 0;
       let server: ChildProcess | null = null;
-      const env = {
-        ...process.env,
-        NODE_ENV: "production",
-        HOST: "127.0.0.1",
-        POCKET_DATA_DIR: dataDir,
-        POCKET_WORKDIR: workdir,
-        POCKET_TOKEN: E2E_TOKEN,
-        POCKET_DEFAULT_MODEL: "haiku",
-        POCKET_MAX_TURNS: "4",
-        POCKET_LOG_LEVEL: "warn",
-        ANTHROPIC_BASE_URL: apiUrl,
-        ANTHROPIC_API_KEY: "test-key",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        CLAUDE_CONFIG_DIR: join(temp, "claude"),
-        CLAUDE_CODE_MAX_RETRIES: "0",
-        TMPDIR: join(temp, "tmp"),
-        ...serverEnv,
-      };
+      const env = { ...serverProcessEnv(temp, apiUrl, E2E_TOKEN), ...serverEnv };
       const stack: Stack = {
         baseURL: "",
         apiUrl,

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expect, test } from "./fixtures.ts";
+import { expect, serverProcessEnv, test, waitForLine } from "./fixtures.ts";
 import { awaitCreated, sendMessage, TURN_TIMEOUT_MS, turnDone, UUID_V4 } from "./helpers.ts";
 
 /**
@@ -24,38 +24,12 @@ interface Remote {
 }
 
 async function startRemote(apiUrl: string, temp: string): Promise<Remote> {
-  for (const dir of ["data", "work", "claude", "tmp"]) mkdirSync(join(temp, dir), { recursive: true });
   const child: ChildProcess = spawn(join(root, "node_modules/.bin/bun"), ["src/server/main.ts"], {
     cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      POCKET_DATA_DIR: join(temp, "data"),
-      POCKET_WORKDIR: join(temp, "work"),
-      POCKET_TOKEN: REMOTE_TOKEN,
-      POCKET_DEFAULT_MODEL: "haiku",
-      POCKET_MAX_TURNS: "4",
-      POCKET_LOG_LEVEL: "warn",
-      ANTHROPIC_BASE_URL: apiUrl,
-      ANTHROPIC_API_KEY: "test-key",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      CLAUDE_CONFIG_DIR: join(temp, "claude"),
-      CLAUDE_CODE_MAX_RETRIES: "0",
-      TMPDIR: join(temp, "tmp"),
-    },
+    env: { ...serverProcessEnv(temp, apiUrl, REMOTE_TOKEN), PORT: "0" },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let buffer = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const match = / on (https?:\/\/\S+)/.exec(buffer);
-      if (match?.[1]) resolveUrl(match[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`remote server exited (${code}):\n${buffer}`)));
-  });
+  const url = (await waitForLine(child, / on (https?:\/\/\S+)/, "remote server"))[1] ?? "";
   return {
     url,
     async kill() {
