@@ -1,9 +1,9 @@
-import { useId } from "react";
 import type { CreatablePermissionMode } from "../chat/types.ts";
 import { useChatSelector } from "../chat/useChat.ts";
 import { projectName } from "../projects/names.ts";
 import { Button } from "../ui/button.tsx";
-import { ChevronDownIcon, ChevronRightIcon, FolderIcon, PlusIcon } from "../ui/icons.tsx";
+import { ChevronRightIcon, FolderIcon, PlusIcon } from "../ui/icons.tsx";
+import { SelectField } from "../ui/SelectField.tsx";
 import { Sheet, SheetContent } from "../ui/sheet.tsx";
 import { Segmented } from "../ui/toggle-group.tsx";
 import { CREATABLE_MODES, isCreatableMode } from "./permissionModes.ts";
@@ -30,8 +30,6 @@ const MODEL_OPTIONS = MODELS.map((model) => ({ value: model, label: model[0]?.to
 /** Where and how a new session starts: a small sheet over the list, so the list comes first. */
 export function NewSessionSheet(props: NewSessionSheetProps) {
   const { open, onOpenChange, model, onModelChange, permissionMode, onPermissionModeChange, project } = props;
-  const modeFieldId = useId();
-  const machineFieldId = useId();
   const machines = useChatSelector((s) => s.context.machines);
   // A machine that is gone from the list (unlinked) is no choice: new sessions go to this server.
   const machine = machines.find((m) => m.id === props.machineId) ?? null;
@@ -45,30 +43,17 @@ export function NewSessionSheet(props: NewSessionSheetProps) {
       <SheetContent side="bottom" stacked title="New session" description="Where the agent works, and how">
         <div className="space-y-3 overflow-y-auto px-4 pt-4 pb-4">
           {machines.length > 1 ? (
-            <div className="space-y-1">
-              <label htmlFor={machineFieldId} className="text-muted-foreground text-xs">
-                Machine
-              </label>
-              <div className="relative">
-                <select
-                  id={machineFieldId}
-                  value={machine?.id ?? "local"}
-                  onChange={(event) => props.onMachineChange(event.target.value)}
-                  className="h-11 w-full appearance-none rounded-xl border border-input bg-card pr-9 pl-3 text-[15px] focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none"
-                >
-                  {machines.map((m) => (
-                    <option key={m.id} value={m.id} disabled={m.status !== "online"}>
-                      {m.id === "local"
-                        ? `${m.name} (this server)`
-                        : m.status === "online"
-                          ? m.name
-                          : `${m.name} (offline)`}
-                    </option>
-                  ))}
-                </select>
-                <ChevronDownIcon className="pointer-events-none absolute top-3 right-3 size-5 text-muted-foreground" />
-              </div>
-            </div>
+            <SelectField label="Machine" value={machine?.id ?? "local"} onChange={props.onMachineChange}>
+              {machines.map((m) => (
+                <option key={m.id} value={m.id} disabled={m.status !== "online"}>
+                  {m.id === "local"
+                    ? `${m.name} (this server)`
+                    : m.status === "online"
+                      ? m.name
+                      : `${m.name} (offline)`}
+                </option>
+              ))}
+            </SelectField>
           ) : null}
           {remote ? (
             <p className="rounded-xl border border-input bg-card px-3 py-2 text-muted-foreground text-sm">
@@ -92,28 +77,19 @@ export function NewSessionSheet(props: NewSessionSheetProps) {
             </button>
           )}
           <Segmented label="Model" value={model} options={MODEL_OPTIONS} onChange={onModelChange} />
-          <div className="space-y-1">
-            <label htmlFor={modeFieldId} className="text-muted-foreground text-xs">
-              Permissions
-            </label>
-            <div className="relative">
-              <select
-                id={modeFieldId}
-                value={permissionMode}
-                onChange={(event) => {
-                  if (isCreatableMode(event.target.value)) onPermissionModeChange(event.target.value);
-                }}
-                className="h-11 w-full appearance-none rounded-xl border border-input bg-card pr-9 pl-3 text-[15px] focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none"
-              >
-                {CREATABLE_MODES.map((mode) => (
-                  <option key={mode.value} value={mode.value}>
-                    {mode.label}
-                  </option>
-                ))}
-              </select>
-              <ChevronDownIcon className="pointer-events-none absolute top-3 right-3 size-5 text-muted-foreground" />
-            </div>
-          </div>
+          <SelectField
+            label="Permissions"
+            value={permissionMode}
+            onChange={(value) => {
+              if (isCreatableMode(value)) onPermissionModeChange(value);
+            }}
+          >
+            {CREATABLE_MODES.map((mode) => (
+              <option key={mode.value} value={mode.value}>
+                {mode.label}
+              </option>
+            ))}
+          </SelectField>
           <Button
             className="w-full"
             onClick={props.onCreate}
