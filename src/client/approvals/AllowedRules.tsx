@@ -27,6 +27,10 @@ export function AllowedRules({ sessionId, cwd }: { sessionId: string; cwd: strin
   const [attempt, setAttempt] = useState(0);
   const [revoking, setRevoking] = useState<string | null>(null);
   const [revokeError, setRevokeError] = useState<{ ruleId: string; error: ClientError } | null>(null);
+  // The list as loaded, changed in place by a rule added or revoked (here or on another device).
+  const edit = (update: (rules: AllowRule[]) => AllowRule[]) =>
+    setState((previous) => (previous.status === "ready" ? { ...previous, rules: update(previous.rules) } : previous));
+  const drop = (ruleId: string) => edit((rules) => rules.filter((r) => r.id !== ruleId));
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is the Try again button: it asks again
   useEffect(() => {
@@ -34,15 +38,13 @@ export function AllowedRules({ sessionId, cwd }: { sessionId: string; cwd: strin
     const { socket } = chat.getSnapshot().context;
     let live = true;
     setState({ status: "loading" });
-    const keep = (update: (rules: AllowRule[]) => AllowRule[]) =>
-      setState((previous) => (previous.status === "ready" ? { ...previous, rules: update(previous.rules) } : previous));
     const onResolved = (payload: { sessionId: string; rule?: AllowRule }) => {
       const { rule } = payload;
       if (payload.sessionId === sessionId && rule)
-        keep((rules) => (rules.some((r) => r.id === rule.id) ? rules : [...rules, rule]));
+        edit((rules) => (rules.some((r) => r.id === rule.id) ? rules : [...rules, rule]));
     };
     const onRevoked = (payload: { sessionId: string; ruleId: string }) => {
-      if (payload.sessionId === sessionId) keep((rules) => rules.filter((r) => r.id !== payload.ruleId));
+      if (payload.sessionId === sessionId) drop(payload.ruleId);
     };
     socket.on("permission:resolved", onResolved);
     socket.on("permission:revoked", onRevoked);
@@ -72,23 +74,14 @@ export function AllowedRules({ sessionId, cwd }: { sessionId: string; cwd: strin
     }).then(
       () => {
         setRevoking(null);
-        setState((previous) =>
-          previous.status === "ready"
-            ? { ...previous, rules: previous.rules.filter((r) => r.id !== rule.id) }
-            : previous,
-        );
+        drop(rule.id);
       },
       (error: unknown) => {
         setRevoking(null);
         const failure = toClientError(error);
         // Revoked meanwhile (another device): the list just follows.
-        if (failure.code === "RULE_NOT_FOUND") {
-          setState((previous) =>
-            previous.status === "ready"
-              ? { ...previous, rules: previous.rules.filter((r) => r.id !== rule.id) }
-              : previous,
-          );
-        } else setRevokeError({ ruleId: rule.id, error: failure });
+        if (failure.code === "RULE_NOT_FOUND") drop(rule.id);
+        else setRevokeError({ ruleId: rule.id, error: failure });
       },
     );
   };
