@@ -13,7 +13,8 @@
  * machine is shared; figures for the record come from an idle machine).
  *
  *   bun bench/markdown.ts      (or: npm run bench -- markdown)   MARKDOWN_RUNS=5 by default,
- *   MARKDOWN_ONLY=stream for the streaming figures alone
+ *   MARKDOWN_ONLY=stream for the streaming figures alone, MARKDOWN_BASELINE=<commit> to compare
+ *   with another version of the renderer
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -23,7 +24,7 @@ import type { SessionEvent } from "../src/shared/messages.ts";
 import { loadAverage, loadNote, median } from "./lib.ts";
 
 /** The renderer before issue 16: the commit before the linear inline parser. */
-const BASELINE = { commit: "8506ec3^", path: "src/client/chat/markdown.tsx" };
+const BASELINE = { commit: process.env.MARKDOWN_BASELINE ?? "8506ec3^", path: "src/client/chat/markdown.tsx" };
 const RUNS = Math.max(1, Number(process.env.MARKDOWN_RUNS ?? 5));
 /** MARKDOWN_ONLY=stream skips the 100 KB inputs (the baseline takes ~10 s on each). */
 const ONLY_STREAM = process.env.MARKDOWN_ONLY === "stream";
@@ -67,13 +68,28 @@ const LARGE_INPUTS: Record<string, string> = {
   "ordinary reply": ordinaryReply(100_000),
 };
 const STREAMED = ordinaryReply(20_000);
+/**
+ * One open block as long as the reply (no target: the issue's is for the ordinary reply). Each
+ * delta used to read the whole block again, so these grew with the square of their length.
+ */
+const LONG_BLOCKS: Record<string, string> = {
+  "one long list": repeat(
+    "- `orders.test.ts` › refund after partial shipment: expected `status` to be `refunded`\n",
+    20_000,
+  ),
+  "one long table": `| file | before | after |\n|---|---:|---:|\n${repeat("| src/a.ts | 1.2 s | 0.4 s |\n", 20_000)}`,
+};
 const DELTAS = 500;
 
 async function buildPage(): Promise<string> {
   const baseline = spawnSync("git", ["show", `${BASELINE.commit}:${BASELINE.path}`], { encoding: "utf8" });
   if (baseline.status !== 0) throw new Error(`cannot read the baseline renderer from git: ${baseline.stderr}`);
   // Generated files, ignored by git: the entry hands the baseline to the page.
-  await Bun.write(join(HERE, "markdown/baseline.gen.tsx"), baseline.stdout);
+  // Its imports of its neighbours (a later baseline has some) resolve to today's files.
+  await Bun.write(
+    join(HERE, "markdown/baseline.gen.tsx"),
+    baseline.stdout.replaceAll('from "./', 'from "../../src/client/chat/'),
+  );
   await Bun.write(
     join(HERE, "markdown/entry.gen.tsx"),
     'import { Markdown } from "./baseline.gen.tsx";\nimport { install } from "./page.tsx";\n\ninstall(Markdown);\n',
@@ -105,6 +121,7 @@ async function browserFigures(script: string) {
     current: { stream: [], once: [] },
     baseline: { stream: [], once: [] },
   };
+  const longBlocks: Record<string, Record<string, number[]>> = {};
   // Warm-up, not measured: the first renders compile React DOM's and the parser's code.
   for (const name of ["current", "baseline"]) {
     for (let i = 0; i < 3; i++)
@@ -124,10 +141,20 @@ async function browserFigures(script: string) {
       figures?.stream.push(
         await page.evaluate(([n, s, d]) => markdownBench.stream(n, s, d), [name, STREAMED, DELTAS] as const),
       );
+      for (const [label, source] of Object.entries(LONG_BLOCKS)) {
+        const byRenderer = longBlocks[label] ?? {};
+        longBlocks[label] = byRenderer;
+        const took = await page.evaluate(([n, s, d]) => markdownBench.stream(n, s, d), [name, source, DELTAS] as const);
+        byRenderer[name] = [...(byRenderer[name] ?? []), took];
+        if (name === "current") {
+          const once = await page.evaluate(([n, s]) => markdownBench.renderOnce(n, s), [name, source] as const);
+          byRenderer.once = [...(byRenderer.once ?? []), once];
+        }
+      }
     }
   }
   await browser.close();
-  return { large, streamed };
+  return { large, streamed, longBlocks };
 }
 
 /** One finished turn per 20 events, then a running turn that gets `DELTAS` deltas. */
@@ -188,7 +215,7 @@ function turnsFigures() {
 
 export async function run(): Promise<string> {
   const loadBefore = loadAverage();
-  const { large, streamed } = await browserFigures(await buildPage());
+  const { large, streamed, longBlocks } = await browserFigures(await buildPage());
   const turns = turnsFigures();
   const loadAfter = loadAverage();
 
@@ -215,6 +242,13 @@ export async function run(): Promise<string> {
     `| all ${DELTAS} renders | ${f(median(streamed.baseline?.stream ?? []))} | ${f(median(streamed.current?.stream ?? []))} | |`,
     `| one render of the whole | ${f(median(streamed.baseline?.once ?? []))} | ${f(median(streamed.current?.once ?? []))} | |`,
     `| ratio | ${ratio("baseline").toFixed(1)}× | ${ratio("current").toFixed(1)}× | ≤ 3× |`,
+    "",
+    `| one open block, ${DELTAS} deltas | baseline | now | one render now |`,
+    "| --- | ---: | ---: | ---: |",
+    ...Object.entries(longBlocks).map(
+      ([label, by]) =>
+        `| ${label} (${Math.round((LONG_BLOCKS[label]?.length ?? 0) / 1000)} KB) | ${f(median(by.baseline ?? []))} | ${f(median(by.current ?? []))} | ${f(median(by.once ?? []))} |`,
+    ),
     "",
     `Turns for the same ${DELTAS} deltas after 20 finished turns (Bun): every turn derived per delta ${f(turns.before)}, the delta appended to its turn ${f(turns.after)}.`,
   );

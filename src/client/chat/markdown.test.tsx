@@ -268,6 +268,8 @@ describe("streaming: parseBlocksFrom", () => {
     "1. one\n2. two\n   ```\n   code\n\n   more\n   ```\n3. three\n\npara | with pipe\n|-|\nrow\n\n## h2\n#### h4\n",
     "text\r\nwith\tcrlf\r\n\r\n- [x] done\n- [ ] todo\n\n~~~\nunterminated fence\n\nstill code",
     "a\n\n\n\nb\n    indented\n* star\n+ plus\n\n1) paren\n",
+    "  - two spaces\n  - in\n   - three\n  - back\n  lazy\n- out\n-\n- empty above\n---\n1. a\n2. b\n3) c\n",
+    "| h | i |\n|---|--:|\n| 1 | 2 |\n| 3 |\n| 4 | 5 | 6 |\nnot a row\n| x |\n\n- a\n\n  loose\n- b\n\n\n- c\n",
   ];
 
   test.each(samples.map((sample, index) => [index, sample] as const))(
@@ -326,6 +328,79 @@ describe("streaming: parseBlocksFrom", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  test("long lists and tables, streamed in any chunks, parse as the whole text does", () => {
+    // Read on from their settled items and rows: these pieces make items that end, continue,
+    // nest, change kind or indent, and tables that end or turn into paragraphs.
+    const piece = fc.constantFrom(
+      "\n",
+      "\n\n",
+      "- a",
+      "- b\n",
+      " - c\n",
+      "  - d\n",
+      "* e\n",
+      "1. f\n",
+      "2) g\n",
+      "   h\n",
+      "lazy\n",
+      "- [x] i\n",
+      "> q\n",
+      "```\n",
+      "---\n",
+      "-",
+      "| a | b |\n",
+      "|---|---|\n",
+      "| 1 |",
+      " 2 |\n",
+      "x",
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 80 }),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1 }),
+        (pieces, chunks) => {
+          const source = pieces.join("");
+          let previous: BlockParse | null = null;
+          let end = 0;
+          for (let c = 0; end < source.length; c++) {
+            end = Math.min(source.length, end + (chunks[c % chunks.length] ?? 1));
+            previous = parseBlocksFrom(source.slice(0, end), previous);
+            expect(previous.blocks).toEqual(parseBlocks(source.slice(0, end)));
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test("a long list or table that grows is read on from its last items or rows, not from its start", () => {
+    const items = Array.from({ length: 200 }, (_, n) => `- item ${n}\n`).join("");
+    const list = parseBlocksFrom(`${items}- item 200 is s`, parseBlocksFrom(items, null));
+    expect(list.tail.length).toBeLessThan(40);
+    expect(list.blocks[0]?.type === "list" && list.blocks[0].items.length).toBe(201);
+
+    const rows = Array.from({ length: 200 }, (_, n) => `| ${n} | x |\n`).join("");
+    const table = parseBlocksFrom(
+      `| a | b |\n|---|---|\n${rows}| 200 | y`,
+      parseBlocksFrom(`| a | b |\n|---|---|\n${rows}`, null),
+    );
+    expect(table.tail.length).toBeLessThan(40);
+    expect(table.blocks[0]?.type === "table" && table.blocks[0].rows.length).toBe(201);
+  });
+
+  test("a long list and a long table render as short ones do (the element tree adds no markup)", () => {
+    const items = Array.from({ length: 20 }, (_, n) => `- item ${n}`).join("\n");
+    expect(html(items)).toBe(
+      `<div class="md"><ul>${Array.from({ length: 20 }, (_, n) => `<li><p>item ${n}</p></li>`).join("")}</ul></div>`,
+    );
+    const rows = Array.from({ length: 20 }, (_, n) => `| ${n} |`).join("\n");
+    const table = html(`| h |\n|--:|\n${rows}`);
+    expect(table.match(/<tr>/g)).toHaveLength(21);
+    expect(table).toContain(
+      `<tbody><tr><td style="text-align:right">0</td></tr><tr><td style="text-align:right">1</td></tr>`,
     );
   });
 

@@ -10,7 +10,7 @@
  */
 import { createContext, memo, type ReactElement, type ReactNode, useContext, useMemo, useRef } from "react";
 import { CodeBlock } from "./CodeBlock.tsx";
-import { ElementTree } from "./elementTree.ts";
+import { ElementTree, FAN } from "./elementTree.ts";
 import { type Inline, parseInline } from "./inline.ts";
 
 // ---------------------------------------------------------------------------
@@ -95,10 +95,41 @@ export function parseBlocks(source: string, depth = 0): Block[] {
   return parseLines(normalize(source).split("\n"), depth);
 }
 
-/** `onBlock` hears the line each top-level block starts on (for parseBlocksFrom). */
-function parseLines(lines: readonly string[], depth: number, onBlock?: (line: number) => void): Block[] {
+/**
+ * A list or table whose first items or rows a shorter version of the text settled: the parse goes
+ * on reading it from the line after them.
+ */
+type OpenBlock = Extract<Block, { type: "list" | "table" }>;
+
+/** What parseBlocksFrom hears about the top-level blocks it parses. */
+interface ParseListener {
+  /** The line a block starts on. */
+  block(line: number): void;
+  /** The line an item of a top-level list (`indent`: the list's), or a row of a top-level table, starts on. */
+  part(line: number, indent: number): void;
+}
+
+/**
+ * `open`, when given, is read on from the first line (its items or rows so far are kept); the
+ * listener hears the blocks after it.
+ */
+function parseLines(
+  lines: readonly string[],
+  depth: number,
+  listener?: ParseListener,
+  open?: { block: OpenBlock; indent: number },
+): Block[] {
   const blocks: Block[] = [];
   let i = 0;
+  if (open?.block.type === "list") {
+    const items = [...open.block.items];
+    i = readListItems(lines, 0, depth, open.block.ordered, open.indent, items, listener);
+    blocks.push({ ...open.block, items });
+  } else if (open?.block.type === "table") {
+    const rows = [...open.block.rows];
+    i = readTableRows(lines, 0, rows, listener);
+    blocks.push({ ...open.block, rows });
+  }
 
   while (i < lines.length) {
     const line = lines[i] ?? "";
@@ -106,7 +137,7 @@ function parseLines(lines: readonly string[], depth: number, onBlock?: (line: nu
       i++;
       continue;
     }
-    onBlock?.(i);
+    listener?.block(i);
 
     const fence = FENCE.exec(line);
     if (fence) {
@@ -160,56 +191,9 @@ function parseLines(lines: readonly string[], depth: number, onBlock?: (line: nu
     const item = LIST_ITEM.exec(line);
     if (item) {
       const ordered = /\d/.test(item[2] ?? "");
-      const baseIndent = item[1]?.length ?? 0;
       const start = ordered ? Number.parseInt(item[2] ?? "1", 10) : 1;
       const items: ListItem[] = [];
-      while (i < lines.length) {
-        const current = lines[i] ?? "";
-        const match = LIST_ITEM.exec(current);
-        if (!match || (match[1]?.length ?? 0) > baseIndent + 1 || /\d/.test(match[2] ?? "") !== ordered) break;
-        if ((match[1]?.length ?? 0) < baseIndent) break;
-        const contentIndent = (match[1]?.length ?? 0) + (match[2]?.length ?? 0) + Math.min(4, match[3]?.length || 1);
-        const body: string[] = [match[4] ?? ""];
-        i++;
-        while (i < lines.length) {
-          const next = lines[i] ?? "";
-          if (isBlank(next)) {
-            // A blank line continues the item only if indented content follows.
-            const after = lines[i + 1];
-            if (after !== undefined && !isBlank(after) && after.length - after.trimStart().length >= contentIndent) {
-              body.push("");
-              i++;
-              continue;
-            }
-            break;
-          }
-          const indent = next.length - next.trimStart().length;
-          if (indent >= contentIndent || (indent > baseIndent && LIST_ITEM.test(next))) {
-            body.push(next.slice(Math.min(indent, contentIndent)));
-          } else if (!startsBlock(next, lines[i + 1]) && indent > baseIndent) {
-            body.push(next.trimStart());
-          } else if (!startsBlock(next, lines[i + 1]) && body.length === 1) {
-            body.push(next.trimStart()); // lazy paragraph continuation
-          } else {
-            break;
-          }
-          i++;
-        }
-        let text = body.join("\n");
-        let checked: boolean | null = null;
-        const task = /^\[([ xX])\]\s+/.exec(text);
-        if (task) {
-          checked = task[1] !== " ";
-          text = text.slice(task[0].length);
-        }
-        items.push({ checked, blocks: depth > 8 ? [] : parseBlocks(text, depth + 1) });
-        while (i < lines.length && isBlank(lines[i] ?? "")) {
-          const after = lines[i + 1];
-          const afterMatch = after === undefined ? null : LIST_ITEM.exec(after);
-          if (afterMatch && (afterMatch[1]?.length ?? 0) === baseIndent) i++;
-          else break;
-        }
-      }
+      i = readListItems(lines, i, depth, ordered, item[1]?.length ?? 0, items, listener);
       blocks.push({ type: "list", ordered, start, items });
       continue;
     }
@@ -223,11 +207,7 @@ function parseLines(lines: readonly string[], depth: number, onBlock?: (line: nu
         return left && right ? "center" : right ? "right" : left ? "left" : null;
       });
       const rows: string[][] = [];
-      i += 2;
-      while (i < lines.length && !isBlank(lines[i] ?? "") && (lines[i] ?? "").includes("|")) {
-        rows.push(splitRow(lines[i] ?? ""));
-        i++;
-      }
+      i = readTableRows(lines, i + 2, rows, listener);
       blocks.push({ type: "table", align, head, rows });
       continue;
     }
@@ -243,6 +223,83 @@ function parseLines(lines: readonly string[], depth: number, onBlock?: (line: nu
     blocks.push({ type: "paragraph", text: paragraph.join("\n") });
   }
   return blocks;
+}
+
+/**
+ * Reads a list's items from line `i` into `items`, and returns the line after the list. An item
+ * depends only on the list's kind, its indent and the lines from its own first one, so a list can
+ * be read on from any of its items. `listener` (top level only) hears where each item starts.
+ */
+function readListItems(
+  lines: readonly string[],
+  from: number,
+  depth: number,
+  ordered: boolean,
+  baseIndent: number,
+  items: ListItem[],
+  listener?: ParseListener,
+): number {
+  let i = from;
+  while (i < lines.length) {
+    const current = lines[i] ?? "";
+    const match = LIST_ITEM.exec(current);
+    if (!match || (match[1]?.length ?? 0) > baseIndent + 1 || /\d/.test(match[2] ?? "") !== ordered) break;
+    if ((match[1]?.length ?? 0) < baseIndent) break;
+    if (depth === 0) listener?.part(i, baseIndent);
+    const contentIndent = (match[1]?.length ?? 0) + (match[2]?.length ?? 0) + Math.min(4, match[3]?.length || 1);
+    const body: string[] = [match[4] ?? ""];
+    i++;
+    while (i < lines.length) {
+      const next = lines[i] ?? "";
+      if (isBlank(next)) {
+        // A blank line continues the item only if indented content follows.
+        const after = lines[i + 1];
+        if (after !== undefined && !isBlank(after) && after.length - after.trimStart().length >= contentIndent) {
+          body.push("");
+          i++;
+          continue;
+        }
+        break;
+      }
+      const indent = next.length - next.trimStart().length;
+      if (indent >= contentIndent || (indent > baseIndent && LIST_ITEM.test(next))) {
+        body.push(next.slice(Math.min(indent, contentIndent)));
+      } else if (!startsBlock(next, lines[i + 1]) && indent > baseIndent) {
+        body.push(next.trimStart());
+      } else if (!startsBlock(next, lines[i + 1]) && body.length === 1) {
+        body.push(next.trimStart()); // lazy paragraph continuation
+      } else {
+        break;
+      }
+      i++;
+    }
+    let text = body.join("\n");
+    let checked: boolean | null = null;
+    const task = /^\[([ xX])\]\s+/.exec(text);
+    if (task) {
+      checked = task[1] !== " ";
+      text = text.slice(task[0].length);
+    }
+    items.push({ checked, blocks: depth > 8 ? [] : parseBlocks(text, depth + 1) });
+    while (i < lines.length && isBlank(lines[i] ?? "")) {
+      const after = lines[i + 1];
+      const afterMatch = after === undefined ? null : LIST_ITEM.exec(after);
+      if (afterMatch && (afterMatch[1]?.length ?? 0) === baseIndent) i++;
+      else break;
+    }
+  }
+  return i;
+}
+
+/** Reads a table's rows from line `i` into `rows`, and returns the line after the table. */
+function readTableRows(lines: readonly string[], from: number, rows: string[][], listener?: ParseListener): number {
+  let i = from;
+  while (i < lines.length && !isBlank(lines[i] ?? "") && (lines[i] ?? "").includes("|")) {
+    listener?.part(i, 0);
+    rows.push(splitRow(lines[i] ?? ""));
+    i++;
+  }
+  return i;
 }
 
 /** A parse that the next, longer version of the same text can start from. */
@@ -270,6 +327,8 @@ export interface BlockParse {
   levelsBefore: number;
   /** Heading levels used by blocks[0..tailBlock + j], for each j. */
   tailLevels: number[];
+  /** The first block that is not final, when it is a list or table: read on from its settled items or rows. */
+  open: OpenParts | null;
 }
 
 /**
@@ -399,19 +458,43 @@ export function parseBlocksFrom(raw: string, previous: BlockParse | null): Block
     raw.slice(0, previous.raw.length) === previous.raw &&
     !previous.raw.endsWith("\r");
   const keep = continues ? previous.final : 0;
-  const from = continues ? (previous.tailStarts[keep - previous.tailBlock] ?? previous.tailFrom) : 0;
+  const blockFrom = continues ? (previous.tailStarts[keep - previous.tailBlock] ?? previous.tailFrom) : 0;
+  // A long list or table stays open while it streams: read it on from its first unsettled item or
+  // row rather than again from its start (which made each delta cost as much as the whole block).
+  const resumed = continues ? resumable(previous, keep) : null;
+  const from = resumed ? resumed.from : blockFrom;
+  if (continues && from < previous.tailFrom) return parseBlocksFrom(raw, null); // never: the tail holds every open block
+
   const tail = continues
     ? previous.tail.slice(from - previous.tailFrom) + normalize(raw.slice(previous.raw.length))
     : normalize(raw);
-
   const lines = tail.split("\n");
   const lineStarts: number[] = [];
   for (let i = 0, offset = from; i < lines.length; i++) {
     lineStarts.push(offset);
     offset += (lines[i]?.length ?? 0) + 1;
   }
-  const tailStarts: number[] = [];
-  const parsedTail = parseLines(lines, 0, (line) => tailStarts.push(lineStarts[line] ?? from));
+  const tailStarts: number[] = resumed ? [blockFrom] : [];
+  /** Per tail block: where its items or rows start (for a list or table), and the list's indent. */
+  const tailParts: { starts: number[]; indent: number }[] = resumed
+    ? [{ starts: [...resumed.open.starts], indent: resumed.open.indent }]
+    : [];
+  const parsedTail = parseLines(
+    lines,
+    0,
+    {
+      block: (line) => {
+        tailStarts.push(lineStarts[line] ?? from);
+        tailParts.push({ starts: [], indent: 0 });
+      },
+      part: (line, indent) => {
+        const parts = tailParts[tailParts.length - 1];
+        parts?.starts.push(lineStarts[line] ?? from);
+        if (parts) parts.indent = indent;
+      },
+    },
+    resumed ? { block: resumed.block, indent: resumed.open.indent } : undefined,
+  );
   const blocks = continues ? previous.blocks.slice(0, keep) : [];
   // A re-parsed block that came out as it was keeps its identity (and so its rendering): most of a
   // delta's re-parse is the block before the open one, unchanged, or the open one's earlier rows.
@@ -423,7 +506,63 @@ export function parseBlocksFrom(raw: string, previous: BlockParse | null): Block
     tailLevels.push((tailLevels[tailLevels.length - 1] ?? levelsBefore) | headingMask(block));
 
   const final = finalBlocks(tail, from, tailStarts, keep, parsedTail);
-  return { raw, tail, tailFrom: from, blocks, tailBlock: keep, tailStarts, final, levelsBefore, tailLevels };
+  // The parts of the block the next parse starts at (the first one not final), when it is a list or table.
+  const next = final - keep;
+  const nextParts = tailParts[next];
+  const open: OpenParts | null =
+    nextParts && (parsedTail[next]?.type === "list" || parsedTail[next]?.type === "table")
+      ? {
+          starts: nextParts.starts,
+          indent: nextParts.indent,
+          settled: settled(tail, from, nextParts.starts, next === 0 && resumed ? resumed.open.settled : 0),
+        }
+      : null;
+  return { raw, tail, tailFrom: from, blocks, tailBlock: keep, tailStarts, final, levelsBefore, tailLevels, open };
+}
+
+/**
+ * The parse's first block that is not final, when it is a list or a table: where its items or rows
+ * start in the normalised source, and how many of them are settled.
+ */
+interface OpenParts {
+  starts: number[];
+  /** A list's indent (its items are read with it). */
+  indent: number;
+  settled: number;
+}
+
+/**
+ * The block this parse starts at, when it is the previous parse's open list or table and some of
+ * its items or rows are settled: those kept, and where to read on.
+ */
+function resumable(previous: BlockParse, keep: number): { block: OpenBlock; open: OpenParts; from: number } | null {
+  const block = previous.blocks[keep];
+  const open = previous.open;
+  if (!open || open.settled === 0) return null;
+  const from = open.starts[open.settled];
+  if (from === undefined) return null;
+  const kept = { ...open, starts: open.starts.slice(0, open.settled) };
+  if (block?.type === "list")
+    return { block: { ...block, items: block.items.slice(0, open.settled) }, open: kept, from };
+  if (block?.type === "table")
+    return { block: { ...block, rows: block.rows.slice(0, open.settled) }, open: kept, from };
+  return null;
+}
+
+/**
+ * How many of a list's items or a table's rows are settled, by the rule finalBlocks uses for
+ * blocks: the parser ends an item or row by looking at most one line ahead, so once the line the
+ * next one starts on and the line after it are complete, the ones before it can no longer change.
+ * Parts that start before `tailFrom` were settled by an earlier parse (`atLeast`).
+ */
+function settled(tail: string, tailFrom: number, parts: readonly number[], atLeast: number): number {
+  for (let j = parts.length - 1; j > atLeast; j--) {
+    const start = (parts[j] ?? 0) - tailFrom;
+    if (start < 0) return j;
+    const firstEnd = tail.indexOf("\n", start);
+    if (firstEnd !== -1 && tail.indexOf("\n", firstEnd + 1) !== -1) return j;
+  }
+  return atLeast;
 }
 
 /** The heading levels used by blocks[0..k] (for k from tailBlock - 1 on). */
@@ -532,19 +671,8 @@ function renderBlock(block: Block, key: number): ReactElement {
       return <CodeBlock key={key} code={block.code} lang={block.lang || null} />;
     case "quote":
       return <blockquote key={key}>{renderBlocks(block.blocks)}</blockquote>;
-    case "list": {
-      const items = block.items.map((item, itemIndex) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: list items have no identity beyond their position
-        <ListItemView key={itemIndex} item={item} />
-      ));
-      return block.ordered ? (
-        <ol key={key} start={block.start === 1 ? undefined : block.start}>
-          {items}
-        </ol>
-      ) : (
-        <ul key={key}>{items}</ul>
-      );
-    }
+    case "list":
+      return block.items.length > FAN ? <LongList key={key} block={block} /> : renderList(block, key);
     case "table":
       return (
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
@@ -553,12 +681,16 @@ function renderBlock(block: Block, key: number): ReactElement {
             <thead>
               <TableRow cells={block.head} columns={block.head.length} align={block.align} head />
             </thead>
-            <tbody>
-              {block.rows.map((row, r) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional
-                <TableRow key={r} cells={row} columns={block.head.length} align={block.align} />
-              ))}
-            </tbody>
+            {block.rows.length > FAN ? (
+              <LongTableBody rows={block.rows} columns={block.head.length} align={block.align} />
+            ) : (
+              <tbody>
+                {block.rows.map((row, r) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional
+                  <TableRow key={r} cells={row} columns={block.head.length} align={block.align} />
+                ))}
+              </tbody>
+            )}
           </table>
         </div>
       );
@@ -569,6 +701,52 @@ function renderBlock(block: Block, key: number): ReactElement {
       return unreachable;
     }
   }
+}
+
+type ListBlock = Extract<Block, { type: "list" }>;
+
+function renderList(block: ListBlock, key: number | undefined, items: ReactNode = block.items.map(renderListItem)) {
+  return block.ordered ? (
+    <ol key={key} start={block.start === 1 ? undefined : block.start}>
+      {items}
+    </ol>
+  ) : (
+    <ul key={key}>{items}</ul>
+  );
+}
+
+/**
+ * A long list, its items in an element tree: while it streams, a delta renders the path to its
+ * last item, not an element for every item. (A short one is cheaper without the tree.)
+ */
+function LongList({ block }: { block: ListBlock }) {
+  const tree = useRef<ElementTree<ListItem> | null>(null);
+  tree.current ??= new ElementTree();
+  return renderList(block, undefined, tree.current.update(block.items, renderListItem));
+}
+
+function renderListItem(item: ListItem, index: number): ReactElement {
+  return <ListItemView key={index} item={item} />;
+}
+
+/** A long table's rows in an element tree, as a long list's items (LongList). */
+function LongTableBody({
+  rows,
+  columns,
+  align,
+}: {
+  rows: readonly string[][];
+  columns: number;
+  align: readonly CellAlign[];
+}) {
+  const tree = useRef<{ rows: ElementTree<string[]>; columns: number; align: readonly CellAlign[] } | null>(null);
+  // A row's element carries the table's columns and alignment: when they change, every row renders again.
+  if (!tree.current || tree.current.columns !== columns || tree.current.align !== align)
+    tree.current = { rows: new ElementTree(), columns, align };
+  const body = tree.current.rows.update(rows, (row, r) => (
+    <TableRow key={r} cells={row} columns={columns} align={align} />
+  ));
+  return <tbody>{body}</tbody>;
 }
 
 /** One list item; an item kept from the previous parse (share) is not rendered again. */
