@@ -69,6 +69,26 @@ export const Machine = z.object({
 });
 export type Machine = z.infer<typeof Machine>;
 
+/** Tokens one turn used (the agent's main loop, from the SDK's `result.usage`). */
+export const TurnUsage = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadTokens: z.number().int().nonnegative(),
+  cacheCreationTokens: z.number().int().nonnegative(),
+});
+export type TurnUsage = z.infer<typeof TurnUsage>;
+
+/** A session's finished turns, counted by the server (the client holds only the turns it loaded). */
+export const SessionTotals = z.object({
+  turns: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  /** Absent when no turn reported a cost. */
+  costUsd: z.number().nonnegative().optional(),
+  /** Absent when no turn reported its tokens. */
+  usage: TurnUsage.optional(),
+});
+export type SessionTotals = z.infer<typeof SessionTotals>;
+
 export const Session = z.object({
   id: SessionId,
   title: z.string().max(LIMITS.titleChars),
@@ -107,6 +127,8 @@ export const Session = z.object({
   activity: z.string().max(LIMITS.titleChars).optional(),
   /** The machine it runs on: `"local"`, or a linked machine's id (absent in copies saved before machines existed: local). */
   machineId: MachineId.optional(),
+  /** Every finished turn's duration, tokens and cost (absent before the first one, and from older servers). */
+  totals: SessionTotals.optional(),
 });
 export type Session = z.infer<typeof Session>;
 
@@ -430,14 +452,6 @@ export const Log = SessionEventBase.extend({
    */
   data: z.string(),
 });
-/** Tokens one turn used (the agent's main loop, from the SDK's `result.usage`). */
-export const TurnUsage = z.object({
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
-  cacheReadTokens: z.number().int().nonnegative(),
-  cacheCreationTokens: z.number().int().nonnegative(),
-});
-export type TurnUsage = z.infer<typeof TurnUsage>;
 export const ChatResponse = SessionEventBase.extend({
   response: z.string(),
   /** This turn's logs, the same `data` strings as its `log` events. */

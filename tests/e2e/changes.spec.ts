@@ -234,6 +234,18 @@ test("a usage limit says when it resets; the session settings show the session's
   const usage = response.usage as { inputTokens: number; outputTokens: number };
   expect(usage.inputTokens).toBeGreaterThan(0);
   expect(usage.outputTokens).toBeGreaterThan(0);
+  // The server counts the session's totals and announces them with the session.
+  const counted = await frames.waitFor(
+    "received",
+    "session:updated",
+    (p) => (p.session as { totals?: { turns: number } }).totals?.turns === 1,
+  );
+  expect((counted.session as { totals: object }).totals).toEqual({
+    turns: 1,
+    durationMs: response.durationMs,
+    costUsd: response.costUsd,
+    usage: response.usage,
+  });
 
   const second = await sendMessage(page, frames, `second ${id}`);
   const error = await frames.waitFor(

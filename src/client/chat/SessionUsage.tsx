@@ -1,14 +1,27 @@
 import { useMemo } from "react";
-import { sessionTotals, usageLabel, usageLine } from "./usage.ts";
+import type { Session } from "../../shared/messages.ts";
+import { sessionTotals, type UsageFacts, usageLabel, usageLine } from "./usage.ts";
 import { useChatSelector } from "./useChat.ts";
 
-/** The open session's totals: its finished turns' duration, tokens and cost (only those loaded, and it says so). */
-export function SessionUsage({ sessionId }: { sessionId: string }) {
-  const current = useChatSelector((s) => s.context.sessionId === sessionId);
+/**
+ * The session's totals: every finished turn's duration, tokens and cost, as the server counts them.
+ * A server from before it counted them: the turns loaded here, and it says so.
+ */
+export function SessionUsage({ session }: { session: Session }) {
+  const current = useChatSelector((s) => s.context.sessionId === session.id);
   const turns = useChatSelector((s) => s.context.turns);
   const hasEarlier = useChatSelector((s) => s.context.hasEarlier);
-  const totals = useMemo(() => sessionTotals(turns), [turns]);
-  if (!current) return null;
+  const loaded = useMemo(() => sessionTotals(turns), [turns]);
+  const counted = session.totals;
+  const totals: UsageFacts & { turns: number } = counted
+    ? {
+        turns: counted.turns,
+        durationMs: counted.durationMs,
+        usage: counted.usage ?? null,
+        costUsd: counted.costUsd ?? null,
+      }
+    : loaded;
+  if (!counted && !current) return null;
   return (
     <section className="space-y-1" aria-labelledby="settings-usage-heading" data-usage="session">
       <h3 id="settings-usage-heading" className="font-medium text-sm">
@@ -26,7 +39,7 @@ export function SessionUsage({ sessionId }: { sessionId: string }) {
           </span>
         </p>
       )}
-      {hasEarlier ? (
+      {!counted && hasEarlier ? (
         <p className="text-muted-foreground text-xs">Counts the messages loaded here; earlier ones are not included.</p>
       ) : null}
     </section>

@@ -116,7 +116,7 @@ function SettingsContent({ session }: { session: Session }) {
         />
         {failedPart === "title" ? errorBox : null}
 
-        <SessionUsage sessionId={session.id} />
+        <SessionUsage session={session} />
 
         <section className="space-y-2" aria-labelledby="settings-model-heading">
           <h3 id="settings-model-heading" className="font-medium text-sm">

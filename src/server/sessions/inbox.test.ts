@@ -83,7 +83,10 @@ describe("a row's newest message and outcome", () => {
     expect(service.get(session.id).lastMessage).toEqual({ from: "you", text: "Run the tests" });
     expect(service.get(session.id).title).toBe("Run the tests");
     held.open();
-    expect(await ended).toMatchObject({ lastMessage: { from: "agent", text: "All green." }, lastOutcome: "done" });
+    const idle = await ended;
+    expect(idle).toMatchObject({ lastMessage: { from: "agent", text: "All green." }, lastOutcome: "done" });
+    // The turn counts in the session's totals, announced with it (the fake agent reports $0, no tokens).
+    expect(idle.totals).toEqual({ turns: 1, durationMs: expect.any(Number), costUsd: 0 });
 
     await service.shutdown();
     db.close();
@@ -91,6 +94,7 @@ describe("a row's newest message and outcome", () => {
     expect(service.get(session.id)).toMatchObject({
       lastMessage: { from: "agent", text: "All green." },
       lastOutcome: "done",
+      totals: idle.totals,
     });
   });
 
@@ -99,6 +103,7 @@ describe("a row's newest message and outcome", () => {
     runner.script({ fail: { code: "API_ERROR", message: "API Error: 500" } });
     await runTurn(session.id, "one");
     expect(service.get(session.id).lastOutcome).toBe("failed");
+    expect(service.get(session.id).totals).toBeUndefined(); // only finished turns count
 
     const held = gate();
     runner.script({ gate: held.promise });

@@ -566,6 +566,7 @@ export class SessionService {
       ...(record.lastOutcome ? { lastOutcome: record.lastOutcome } : {}),
       ...(runtime?.running && runtime.activity ? { activity: runtime.activity } : {}),
       machineId: "local",
+      ...(record.totals.turns > 0 ? { totals: record.totals } : {}),
     };
   }
 

@@ -5,6 +5,8 @@ import {
   type Session,
   type SessionEvent,
   type SessionEventType,
+  type SessionTotals,
+  type TurnUsage,
 } from "../../shared/messages.ts";
 import { firstProseLine, lastProseLine, plainLine } from "./plainText.ts";
 
@@ -44,6 +46,7 @@ export interface SessionRecord {
   /** The newest message's one-line preview. */
   lastMessage: LastMessage | null;
   lastOutcome: TurnOutcomeLabel | null;
+  totals: SessionTotals;
 }
 
 /** What creating a session stores; an import also names its Claude Code session. */
@@ -88,6 +91,13 @@ interface SessionRow {
   last_message_from: string | null;
   last_message: string | null;
   last_outcome: string | null;
+  total_turns: number;
+  total_ms: number;
+  total_cost: number | null;
+  total_input: number | null;
+  total_output: number | null;
+  total_cache_read: number | null;
+  total_cache_creation: number | null;
 }
 
 interface TurnRow {
@@ -118,7 +128,44 @@ const toSession = (r: SessionRow): SessionRecord => ({
       ? preview(r.last_message_from, r.last_message ?? "")
       : null,
   lastOutcome: isOutcome(r.last_outcome) ? r.last_outcome : null,
+  totals: {
+    turns: r.total_turns,
+    durationMs: r.total_ms,
+    ...(r.total_cost === null ? {} : { costUsd: r.total_cost }),
+    ...(r.total_input === null
+      ? {}
+      : {
+          usage: {
+            inputTokens: r.total_input,
+            outputTokens: r.total_output ?? 0,
+            cacheReadTokens: r.total_cache_read ?? 0,
+            cacheCreationTokens: r.total_cache_creation ?? 0,
+          },
+        }),
+  },
 });
+
+/** The totals with one more finished turn (as the addToTotals query adds it). */
+function withTurn(
+  totals: SessionTotals,
+  turn: { durationMs: number; costUsd?: number; usage?: TurnUsage },
+): SessionTotals {
+  const usage = turn.usage
+    ? {
+        inputTokens: (totals.usage?.inputTokens ?? 0) + turn.usage.inputTokens,
+        outputTokens: (totals.usage?.outputTokens ?? 0) + turn.usage.outputTokens,
+        cacheReadTokens: (totals.usage?.cacheReadTokens ?? 0) + turn.usage.cacheReadTokens,
+        cacheCreationTokens: (totals.usage?.cacheCreationTokens ?? 0) + turn.usage.cacheCreationTokens,
+      }
+    : totals.usage;
+  const costUsd = turn.costUsd === undefined ? totals.costUsd : (totals.costUsd ?? 0) + turn.costUsd;
+  return {
+    turns: totals.turns + 1,
+    durationMs: totals.durationMs + turn.durationMs,
+    ...(costUsd === undefined ? {} : { costUsd }),
+    ...(usage ? { usage } : {}),
+  };
+}
 
 /** The list's one line for a message: yours from its start, the agent's from its end (its conclusion). */
 export function preview(from: LastMessage["from"], text: string): LastMessage {
@@ -178,6 +225,16 @@ export class SessionStore {
                  $project, $importedFrom, $forked)`,
       ),
       allSessions: db.query<SessionRow, []>("SELECT * FROM sessions ORDER BY updated_at DESC, created_at DESC"),
+      addToTotals: db.query(
+        `UPDATE sessions SET total_turns = total_turns + 1, total_ms = total_ms + $durationMs,
+           total_cost = CASE WHEN $costUsd IS NULL THEN total_cost ELSE COALESCE(total_cost, 0) + $costUsd END,
+           total_input = CASE WHEN $input IS NULL THEN total_input ELSE COALESCE(total_input, 0) + $input END,
+           total_output = CASE WHEN $output IS NULL THEN total_output ELSE COALESCE(total_output, 0) + $output END,
+           total_cache_read = CASE WHEN $cacheRead IS NULL THEN total_cache_read ELSE COALESCE(total_cache_read, 0) + $cacheRead END,
+           total_cache_creation = CASE WHEN $cacheCreation IS NULL THEN total_cache_creation
+                                       ELSE COALESCE(total_cache_creation, 0) + $cacheCreation END
+         WHERE id = $sessionId`,
+      ),
       bumpSeq: db.query<{ last_seq: number }, [string, string]>(
         "UPDATE sessions SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq",
       ),
@@ -258,6 +315,7 @@ export class SessionStore {
       archived: false,
       lastMessage: null,
       lastOutcome: null,
+      totals: { turns: 0, durationMs: 0 },
     };
     this.q.insertSession.run({
       id: record.id,
@@ -383,6 +441,19 @@ export class SessionStore {
       });
       const record = this.sessions.get(sessionId);
       if (record) Object.assign(record, { lastSeq: bumped.last_seq, updatedAt });
+      if (type === "chat:response") {
+        const turn = payload as unknown as UnnumberedPayload<"chat:response">;
+        this.q.addToTotals.run({
+          sessionId,
+          durationMs: turn.durationMs,
+          costUsd: turn.costUsd ?? null,
+          input: turn.usage?.inputTokens ?? null,
+          output: turn.usage?.outputTokens ?? null,
+          cacheRead: turn.usage?.cacheReadTokens ?? null,
+          cacheCreation: turn.usage?.cacheCreationTokens ?? null,
+        });
+        if (record) record.totals = withTurn(record.totals, turn);
+      }
       return { type, payload: full } as unknown as SessionEvent;
     })();
   }

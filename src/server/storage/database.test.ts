@@ -30,6 +30,47 @@ function databaseBeforeProjects(): void {
 }
 
 describe("migrations", () => {
+  test("a session's totals count the turns it finished before they were kept", () => {
+    databaseBeforeProjects();
+    const old = new Database(join(dir, "pocket-agent.sqlite"), { strict: true });
+    const response = (seq: number, extra: object) =>
+      old.run(
+        `INSERT INTO events (session_id, seq, type, request_id, payload) VALUES ('11111111-1111-4111-8111-111111111111', ?,
+         'chat:response', ?, ?)`,
+        [seq, crypto.randomUUID(), JSON.stringify({ response: "done", durationMs: 1500, ...extra })],
+      );
+    response(2, {
+      costUsd: 0.25,
+      usage: { inputTokens: 10, outputTokens: 20, cacheReadTokens: 30, cacheCreationTokens: 40 },
+    });
+    response(3, {}); // a turn that reported neither cost nor tokens
+    old.run("UPDATE sessions SET last_seq = 3");
+    old.close();
+
+    const db = openDatabase(dir);
+    const store = new SessionStore(db);
+    const totals = {
+      turns: 2,
+      durationMs: 3000,
+      costUsd: 0.25,
+      usage: { inputTokens: 10, outputTokens: 20, cacheReadTokens: 30, cacheCreationTokens: 40 },
+    };
+    expect(store.listSessions()[0]?.totals).toEqual(totals);
+    // Kept from then on, in the database as in memory.
+    const sessionId = "11111111-1111-4111-8111-111111111111";
+    store.appendEvent(sessionId, "chat:response", {
+      requestId: crypto.randomUUID(),
+      response: "again",
+      logs: [],
+      durationMs: 500,
+      costUsd: 0.5,
+    });
+    const after = { ...totals, turns: 3, durationMs: 3500, costUsd: 0.75 };
+    expect(store.listSessions()[0]?.totals).toEqual(after);
+    expect(new SessionStore(db).listSessions()[0]?.totals).toEqual(after);
+    db.close();
+  });
+
   test("an existing user's sessions survive the projects migration, each in the project of its cwd", () => {
     databaseBeforeProjects();
     const db = openDatabase(dir);
@@ -53,6 +94,7 @@ describe("migrations", () => {
         archived: false,
         lastMessage: { from: "you", text: "fix it" },
         lastOutcome: null,
+        totals: { turns: 0, durationMs: 0 },
       },
     ]);
     expect(store.eventsAfter("11111111-1111-4111-8111-111111111111", 0)).toHaveLength(1);

@@ -155,6 +155,21 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (session_id, seq)
    ) WITHOUT ROWID;
    CREATE INDEX machine_events_by_turn ON machine_events(session_id, request_id, seq);`,
+  // A session's totals over every finished turn (a phone holds only the turns it loaded): kept as
+  // each chat:response is stored, counted from the stored ones for sessions that had turns before.
+  // SUM over no reported value is NULL: a cost or token count no turn reported stays unknown.
+  `ALTER TABLE sessions ADD COLUMN total_turns INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN total_ms REAL NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN total_cost REAL;
+   ALTER TABLE sessions ADD COLUMN total_input INTEGER;
+   ALTER TABLE sessions ADD COLUMN total_output INTEGER;
+   ALTER TABLE sessions ADD COLUMN total_cache_read INTEGER;
+   ALTER TABLE sessions ADD COLUMN total_cache_creation INTEGER;
+   UPDATE sessions SET (total_turns, total_ms, total_cost, total_input, total_output, total_cache_read, total_cache_creation) = (
+     SELECT COUNT(*), COALESCE(SUM(json_extract(payload, '$.durationMs')), 0), SUM(json_extract(payload, '$.costUsd')),
+            SUM(json_extract(payload, '$.usage.inputTokens')), SUM(json_extract(payload, '$.usage.outputTokens')),
+            SUM(json_extract(payload, '$.usage.cacheReadTokens')), SUM(json_extract(payload, '$.usage.cacheCreationTokens'))
+     FROM events WHERE events.session_id = sessions.id AND type = 'chat:response');`,
 ];
 
 /**
