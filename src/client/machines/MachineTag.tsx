@@ -1,9 +1,12 @@
 import type { Session } from "../../shared/messages.ts";
 import { useChatSelector } from "../chat/useChat.ts";
-import { LaptopIcon } from "../ui/icons.tsx";
+import { LaptopIcon, SpinnerIcon } from "../ui/icons.tsx";
 import { remoteMachineOf } from "./machines.ts";
 
-/** On a session row: the machine it runs on when that is not this server, and "offline" while it is. */
+/**
+ * On a session row: the machine it runs on when that is not this server, "offline" while it is,
+ * and "reconnecting" (with a spinner) while the home is trying to reach it again.
+ */
 export function MachineTag({ session }: { session: Session }) {
   const machines = useChatSelector((s) => s.context.machines);
   const machine = remoteMachineOf(session, machines);
@@ -18,7 +21,14 @@ export function MachineTag({ session }: { session: Session }) {
       <span aria-hidden="true">·</span>
       <LaptopIcon className="size-3 shrink-0" />
       <span className="truncate">{machine.name}</span>
-      {offline ? <span className="shrink-0 font-medium text-destructive">offline</span> : null}
+      {machine.status === "connecting" ? (
+        <span className="flex shrink-0 items-center gap-1 font-medium text-amber-700 dark:text-amber-400">
+          <SpinnerIcon aria-hidden="true" className="size-3" />
+          reconnecting
+        </span>
+      ) : offline ? (
+        <span className="shrink-0 font-medium text-destructive">offline</span>
+      ) : null}
     </span>
   );
 }
