@@ -301,6 +301,47 @@ describe("a remote session through home", () => {
   );
 
   test(
+    "a rule revoked by a client of the remote reaches the clients of home watching the session",
+    async () => {
+      remoteApi.when(
+        "touch a file",
+        reply().tool("Bash", { command: "touch relayed.txt", description: "Touch relayed.txt" }),
+        reply().text("Finished."),
+      );
+      const client = await clients.connect();
+      const machine = await link(client);
+      const session = await client.createSession({ machineId: machine.id });
+      const requestId = client.send(session.id, "touch a file");
+      const asked = await client.next("permission:request", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      client.socket.emit("permission:respond", {
+        sessionId: session.id,
+        permissionId: asked.permissionId,
+        decision: "allow_always",
+        scope: { kind: "prefix", prefix: "touch" },
+        requestId: crypto.randomUUID(),
+      });
+      const resolved = await client.next("permission:resolved", (p) => p.permissionId === asked.permissionId);
+      const ruleId = resolved.rule?.id ?? "";
+      await client.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      const elsewhere = await clients.connect();
+
+      // Revoked on the remote by one of its own clients, not through home.
+      const direct = await TestClient.connect(remote.url, { token: REMOTE_TOKEN });
+      const revoke = await ask(direct, "permission:revoke", { sessionId: session.id, ruleId }, "permission:revoked");
+      expect(revoke.type).toBe("permission:revoked");
+      const relayed = await client.next("permission:revoked", (p) => p.ruleId === ruleId, { from: 0 });
+      expect(relayed).toEqual({ sessionId: session.id, ruleId, requestId: relayed.requestId });
+      expect(relayed.requestId).toBe((revoke.payload as { requestId: string }).requestId);
+      // Exactly once, and only to the session's watchers.
+      await ask(client, "machine:list", {}, "machine:list");
+      expect(client.all("permission:revoked")).toHaveLength(1);
+      expect(elsewhere.all("permission:revoked")).toEqual([]);
+      direct.close();
+    },
+    TIMEOUT,
+  );
+
+  test(
     "settings, history, commands' errors and delete go to the remote; unlinking forgets its sessions here",
     async () => {
       const client = await clients.connect();

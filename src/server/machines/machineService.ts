@@ -60,6 +60,11 @@ export interface MachineListeners {
   /** A machine's status, name or pin changed (to every client but links). */
   updated: (machine: Machine) => void;
   removed: (machineId: string, requestId: string) => void;
+  /**
+   * A message the machine broadcast to a session's watchers that is not a numbered event (today:
+   * `permission:revoked` made by another client of the machine): to the watchers here, never to links.
+   */
+  relayed: (sessionId: string, message: ServerMessage) => void;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -80,6 +85,7 @@ export class MachineService {
   private readonly listeners: { [K in keyof MachineListeners]: Set<MachineListeners[K]> } = {
     updated: new Set(),
     removed: new Set(),
+    relayed: new Set(),
   };
   private stopped = false;
 
@@ -338,6 +344,12 @@ export class MachineService {
       }
       case "session:deleted":
         this.forget(machineId, message.payload.sessionId, message.payload.requestId);
+        break;
+      case "permission:revoked":
+        // One this server asked for is passed on by its request's handler; another client's is relayed here.
+        if (!this.pending.has(message.payload.requestId) && this.owner(message.payload.sessionId) === machineId) {
+          this.emit("relayed", message.payload.sessionId, message);
+        }
         break;
       default:
         if (isNumbered(message)) this.mirror(machineId, message);
