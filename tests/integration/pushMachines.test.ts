@@ -179,6 +179,71 @@ describe("Web Push for a linked machine's sessions", () => {
   );
 
   test(
+    "Allow while the remote is offline: 503 MACHINE_OFFLINE, and the token is kept for when it is back",
+    async () => {
+      remoteApi.when(
+        "make the marker",
+        reply().tool("Bash", { command: "echo later > later.txt", description: "Write the marker" }),
+        reply().text("Wrote it later."),
+      );
+      const phone = await clients.connect();
+      const subscription = await subscribe(phone);
+      const machine = await link(phone);
+      const session = await phone.createSession({ machineId: machine.id, title: "Offline answer" });
+      phone.send(session.id, "make the marker file");
+      const message = await pushService.next(
+        (m) => m.subscriptionId === subscription.id && m.payload.type === "permission",
+        TIMEOUT,
+      );
+      const notification = PushNotification.parse(message.payload);
+      if (notification.type !== "permission") throw new Error("expected a permission notification");
+      const tap = () =>
+        fetch(`${home.url}/api/push/action`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${TEST_TOKEN}` },
+          body: JSON.stringify({
+            permissionId: notification.permissionId,
+            decision: "allow",
+            actionToken: notification.actionToken,
+          }),
+        });
+
+      const mark = phone.received.length;
+      await remote.stop();
+      await phone.next("machine:updated", (p) => p.machine.id === machine.id && p.machine.status === "offline", {
+        from: mark,
+        timeoutMs: 5_000,
+      });
+      for (let i = 0; i < 2; i++) {
+        const refused = await tap();
+        expect(refused.status).toBe(503);
+        expect(await refused.json()).toMatchObject({ code: "MACHINE_OFFLINE" });
+      }
+
+      // Back on its port and data: the stop ended the turn, so the machine itself refuses the late
+      // answer, which proves the token reached it rather than being spent by the offline taps.
+      const back = phone.received.length;
+      remote = await startTestServer({
+        runner: createSdkRunner({ maxTurns: 4, env: remoteEnv.env }),
+        workdir: remoteEnv.cwd,
+        dataDir: remote.dataDir,
+        env: { POCKET_TOKEN: REMOTE_TOKEN, PORT: String(remote.port) },
+      });
+      await phone.next("machine:updated", (p) => p.machine.id === machine.id && p.machine.status === "online", {
+        from: back,
+        timeoutMs: 15_000,
+      });
+      const late = await tap();
+      expect({ status: late.status, body: await late.json() }).toMatchObject({
+        status: 409,
+        body: { code: "PERMISSION_NOT_PENDING" },
+      });
+      expect(existsSync(join(remoteEnv.cwd, "later.txt"))).toBe(false);
+    },
+    TIMEOUT,
+  );
+
+  test(
     "a remote session on the phone's screen is not notified; once the phone looks elsewhere it is",
     async () => {
       const phone = await clients.connect();

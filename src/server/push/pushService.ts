@@ -292,8 +292,16 @@ export class PushService {
     }
     const answer = { sessionId: check.sessionId, permissionId: input.permissionId, decision: input.decision };
     const machineId = this.options.machines?.owner(check.sessionId);
-    if (machineId) await this.answerOnMachine(machineId, answer);
-    else this.options.sessions.respondToPermission(answer);
+    if (machineId) {
+      try {
+        await this.answerOnMachine(machineId, answer);
+      } catch (error) {
+        // Never delivered (or no answer came back): a retry is harmless, the machine refuses a second answer.
+        if (error instanceof PocketError && error.code === "MACHINE_OFFLINE")
+          this.store.unspendToken(input.actionToken);
+        throw error;
+      }
+    } else this.options.sessions.respondToPermission(answer);
     log.info("permission answered from a notification", {
       sessionId: check.sessionId,
       permissionId: input.permissionId,
@@ -319,6 +327,10 @@ export class PushService {
         (m.type === "permission:resolved" && m.payload.permissionId === answer.permissionId),
     );
     if (reply.type === "permission:error") throw new PocketError(reply.payload.code, reply.payload.message);
+    // Resolved otherwise meanwhile (the turn was stopped, or another device said something else): not this tap's answer.
+    if (reply.type === "permission:resolved" && reply.payload.decision !== answer.decision) {
+      throw new PocketError("PERMISSION_NOT_PENDING");
+    }
   }
 
   // -- from session events to deliveries ---------------------------------------------------------
