@@ -5,7 +5,7 @@ import { remoteMachineOf } from "./machines.ts";
 
 /**
  * On a session row: the machine it runs on when that is not this server, "offline" while it is,
- * and "reconnecting" (with a spinner) while the home is trying to reach it again.
+ * and a spinner (read as "retrying") while the home is trying to reach it again (decision 061).
  */
 export function MachineTag({ session }: { session: Session }) {
   const machines = useChatSelector((s) => s.context.machines);
@@ -19,13 +19,16 @@ export function MachineTag({ session }: { session: Session }) {
       data-offline={offline ? "true" : undefined}
     >
       <span aria-hidden="true">·</span>
-      <LaptopIcon className="size-3 shrink-0" />
+      {/* The spinner takes the laptop's place while the home tries to reach the machine again. */}
+      {machine.status === "connecting" ? (
+        <SpinnerIcon aria-hidden="true" className="size-3 shrink-0 text-amber-700 dark:text-amber-400" />
+      ) : (
+        <LaptopIcon className="size-3 shrink-0" />
+      )}
       <span className="truncate">{machine.name}</span>
       {machine.status === "connecting" ? (
-        <span className="flex shrink-0 items-center gap-1 font-medium text-amber-700 dark:text-amber-400">
-          <SpinnerIcon aria-hidden="true" className="size-3" />
-          reconnecting
-        </span>
+        // The spinning icon says it on screen; a row has no room for a word beside it.
+        <span className="sr-only">retrying</span>
       ) : offline ? (
         <span className="shrink-0 font-medium text-destructive">offline</span>
       ) : null}
