@@ -220,6 +220,7 @@ export class MachineService {
     linked.link.close();
     this.linked.delete(machineId);
     this.rejectPending(machineId);
+    this.forgetCatchUps(machineId);
     const gone = this.sessions().filter((s) => s.machineId === machineId);
     this.store.delete(machineId);
     for (const session of gone) {
@@ -308,6 +309,8 @@ export class MachineService {
   // -- what the links hear --------------------------------------------------------------------------
 
   private open(record: MachineRecord, announced: boolean): Linked {
+    // A link closed to be replaced (new token, confirmed certificate) never answers its catch-ups.
+    this.forgetCatchUps(record.id);
     const link = new RemoteLink(
       { url: record.url, token: record.token, pin: record.pin },
       {
@@ -326,8 +329,7 @@ export class MachineService {
     if (this.stopped || this.linked.get(linked.record.id) !== linked) return;
     if (state.status === "offline") {
       this.rejectPending(linked.record.id);
-      for (const [requestId, c] of this.catchingUp)
-        if (c.machineId === linked.record.id) this.catchingUp.delete(requestId);
+      this.forgetCatchUps(linked.record.id);
       if (linked.firstAnswer) linked.firstAnswer(state);
     }
     if (state.status !== "connecting") {
@@ -454,6 +456,11 @@ export class MachineService {
         session.pendingPermissions = Math.max(0, session.pendingPermissions - 1);
     }
     this.options.bus.emit("sessionEvent", event, replayed);
+  }
+
+  /** Its catch-ups will not be answered: later events of those sessions are live. */
+  private forgetCatchUps(machineId: string): void {
+    for (const [requestId, c] of this.catchingUp) if (c.machineId === machineId) this.catchingUp.delete(requestId);
   }
 
   private rejectPending(machineId: string): void {
