@@ -88,6 +88,26 @@ async function subscribe(client: TestClient): Promise<FakeSubscription> {
 const typesFor = (subscription: FakeSubscription) =>
   pushService.received.filter((m) => m.subscriptionId === subscription.id).map((m) => m.payload.type);
 
+/** The next permission notification the subscription gets, and the push request that carried it. */
+async function permissionNotification(subscription: FakeSubscription) {
+  const message = await pushService.next(
+    (m) => m.subscriptionId === subscription.id && m.payload.type === "permission",
+    TIMEOUT,
+  );
+  const notification = PushNotification.parse(message.payload);
+  if (notification.type !== "permission") throw new Error("expected a permission notification");
+  return { message, notification };
+}
+
+/** Allow or Deny tapped on the notification: the service worker's request to home. */
+function tap(notification: { permissionId: string; actionToken: string }, decision: "allow" | "deny") {
+  return fetch(`${home.url}/api/push/action`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${TEST_TOKEN}` },
+    body: JSON.stringify({ permissionId: notification.permissionId, decision, actionToken: notification.actionToken }),
+  });
+}
+
 describe("Web Push for a linked machine's sessions", () => {
   test(
     "a remote permission buzzes the phone through home; Allow from the notification runs the tool on the remote",
@@ -112,12 +132,7 @@ describe("Web Push for a linked machine's sessions", () => {
       // The phone goes into a pocket.
       phone.close();
 
-      const message = await pushService.next(
-        (m) => m.subscriptionId === subscription.id && m.payload.type === "permission",
-        TIMEOUT,
-      );
-      const notification = PushNotification.parse(message.payload);
-      if (notification.type !== "permission") throw new Error("expected a permission notification");
+      const { message, notification } = await permissionNotification(subscription);
       expect(notification).toMatchObject({
         sessionId: session.id,
         toolName: "Bash",
@@ -128,15 +143,7 @@ describe("Web Push for a linked machine's sessions", () => {
       });
       expect(message.urgency).toBe("high");
 
-      const res = await fetch(`${home.url}/api/push/action`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${TEST_TOKEN}` },
-        body: JSON.stringify({
-          permissionId: notification.permissionId,
-          decision: "allow",
-          actionToken: notification.actionToken,
-        }),
-      });
+      const res = await tap(notification, "allow");
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({
         permissionId: notification.permissionId,
@@ -160,15 +167,7 @@ describe("Web Push for a linked machine's sessions", () => {
       ]);
 
       // The same token again: spent on home, nothing reaches the remote.
-      const again = await fetch(`${home.url}/api/push/action`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${TEST_TOKEN}` },
-        body: JSON.stringify({
-          permissionId: notification.permissionId,
-          decision: "deny",
-          actionToken: notification.actionToken,
-        }),
-      });
+      const again = await tap(notification, "deny");
       expect(again.status).toBe(409);
       // One notification per notable live event; the old session's answer (copied on linking) made none.
       expect(typesFor(subscription)).toEqual(["permission", "done"]);
@@ -191,22 +190,7 @@ describe("Web Push for a linked machine's sessions", () => {
       const machine = await link(phone);
       const session = await phone.createSession({ machineId: machine.id, title: "Offline answer" });
       phone.send(session.id, "make the marker file");
-      const message = await pushService.next(
-        (m) => m.subscriptionId === subscription.id && m.payload.type === "permission",
-        TIMEOUT,
-      );
-      const notification = PushNotification.parse(message.payload);
-      if (notification.type !== "permission") throw new Error("expected a permission notification");
-      const tap = () =>
-        fetch(`${home.url}/api/push/action`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${TEST_TOKEN}` },
-          body: JSON.stringify({
-            permissionId: notification.permissionId,
-            decision: "allow",
-            actionToken: notification.actionToken,
-          }),
-        });
+      const { notification } = await permissionNotification(subscription);
 
       const mark = phone.received.length;
       await remote.stop();
@@ -215,7 +199,7 @@ describe("Web Push for a linked machine's sessions", () => {
         timeoutMs: 5_000,
       });
       for (let i = 0; i < 2; i++) {
-        const refused = await tap();
+        const refused = await tap(notification, "allow");
         expect(refused.status).toBe(503);
         expect(await refused.json()).toMatchObject({ code: "MACHINE_OFFLINE" });
       }
@@ -233,7 +217,7 @@ describe("Web Push for a linked machine's sessions", () => {
         from: back,
         timeoutMs: 15_000,
       });
-      const late = await tap();
+      const late = await tap(notification, "allow");
       expect({ status: late.status, body: await late.json() }).toMatchObject({
         status: 409,
         body: { code: "PERMISSION_NOT_PENDING" },
