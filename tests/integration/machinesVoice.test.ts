@@ -8,7 +8,7 @@ import { TranscribeResponse } from "../../src/shared/transcription.ts";
 import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
 import { makeSpeechClip, requireTools, writeGrammar } from "../fixtures/audio/makeClips.ts";
 import { type FakeAnthropic, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
-import { ask, FAST_LINK } from "../fixtures/machines.ts";
+import { FAST_LINK, linkRemote, REMOTE_TOKEN } from "../fixtures/machines.ts";
 import { startTestServer, TEST_TOKEN, TestClient, type TestServer } from "../fixtures/testServer.ts";
 
 /**
@@ -19,7 +19,6 @@ import { startTestServer, TEST_TOKEN, TestClient, type TestServer } from "../fix
  */
 const TIMEOUT = 90_000;
 const PHRASE = "run the tests";
-const REMOTE_TOKEN = "remote-token-0123456789abcdef0123456789abcdef";
 let root: string;
 let clip: string;
 let homeApi: FakeAnthropic;
@@ -75,9 +74,8 @@ test(
   "dictated on the phone, transcribed on home, answered by the remote's agent",
   async () => {
     const phone = await TestClient.connect(home.url);
-    const added = await ask(phone, "machine:add", { url: remote.url, token: REMOTE_TOKEN }, "machine:added");
-    if (added.type !== "machine:added") throw new Error(JSON.stringify(added.payload));
-    const session = await phone.createSession({ machineId: added.payload.machine.id });
+    const machine = await linkRemote(phone, remote.url);
+    const session = await phone.createSession({ machineId: machine.id });
 
     const form = new FormData();
     form.append("audio", new Blob([await Bun.file(clip).arrayBuffer()], { type: "audio/webm" }), "recording.webm");

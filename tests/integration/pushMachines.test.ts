@@ -1,10 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createSdkRunner } from "../../src/server/agent/sdkRunner.ts";
 import { setLogLevel } from "../../src/server/logger.ts";
 import { PushNotification } from "../../src/shared/messages.ts";
-import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
+import type { AgentEnv } from "../fixtures/agentEnv.ts";
 import { type FakeAnthropic, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
 import {
   type FakePushService,
@@ -12,8 +11,8 @@ import {
   startFakePushService,
   subscriptionJson,
 } from "../fixtures/fakePushService.ts";
-import { ask, FAST_LINK } from "../fixtures/machines.ts";
-import { startTestServer, TEST_TOKEN, TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
+import { type HomeAndRemote, linkRemote, REMOTE_TOKEN, startHomeAndRemote } from "../fixtures/machines.ts";
+import { TEST_TOKEN, TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
 /**
  * Web Push for a linked machine's sessions (decision 062): the home server notifies its phones of
@@ -22,14 +21,14 @@ import { startTestServer, TEST_TOKEN, TestClient, TestClients, type TestServer }
  * push service on 127.0.0.1 that checks VAPID and decrypts every payload.
  */
 const TIMEOUT = 90_000;
-const REMOTE_TOKEN = "remote-token-0123456789abcdef0123456789abcdef";
 let homeApi: FakeAnthropic;
 let remoteApi: FakeAnthropic;
 let pushService: FakePushService;
-let homeEnv: AgentEnv;
-let remoteEnv: AgentEnv;
+let servers: HomeAndRemote;
 let home: TestServer;
 let remote: TestServer;
+let remoteEnv: AgentEnv;
+let homeEnv: AgentEnv;
 const clients = new TestClients(() => home.url);
 
 beforeAll(async () => {
@@ -44,26 +43,12 @@ beforeEach(async () => {
   homeApi.reset();
   remoteApi.reset();
   remoteApi.when("who are you", reply().text("I am the remote agent."));
-  homeEnv = makeAgentEnv(homeApi.url);
-  remoteEnv = makeAgentEnv(remoteApi.url);
-  [home, remote] = await Promise.all([
-    startTestServer({
-      runner: createSdkRunner({ maxTurns: 4, env: homeEnv.env }),
-      workdir: homeEnv.cwd,
-      machines: FAST_LINK,
-    }),
-    startTestServer({
-      runner: createSdkRunner({ maxTurns: 4, env: remoteEnv.env }),
-      workdir: remoteEnv.cwd,
-      env: { POCKET_TOKEN: REMOTE_TOKEN },
-    }),
-  ]);
+  servers = await startHomeAndRemote(homeApi.url, remoteApi.url);
+  ({ home, remote, homeEnv, remoteEnv } = servers);
 });
 afterEach(async () => {
   clients.closeAll();
-  await Promise.all([home.cleanup(), remote.cleanup()]);
-  homeEnv.cleanup();
-  remoteEnv.cleanup();
+  await servers.cleanup();
   expect(pushService.rejected).toEqual([]);
 });
 afterAll(async () => {
@@ -71,11 +56,7 @@ afterAll(async () => {
   setLogLevel("info");
 });
 
-async function link(client: TestClient) {
-  const added = await ask(client, "machine:add", { url: remote.url, token: REMOTE_TOKEN }, "machine:added");
-  if (added.type !== "machine:added") throw new Error(`machine:add failed: ${JSON.stringify(added.payload)}`);
-  return added.payload.machine;
-}
+const link = (client: TestClient) => linkRemote(client, remote.url);
 
 async function subscribe(client: TestClient): Promise<FakeSubscription> {
   const subscription = pushService.subscribe(client.all("connection")[0]?.push.vapidPublicKey ?? "");
@@ -207,12 +188,7 @@ describe("Web Push for a linked machine's sessions", () => {
       // Back on its port and data: the stop ended the turn, so the machine itself refuses the late
       // answer, which proves the token reached it rather than being spent by the offline taps.
       const back = phone.received.length;
-      remote = await startTestServer({
-        runner: createSdkRunner({ maxTurns: 4, env: remoteEnv.env }),
-        workdir: remoteEnv.cwd,
-        dataDir: remote.dataDir,
-        env: { POCKET_TOKEN: REMOTE_TOKEN, PORT: String(remote.port) },
-      });
+      remote = await servers.restartRemote();
       await phone.next("machine:updated", (p) => p.machine.id === machine.id && p.machine.status === "online", {
         from: back,
         timeoutMs: 15_000,
