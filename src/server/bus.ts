@@ -6,8 +6,11 @@ import type { Session, SessionEvent } from "../shared/messages.ts";
  * without the session service knowing about them.
  */
 export interface BusEvents {
-  /** A numbered session event, already stored. */
-  sessionEvent: (event: SessionEvent) => void;
+  /**
+   * A numbered session event, already stored. `replayed`: a linked machine's event that reached
+   * this server in a catch-up after (re)linking, not live (decision 062: not notified).
+   */
+  sessionEvent: (event: SessionEvent, replayed?: boolean) => void;
   /** A session's listed fields changed (status, queue, title…); `requestId` when a request caused it. */
   sessionChanged: (session: Session, requestId?: string) => void;
   /** A session and all its data are gone. */

@@ -150,10 +150,6 @@ export async function startServer({
     mirror: transcripts.adapterFor(configDir),
   });
 
-  const push = new PushService({ db, bus, sessions: service, vapid, subject: config.vapidSubject, ...pushOptions });
-  // After recovery: the turns a restart marks interrupted are not news to push to every phone.
-  push.start();
-
   const changes = new ChangesService({ sessions: service, store });
   let ownOrigins: string[] = [];
   const machines = new MachineService({
@@ -164,6 +160,17 @@ export async function startServer({
     ownOrigins: () => ownOrigins,
     ...machineOptions,
   });
+  const push = new PushService({
+    db,
+    bus,
+    sessions: service,
+    machines,
+    vapid,
+    subject: config.vapidSubject,
+    ...pushOptions,
+  });
+  // After recovery: the turns a restart marks interrupted are not news to push to every phone.
+  push.start();
   const { io, engine } = createSocketServer({
     service,
     projects,

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +11,8 @@ import { awaitCreated, sendMessage, TURN_TIMEOUT_MS, turnDone, UUID_V4 } from ".
  * Machines (issue 21) in the browser: the Machines sheet lists this server, a second real server
  * is added by pasting its pairing link, a session is created on it from the new-session sheet and
  * answers, its row names the machine, and when that server is killed the machine and the row say
- * offline. Every step is checked on the page's real Socket.IO frames.
+ * offline, then "Reconnecting…" ("retrying" on the row) while the home's retries hang on a port that accepts and never
+ * answers (decision 061). Every step is checked on the page's real Socket.IO frames.
  */
 test.use({ isolatedStack: "machines" });
 
@@ -45,6 +47,7 @@ test("add a machine by its pairing link, work on it, and see it go offline", asy
   test.setTimeout(120_000);
   const temp = mkdtempSync(join(tmpdir(), "pocket-e2e-remote-"));
   const remote = await startRemote(stack.apiUrl, temp);
+  let closeSilent = () => {};
   const shoot = async (name: string) => {
     if (info.project.name !== "phone") return;
     for (const scheme of ["light", "dark"] as const) {
@@ -137,7 +140,38 @@ test("add a machine by its pairing link, work on it, and see it go offline", asy
     await expect(sheet.locator(`[data-machine-id="${machine.id}"]`)).toHaveAttribute("data-machine-status", "offline");
     await expect(sheet.locator(`[data-machine-id="${machine.id}"]`)).toContainText("not reachable");
     await shoot("machines-offline");
+
+    // Something takes its port again but never answers (a machine asleep behind its network): each
+    // of the home's retries hangs until its timeout, and is shown as reconnecting while it lasts.
+    const { hostname, port } = new URL(remote.url);
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    closeSilent = () => {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    };
+    await new Promise<void>((resolve) => silent.listen(Number(port), hostname, resolve));
+    const retrying = frames.mark();
+    const connecting = await frames.waitFor(
+      "received",
+      "machine:updated",
+      (p) =>
+        (p.machine as { id: string }).id === machine.id && (p.machine as { status: string }).status === "connecting",
+      15_000,
+      retrying,
+    );
+    expect((connecting.machine as { problem?: string }).problem).toBeUndefined();
+    const machineRow = sheet.locator(`[data-machine-id="${machine.id}"]`);
+    await expect(machineRow).toHaveAttribute("data-machine-status", "connecting", { timeout: 15_000 });
+    await expect(machineRow).toContainText("Reconnecting…");
+    await shoot("machines-reconnecting");
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: "Sessions" }).click();
+    await expect(tag).toContainText("retrying", { timeout: 15_000 });
+    await expect(tag).toHaveAttribute("data-offline", "true");
+    await shoot("machines-reconnecting-row");
   } finally {
+    closeSilent();
     await remote.kill();
     rmSync(temp, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }

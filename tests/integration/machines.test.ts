@@ -2,13 +2,12 @@ import { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createSdkRunner } from "../../src/server/agent/sdkRunner.ts";
 import { setLogLevel } from "../../src/server/logger.ts";
 import type { ServerMessage } from "../../src/shared/messages.ts";
-import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
+import type { AgentEnv } from "../fixtures/agentEnv.ts";
 import { type FakeAnthropic, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
-import { ask, FAST_LINK } from "../fixtures/machines.ts";
-import { startTestServer, TEST_TOKEN, TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
+import { ask, type HomeAndRemote, linkRemote, REMOTE_TOKEN, startHomeAndRemote } from "../fixtures/machines.ts";
+import { TEST_TOKEN, TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
 /**
  * Two real servers on 127.0.0.1, each with its own data dir, fake Anthropic API and real Claude
@@ -16,9 +15,9 @@ import { startTestServer, TEST_TOKEN, TestClient, TestClients, type TestServer }
  * sessions (issue 21, decision 060).
  */
 const TIMEOUT = 90_000;
-const REMOTE_TOKEN = "remote-token-0123456789abcdef0123456789abcdef";
 let homeApi: FakeAnthropic;
 let remoteApi: FakeAnthropic;
+let servers: HomeAndRemote;
 let homeEnv: AgentEnv;
 let remoteEnv: AgentEnv;
 let home: TestServer;
@@ -35,37 +34,19 @@ beforeEach(async () => {
   // Each agent answers in its own words: a reply names the machine whose agent wrote it.
   homeApi.when("who are you", reply().text("I am the home agent."));
   remoteApi.when("who are you", reply().text("I am the remote agent."));
-  homeEnv = makeAgentEnv(homeApi.url);
-  remoteEnv = makeAgentEnv(remoteApi.url);
-  [home, remote] = await Promise.all([
-    startTestServer({
-      runner: createSdkRunner({ maxTurns: 4, env: homeEnv.env }),
-      workdir: homeEnv.cwd,
-      machines: FAST_LINK,
-    }),
-    startTestServer({
-      runner: createSdkRunner({ maxTurns: 4, env: remoteEnv.env }),
-      workdir: remoteEnv.cwd,
-      env: { POCKET_TOKEN: REMOTE_TOKEN },
-    }),
-  ]);
+  servers = await startHomeAndRemote(homeApi.url, remoteApi.url);
+  ({ home, remote, homeEnv, remoteEnv } = servers);
 });
 afterEach(async () => {
   clients.closeAll();
-  await Promise.all([home.cleanup(), remote.cleanup()]);
-  homeEnv.cleanup();
-  remoteEnv.cleanup();
+  await servers.cleanup();
 });
 afterAll(async () => {
   await Promise.all([homeApi.close(), remoteApi.close()]);
   setLogLevel("info");
 });
 
-async function link(client: TestClient, name = "build box") {
-  const added = await ask(client, "machine:add", { name, url: remote.url, token: REMOTE_TOKEN }, "machine:added");
-  if (added.type !== "machine:added") throw new Error(`machine:add failed: ${JSON.stringify(added.payload)}`);
-  return added.payload.machine;
-}
+const link = (client: TestClient, name = "build box") => linkRemote(client, remote.url, name);
 
 const numbered = (client: TestClient, sessionId: string) =>
   client.received.filter(
@@ -296,6 +277,47 @@ describe("a remote session through home", () => {
         code: "PERMISSION_NOT_PENDING",
         sessionId: session.id,
       });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "a rule revoked by a client of the remote reaches the clients of home watching the session",
+    async () => {
+      remoteApi.when(
+        "touch a file",
+        reply().tool("Bash", { command: "touch relayed.txt", description: "Touch relayed.txt" }),
+        reply().text("Finished."),
+      );
+      const client = await clients.connect();
+      const machine = await link(client);
+      const session = await client.createSession({ machineId: machine.id });
+      const requestId = client.send(session.id, "touch a file");
+      const asked = await client.next("permission:request", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      client.socket.emit("permission:respond", {
+        sessionId: session.id,
+        permissionId: asked.permissionId,
+        decision: "allow_always",
+        scope: { kind: "prefix", prefix: "touch" },
+        requestId: crypto.randomUUID(),
+      });
+      const resolved = await client.next("permission:resolved", (p) => p.permissionId === asked.permissionId);
+      const ruleId = resolved.rule?.id ?? "";
+      await client.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+      const elsewhere = await clients.connect();
+
+      // Revoked on the remote by one of its own clients, not through home.
+      const direct = await TestClient.connect(remote.url, { token: REMOTE_TOKEN });
+      const revoke = await ask(direct, "permission:revoke", { sessionId: session.id, ruleId }, "permission:revoked");
+      expect(revoke.type).toBe("permission:revoked");
+      const relayed = await client.next("permission:revoked", (p) => p.ruleId === ruleId, { from: 0 });
+      expect(relayed).toEqual({ sessionId: session.id, ruleId, requestId: relayed.requestId });
+      expect(relayed.requestId).toBe((revoke.payload as { requestId: string }).requestId);
+      // Exactly once, and only to the session's watchers.
+      await ask(client, "machine:list", {}, "machine:list");
+      expect(client.all("permission:revoked")).toHaveLength(1);
+      expect(elsewhere.all("permission:revoked")).toEqual([]);
+      direct.close();
     },
     TIMEOUT,
   );

@@ -115,6 +115,18 @@ test(
       timeoutMs: 15_000,
       from: wentOffline,
     });
+    // Decision 061: while home retries, each attempt is announced `connecting`, then `offline` again or
+    // `online`; never twice the same status in a row, and never online without an attempt before it.
+    const statuses = client
+      .all("machine:updated")
+      .filter((p) => p.machine.id === machine.id)
+      .map((p) => p.machine.status);
+    const sinceKill = statuses.slice(statuses.lastIndexOf("offline", statuses.indexOf("connecting")));
+    expect(sinceKill[0]).toBe("offline");
+    expect(sinceKill.at(-1)).toBe("online");
+    expect(sinceKill.at(-2)).toBe("connecting");
+    expect(sinceKill.filter((s, i) => i > 0 && sinceKill[i - 1] === s)).toEqual([]);
+    expect(sinceKill.filter((s, i) => s !== "connecting" && i > 0 && sinceKill[i - 1] !== "connecting")).toEqual([]);
     await client.next("chat:response", (p) => p.requestId === meanwhile, { timeoutMs: 15_000, from: wentOffline });
     const interrupted = await client.next("chat:error", (p) => p.requestId === running, { from: 0 });
     expect(interrupted.code).toBe("INTERRUPTED");

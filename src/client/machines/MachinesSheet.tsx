@@ -102,17 +102,17 @@ function MachineRow({ machine }: { machine: Machine }) {
         <div className="min-w-0 flex-1">
           <p className="flex items-center gap-2">
             <span className="truncate font-medium text-[15px]">{machine.name}</span>
-            <span
-              aria-hidden="true"
-              className={cn(
-                "size-2 shrink-0 rounded-full",
-                machine.status === "online"
-                  ? "bg-emerald-500"
-                  : machine.status === "connecting"
-                    ? "bg-amber-500"
-                    : "bg-muted-foreground/50",
-              )}
-            />
+            {machine.status === "connecting" ? (
+              <SpinnerIcon aria-hidden="true" className="size-3 shrink-0 text-amber-600" />
+            ) : (
+              <span
+                aria-hidden="true"
+                className={cn(
+                  "size-2 shrink-0 rounded-full",
+                  machine.status === "online" ? "bg-emerald-500" : "bg-muted-foreground/50",
+                )}
+              />
+            )}
           </p>
           <p className={cn("text-xs", machine.status === "offline" ? "text-destructive" : "text-muted-foreground")}>
             {machineStatusText(machine)}

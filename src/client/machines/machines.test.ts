@@ -46,6 +46,10 @@ describe("what a machine says", () => {
     expect(machineStatusText(machine({ status: "offline", problem: "MACHINE_TOKEN_REFUSED" }))).toContain("token");
     expect(machineStatusText(machine({ status: "offline", problem: "MACHINE_CERT_CHANGED" }))).toContain("certificate");
     expect(machineStatusText(machine({ status: "offline" }))).toContain("not reachable");
+    expect(machineStatusText(machine({ status: "connecting" }))).toBe("Connecting…");
+    expect(machineStatusText(machine({ status: "connecting", lastSeenAt: "2026-12-03T22:00:00.000Z" }))).toBe(
+      "Reconnecting…",
+    );
   });
 
   test("a session's machine: null for local ones, a stand-in when the list does not have it yet", () => {

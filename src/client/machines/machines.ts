@@ -29,7 +29,8 @@ export function readAddForm(form: { address: string; token: string; name: string
 export function machineStatusText(machine: Machine): string {
   if (machine.id === LOCAL_MACHINE_ID) return "This server";
   if (machine.status === "online") return "Online";
-  if (machine.status === "connecting") return "Connecting…";
+  // Seen before: the home lost it and is trying again (decision 061).
+  if (machine.status === "connecting") return machine.lastSeenAt ? "Reconnecting…" : "Connecting…";
   switch (machine.problem) {
     case "MACHINE_TOKEN_REFUSED":
       return "Offline: its token was refused. Add it again with its current pairing link.";

@@ -59,7 +59,8 @@ export interface LinkListener {
  * One home → remote connection: the same Socket.IO protocol a phone speaks, as a client that
  * says it is a link (`auth.link`), so the remote serves it only its own sessions. Reconnects
  * with backoff; a heartbeat (`machine:ping`) finds a machine that went away without closing the
- * connection (slept, lost its network) within `deadAfterMs`.
+ * connection (slept, lost its network) within `deadAfterMs`. States (decision 061): `offline` as
+ * soon as the connection is lost, `connecting` during each retry, then `online` or `offline`.
  */
 export class RemoteLink {
   private socket: LinkSocket | null = null;
@@ -111,6 +112,10 @@ export class RemoteLink {
       this.setState({ status: "offline", problem: "MACHINE_UNREACHABLE" });
       // After a server-side disconnect Socket.IO does not reconnect by itself.
       if (reason === "io server disconnect") this.retryLater(this.timing.reconnectMaxMs);
+    });
+    // Each retry after a loss: `connecting` until it is answered (online) or fails (offline again).
+    socket.io.on("reconnect_attempt", () => {
+      if (!this.closed) this.setState({ status: "connecting" });
     });
     socket.on("connect_error", (error: Error & { data?: { code?: string } }) => {
       if (this.closed) return;
@@ -185,7 +190,9 @@ export class RemoteLink {
     if (this.retry) clearTimeout(this.retry);
     this.retry = setTimeout(() => {
       this.retry = null;
-      if (!this.closed && this.socket && !this.socket.connected) this.socket.connect();
+      if (this.closed || !this.socket || this.socket.connected) return;
+      this.setState({ status: "connecting" });
+      this.socket.connect();
     }, ms);
   }
 

@@ -16,6 +16,7 @@ import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import { DEFAULT_TIMING, type LinkState, type LinkTiming, RemoteLink } from "./link.ts";
+import { MirrorBatch, type Mirrored } from "./mirrorBatch.ts";
 import { type MachineRecord, MachineStore } from "./store.ts";
 import { type Pin, readPin } from "./tls.ts";
 
@@ -60,6 +61,11 @@ export interface MachineListeners {
   /** A machine's status, name or pin changed (to every client but links). */
   updated: (machine: Machine) => void;
   removed: (machineId: string, requestId: string) => void;
+  /**
+   * A message the machine broadcast to a session's watchers that is not a numbered event (today:
+   * `permission:revoked` made by another client of the machine): to the watchers here, never to links.
+   */
+  relayed: (sessionId: string, message: ServerMessage) => void;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -80,11 +86,20 @@ export class MachineService {
   private readonly listeners: { [K in keyof MachineListeners]: Set<MachineListeners[K]> } = {
     updated: new Set(),
     removed: new Set(),
+    relayed: new Set(),
   };
   private stopped = false;
+  /** The link's catch-up subscribes not answered yet: events before their `session:subscribed` are a replay. */
+  private readonly catchingUp = new Map<string, { machineId: string; sessionId: string }>();
+  private readonly batch: MirrorBatch;
 
   constructor(private readonly options: MachineServiceOptions) {
     this.store = new MachineStore(options.db);
+    this.batch = new MirrorBatch({
+      save: (events) => this.store.saveEvents(events),
+      keeps: (event) => this.sessionsById.has(event.payload.sessionId),
+      publish: (item) => this.publish(item),
+    });
     for (const { machineId, session } of this.store.sessions()) {
       this.sessionsById.set(session.id, { ...session, machineId });
     }
@@ -101,6 +116,7 @@ export class MachineService {
   }
 
   stop(): void {
+    this.batch.flush();
     this.stopped = true;
     for (const linked of this.linked.values()) linked.link.close();
     for (const [requestId, pending] of this.pending) this.settleWithError(requestId, pending, "MACHINE_OFFLINE");
@@ -200,9 +216,11 @@ export class MachineService {
     if (machineId === LOCAL_MACHINE_ID) throw new PocketError("INVALID_PAYLOAD", "This server cannot be removed.");
     const linked = this.linked.get(machineId);
     if (!linked) throw new PocketError("MACHINE_NOT_FOUND");
+    this.batch.flush();
     linked.link.close();
     this.linked.delete(machineId);
     this.rejectPending(machineId);
+    this.forgetCatchUps(machineId);
     const gone = this.sessions().filter((s) => s.machineId === machineId);
     this.store.delete(machineId);
     for (const session of gone) {
@@ -291,6 +309,8 @@ export class MachineService {
   // -- what the links hear --------------------------------------------------------------------------
 
   private open(record: MachineRecord, announced: boolean): Linked {
+    // A link closed to be replaced (new token, confirmed certificate) never answers its catch-ups.
+    this.forgetCatchUps(record.id);
     const link = new RemoteLink(
       { url: record.url, token: record.token, pin: record.pin },
       {
@@ -309,6 +329,7 @@ export class MachineService {
     if (this.stopped || this.linked.get(linked.record.id) !== linked) return;
     if (state.status === "offline") {
       this.rejectPending(linked.record.id);
+      this.forgetCatchUps(linked.record.id);
       if (linked.firstAnswer) linked.firstAnswer(state);
     }
     if (state.status !== "connecting") {
@@ -321,6 +342,23 @@ export class MachineService {
 
   private onMessage(linked: Linked, message: ServerMessage): void {
     if (this.stopped || this.linked.get(linked.record.id) !== linked) return;
+    const machineId = linked.record.id;
+    if (isNumbered(message)) {
+      this.mirror(machineId, message);
+    } else {
+      // Whatever follows events (a session's new state, a catch-up's answer) finds them stored and published.
+      this.batch.flush();
+      this.onNotice(linked, message);
+    }
+    for (const [requestId, pending] of this.pending) {
+      if (pending.machineId !== machineId || !pending.settles(message)) continue;
+      clearTimeout(pending.timer);
+      this.pending.delete(requestId);
+      pending.resolve(message);
+    }
+  }
+
+  private onNotice(linked: Linked, message: ServerMessage): void {
     const machineId = linked.record.id;
     switch (message.type) {
       case "connection":
@@ -339,14 +377,16 @@ export class MachineService {
       case "session:deleted":
         this.forget(machineId, message.payload.sessionId, message.payload.requestId);
         break;
-      default:
-        if (isNumbered(message)) this.mirror(machineId, message);
-    }
-    for (const [requestId, pending] of this.pending) {
-      if (pending.machineId !== machineId || !pending.settles(message)) continue;
-      clearTimeout(pending.timer);
-      this.pending.delete(requestId);
-      pending.resolve(message);
+      case "permission:revoked":
+        // One this server asked for is passed on by its request's handler; another client's is relayed here.
+        if (!this.pending.has(message.payload.requestId) && this.owner(message.payload.sessionId) === machineId) {
+          this.emit("relayed", message.payload.sessionId, message);
+        }
+        break;
+      case "session:subscribed":
+      case "session:error":
+        this.catchingUp.delete(message.payload.requestId);
+        break;
     }
   }
 
@@ -366,11 +406,9 @@ export class MachineService {
 
   /** Subscribes the link to a session after the mirror's highest seq: it replays what was missed, then goes on live. */
   private catchUp(linked: Linked, sessionId: string): void {
-    linked.link.emit("session:subscribe", {
-      sessionId,
-      afterSeq: this.store.maxSeq(sessionId),
-      requestId: crypto.randomUUID(),
-    });
+    const requestId = crypto.randomUUID();
+    this.catchingUp.set(requestId, { machineId: linked.record.id, sessionId });
+    linked.link.emit("session:subscribe", { sessionId, afterSeq: this.store.maxSeq(sessionId), requestId });
   }
 
   private keep(machineId: string, remote: Session, requestId?: string, subscribeIfNew = true): void {
@@ -390,16 +428,39 @@ export class MachineService {
 
   private forget(machineId: string, sessionId: string, requestId?: string): void {
     if (this.sessionsById.get(sessionId)?.machineId !== machineId) return;
+    this.batch.flush();
     this.store.deleteSession(sessionId);
     // Announced while still known as the machine's: the socket layer keeps it from links.
     this.options.bus.emit("sessionDeleted", sessionId, requestId);
     this.sessionsById.delete(sessionId);
   }
 
-  /** Stored first, published only the first time it arrives: a catch-up that overlaps live events sends nothing twice. */
+  /**
+   * Stored first (in a batch per turn of the event loop), published only the first time it
+   * arrives: a catch-up that overlaps live events sends nothing twice.
+   */
   private mirror(machineId: string, event: SessionEvent): void {
-    if (this.sessionsById.get(event.payload.sessionId)?.machineId !== machineId) return;
-    if (this.store.saveEvent(event)) this.options.bus.emit("sessionEvent", event);
+    const { sessionId } = event.payload;
+    if (this.sessionsById.get(sessionId)?.machineId !== machineId) return;
+    let replayed = false;
+    for (const c of this.catchingUp.values()) if (c.sessionId === sessionId) replayed = true;
+    this.batch.add({ event, replayed });
+  }
+
+  private publish({ event, replayed }: Mirrored): void {
+    const session = this.sessionsById.get(event.payload.sessionId);
+    if (session && !replayed) {
+      // The machine announces its new count just after the event: counted now, a notification's badge is right.
+      if (event.type === "permission:request") session.pendingPermissions += 1;
+      if (event.type === "permission:resolved")
+        session.pendingPermissions = Math.max(0, session.pendingPermissions - 1);
+    }
+    this.options.bus.emit("sessionEvent", event, replayed);
+  }
+
+  /** Its catch-ups will not be answered: later events of those sessions are live. */
+  private forgetCatchUps(machineId: string): void {
+    for (const [requestId, c] of this.catchingUp) if (c.machineId === machineId) this.catchingUp.delete(requestId);
   }
 
   private rejectPending(machineId: string): void {

@@ -131,20 +131,23 @@ export class MachineStore {
   }
 
   /**
-   * Mirrors one event; false when it was already there (same session and seq): a replay after a
-   * reconnect overlaps what arrived live, and only the first copy may reach the phones.
+   * Mirrors a batch of events in one transaction, in order; for each, false when it was already
+   * there (same session and seq): a replay after a reconnect overlaps what arrived live, and only
+   * the first copy may reach the phones. All or nothing: a failure stores none of them.
    */
-  saveEvent(event: SessionEvent): boolean {
+  saveEvents(events: readonly SessionEvent[]): boolean[] {
+    return this.db.transaction(() => events.map((event) => this.insertEvent(event)))();
+  }
+
+  private insertEvent(event: SessionEvent): boolean {
     const { sessionId, seq } = event.payload;
     const requestId = "requestId" in event.payload ? event.payload.requestId : null;
-    const inserted = this.db.transaction(() => {
-      const result = this.q.insertEvent.run(sessionId, seq, event.type, requestId, JSON.stringify(event.payload));
-      // As the machine itself does (decision 022): an answered turn's text is in its response.
-      if (result.changes > 0 && event.type === "chat:response")
-        this.q.deleteTurnDeltas.run(sessionId, event.payload.requestId);
-      return result.changes > 0;
-    })();
-    return inserted;
+    const result = this.q.insertEvent.run(sessionId, seq, event.type, requestId, JSON.stringify(event.payload));
+    // As the machine itself does (decision 022): an answered turn's text is in its response.
+    if (result.changes > 0 && event.type === "chat:response") {
+      this.q.deleteTurnDeltas.run(sessionId, event.payload.requestId);
+    }
+    return result.changes > 0;
   }
 
   /** The highest seq mirrored for a session (0 when none): where catching up starts. */

@@ -326,31 +326,31 @@ describe("action tokens", () => {
     const actionToken = String(message.payload.actionToken);
     expect(actionToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const refused = (fn: () => unknown) => {
+    const refused = async (fn: () => Promise<unknown>) => {
       try {
-        fn();
+        await fn();
       } catch (error) {
         return error instanceof PushActionError ? [error.status, error.code] : error;
       }
       return "accepted";
     };
     const wrong = crypto.randomUUID();
-    expect(refused(() => push.act({ permissionId: wrong, decision: "allow", actionToken }))).toEqual([
+    expect(await refused(() => push.act({ permissionId: wrong, decision: "allow", actionToken }))).toEqual([
       403,
       "ACTION_TOKEN_INVALID",
     ]);
     expect(
-      refused(() => push.act({ permissionId: ask.payload.permissionId, decision: "allow", actionToken: "x" })),
+      await refused(() => push.act({ permissionId: ask.payload.permissionId, decision: "allow", actionToken: "x" })),
     ).toEqual([403, "ACTION_TOKEN_INVALID"]);
     // The wrong permission did not spend it.
-    expect(push.act({ permissionId: ask.payload.permissionId, decision: "deny", actionToken })).toEqual({
+    expect(await push.act({ permissionId: ask.payload.permissionId, decision: "deny", actionToken })).toEqual({
       permissionId: ask.payload.permissionId,
       sessionId: session.id,
       decision: "deny",
     });
-    expect(refused(() => push.act({ permissionId: ask.payload.permissionId, decision: "allow", actionToken }))).toEqual(
-      [409, "ACTION_TOKEN_USED"],
-    );
+    expect(
+      await refused(() => push.act({ permissionId: ask.payload.permissionId, decision: "allow", actionToken })),
+    ).toEqual([409, "ACTION_TOKEN_USED"]);
     const end = await ended;
     expect(end.type).toBe("chat:response");
   });
@@ -358,13 +358,13 @@ describe("action tokens", () => {
   test("15 minutes later the token has expired", async () => {
     const { ask, message, session } = await permissionPush(device());
     clock.advance(15 * 60_000);
-    expect(() =>
+    await expect(
       push.act({
         permissionId: ask.payload.permissionId,
         decision: "allow",
         actionToken: String(message.payload.actionToken),
       }),
-    ).toThrow(expect.objectContaining({ status: 410, code: "ACTION_TOKEN_EXPIRED" }));
+    ).rejects.toThrow(expect.objectContaining({ status: 410, code: "ACTION_TOKEN_EXPIRED" }));
     // Still pending: the expired tap changed nothing.
     expect(sessions.get(session.id).pendingPermissions).toBe(1);
   });

@@ -5,6 +5,8 @@
  * - Notifications: a permission request, an AskUserQuestion, a turn's answer or failure; never a
  *   delta or a log (`payloads.ts`). Each stored event is considered once (by seq), live only: a
  *   replay or a resumed session is never notified again.
+ * - Linked machines' sessions too (decision 062): their mirrored live events, titled from the
+ *   machine cache; a catch-up's replayed events are not news. Allow/Deny goes to the machine.
  * - Suppressed while a connected client is visible and showing that session (`presence.ts`).
  * - One lane per device and session: a burst is coalesced to at most one notification per
  *   `coalesceMs` (10 s), the newest; permission requests and questions go at once and drop what
@@ -29,6 +31,7 @@ import { PUSH_EVENT_KINDS } from "../../shared/messages.ts";
 import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
+import type { MachineService } from "../machines/machineService.ts";
 import type { SessionService } from "../sessions/sessionService.ts";
 import { checkEndpoint, endpointOrigin } from "./endpoint.ts";
 import { buildNotification, type Notable, notableOf, topicFor } from "./payloads.ts";
@@ -60,6 +63,8 @@ export interface PushServiceOptions {
   db: Database;
   bus: Bus;
   sessions: Pick<SessionService, "get" | "list" | "respondToPermission">;
+  /** Linked machines: their sessions are notified too, and a tap on Allow or Deny is sent to the machine. */
+  machines?: Pick<MachineService, "owner" | "session" | "sessions" | "request">;
   vapid: VapidKeys;
   /** VAPID `sub`: a `mailto:` or `https:` contact (POCKET_VAPID_SUBJECT). */
   subject: string;
@@ -160,7 +165,9 @@ export class PushService {
   start(): void {
     const { bus } = this.options;
     this.listeners.push(
-      bus.on("sessionEvent", (event) => this.onSessionEvent(event)),
+      bus.on("sessionEvent", (event, replayed) => {
+        if (!replayed) this.onSessionEvent(event);
+      }),
       bus.on("sessionDeleted", (sessionId) => this.forgetSession(sessionId)),
     );
   }
@@ -274,8 +281,8 @@ export class PushService {
 
   // -- a tap on Allow or Deny --------------------------------------------------------------------
 
-  /** Answers the permission as `permission:respond` does, if the token is good for it. */
-  act(input: PushActionRequest): PushActionResult {
+  /** Answers the permission as `permission:respond` does (on its machine), if the token is good for it. */
+  async act(input: PushActionRequest): Promise<PushActionResult> {
     const check = this.store.spendToken(input.actionToken, input.permissionId, this.clock.now());
     if (!check.ok) {
       log.info("refused a notification action", { permissionId: input.permissionId, reason: check.reason });
@@ -283,17 +290,47 @@ export class PushService {
       if (check.reason === "expired") throw new PushActionError(410, "ACTION_TOKEN_EXPIRED");
       throw new PushActionError(403, "ACTION_TOKEN_INVALID");
     }
-    this.options.sessions.respondToPermission({
-      sessionId: check.sessionId,
-      permissionId: input.permissionId,
-      decision: input.decision,
-    });
+    const answer = { sessionId: check.sessionId, permissionId: input.permissionId, decision: input.decision };
+    const machineId = this.options.machines?.owner(check.sessionId);
+    if (machineId) {
+      try {
+        await this.answerOnMachine(machineId, answer);
+      } catch (error) {
+        // Never delivered (or no answer came back): a retry is harmless, the machine refuses a second answer.
+        if (error instanceof PocketError && error.code === "MACHINE_OFFLINE")
+          this.store.unspendToken(input.actionToken);
+        throw error;
+      }
+    } else this.options.sessions.respondToPermission(answer);
     log.info("permission answered from a notification", {
       sessionId: check.sessionId,
       permissionId: input.permissionId,
       decision: input.decision,
     });
     return { permissionId: input.permissionId, sessionId: check.sessionId, decision: input.decision };
+  }
+
+  /** As the socket layer forwards `permission:respond`: settled by the machine's resolution or its refusal. */
+  private async answerOnMachine(
+    machineId: string,
+    answer: { sessionId: string; permissionId: string; decision: "allow" | "deny" },
+  ): Promise<void> {
+    const machines = this.options.machines;
+    if (!machines) return;
+    const requestId = crypto.randomUUID();
+    const reply = await machines.request(
+      machineId,
+      "permission:respond",
+      { ...answer, requestId },
+      (m) =>
+        (m.type === "permission:error" && m.payload.requestId === requestId) ||
+        (m.type === "permission:resolved" && m.payload.permissionId === answer.permissionId),
+    );
+    if (reply.type === "permission:error") throw new PocketError(reply.payload.code, reply.payload.message);
+    // Resolved otherwise meanwhile (the turn was stopped, or another device said something else): not this tap's answer.
+    if (reply.type === "permission:resolved" && reply.payload.decision !== answer.decision) {
+      throw new PocketError("PERMISSION_NOT_PENDING");
+    }
   }
 
   // -- from session events to deliveries ---------------------------------------------------------
@@ -323,7 +360,8 @@ export class PushService {
   private payloadFor(notable: Notable, sessionId: string): PushNotification | null {
     let title: string;
     try {
-      title = this.options.sessions.get(sessionId).title;
+      const machines = this.options.machines;
+      title = (machines?.owner(sessionId) ? machines.session(sessionId) : this.options.sessions.get(sessionId)).title;
     } catch {
       return null; // deleted meanwhile
     }
@@ -337,7 +375,8 @@ export class PushService {
   }
 
   private pendingApprovals(): number {
-    return this.options.sessions.list().reduce((sum, session) => sum + session.pendingPermissions, 0);
+    const sessions = [...this.options.sessions.list(), ...(this.options.machines?.sessions() ?? [])];
+    return sessions.reduce((sum, session) => sum + session.pendingPermissions, 0);
   }
 
   private route(device: PushDevice, payload: PushNotification, kind: PushEventKind): void {

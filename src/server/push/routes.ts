@@ -6,7 +6,8 @@
  * - `POST /api/push/action` `{ permissionId, decision, actionToken }`: Allow or Deny tapped on a
  *   notification, answered exactly as `permission:respond` is. The token is one use, that
  *   permission only, 15 minutes: 403 `ACTION_TOKEN_INVALID`, 409 `ACTION_TOKEN_USED`,
- *   410 `ACTION_TOKEN_EXPIRED`; an answered permission 409 `PERMISSION_NOT_PENDING`.
+ *   410 `ACTION_TOKEN_EXPIRED`; an answered permission 409 `PERMISSION_NOT_PENDING`. A linked
+ *   machine's permission is answered on that machine: 503 `MACHINE_OFFLINE` while it is not reachable.
  */
 import { describeIssues, PushActionRequest } from "../../shared/messages.ts";
 import { PocketError } from "../errors.ts";
@@ -27,6 +28,8 @@ const STATUS_OF: Partial<Record<PocketError["code"], number>> = {
   PERMISSION_NOT_PENDING: 409,
   SESSION_NOT_FOUND: 404,
   INVALID_PAYLOAD: 400,
+  // The session's machine is offline (or did not answer): the app can answer once it is back.
+  MACHINE_OFFLINE: 503,
 };
 
 /** Answers the push paths; null for any other. */
@@ -57,7 +60,7 @@ export function createPushRoutes(push: PushService): (req: Request, path: string
       return jsonError(400, "INVALID_PAYLOAD", `Invalid push action: ${describeIssues(parsed.error)}`, NO_STORE);
     }
     try {
-      return json(200, push.act(parsed.data), NO_STORE);
+      return json(200, await push.act(parsed.data), NO_STORE);
     } catch (error) {
       if (error instanceof PushActionError) return jsonError(error.status, error.code, error.message, NO_STORE);
       if (error instanceof PocketError) {

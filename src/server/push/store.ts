@@ -113,6 +113,7 @@ export class PushStore {
         "UPDATE push_action_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
       ),
       pruneTokens: db.query<unknown, [number]>("DELETE FROM push_action_tokens WHERE expires_at < ?"),
+      unspendToken: db.query<unknown, [string]>("UPDATE push_action_tokens SET used_at = NULL WHERE token_hash = ?"),
     };
   }
 
@@ -202,5 +203,10 @@ export class PushStore {
       this.q.markTokenUsed.run(now, hash);
       return { ok: true, sessionId: row.session_id };
     })();
+  }
+
+  /** The answer did not reach the permission's machine (offline): the tap can be tried again. */
+  unspendToken(token: string): void {
+    this.q.unspendToken.run(hashToken(token));
   }
 }

@@ -105,6 +105,10 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
 
   machines?.on("updated", (machine) => io.except(LINKS).emit("machine:updated", { machine }));
   machines?.on("removed", (machineId, requestId) => io.except(LINKS).emit("machine:removed", { machineId, requestId }));
+  // A linked machine's sessions have no links in their rooms (links are refused them).
+  machines?.on("relayed", (sessionId, message) =>
+    (io.to(roomOf(sessionId)).emit as (type: string, payload: unknown) => void)(message.type, message.payload),
+  );
   /** This server's sessions, and (for a client, not a link) those of the machines it links. */
   const sessionsFor = (socket: PocketSocket) =>
     machines && !isLink(socket) ? [...service.list(), ...machines.sessions()] : service.list();
