@@ -3,14 +3,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeRepo } from "../fixtures/gitRepos.ts";
 import { expect, serverProcessEnv, test, waitForLine } from "./fixtures.ts";
 import { awaitCreated, sendMessage, TURN_TIMEOUT_MS, turnDone, UUID_V4 } from "./helpers.ts";
 
 /**
  * Machines (issue 21) in the browser: the Machines sheet lists this server, a second real server
- * is added by pasting its pairing link, a session is created on it from the new-session sheet and
- * answers, its row names the machine, and when that server is killed the machine and the row say
- * offline. Every step is checked on the page's real Socket.IO frames.
+ * is added by pasting its pairing link, the new-session sheet lists that machine's projects and
+ * starts a session in one of them there, which answers; its row names the machine, and when that
+ * server is killed the machine and the row say offline. Every step is checked on the page's real
+ * Socket.IO frames.
  */
 test.use({ isolatedStack: "machines" });
 
@@ -44,6 +46,8 @@ async function startRemote(apiUrl: string, temp: string): Promise<Remote> {
 test("add a machine by its pairing link, work on it, and see it go offline", async ({ page, frames, stack }, info) => {
   test.setTimeout(120_000);
   const temp = mkdtempSync(join(tmpdir(), "pocket-e2e-remote-"));
+  // A project only the remote has (its own POCKET_WORKDIR is temp/work).
+  const remoteApp = makeRepo(join(temp, "work", "remote-app"), { branch: "remote-main" });
   const remote = await startRemote(stack.apiUrl, temp);
   const shoot = async (name: string) => {
     if (info.project.name !== "phone") return;
@@ -91,20 +95,39 @@ test("add a machine by its pairing link, work on it, and see it go offline", asy
     await shoot("machines");
     await page.keyboard.press("Escape");
 
-    // New session → Machine: build box.
+    // New session → Machine: build box → its projects, not this server's.
     await page.getByRole("button", { name: "Sessions" }).click();
     await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
     const newSheet = page.getByRole("dialog", { name: "New session" });
     await newSheet.getByLabel("Machine").selectOption(machine.id);
-    await expect(newSheet).toContainText("Starts in build box's default folder.");
+    const projectButton = newSheet.getByRole("button", { name: /^Project: build box's default folder/ });
+    await expect(projectButton).toContainText("Project on build box");
+    await shoot("machines-new-session");
+    const listing = frames.mark();
+    await projectButton.click();
+    const projects = page.getByRole("dialog", { name: "Projects on build box" });
+    const asked = await frames.waitFor("sent", "project:list", () => true, 10_000, listing);
+    expect(asked.machineId).toBe(machine.id);
+    const listed = await frames.waitFor("received", "project:list", (p) => p.requestId === asked.requestId);
+    const remoteProjects = listed.projects as { path: string; branch?: string }[];
+    expect(remoteProjects.map((p) => p.path)).toContain(remoteApp);
+    expect(remoteProjects.every((p) => p.path.startsWith(join(temp, "work")))).toBe(true);
+    const appRow = projects.getByRole("list", { name: "Projects" }).getByRole("button", { name: /^remote-app/ });
+    await expect(appRow).toContainText("remote-main");
+    await shoot("machines-projects");
+    await appRow.click();
+    await expect(projects.getByRole("heading", { name: "remote-app", level: 2 })).toBeFocused();
+    const sessionsAsked = await frames.waitFor("sent", "project:sessions", () => true, 10_000, listing);
+    expect(sessionsAsked).toMatchObject({ path: remoteApp, machineId: machine.id });
+    await expect(projects.getByText("No Claude Code sessions here yet")).toBeVisible();
     const created = frames.mark();
-    await newSheet.getByRole("button", { name: /Create .* session/ }).click();
+    await projects.getByRole("button", { name: "New session here" }).click();
     const create = await frames.waitFor("sent", "session:create", () => true, 10_000, created);
-    expect(create.machineId).toBe(machine.id);
-    expect(create.cwd).toBeUndefined();
+    expect(create).toMatchObject({ machineId: machine.id, cwd: remoteApp });
     const sessionId = await awaitCreated(page, frames, created);
     const createdFrame = await frames.waitFor("received", "session:created", (p) => p.id === sessionId);
-    expect(createdFrame.machineId).toBe(machine.id);
+    expect(createdFrame).toMatchObject({ machineId: machine.id, cwd: remoteApp, branch: "remote-main" });
+    await expect(projects).toBeHidden();
 
     const sent = await sendMessage(page, frames, "hello from the phone");
     const done = await turnDone(frames, sent.requestId);
