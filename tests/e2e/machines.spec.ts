@@ -1,18 +1,20 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeRepo } from "../fixtures/gitRepos.ts";
+import { pngBytes } from "../fixtures/images.ts";
 import { expect, serverProcessEnv, test, waitForLine } from "./fixtures.ts";
-import { awaitCreated, sendMessage, TURN_TIMEOUT_MS, turnDone, UUID_V4 } from "./helpers.ts";
+import { awaitCreated, conversation, sendMessage, TURN_TIMEOUT_MS, turnDone, UUID_V4 } from "./helpers.ts";
 
 /**
  * Machines (issue 21) in the browser: the Machines sheet lists this server, a second real server
  * is added by pasting its pairing link, the new-session sheet lists that machine's projects and
- * starts a session in one of them there, which answers; its row names the machine, and when that
- * server is killed the machine and the row say offline. Every step is checked on the page's real
- * Socket.IO frames.
+ * starts a session in one of them there, which answers and shows an image sent to it (stored by
+ * the remote, loaded from the home); its row names the machine, and when that server is killed the
+ * machine and the row say offline, and the image, no longer cached, says it is unavailable. Every
+ * step is checked on the page's real Socket.IO frames.
  */
 test.use({ isolatedStack: "machines" });
 
@@ -134,6 +136,23 @@ test("add a machine by its pairing link, work on it, and see it go offline", asy
     expect(done.sessionId).toBe(sessionId);
     await expect(page.getByText("Echo: hello from the phone")).toBeVisible({ timeout: TURN_TIMEOUT_MS });
 
+    // An image in the remote session: the remote stores it, the page loads it from home's URL.
+    const green = pngBytes(200, 120, [30, 160, 60]);
+    writeFileSync(join(temp, "green.png"), green);
+    await page.getByTestId("image-input").setInputFiles(join(temp, "green.png"));
+    const withImage = await sendMessage(page, frames, "look at this green one");
+    const queued = await frames.waitFor("received", "chat:queued", (p) => p.requestId === withImage.requestId);
+    const imageId = (queued.attachments as { id: string }[])[0]?.id ?? "";
+    await turnDone(frames, withImage.requestId);
+    const fromRemote = await fetch(`${remote.url}/api/attachments/${imageId}`, {
+      headers: { authorization: `Bearer ${REMOTE_TOKEN}` },
+    });
+    expect(Buffer.from(await fromRemote.arrayBuffer()).equals(Buffer.from(green))).toBe(true);
+    const imageTurn = conversation(page).locator(`[data-turn="${withImage.requestId}"]`);
+    const thumb = imageTurn.getByRole("img", { name: "green.png" });
+    await expect(thumb).toHaveAttribute("src", `/api/attachments/${imageId}`);
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(200);
+
     await page.getByRole("button", { name: "Sessions" }).click();
     const list = page.getByRole("dialog", { name: "Sessions" });
     const tag = list.locator(`[data-session-id="${sessionId}"] [data-machine-tag="${machine.id}"]`);
@@ -160,6 +179,21 @@ test("add a machine by its pairing link, work on it, and see it go offline", asy
     await expect(sheet.locator(`[data-machine-id="${machine.id}"]`)).toHaveAttribute("data-machine-status", "offline");
     await expect(sheet.locator(`[data-machine-id="${machine.id}"]`)).toContainText("not reachable");
     await shoot("machines-offline");
+
+    // Its image, not in this browser's cache, cannot be loaded now: the thumbnail says so.
+    await page.keyboard.press("Escape");
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.clearBrowserCache");
+    const reloaded = frames.mark();
+    const imageAnswer = page.waitForResponse((r) => r.url().endsWith(`/api/attachments/${imageId}`));
+    await page.reload();
+    await frames.waitFor("received", "connection", () => true, 30_000, reloaded);
+    expect((await imageAnswer).status()).toBe(503);
+    const unavailable = conversation(page)
+      .locator(`[data-turn="${withImage.requestId}"]`)
+      .getByRole("button", { name: "green.png: unavailable now. Try again" });
+    await expect(unavailable).toContainText("Image unavailable");
+    await shoot("machines-image-unavailable");
   } finally {
     await remote.kill();
     rmSync(temp, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
