@@ -2,13 +2,12 @@ import { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createSdkRunner } from "../../src/server/agent/sdkRunner.ts";
 import { setLogLevel } from "../../src/server/logger.ts";
 import type { ServerMessage } from "../../src/shared/messages.ts";
 import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
 import { type FakeAnthropic, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
-import { ask, FAST_LINK } from "../fixtures/machines.ts";
-import { startTestServer, TEST_TOKEN, TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
+import { ask, linkRemote, REMOTE_TOKEN, startHomeAndRemote } from "../fixtures/machines.ts";
+import { TEST_TOKEN, TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
 /**
  * Two real servers on 127.0.0.1, each with its own data dir, fake Anthropic API and real Claude
@@ -16,7 +15,6 @@ import { startTestServer, TEST_TOKEN, TestClient, TestClients, type TestServer }
  * sessions (issue 21, decision 060).
  */
 const TIMEOUT = 90_000;
-const REMOTE_TOKEN = "remote-token-0123456789abcdef0123456789abcdef";
 let homeApi: FakeAnthropic;
 let remoteApi: FakeAnthropic;
 let homeEnv: AgentEnv;
@@ -37,18 +35,7 @@ beforeEach(async () => {
   remoteApi.when("who are you", reply().text("I am the remote agent."));
   homeEnv = makeAgentEnv(homeApi.url);
   remoteEnv = makeAgentEnv(remoteApi.url);
-  [home, remote] = await Promise.all([
-    startTestServer({
-      runner: createSdkRunner({ maxTurns: 4, env: homeEnv.env }),
-      workdir: homeEnv.cwd,
-      machines: FAST_LINK,
-    }),
-    startTestServer({
-      runner: createSdkRunner({ maxTurns: 4, env: remoteEnv.env }),
-      workdir: remoteEnv.cwd,
-      env: { POCKET_TOKEN: REMOTE_TOKEN },
-    }),
-  ]);
+  [home, remote] = await startHomeAndRemote(homeEnv, remoteEnv);
 });
 afterEach(async () => {
   clients.closeAll();
@@ -61,11 +48,7 @@ afterAll(async () => {
   setLogLevel("info");
 });
 
-async function link(client: TestClient, name = "build box") {
-  const added = await ask(client, "machine:add", { name, url: remote.url, token: REMOTE_TOKEN }, "machine:added");
-  if (added.type !== "machine:added") throw new Error(`machine:add failed: ${JSON.stringify(added.payload)}`);
-  return added.payload.machine;
-}
+const link = (client: TestClient, name?: string) => linkRemote(client, remote.url, name);
 
 const numbered = (client: TestClient, sessionId: string) =>
   client.received.filter(

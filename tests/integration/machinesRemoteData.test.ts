@@ -2,15 +2,14 @@ import { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createSdkRunner } from "../../src/server/agent/sdkRunner.ts";
 import { setLogLevel } from "../../src/server/logger.ts";
 import type { Machine } from "../../src/shared/messages.ts";
 import { type AgentEnv, makeAgentEnv } from "../fixtures/agentEnv.ts";
 import { startDeskClaude } from "../fixtures/deskClaude.ts";
 import { type FakeAnthropic, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
 import { pngBytes } from "../fixtures/images.ts";
-import { ask, FAST_LINK } from "../fixtures/machines.ts";
-import { startTestServer, TEST_TOKEN, type TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
+import { ask, linkRemote, REMOTE_TOKEN, startHomeAndRemote } from "../fixtures/machines.ts";
+import { TEST_TOKEN, type TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
 /**
  * What else a home serves of a linked machine (decisions 063, 064): the images of its sessions'
@@ -18,7 +17,6 @@ import { startTestServer, TEST_TOKEN, type TestClient, TestClients, type TestSer
  * sessions. Two real servers on 127.0.0.1, each with its own fake Anthropic API and real CLI.
  */
 const TIMEOUT = 90_000;
-const REMOTE_TOKEN = "remote-token-0123456789abcdef0123456789abcdef";
 let homeApi: FakeAnthropic;
 let remoteApi: FakeAnthropic;
 let homeEnv: AgentEnv;
@@ -40,18 +38,7 @@ beforeEach(async () => {
   // Both servers run in this process and read Claude Code's sessions from its environment: the
   // remote's, as on the workstation it stands for (home's root holds none of them).
   process.env.CLAUDE_CONFIG_DIR = remoteEnv.configDir;
-  [home, remote] = await Promise.all([
-    startTestServer({
-      runner: createSdkRunner({ maxTurns: 4, env: homeEnv.env }),
-      workdir: homeEnv.cwd,
-      machines: FAST_LINK,
-    }),
-    startTestServer({
-      runner: createSdkRunner({ maxTurns: 4, env: remoteEnv.env }),
-      workdir: remoteEnv.cwd,
-      env: { POCKET_TOKEN: REMOTE_TOKEN },
-    }),
-  ]);
+  [home, remote] = await startHomeAndRemote(homeEnv, remoteEnv);
 });
 afterEach(async () => {
   clients.closeAll();
@@ -66,16 +53,7 @@ afterAll(async () => {
   setLogLevel("info");
 });
 
-async function link(client: TestClient): Promise<Machine> {
-  const added = await ask(
-    client,
-    "machine:add",
-    { name: "build box", url: remote.url, token: REMOTE_TOKEN },
-    "machine:added",
-  );
-  if (added.type !== "machine:added") throw new Error(`machine:add failed: ${JSON.stringify(added.payload)}`);
-  return added.payload.machine;
-}
+const link = (client: TestClient): Promise<Machine> => linkRemote(client, remote.url);
 
 /** Stops the remote and resolves once home's clients hear it is offline. */
 async function remoteGone(client: TestClient, machineId: string): Promise<void> {
