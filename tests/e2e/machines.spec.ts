@@ -180,8 +180,22 @@ test("add a machine by its pairing link, work on it, and see it go offline", asy
     await expect(sheet.locator(`[data-machine-id="${machine.id}"]`)).toContainText("not reachable");
     await shoot("machines-offline");
 
-    // Its image, not in this browser's cache, cannot be loaded now: the thumbnail says so.
+    // Its projects cannot be listed now: the sheet says so at once, in words.
     await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: "Sessions" }).click();
+    await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
+    const asking = frames.mark();
+    await newSheet.getByRole("button", { name: /^Project: remote-app/ }).click();
+    const refused = await frames.waitFor("sent", "project:list", () => true, 10_000, asking);
+    expect(refused.machineId).toBe(machine.id);
+    const error = await frames.waitFor("received", "project:error", (p) => p.requestId === refused.requestId);
+    expect(error.code).toBe("MACHINE_OFFLINE");
+    await expect(projects.locator('[data-error-code="MACHINE_OFFLINE"]')).toContainText("That machine is offline.");
+    await shoot("machines-projects-offline");
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Escape");
+
+    // Its image, not in this browser's cache, cannot be loaded now: the thumbnail says so.
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Network.clearBrowserCache");
     const reloaded = frames.mark();

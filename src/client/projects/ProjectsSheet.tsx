@@ -129,7 +129,7 @@ function ProjectList({ actor, chosen, recent, onChoose }: ProjectsSheetProps & {
               <Button
                 variant="outline"
                 size="sm"
-                className="mt-1 h-8 text-xs"
+                className="mt-1 h-11 text-xs"
                 onClick={() => actor.send({ type: "REFRESH" })}
               >
                 Try again
@@ -331,7 +331,7 @@ function ProjectView({
               <Button
                 variant="outline"
                 size="sm"
-                className="mt-1 h-8 text-xs"
+                className="mt-1 h-11 text-xs"
                 onClick={() => chat.send({ type: "DISMISS_NOTICE" })}
               >
                 Dismiss
@@ -349,7 +349,7 @@ function ProjectView({
               <Button
                 variant="outline"
                 size="sm"
-                className="mt-1 h-8 text-xs"
+                className="mt-1 h-11 text-xs"
                 onClick={() => actor.send({ type: "REFRESH_SESSIONS" })}
               >
                 Try again
