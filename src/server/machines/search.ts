@@ -1,4 +1,7 @@
+import { LOCAL_MACHINE_ID } from "../../shared/messages.ts";
+import type { SessionService } from "../sessions/sessionService.ts";
 import { SEARCH_LIMIT } from "../sessions/store.ts";
+import type { MachineService } from "./machineService.ts";
 
 /** A search hit with what ranks it among several machines' hits. */
 export interface RankedHit {
@@ -20,4 +23,16 @@ export function mergeSearches(...lists: RankedHit[][]): { sessionId: string; sni
   const titles = hits.filter((h) => h.snippet === undefined).sort(recent);
   const messages = hits.filter((h) => h.snippet !== undefined).sort(recent);
   return [...titles, ...messages].slice(0, SEARCH_LIMIT).map(({ updatedAt: _updatedAt, ...hit }) => hit);
+}
+
+/** This server's own search and the mirror's, as one answer (decision 064). */
+export function searchEverywhere(
+  query: string,
+  sessions: Pick<SessionService, "search" | "get">,
+  machines: Pick<MachineService, "search">,
+): { sessionId: string; snippet?: string; machineId: string }[] {
+  const local = sessions
+    .search(query)
+    .map((hit) => ({ ...hit, machineId: LOCAL_MACHINE_ID, updatedAt: sessions.get(hit.sessionId).updatedAt }));
+  return mergeSearches(local, machines.search(query));
 }

@@ -24,7 +24,7 @@ import type { ChangesService } from "../changes/changesService.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import type { MachineService } from "../machines/machineService.ts";
-import { mergeSearches } from "../machines/search.ts";
+import { searchEverywhere } from "../machines/search.ts";
 import type { ProjectService } from "../projects/projectService.ts";
 import type { PushService } from "../push/pushService.ts";
 import type { SessionService } from "../sessions/sessionService.ts";
@@ -192,19 +192,9 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       await service.delete(p.sessionId, p.requestId);
     },
     "session:search": (socket, p) => {
-      const local = service.search(p.query);
       // A link is served this server's own sessions only (decision 060); a client also those it mirrors (064).
       const results =
-        machines && !isLink(socket)
-          ? mergeSearches(
-              local.map((hit) => ({
-                ...hit,
-                machineId: LOCAL_MACHINE_ID,
-                updatedAt: service.get(hit.sessionId).updatedAt,
-              })),
-              machines.search(p.query),
-            )
-          : local;
+        machines && !isLink(socket) ? searchEverywhere(p.query, service, machines) : service.search(p.query);
       socket.emit("session:found", { query: p.query, requestId: p.requestId, results });
     },
     "permission:respond": (_socket, p) => {
