@@ -212,7 +212,7 @@ export async function startServer({
     transcribe: (req) => transcription.handle(req),
     transcribeStatus: () => transcription.check(),
     push: createPushRoutes(push),
-    attachments: createAttachmentRoutes(attachments),
+    attachments: createAttachmentRoutes(attachments, (id) => machines.image(id)),
   });
 
   const handler = engine.handler();

@@ -6,6 +6,11 @@
 /** The id of the server the phone is paired with, in `Machine.id` and `Session.machineId`. */
 export const LOCAL_MACHINE_ID = "local";
 
+/** A request's `machineId`: left out for this server (as a server from before machines expects it). */
+export function onMachine(machineId: string | undefined): { machineId?: string } {
+  return machineId && machineId !== LOCAL_MACHINE_ID ? { machineId } : {};
+}
+
 /** A SHA-256 certificate fingerprint as Node prints it: 32 upper-case hex pairs joined by colons. */
 export const FINGERPRINT_PATTERN = /^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/;
 

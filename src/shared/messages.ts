@@ -272,6 +272,8 @@ export const SessionSearch = z.object({
   query: z.string().trim().min(1, "query is empty").max(LIMITS.searchChars),
   requestId: RequestId,
 });
+/** The machine a project request goes to (default `"local"`, this server): its folders are that machine's. */
+const OnMachine = { machineId: MachineId.optional() };
 export const PermissionDecision = z.enum(["allow", "deny", "allow_always"]);
 export type PermissionDecision = z.infer<typeof PermissionDecision>;
 /** AskUserQuestion's answers: question text → chosen label(s), comma-separated for multi-select. */
@@ -335,9 +337,11 @@ export const SessionImport = z.object({
   claudeSessionId: ClaudeSessionId,
   /** The project it was listed in. */
   path: z.string().min(1).max(LIMITS.pathChars),
+  /** The machine whose Claude Code session it is (default `"local"`); it becomes that machine's session. */
+  ...OnMachine,
   requestId: RequestId,
 });
-export const ProjectListRequest = z.object({ requestId: RequestId });
+export const ProjectListRequest = z.object({ ...OnMachine, requestId: RequestId });
 /** The session folder's uncommitted changes (working tree and untracked files against `HEAD`). */
 export const ChangesGet = z.object({ sessionId: SessionId, requestId: RequestId });
 /** One file of the session's folder, read-only. */
@@ -351,6 +355,7 @@ export const ProjectSessionsRequest = z.object({
   path: z.string().min(1).max(LIMITS.pathChars),
   limit: z.number().int().min(1).max(LIMITS.projectSessionsPage).optional(),
   offset: z.number().int().nonnegative().optional(),
+  ...OnMachine,
   requestId: RequestId,
 });
 export const SessionHistoryRequest = z.object({
@@ -555,6 +560,8 @@ export const SessionFound = z.object({
       sessionId: SessionId,
       /** Where it matched, as one line of plain text around the match (absent for a title match). */
       snippet: z.string().optional(),
+      /** The machine the session runs on (`"local"`, or a linked machine's id, found in this server's mirror). */
+      machineId: MachineId.optional(),
     }),
   ),
 });

@@ -1,18 +1,23 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeRepo } from "../fixtures/gitRepos.ts";
+import { pngBytes } from "../fixtures/images.ts";
 import { expect, serverProcessEnv, test, waitForLine } from "./fixtures.ts";
-import { awaitCreated, sendMessage, TURN_TIMEOUT_MS, turnDone, UUID_V4 } from "./helpers.ts";
+import { awaitCreated, conversation, sendMessage, TURN_TIMEOUT_MS, turnDone, UUID_V4 } from "./helpers.ts";
 
 /**
  * Machines (issue 21) in the browser: the Machines sheet lists this server, a second real server
- * is added by pasting its pairing link, a session is created on it from the new-session sheet and
- * answers, its row names the machine, and when that server is killed the machine and the row say
- * offline, then "Reconnecting…" ("retrying" on the row) while the home's retries hang on a port that accepts and never
- * answers (decision 061). Every step is checked on the page's real Socket.IO frames.
+ * is added by pasting its pairing link, the new-session sheet lists that machine's projects and
+ * starts a session in one of them there, which answers and shows an image sent to it (stored by
+ * the remote, loaded from the home); its row names the machine. When that server is killed the
+ * machine and the row say offline, then "Reconnecting…" ("retrying" on the row) while the home's
+ * retries hang on a port that accepts and never answers (decision 061); its projects say it is
+ * offline, and the image, no longer cached, says it is unavailable. Every step is checked on the
+ * page's real Socket.IO frames.
  */
 test.use({ isolatedStack: "machines" });
 
@@ -46,6 +51,8 @@ async function startRemote(apiUrl: string, temp: string): Promise<Remote> {
 test("add a machine by its pairing link, work on it, and see it go offline", async ({ page, frames, stack }, info) => {
   test.setTimeout(120_000);
   const temp = mkdtempSync(join(tmpdir(), "pocket-e2e-remote-"));
+  // A project only the remote has (its own POCKET_WORKDIR is temp/work).
+  const remoteApp = makeRepo(join(temp, "work", "remote-app"), { branch: "remote-main" });
   const remote = await startRemote(stack.apiUrl, temp);
   let closeSilent = () => {};
   const shoot = async (name: string) => {
@@ -94,25 +101,61 @@ test("add a machine by its pairing link, work on it, and see it go offline", asy
     await shoot("machines");
     await page.keyboard.press("Escape");
 
-    // New session → Machine: build box.
+    // New session → Machine: build box → its projects, not this server's.
     await page.getByRole("button", { name: "Sessions" }).click();
     await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
     const newSheet = page.getByRole("dialog", { name: "New session" });
     await newSheet.getByLabel("Machine").selectOption(machine.id);
-    await expect(newSheet).toContainText("Starts in build box's default folder.");
+    const projectButton = newSheet.getByRole("button", { name: /^Project: build box's default folder/ });
+    await expect(projectButton).toContainText("Project on build box");
+    await shoot("machines-new-session");
+    const listing = frames.mark();
+    await projectButton.click();
+    const projects = page.getByRole("dialog", { name: "Projects on build box" });
+    const asked = await frames.waitFor("sent", "project:list", () => true, 10_000, listing);
+    expect(asked.machineId).toBe(machine.id);
+    const listed = await frames.waitFor("received", "project:list", (p) => p.requestId === asked.requestId);
+    const remoteProjects = listed.projects as { path: string; branch?: string }[];
+    expect(remoteProjects.map((p) => p.path)).toContain(remoteApp);
+    expect(remoteProjects.every((p) => p.path.startsWith(join(temp, "work")))).toBe(true);
+    const appRow = projects.getByRole("list", { name: "Projects" }).getByRole("button", { name: /^remote-app/ });
+    await expect(appRow).toContainText("remote-main");
+    await shoot("machines-projects");
+    await appRow.click();
+    await expect(projects.getByRole("heading", { name: "remote-app", level: 2 })).toBeFocused();
+    const sessionsAsked = await frames.waitFor("sent", "project:sessions", () => true, 10_000, listing);
+    expect(sessionsAsked).toMatchObject({ path: remoteApp, machineId: machine.id });
+    await expect(projects.getByText("No Claude Code sessions here yet")).toBeVisible();
     const created = frames.mark();
-    await newSheet.getByRole("button", { name: /Create .* session/ }).click();
+    await projects.getByRole("button", { name: "New session here" }).click();
     const create = await frames.waitFor("sent", "session:create", () => true, 10_000, created);
-    expect(create.machineId).toBe(machine.id);
-    expect(create.cwd).toBeUndefined();
+    expect(create).toMatchObject({ machineId: machine.id, cwd: remoteApp });
     const sessionId = await awaitCreated(page, frames, created);
     const createdFrame = await frames.waitFor("received", "session:created", (p) => p.id === sessionId);
-    expect(createdFrame.machineId).toBe(machine.id);
+    expect(createdFrame).toMatchObject({ machineId: machine.id, cwd: remoteApp, branch: "remote-main" });
+    await expect(projects).toBeHidden();
 
     const sent = await sendMessage(page, frames, "hello from the phone");
     const done = await turnDone(frames, sent.requestId);
     expect(done.sessionId).toBe(sessionId);
     await expect(page.getByText("Echo: hello from the phone")).toBeVisible({ timeout: TURN_TIMEOUT_MS });
+
+    // An image in the remote session: the remote stores it, the page loads it from home's URL.
+    const green = pngBytes(200, 120, [30, 160, 60]);
+    writeFileSync(join(temp, "green.png"), green);
+    await page.getByTestId("image-input").setInputFiles(join(temp, "green.png"));
+    const withImage = await sendMessage(page, frames, "look at this green one");
+    const queued = await frames.waitFor("received", "chat:queued", (p) => p.requestId === withImage.requestId);
+    const imageId = (queued.attachments as { id: string }[])[0]?.id ?? "";
+    await turnDone(frames, withImage.requestId);
+    const fromRemote = await fetch(`${remote.url}/api/attachments/${imageId}`, {
+      headers: { authorization: `Bearer ${REMOTE_TOKEN}` },
+    });
+    expect(Buffer.from(await fromRemote.arrayBuffer()).equals(Buffer.from(green))).toBe(true);
+    const imageTurn = conversation(page).locator(`[data-turn="${withImage.requestId}"]`);
+    const thumb = imageTurn.getByRole("img", { name: "green.png" });
+    await expect(thumb).toHaveAttribute("src", `/api/attachments/${imageId}`);
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(200);
 
     await page.getByRole("button", { name: "Sessions" }).click();
     const list = page.getByRole("dialog", { name: "Sessions" });
@@ -170,6 +213,35 @@ test("add a machine by its pairing link, work on it, and see it go offline", asy
     await expect(tag).toContainText("retrying", { timeout: 15_000 });
     await expect(tag).toHaveAttribute("data-offline", "true");
     await shoot("machines-reconnecting-row");
+
+    // Its projects cannot be listed now (offline or reconnecting): the sheet says so at once, in words.
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: "Sessions" }).click();
+    await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
+    const asking = frames.mark();
+    await newSheet.getByRole("button", { name: /^Project: remote-app/ }).click();
+    const refused = await frames.waitFor("sent", "project:list", () => true, 10_000, asking);
+    expect(refused.machineId).toBe(machine.id);
+    const error = await frames.waitFor("received", "project:error", (p) => p.requestId === refused.requestId);
+    expect(error.code).toBe("MACHINE_OFFLINE");
+    await expect(projects.locator('[data-error-code="MACHINE_OFFLINE"]')).toContainText("That machine is offline.");
+    await shoot("machines-projects-offline");
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Escape");
+
+    // Its image, not in this browser's cache, cannot be loaded now: the thumbnail says so.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.clearBrowserCache");
+    const reloaded = frames.mark();
+    const imageAnswer = page.waitForResponse((r) => r.url().endsWith(`/api/attachments/${imageId}`));
+    await page.reload();
+    await frames.waitFor("received", "connection", () => true, 30_000, reloaded);
+    expect((await imageAnswer).status()).toBe(503);
+    const unavailable = conversation(page)
+      .locator(`[data-turn="${withImage.requestId}"]`)
+      .getByRole("button", { name: "green.png: unavailable now. Try again" });
+    await expect(unavailable).toContainText("Image unavailable");
+    await shoot("machines-image-unavailable");
   } finally {
     closeSilent();
     await remote.kill();

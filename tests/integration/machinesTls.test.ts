@@ -6,6 +6,7 @@ import { parseConfig } from "../../src/server/config.ts";
 import { setLogLevel } from "../../src/server/logger.ts";
 import { type RunningServer, startServer } from "../../src/server/main.ts";
 import { createFakeRunner } from "../fixtures/fakeAgentRunner.ts";
+import { pngBytes } from "../fixtures/images.ts";
 import { ask, FAST_LINK, freePort, tempDir } from "../fixtures/machines.ts";
 import { startTestServer, TEST_TOKEN, TestClient, type TestServer } from "../fixtures/testServer.ts";
 
@@ -85,6 +86,21 @@ test("a self-signed remote is pinned on first add; a changed certificate is refu
   expect(machine).toMatchObject({ status: "online", fingerprint: first.fingerprint });
   const session = await client.createSession({ machineId: machine.id });
   expect(session.machineId).toBe(machine.id);
+  // An image of its session is read from it over the pinned TLS (decision 063).
+  const png = pngBytes(16, 16);
+  const withImage = crypto.randomUUID();
+  client.socket.emit("chat:send", {
+    message: "an image over TLS",
+    sessionId: session.id,
+    requestId: withImage,
+    attachments: [{ name: "tls.png", mediaType: "image/png", data: png }],
+  });
+  const queued = await client.next("chat:queued", (p) => p.requestId === withImage);
+  await client.next("chat:response", (p) => p.requestId === withImage);
+  const imageUrl = `${home.url}/api/attachments/${queued.attachments?.[0]?.id}`;
+  const image = await fetch(imageUrl, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+  expect(image.status).toBe(200);
+  expect(Buffer.from(await image.arrayBuffer()).equals(Buffer.from(png))).toBe(true);
 
   // The same address, a new certificate: the link refuses it and says which one it saw.
   await remote.stop();
@@ -103,6 +119,9 @@ test("a self-signed remote is pinned on first add; a changed certificate is refu
   });
   const refused = client.send(session.id, "hello");
   expect(await client.next("chat:error", (p) => p.requestId === refused)).toMatchObject({ code: "MACHINE_OFFLINE" });
+  // While its certificate is refused, its images are not read from it either.
+  const notRead = await fetch(imageUrl, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+  expect(notRead.status).toBe(503);
 
   // Confirming another fingerprint than the one presented changes nothing.
   const wrong = await ask(

@@ -260,7 +260,11 @@ describe("the sessions list as an inbox", () => {
     client.socket.emit("session:search", { query: "  quasar ", requestId: search });
     const found = await client.next("session:found", (p) => p.requestId === search);
     expect(found.query).toBe("quasar");
-    expect(found.results).toContainEqual({ sessionId: session.id, snippet: "Where is the QUASAR config?" });
+    expect(found.results).toContainEqual({
+      sessionId: session.id,
+      snippet: "Where is the QUASAR config?",
+      machineId: "local",
+    });
 
     const pin = crypto.randomUUID();
     client.socket.emit("session:update", { sessionId: session.id, pinned: true, requestId: pin });

@@ -43,6 +43,8 @@ const SessionsSheet = lazy(() => loadSessionsSheet().then((m) => ({ default: m.S
 const LogsSheet = lazy(() => loadLogsSheet().then((m) => ({ default: m.LogsSheet })));
 const SessionSettingsSheet = lazy(() => loadSettingsSheet().then((m) => ({ default: m.SessionSettingsSheet })));
 const ProjectsSheet = lazy(() => loadProjectsSheet().then((m) => ({ default: m.ProjectsSheet })));
+/** Another machine's projects have no recent ones on this device. */
+const NO_PROJECTS: readonly string[] = [];
 const loadChangesSheet = () => import("../changes/ChangesSheet.tsx");
 const ChangesSheet = lazy(() => loadChangesSheet().then((m) => ({ default: m.ChangesSheet })));
 const loadMachinesSheet = () => import("../machines/MachinesSheet.tsx");
@@ -133,6 +135,10 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const [machinesOpen, setMachinesOpen] = useState(false);
   // Where new sessions run: this device's choice for now (not saved: the machines can change).
   const [machineId, setMachineId] = useState("local");
+  // The project chosen on another machine (its folders are not this server's recent ones).
+  const [remoteProject, setRemoteProject] = useState<{ machineId: string; path: string } | null>(null);
+  const onMachineProject =
+    machineId === "local" ? project : remoteProject?.machineId === machineId ? remoteProject.path : null;
   const composer = useRef<ComposerHandle>(null);
   // A sheet's code loads when it is first opened (and stays mounted, so it can animate closed).
   const sessionsSheetUsed = useOnceTrue(sessionsOpen);
@@ -163,19 +169,24 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   }, [connected, recorder]);
 
   const createSession = (cwd: string | null = project, on = "local") => {
-    // A project is a folder of this server: a session on another machine starts in that machine's default one.
+    // `cwd` is a folder of the machine it runs on; a machine unlinked meanwhile is none: this server's default folder.
     const remote = on !== "local" && machines.some((m) => m.id === on) ? on : null;
     actor.send({
       type: "NEW_SESSION",
       model,
       permissionMode,
-      ...(remote ? { machineId: remote } : cwd ? { cwd } : {}),
+      ...(remote ? { machineId: remote } : {}),
+      ...(cwd && (remote || on === "local") ? { cwd } : {}),
     });
     setSessionsOpen(false);
     setProjectsOpen(false);
   };
 
-  const chooseProject = useCallback((path: string) => setRecentProjects(rememberProject(path)), []);
+  const chooseProject = useCallback(
+    (path: string) =>
+      machineId === "local" ? setRecentProjects(rememberProject(path)) : setRemoteProject({ machineId, path }),
+    [machineId],
+  );
   const closeSheets = useCallback(() => {
     setProjectsOpen(false);
     setSessionsOpen(false);
@@ -231,8 +242,8 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
             setSessionsOpen(false);
             setSettingsFor(id);
           }}
-          onCreate={() => createSession(project, machineId)}
-          project={project}
+          onCreate={() => createSession(onMachineProject, machineId)}
+          project={onMachineProject}
           onOpenProjects={() => setProjectsOpen(true)}
           onOpenNotifications={() => {
             setSessionsOpen(false);
@@ -258,12 +269,13 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
         <ProjectsSheet
           open={projectsOpen}
           onOpenChange={setProjectsOpen}
-          chosen={project}
-          recent={recentProjects}
+          machineId={machineId}
+          chosen={onMachineProject}
+          recent={machineId === "local" ? recentProjects : NO_PROJECTS}
           onChoose={chooseProject}
           onStartSession={(path) => {
             chooseProject(path);
-            createSession(path);
+            createSession(path, machineId);
           }}
           onSessionOpened={closeSheets}
         />

@@ -1,5 +1,6 @@
 /** Thumbnails of a message's images: removable in the composer, tappable (full size) in the conversation. */
-import { XIcon } from "../ui/icons.tsx";
+import { useState } from "react";
+import { ImageIcon, XIcon } from "../ui/icons.tsx";
 import type { OutgoingImage, TurnImage } from "./turns.ts";
 
 /** The composer's images, each with a Remove button (a 44 px target over the corner). */
@@ -38,21 +39,53 @@ export function MessageImages({ images }: { images: TurnImage[] }) {
     <ul className="flex max-w-[85%] flex-wrap justify-end gap-1.5" aria-label="Attached images">
       {images.map((image) => (
         <li key={image.key}>
-          <a
-            href={image.src}
-            target="_blank"
-            rel="noreferrer"
-            className="block rounded-xl focus-visible:outline-2 focus-visible:outline-ring"
-          >
-            <img
-              src={image.src}
-              alt={image.name}
-              loading="lazy"
-              className="size-24 rounded-xl border bg-muted object-cover"
-            />
-          </a>
+          <SentImage image={image} />
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * One sent image. It can fail to load: an image of another machine's session is read from that
+ * machine, which may be offline (decision 063). Then it says so, and a tap tries again.
+ */
+function SentImage({ image }: { image: TurnImage }) {
+  const [failed, setFailed] = useState(false);
+  // A new attempt is a new element: the browser loads it again (an error answer is never cached).
+  const [attempt, setAttempt] = useState(0);
+  if (failed) {
+    return (
+      <button
+        type="button"
+        onClick={() => {
+          setFailed(false);
+          setAttempt((n) => n + 1);
+        }}
+        aria-label={`${image.name}: unavailable now. Try again`}
+        className="flex size-24 flex-col items-center justify-center gap-1 rounded-xl border border-dashed bg-muted px-2 text-center text-muted-foreground text-xs focus-visible:outline-2 focus-visible:outline-ring"
+      >
+        <ImageIcon className="size-5" />
+        <span>Image unavailable</span>
+        <span className="underline">Try again</span>
+      </button>
+    );
+  }
+  return (
+    <a
+      href={image.src}
+      target="_blank"
+      rel="noreferrer"
+      className="block rounded-xl focus-visible:outline-2 focus-visible:outline-ring"
+    >
+      <img
+        key={attempt}
+        src={image.src}
+        alt={image.name}
+        loading="lazy"
+        onError={() => setFailed(true)}
+        className="size-24 rounded-xl border bg-muted object-cover"
+      />
+    </a>
   );
 }

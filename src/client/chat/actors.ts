@@ -5,6 +5,7 @@
  * on a timeout (connection/request.ts).
  */
 import { fromCallback, fromPromise } from "xstate";
+import { onMachine } from "../../shared/machines.ts";
 import type { ServerEventName, ServerMessage, ServerPayload, Session, SessionEvent } from "../../shared/messages.ts";
 import { warnUnknownEvent } from "../connection/checkedSocket.ts";
 import { requestReply, socketRequest } from "../connection/request.ts";
@@ -227,7 +228,7 @@ export const createSession = fromPromise<
       ...(input.title ? { title: input.title } : {}),
       ...(input.permissionMode ? { permissionMode: input.permissionMode } : {}),
       ...(input.cwd ? { cwd: input.cwd } : {}),
-      ...(input.machineId && input.machineId !== "local" ? { machineId: input.machineId } : {}),
+      ...onMachine(input.machineId),
     },
     reply: "session:created",
     timeoutMs: input.timeoutMs,
@@ -240,20 +241,26 @@ export const createSession = fromPromise<
 /** An import reads (and may fork) a whole desk conversation before it answers: it gets longer than other requests. */
 export const IMPORT_TIMEOUT_MS = 60_000;
 
-export const importSession = fromPromise<Session, RequestInput & { claudeSessionId: string; path: string }>(
-  async ({ input, signal }) => {
-    const requestId = crypto.randomUUID();
-    const reply = await requestReply(input.socket, {
-      event: "session:import",
-      payload: { claudeSessionId: input.claudeSessionId, path: input.path, requestId },
-      reply: "session:created",
-      timeoutMs: Math.max(input.timeoutMs, IMPORT_TIMEOUT_MS),
-      signal,
-    });
-    const { requestId: _requestId, ...session } = reply;
-    return session;
-  },
-);
+export const importSession = fromPromise<
+  Session,
+  RequestInput & { claudeSessionId: string; path: string; machineId?: string }
+>(async ({ input, signal }) => {
+  const requestId = crypto.randomUUID();
+  const reply = await requestReply(input.socket, {
+    event: "session:import",
+    payload: {
+      claudeSessionId: input.claudeSessionId,
+      path: input.path,
+      ...onMachine(input.machineId),
+      requestId,
+    },
+    reply: "session:created",
+    timeoutMs: Math.max(input.timeoutMs, IMPORT_TIMEOUT_MS),
+    signal,
+  });
+  const { requestId: _requestId, ...session } = reply;
+  return session;
+});
 
 export const subscribeSession = fromPromise<
   ServerPayload<"session:subscribed">,

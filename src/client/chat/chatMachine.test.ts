@@ -1228,6 +1228,23 @@ describe("projects", () => {
     expect(again.context.sessions.filter((s) => s.claudeSessionId === claudeSessionId)).toHaveLength(1);
   });
 
+  test("a desk session of another machine is imported there: the request names the machine, this server's none", async () => {
+    const server = new FakeServer();
+    const claudeSessionId = crypto.randomUUID();
+    server.claudeSessions.set("/code/shop", [
+      { claudeSessionId, summary: "on the build box", lastModified: "2026-01-01T00:00:00.000Z", inUse: false },
+    ]);
+    const current = server.addSession();
+    const h = start({ server });
+    await h.until(subscribedTo(current.id));
+    const box = crypto.randomUUID();
+    h.actor.send({ type: "IMPORT_SESSION", claudeSessionId, path: "/code/shop", machineId: box });
+    await h.until((s) => isReady(s) && s.context.sessionId !== current.id);
+    h.actor.send({ type: "IMPORT_SESSION", claudeSessionId, path: "/code/shop", machineId: "local" });
+    await h.until((s) => isReady(s) && server.requests("session:import").length === 2);
+    expect(server.requests("session:import").map((r) => r.machineId)).toEqual([box, undefined]);
+  });
+
   test("a refused import becomes a notice, and the session on screen stays", async () => {
     const server = new FakeServer();
     const current = server.addSession();

@@ -392,6 +392,7 @@ export const chatMachine = setup({
                   timeoutMs: context.timeoutMs,
                   claudeSessionId: event.type === "IMPORT_SESSION" ? event.claudeSessionId : "",
                   path: event.type === "IMPORT_SESSION" ? event.path : "",
+                  ...(event.type === "IMPORT_SESSION" && event.machineId ? { machineId: event.machineId } : {}),
                 }),
                 // The session that continues it, new or (imported before) already known.
                 onDone: { target: "subscribing", actions: "openNewSession" },

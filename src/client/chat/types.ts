@@ -176,7 +176,8 @@ export type ChatEvent =
       machineId?: string;
     }
   /** Continue one of Claude Code's own sessions (listed by `project:sessions`) here. */
-  | { type: "IMPORT_SESSION"; claudeSessionId: string; path: string }
+  /** `machineId`: the machine whose Claude Code session it is (absent or `local`: this server). */
+  | { type: "IMPORT_SESSION"; claudeSessionId: string; path: string; machineId?: string }
   | ({ type: "RESPOND_PERMISSION" } & Omit<PermissionAnswer, "sessionId">)
   | { type: "UPDATE_SESSION"; sessionId: string; patch: SessionPatch }
   | { type: "DELETE_SESSION"; sessionId: string }

@@ -336,7 +336,7 @@ export const serverPayloads: { [K in ServerEventName]: Parser<ServerPayload<K>> 
   "session:found": object({
     query: str,
     requestId: str,
-    results: someOf(object({ sessionId: str, snippet: optional(str) }), "search result"),
+    results: someOf(object({ sessionId: str, snippet: optional(str), machineId: optional(str) }), "search result"),
   }),
   "session:subscribed": object({ sessionId: str, requestId: str, fromSeq: count, lastSeq: count }),
   "session:unsubscribed": object({ sessionId: str, requestId: str }),

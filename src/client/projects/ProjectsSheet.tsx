@@ -8,6 +8,7 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { createActor } from "xstate";
+import { LOCAL_MACHINE_ID } from "../../shared/machines.ts";
 import type { ClaudeSession, Project } from "../../shared/messages.ts";
 import { useChatActor, useChatSelector } from "../chat/useChat.ts";
 import { Button } from "../ui/button.tsx";
@@ -35,6 +36,8 @@ import { orderProjects } from "./recent.ts";
 export interface ProjectsSheetProps {
   open: boolean;
   onOpenChange: (open: boolean) => void;
+  /** The machine whose projects are listed (`local`: this server): new sessions and imports go there. */
+  machineId: string;
   /** Where new sessions start on this device. */
   chosen: string | null;
   /** This device's projects, most recently chosen first. */
@@ -50,24 +53,32 @@ export interface ProjectsSheetProps {
 type ProjectsActor = ReturnType<typeof createActor<typeof projectsMachine>>;
 
 export function ProjectsSheet(props: ProjectsSheetProps) {
-  const { open, onOpenChange } = props;
+  const { open, onOpenChange, machineId } = props;
   const chat = useChatActor();
-  // One machine per opening: a fresh list each time the sheet opens.
+  const machineName = useChatSelector((s) =>
+    machineId === LOCAL_MACHINE_ID ? null : (s.context.machines.find((m) => m.id === machineId)?.name ?? null),
+  );
+  // One machine per opening: a fresh list each time the sheet opens (and for each machine).
   const [actor, setActor] = useState<ProjectsActor | null>(null);
   useEffect(() => {
     if (!open) return;
     const { socket, timeoutMs } = chat.getSnapshot().context;
-    const next = createActor(projectsMachine, { input: { socket, timeoutMs } });
+    const next = createActor(projectsMachine, { input: { socket, timeoutMs, machineId } });
     next.start();
     setActor(next);
     return () => {
       next.stop();
     };
-  }, [open, chat]);
+  }, [open, chat, machineId]);
 
   return (
     <Sheet open={open} onOpenChange={onOpenChange}>
-      <SheetContent side="right" stacked title="Projects" description="Where the agent works">
+      <SheetContent
+        side="right"
+        stacked
+        title={machineName ? `Projects on ${machineName}` : "Projects"}
+        description={machineName ? `Where the agent works on ${machineName}` : "Where the agent works"}
+      >
         {actor ? <ProjectsBody actor={actor} {...props} /> : null}
       </SheetContent>
     </Sheet>
@@ -118,7 +129,7 @@ function ProjectList({ actor, chosen, recent, onChoose }: ProjectsSheetProps & {
               <Button
                 variant="outline"
                 size="sm"
-                className="mt-1 h-8 text-xs"
+                className="mt-1 h-11 text-xs"
                 onClick={() => actor.send({ type: "REFRESH" })}
               >
                 Try again
@@ -248,6 +259,7 @@ function ProjectView({
   project,
   onStartSession,
   onSessionOpened,
+  machineId,
 }: ProjectsSheetProps & { actor: ProjectsActor; project: Project }) {
   const chat = useChatActor();
   const sessions = useSelector(actor, (s) => s.context.claudeSessions);
@@ -278,7 +290,7 @@ function ProjectView({
   const continueSession = (session: ClaudeSession) => {
     chat.send({ type: "DISMISS_NOTICE" });
     setContinuing(session.claudeSessionId);
-    chat.send({ type: "IMPORT_SESSION", claudeSessionId: session.claudeSessionId, path: project.path });
+    chat.send({ type: "IMPORT_SESSION", claudeSessionId: session.claudeSessionId, path: project.path, machineId });
   };
 
   return (
@@ -319,7 +331,7 @@ function ProjectView({
               <Button
                 variant="outline"
                 size="sm"
-                className="mt-1 h-8 text-xs"
+                className="mt-1 h-11 text-xs"
                 onClick={() => chat.send({ type: "DISMISS_NOTICE" })}
               >
                 Dismiss
@@ -337,7 +349,7 @@ function ProjectView({
               <Button
                 variant="outline"
                 size="sm"
-                className="mt-1 h-8 text-xs"
+                className="mt-1 h-11 text-xs"
                 onClick={() => actor.send({ type: "REFRESH_SESSIONS" })}
               >
                 Try again

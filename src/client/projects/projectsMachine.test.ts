@@ -39,8 +39,8 @@ async function connected(server = new FakeServer()) {
 /** Asking again for dirty states after 20 ms instead of 1.5 s. */
 const quick = projectsMachine.provide({ delays: { dirtyRetry: 20 } });
 
-function start(socket: ReturnType<typeof checkedSocket>, timeoutMs = 500) {
-  const actor = createActor(quick, { input: { socket, timeoutMs } });
+function start(socket: ReturnType<typeof checkedSocket>, timeoutMs = 500, machineId?: string) {
+  const actor = createActor(quick, { input: { socket, timeoutMs, ...(machineId ? { machineId } : {}) } });
   running.push(actor);
   actor.start();
   const until = (predicate: (s: SnapshotFrom<typeof quick>) => boolean) =>
@@ -91,6 +91,25 @@ describe("projects machine", () => {
     actor.send({ type: "REFRESH" });
     const ready = await until((s) => s.matches({ list: "ready" }));
     expect(ready.context.listError).toBeNull();
+  });
+
+  test("another machine's projects: every request names it; this server's name none", async () => {
+    const { server, socket } = await connected();
+    const box = crypto.randomUUID();
+    server.projects = [project("/code/shop")];
+    server.claudeSessions.set("/code/shop", [claude(1)]);
+    const { actor, until } = start(socket, 500, box);
+    await until((s) => s.matches({ list: "ready" }));
+    actor.send({ type: "OPEN_PROJECT", path: "/code/shop" });
+    await until((s) => s.matches({ claude: "ready" }));
+    const asked = [...server.requests("project:list"), ...server.requests("project:sessions")];
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(asked.every((r) => r.machineId === box)).toBe(true);
+
+    const here = await connected();
+    here.server.projects = [project("/code/shop")];
+    await start(here.socket, 500, "local").until((s) => s.matches({ list: "ready" }));
+    expect(here.server.requests("project:list")[0]).toEqual({ requestId: expect.any(String) });
   });
 
   test("a project's desk sessions, a page at a time; opening another project drops the first one's", async () => {

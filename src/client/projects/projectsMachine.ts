@@ -8,6 +8,7 @@
  * for a project that is no longer open are dropped.
  */
 import { assign, fromPromise, setup } from "xstate";
+import { onMachine } from "../../shared/machines.ts";
 import type { ClaudeSession, Project, ServerPayload } from "../../shared/messages.ts";
 import { type ClientError, requestReply, toClientError } from "../connection/request.ts";
 import type { ChatSocket } from "../connection/socket.ts";
@@ -20,6 +21,8 @@ export const DIRTY_RETRIES = 4;
 export interface ProjectsContext {
   socket: ChatSocket;
   timeoutMs: number;
+  /** The machine whose projects these are (`local`: this server). */
+  machineId: string;
   projects: Project[] | null;
   listError: ClientError | null;
   /** Lists asked for since the sheet opened (to stop asking again for dirty states). */
@@ -41,12 +44,13 @@ export type ProjectsEvent =
 interface RequestInput {
   socket: ChatSocket;
   timeoutMs: number;
+  machineId: string;
 }
 
 export const listProjects = fromPromise<Project[], RequestInput>(async ({ input, signal }) => {
   const reply = await requestReply(input.socket, {
     event: "project:list",
-    payload: { requestId: crypto.randomUUID() },
+    payload: { ...onMachine(input.machineId), requestId: crypto.randomUUID() },
     reply: "project:list",
     timeoutMs: input.timeoutMs,
     signal,
@@ -60,7 +64,13 @@ export const listClaudeSessions = fromPromise<
 >(async ({ input, signal }) => {
   const reply = await requestReply(input.socket, {
     event: "project:sessions",
-    payload: { path: input.path, limit: CLAUDE_PAGE, offset: input.offset, requestId: crypto.randomUUID() },
+    payload: {
+      path: input.path,
+      limit: CLAUDE_PAGE,
+      offset: input.offset,
+      ...onMachine(input.machineId),
+      requestId: crypto.randomUUID(),
+    },
     reply: "project:sessions",
     timeoutMs: input.timeoutMs,
     signal,
@@ -74,7 +84,7 @@ export const projectsMachine = setup({
   types: {
     context: {} as ProjectsContext,
     events: {} as ProjectsEvent,
-    input: {} as { socket: ChatSocket; timeoutMs?: number; path?: string | null },
+    input: {} as { socket: ChatSocket; timeoutMs?: number; path?: string | null; machineId?: string },
   },
   actors: { listProjects, listClaudeSessions },
   delays: { dirtyRetry: DIRTY_RETRY_MS },
@@ -89,6 +99,7 @@ export const projectsMachine = setup({
   context: ({ input }) => ({
     socket: input.socket,
     timeoutMs: input.timeoutMs ?? 15_000,
+    machineId: input.machineId ?? "local",
     projects: null,
     listError: null,
     listRounds: 0,
@@ -105,7 +116,11 @@ export const projectsMachine = setup({
           entry: assign(({ context }) => ({ listRounds: context.listRounds + 1 })),
           invoke: {
             src: "listProjects",
-            input: ({ context }) => ({ socket: context.socket, timeoutMs: context.timeoutMs }),
+            input: ({ context }) => ({
+              socket: context.socket,
+              timeoutMs: context.timeoutMs,
+              machineId: context.machineId,
+            }),
             onDone: { target: "ready", actions: assign(({ event }) => ({ projects: event.output, listError: null })) },
             onError: { target: "failed", actions: assign(({ event }) => ({ listError: toClientError(event.error) })) },
           },
@@ -139,6 +154,7 @@ export const projectsMachine = setup({
             input: ({ context }) => ({
               socket: context.socket,
               timeoutMs: context.timeoutMs,
+              machineId: context.machineId,
               path: context.path ?? "",
               offset: 0,
             }),
@@ -168,6 +184,7 @@ export const projectsMachine = setup({
             input: ({ context }) => ({
               socket: context.socket,
               timeoutMs: context.timeoutMs,
+              machineId: context.machineId,
               path: context.path ?? "",
               offset: context.claudeSessions.length,
             }),

@@ -16,7 +16,7 @@ export interface NewSessionSheetProps {
   onModelChange: (model: ModelChoice) => void;
   permissionMode: CreatablePermissionMode;
   onPermissionModeChange: (mode: CreatablePermissionMode) => void;
-  /** Where new sessions start (this device's choice); null: the server's first root. */
+  /** Where new sessions start on the chosen machine (this device's choice); null: its first root. */
   project: string | null;
   onOpenProjects: () => void;
   /** The machine new sessions run on (`local`: this server). */
@@ -55,27 +55,23 @@ export function NewSessionSheet(props: NewSessionSheetProps) {
               ))}
             </SelectField>
           ) : null}
-          {remote ? (
-            <p className="rounded-xl border border-input bg-card px-3 py-2 text-muted-foreground text-sm">
-              Starts in {machine.name}'s default folder.
-            </p>
-          ) : (
-            <button
-              type="button"
-              onClick={props.onOpenProjects}
-              aria-label={`Project: ${project ? projectName(project) : "the server's default folder"}. Choose a project or continue a session from the desk`}
-              className="flex min-h-11 w-full items-center gap-3 rounded-xl border border-input bg-card px-3 py-2 text-left focus-visible:outline-2 focus-visible:outline-ring"
-            >
-              <FolderIcon className="size-5 shrink-0 text-muted-foreground" />
-              <span className="min-w-0 flex-1">
-                <span className="block text-muted-foreground text-xs">Project</span>
-                <span className="block truncate font-medium text-[15px]">
-                  {project ? projectName(project) : "Default folder"}
-                </span>
+          <button
+            type="button"
+            onClick={props.onOpenProjects}
+            aria-label={`Project: ${project ? projectName(project) : `${remote ? `${machine.name}'s` : "the server's"} default folder`}. Choose a project or continue a session from the desk`}
+            className="flex min-h-11 w-full items-center gap-3 rounded-xl border border-input bg-card px-3 py-2 text-left focus-visible:outline-2 focus-visible:outline-ring"
+          >
+            <FolderIcon className="size-5 shrink-0 text-muted-foreground" />
+            <span className="min-w-0 flex-1">
+              <span className="block text-muted-foreground text-xs">
+                {remote ? `Project on ${machine.name}` : "Project"}
               </span>
-              <ChevronRightIcon className="size-4 shrink-0 text-muted-foreground" />
-            </button>
-          )}
+              <span className="block truncate font-medium text-[15px]">
+                {project ? projectName(project) : "Default folder"}
+              </span>
+            </span>
+            <ChevronRightIcon className="size-4 shrink-0 text-muted-foreground" />
+          </button>
           <Segmented label="Model" value={model} options={MODEL_OPTIONS} onChange={onModelChange} />
           <SelectField
             label="Permissions"

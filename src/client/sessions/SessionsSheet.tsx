@@ -452,9 +452,9 @@ function SessionRow({
             ) : null}
             <span aria-hidden="true">·</span>
             <span className="shrink-0">{session.model}</span>
-            <MachineTag session={session} />
             {session.pinned ? <PinIcon aria-label="Pinned" className="ml-1 size-3 shrink-0" /> : null}
           </span>
+          <MachineTag session={session} className={current ? "text-accent-foreground/85" : "text-muted-foreground"} />
           {state ? (
             <span className={cn("flex items-center gap-1 text-xs", TONES[state.tone])}>
               {state.tone === "attention" ? <ShieldIcon className="size-3 shrink-0" /> : null}

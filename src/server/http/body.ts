@@ -3,7 +3,10 @@
  * it is too long (a huge body is never buffered). A declared Content-Length over the cap is
  * refused before anything is read.
  */
-export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
+export async function readBodyBytes(
+  req: Pick<Request, "headers" | "body">,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer> | null> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) return null;
   if (!req.body) return new Uint8Array(0);

@@ -20,7 +20,7 @@ export interface RouterOptions {
   /** `/api/push/*` (src/server/push/routes.ts); null for paths it does not own. */
   push?: (req: Request, path: string) => Promise<Response | null>;
   /** `/api/attachments/<id>` (src/server/attachments/routes.ts); null for paths it does not own. */
-  attachments?: (req: Request, path: string) => Response | null;
+  attachments?: (req: Request, path: string) => Promise<Response | null>;
   /** The PWA's assets (given the decoded path); null for paths it does not own. */
   clientAssets?: (req: Request, path: string) => Promise<Response | null>;
 }
@@ -70,7 +70,7 @@ export function createRouter(options: RouterOptions) {
       if (res) return res;
     }
     if (path.startsWith("/api/attachments/")) {
-      const res = options.attachments?.(req, path);
+      const res = await options.attachments?.(req, path);
       if (res) return res;
     }
     if (path.startsWith("/api/")) {

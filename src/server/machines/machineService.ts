@@ -15,8 +15,11 @@ import {
 import type { Bus } from "../bus.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
+import { foldAscii } from "../sessions/searchText.ts";
 import { DEFAULT_TIMING, type LinkState, type LinkTiming, RemoteLink } from "./link.ts";
 import { MirrorBatch, type Mirrored } from "./mirrorBatch.ts";
+import { fetchRemoteImage, type RemoteImage } from "./remoteImage.ts";
+import type { RankedHit } from "./search.ts";
 import { type MachineRecord, MachineStore } from "./store.ts";
 import { type Pin, readPin } from "./tls.ts";
 
@@ -277,6 +280,41 @@ export class MachineService {
     const session = this.sessionsById.get(sessionId);
     if (!session) throw new PocketError("SESSION_NOT_FOUND", `No session ${sessionId}.`);
     return session;
+  }
+
+  /**
+   * The mirrored sessions whose title or messages contain the query, found here, so a machine
+   * that is offline is searched too (decision 064). Folded and cut as this server's own search.
+   */
+  search(query: string): RankedHit[] {
+    this.batch.flush(); // what a phone was just sent is found too
+    const needle = foldAscii(query);
+    const messages = this.store.searchMessages(query);
+    const hits: RankedHit[] = [];
+    for (const session of this.sessionsById.values()) {
+      const machineId = session.machineId ?? LOCAL_MACHINE_ID;
+      const { id: sessionId, updatedAt } = session;
+      if (foldAscii(session.title).includes(needle)) hits.push({ sessionId, machineId, updatedAt });
+      else if (messages.has(sessionId))
+        hits.push({ sessionId, machineId, updatedAt, snippet: messages.get(sessionId) });
+    }
+    return hits;
+  }
+
+  /**
+   * The image a mirrored message of a linked machine's session names, read from that machine
+   * (decision 063). Null when no mirrored message names it or the machine no longer has it;
+   * MACHINE_OFFLINE when the machine cannot be asked now.
+   */
+  async image(attachmentId: string): Promise<RemoteImage | null> {
+    this.batch.flush(); // the chat:queued naming it may still be queued in the mirror's batch
+    const found = this.store.attachment(attachmentId);
+    const machineId = found ? this.owner(found.sessionId) : undefined;
+    const linked = machineId ? this.linked.get(machineId) : undefined;
+    if (!found || !linked) return null;
+    if (!linked.link.online) throw new PocketError("MACHINE_OFFLINE", `${linked.record.name} is offline.`);
+    const { url, token, pin } = linked.record;
+    return fetchRemoteImage({ url, token, pin }, found.info);
   }
 
   /**

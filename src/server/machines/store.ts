@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
-import type { Session, SessionEvent } from "../../shared/messages.ts";
+import type { AttachmentInfo, Session, SessionEvent } from "../../shared/messages.ts";
+import { jsonNeedle, messageSnippet } from "../sessions/searchText.ts";
 import type { Pin } from "./tls.ts";
 
 /** A linked machine as stored: the token stays on this server (the database file is 0600). */
@@ -71,6 +72,13 @@ export class MachineStore {
       ),
       turnEvents: db.query<{ type: string; payload: string }, [string, string]>(
         "SELECT type, payload FROM machine_events WHERE session_id = ? AND request_id = ? ORDER BY seq",
+      ),
+      // An attachment's id is written `"id":"<uuid>"` only in a chat:queued's attachments (other ids are `…Id`).
+      attachment: db.query<{ session_id: string; payload: string }, [string]>(
+        "SELECT session_id, payload FROM machine_events WHERE type = 'chat:queued' AND instr(payload, ?) > 0 LIMIT 1",
+      ),
+      searchMessages: db.query<{ session_id: string; type: string; payload: string }, [string]>(
+        "SELECT session_id, type, payload FROM machine_events WHERE type IN ('chat:queued', 'chat:response') AND instr(lower(payload), ?) > 0 ORDER BY seq DESC",
       ),
       nthLastTurnStart: db.query<{ seq: number }, [string, number]>(
         "SELECT seq FROM machine_events WHERE session_id = ? AND type = 'chat:queued' ORDER BY seq DESC LIMIT 1 OFFSET ?",
@@ -167,6 +175,26 @@ export class MachineStore {
 
   turnEvents(sessionId: string, requestId: string): SessionEvent[] {
     return this.q.turnEvents.all(sessionId, requestId).map(toEvent);
+  }
+
+  /** The mirrored session whose message named this image, with what it said of it (decision 063). */
+  attachment(id: string): { sessionId: string; info: AttachmentInfo } | null {
+    const row = this.q.attachment.get(`"id":"${id}"`);
+    if (!row) return null;
+    const { attachments } = JSON.parse(row.payload) as { attachments?: AttachmentInfo[] };
+    const info = attachments?.find((a) => a.id === id);
+    return info ? { sessionId: row.session_id, info } : null;
+  }
+
+  /** Where each mirrored session's messages contain the query (newest match first), as this server's own search finds it. */
+  searchMessages(query: string): Map<string, string> {
+    const found = new Map<string, string>();
+    for (const row of this.q.searchMessages.all(jsonNeedle(query))) {
+      if (found.has(row.session_id)) continue;
+      const snippet = messageSnippet(row.type, row.payload, query);
+      if (snippet !== undefined) found.set(row.session_id, snippet);
+    }
+    return found;
   }
 
   /** The seq of the `count`-th most recent user message, or null when the session has fewer. */

@@ -9,6 +9,7 @@ import {
   type TurnUsage,
 } from "../../shared/messages.ts";
 import { firstProseLine, lastProseLine, plainLine } from "./plainText.ts";
+import { foldAscii, jsonNeedle, messageSnippet } from "./searchText.ts";
 
 /** How a finished turn ended, as the sessions list says it. */
 export type TurnOutcomeLabel = NonNullable<Session["lastOutcome"]>;
@@ -406,13 +407,10 @@ export class SessionStore {
       if (foldAscii(record.title).includes(needle)) hits.set(record.id, { sessionId: record.id });
     }
     const found = new Map<string, string>();
-    const inJson = foldAscii(JSON.stringify(query).slice(1, -1));
-    for (const row of this.q.searchMessages.all(inJson)) {
+    for (const row of this.q.searchMessages.all(jsonNeedle(query))) {
       if (hits.has(row.session_id) || found.has(row.session_id)) continue;
-      const payload = JSON.parse(row.payload) as { message?: string; response?: string };
-      const text = (row.type === "chat:queued" ? payload.message : payload.response) ?? "";
-      const at = foldAscii(text).indexOf(needle);
-      if (at >= 0) found.set(row.session_id, snippetAround(text, at, query.length));
+      const snippet = messageSnippet(row.type, row.payload, query);
+      if (snippet !== undefined) found.set(row.session_id, snippet);
     }
     const byRecency = this.listSessions().filter((r) => found.has(r.id));
     for (const record of byRecency) hits.set(record.id, { sessionId: record.id, snippet: found.get(record.id) });
@@ -554,20 +552,6 @@ export class SessionStore {
     }
     return { type: row.type, payload } as SessionEvent;
   }
-}
-
-function foldAscii(text: string): string {
-  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
-}
-
-const SNIPPET_CONTEXT_CHARS = 60;
-
-/** One line of plain text around a match, with "…" where it was cut. */
-function snippetAround(text: string, at: number, length: number): string {
-  const start = Math.max(0, at - SNIPPET_CONTEXT_CHARS);
-  const end = Math.min(text.length, at + length + SNIPPET_CONTEXT_CHARS);
-  const line = plainLine(text.slice(start, end), LIMITS.titleChars);
-  return `${start > 0 ? "…" : ""}${line}${end < text.length && !line.endsWith("…") ? "…" : ""}`;
 }
 
 function withoutLogs(payload: Record<string, unknown>): Record<string, unknown> {

@@ -36,7 +36,10 @@ export type RoutedEvent =
   | "permission:rules"
   | "permission:revoke"
   | "changes:get"
-  | "file:read";
+  | "file:read"
+  | "project:list"
+  | "project:sessions"
+  | "session:import";
 
 type RemoteHandlers = {
   [K in RoutedEvent]: (socket: PocketSocket, payload: ClientPayload<K>, machineId: string) => void | Promise<void>;
@@ -57,7 +60,13 @@ const ROUTED = new Set<string>([
   "permission:revoke",
   "changes:get",
   "file:read",
+  "project:list",
+  "project:sessions",
+  "session:import",
 ]);
+
+/** Requests that name the machine they go to (default this server's) rather than a session (decision 063). */
+const ON_MACHINE = new Set<string>(["session:create", "project:list", "project:sessions", "session:import"]);
 
 export function isRouted(name: ClientEventName): name is RoutedEvent {
   return ROUTED.has(name);
@@ -65,11 +74,11 @@ export function isRouted(name: ClientEventName): name is RoutedEvent {
 
 /**
  * The machine a request goes to, when it is not this server: the one owning its session, or the
- * one `session:create` names. Undefined: this server handles it.
+ * one `session:create`, `session:import` and the project requests name. Undefined: this server handles it.
  */
 export function machineFor(machines: MachineService, name: RoutedEvent, payload: object): string | undefined {
-  if (name === "session:create") {
-    const { machineId } = payload as ClientPayload<"session:create">;
+  if (ON_MACHINE.has(name)) {
+    const { machineId } = payload as { machineId?: string };
     return machineId && machineId !== "local" ? machineId : undefined;
   }
   return machines.owner((payload as { sessionId: string }).sessionId);
@@ -148,6 +157,20 @@ export function createRemoteHandlers(deps: RemoteHandlerDeps): RemoteHandlers {
       const reply = await machines.request(machineId, "session:create", input);
       if (reply.type === "session:created") deps.watch(socket, reply.payload.id);
       answer(socket, p.requestId, reply);
+    },
+    "session:import": async (socket, p, machineId) => {
+      const { machineId: _machine, ...input } = p;
+      const reply = await machines.request(machineId, "session:import", input);
+      if (reply.type === "session:created") deps.watch(socket, reply.payload.id);
+      answer(socket, p.requestId, reply);
+    },
+    "project:list": async (socket, p, machineId) => {
+      const { machineId: _machine, ...input } = p;
+      answer(socket, p.requestId, await machines.request(machineId, "project:list", input));
+    },
+    "project:sessions": async (socket, p, machineId) => {
+      const { machineId: _machine, ...input } = p;
+      answer(socket, p.requestId, await machines.request(machineId, "project:sessions", input));
     },
     "session:subscribe": (socket, p) => {
       // As locally: replay and join in one synchronous run, so nothing is missed or sent twice.

@@ -13,6 +13,7 @@ import {
   invalidPayloadCode,
   isClientEventName,
   LIMITS,
+  LOCAL_MACHINE_ID,
   requestIdOf,
   type ServerToClientEvents,
   type SessionEvent,
@@ -23,6 +24,7 @@ import type { ChangesService } from "../changes/changesService.ts";
 import { PocketError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import type { MachineService } from "../machines/machineService.ts";
+import { searchEverywhere } from "../machines/search.ts";
 import type { ProjectService } from "../projects/projectService.ts";
 import type { PushService } from "../push/pushService.ts";
 import type { SessionService } from "../sessions/sessionService.ts";
@@ -133,6 +135,13 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
     return machines;
   };
 
+  /** Only a machine this server links is routed away; any other id is none it knows (and a link may name none). */
+  const onThisMachine = (socket: PocketSocket, machineId: string | undefined): void => {
+    if (machineId && machineId !== LOCAL_MACHINE_ID) {
+      throw new PocketError(isLink(socket) ? "MACHINE_LINK_REFUSED" : "MACHINE_NOT_FOUND");
+    }
+  };
+
   const handlers: {
     [K in ClientEventName]: (socket: PocketSocket, payload: ClientPayload<K>) => void | Promise<void>;
   } = {
@@ -161,10 +170,7 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
     },
     "session:create": (socket, p) => {
       const { requestId, machineId, ...input } = p;
-      // Only a machine this server links gets here as remote; any other id is none it knows.
-      if (machineId && machineId !== "local") {
-        throw new PocketError(isLink(socket) ? "MACHINE_LINK_REFUSED" : "MACHINE_NOT_FOUND");
-      }
+      onThisMachine(socket, machineId);
       const session = service.create(input);
       watch(socket, session.id);
       socket.emit("session:created", { ...session, requestId });
@@ -190,7 +196,10 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       await service.delete(p.sessionId, p.requestId);
     },
     "session:search": (socket, p) => {
-      socket.emit("session:found", { query: p.query, requestId: p.requestId, results: service.search(p.query) });
+      // A link is served this server's own sessions only (decision 060); a client also those it mirrors (064).
+      const results =
+        machines && !isLink(socket) ? searchEverywhere(p.query, service, machines) : service.search(p.query);
+      socket.emit("session:found", { query: p.query, requestId: p.requestId, results });
     },
     "permission:respond": (_socket, p) => {
       const { requestId: _requestId, ...answer } = p;
@@ -214,14 +223,17 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       socket.emit("session:history", { sessionId: p.sessionId, requestId: p.requestId, ...page });
     },
     "session:import": async (socket, p) => {
+      onThisMachine(socket, p.machineId);
       const session = await projects.importClaudeSession({ claudeSessionId: p.claudeSessionId, path: p.path });
       watch(socket, session.id);
       socket.emit("session:created", { ...session, requestId: p.requestId });
     },
     "project:list": async (socket, p) => {
+      onThisMachine(socket, p.machineId);
       socket.emit("project:list", { projects: await projects.list(), requestId: p.requestId });
     },
     "project:sessions": async (socket, p) => {
+      onThisMachine(socket, p.machineId);
       const page = await projects.claudeSessions(p.path, { limit: p.limit, offset: p.offset });
       socket.emit("project:sessions", { ...page, requestId: p.requestId });
     },
