@@ -241,6 +241,10 @@ test("add a machine by its pairing link, work on it, and see it go offline", asy
       .locator(`[data-turn="${withImage.requestId}"]`)
       .getByRole("button", { name: "green.png: unavailable now. Try again" });
     await expect(unavailable).toContainText("Image unavailable");
+    // The home is connected, but not the machine this session runs on: the top bar says so.
+    await expect(page.locator("header [data-machine-away]")).toHaveText(
+      /^(Reconnecting to build box…|build box is offline)$/,
+    );
     await shoot("machines-image-unavailable");
   } finally {
     closeSilent();

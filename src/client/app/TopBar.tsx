@@ -2,6 +2,7 @@ import { NeedsApprovalBadge } from "../approvals/NeedsApprovalBadge.tsx";
 import { useChatSelector } from "../chat/useChat.ts";
 import { StatusDot } from "../connection/StatusDot.tsx";
 import { describeConnection } from "../connection/status.ts";
+import { remoteMachineOf } from "../machines/machines.ts";
 import { projectName } from "../projects/names.ts";
 import { Button } from "../ui/button.tsx";
 import { ChevronDownIcon, DiffIcon, MenuIcon, PlusIcon } from "../ui/icons.tsx";
@@ -21,7 +22,11 @@ export function TopBar({ onOpenSessions, onNewSession, onOpenSettings, onOpenCha
   const sessionId = useChatSelector((s) => s.context.sessionId);
   const creating = useChatSelector((s) => s.matches({ connected: { session: "creating" } }));
   const session = sessions.find((item) => item.id === sessionId);
+  const machines = useChatSelector((s) => s.context.machines);
   const connected = connection.status === "connected" && connection.online;
+  // The home is connected, but the machine this session runs on is not: say that, not "connected".
+  const machine = session ? remoteMachineOf(session, machines) : null;
+  const machineAway = connected && machine && machine.status !== "online" ? machine : null;
   const running = session?.status === "running";
   const needsApproval = (session?.pendingPermissions ?? 0) > 0;
   const othersWaiting = sessions.filter((item) => item.id !== sessionId && item.pendingPermissions > 0).length;
@@ -67,8 +72,25 @@ export function TopBar({ onOpenSessions, onNewSession, onOpenSettings, onOpenCha
           <h1 className="w-full truncate font-semibold text-[15px] leading-5">{title}</h1>
         )}
         <p className="flex max-w-full items-center gap-1.5 truncate text-muted-foreground text-xs leading-4">
-          <StatusDot connection={connection} />
-          {connected ? (
+          {machineAway ? (
+            <span
+              aria-hidden="true"
+              className={
+                machineAway.status === "connecting"
+                  ? "inline-block size-2 shrink-0 animate-[pulse-dot_1.2s_ease-in-out_infinite] rounded-full bg-amber-500"
+                  : "inline-block size-2 shrink-0 rounded-full bg-slate-400"
+              }
+            />
+          ) : (
+            <StatusDot connection={connection} />
+          )}
+          {machineAway ? (
+            <span className="min-w-0 truncate" data-machine-away={machineAway.status}>
+              {machineAway.status === "connecting"
+                ? `Reconnecting to ${machineAway.name}…`
+                : `${machineAway.name} is offline`}
+            </span>
+          ) : connected ? (
             <>
               <span className="sr-only">Connected.</span>
               {session ? (
