@@ -553,12 +553,11 @@ function resumable(previous: BlockParse, keep: number): { block: OpenBlock; open
  * How many of a list's items or a table's rows are settled, by the rule finalBlocks uses for
  * blocks: the parser ends an item or row by looking at most one line ahead, so once the line the
  * next one starts on and the line after it are complete, the ones before it can no longer change.
- * Parts that start before `tailFrom` were settled by an earlier parse (`atLeast`).
+ * The first `atLeast` were settled by an earlier parse (they start before `tailFrom`).
  */
 function settled(tail: string, tailFrom: number, parts: readonly number[], atLeast: number): number {
   for (let j = parts.length - 1; j > atLeast; j--) {
     const start = (parts[j] ?? 0) - tailFrom;
-    if (start < 0) return j;
     const firstEnd = tail.indexOf("\n", start);
     if (firstEnd !== -1 && tail.indexOf("\n", firstEnd + 1) !== -1) return j;
   }
