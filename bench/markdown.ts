@@ -78,6 +78,7 @@ const LONG_BLOCKS: Record<string, string> = {
     20_000,
   ),
   "one long table": `| file | before | after |\n|---|---:|---:|\n${repeat("| src/a.ts | 1.2 s | 0.4 s |\n", 20_000)}`,
+  "one long numbered list, each item with a sub-list": repeat("1. Step **1**: ran `npm test`\n   - passed\n", 20_000),
 };
 const DELTAS = 500;
 

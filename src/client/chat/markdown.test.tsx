@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { renderToStaticMarkup } from "react-dom/server";
 import { parseInline, safeHref } from "./inline.ts";
-import { type BlockParse, Markdown, parseBlocks, parseBlocksFrom } from "./markdown.tsx";
+import { type BlockParse, headingLevels, Markdown, parseBlocks, parseBlocksFrom } from "./markdown.tsx";
 
 const html = (source: string) => renderToStaticMarkup(<Markdown source={source} />);
 
@@ -359,6 +359,8 @@ describe("streaming: parseBlocksFrom", () => {
       "   h\n",
       "lazy\n",
       "- [x] i\n",
+      "- ## j\n",
+      "  #### k\n",
       "> q\n",
       "```\n",
       "---\n",
@@ -375,7 +377,11 @@ describe("streaming: parseBlocksFrom", () => {
         fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1 }),
         (pieces, chunks) => {
           const source = pieces.join("");
-          streamInChunks(source, chunks, (next) => expect(next.blocks).toEqual(parseBlocks(next.raw)));
+          streamInChunks(source, chunks, (next) => {
+            expect(next.blocks).toEqual(parseBlocks(next.raw));
+            // The heading levels (which tag each heading gets) too: an open list's are kept per item.
+            expect(headingLevels(next)).toBe(headingLevels(parseBlocksFrom(next.raw, null)));
+          });
         },
       ),
       { numRuns: 500 },

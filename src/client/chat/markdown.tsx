@@ -375,7 +375,7 @@ function shareBlocks(previous: readonly Block[], next: Block[]): Block[] {
 }
 
 function shareItem(previous: ListItem | undefined, next: ListItem): ListItem {
-  if (!previous || previous.checked !== next.checked) return next;
+  if (previous === next || !previous || previous.checked !== next.checked) return next;
   const blocks = shareBlocks(previous.blocks, next.blocks);
   return blocks === previous.blocks ? previous : { checked: next.checked, blocks };
 }
@@ -386,7 +386,8 @@ function shareItem(previous: ListItem | undefined, next: ListItem): ListItem {
  * identity, so only what the new text changed renders again.
  */
 function share(previous: Block | undefined, next: Block): Block {
-  if (!previous || previous.type !== next.type) return next;
+  // The same object: a list's or table's settled items and rows, kept by the parse (resumable).
+  if (previous === next || !previous || previous.type !== next.type) return next;
   switch (next.type) {
     case "heading": {
       const p = previous as typeof next;
@@ -408,25 +409,39 @@ function share(previous: Block | undefined, next: Block): Block {
     case "list": {
       const p = previous as typeof next;
       let same = p.ordered === next.ordered && p.start === next.start && p.items.length === next.items.length;
-      const items = next.items.map((item, i) => {
-        const kept = shareItem(p.items[i], item);
-        if (kept !== p.items[i]) same = false;
-        return kept;
+      // Copied only when an item is swapped for its equal: a long open list read on from its settled
+      // items (resumable) has them already, and copying it on every delta is what made it slow.
+      let items: ListItem[] | null = null;
+      next.items.forEach((item, i) => {
+        const before = p.items[i];
+        if (before === item) return;
+        const kept = shareItem(before, item);
+        if (kept !== before) same = false;
+        if (kept !== item) {
+          items ??= next.items.slice();
+          items[i] = kept;
+        }
       });
-      return same ? p : { ...next, items };
+      return same ? p : items ? { ...next, items } : next;
     }
     case "table": {
       const p = previous as typeof next;
       const align = sameStrings(p.align, next.align) ? p.align : next.align;
       const head = sameStrings(p.head, next.head) ? p.head : next.head;
       let same = align === p.align && head === p.head && p.rows.length === next.rows.length;
-      const rows = next.rows.map((row, r) => {
+      let rows: string[][] | null = null;
+      next.rows.forEach((row, r) => {
         const before = p.rows[r];
-        if (before && sameStrings(before, row)) return before;
-        same = false;
-        return row;
+        if (before === row) return;
+        if (before && sameStrings(before, row)) {
+          rows ??= next.rows.slice();
+          rows[r] = before;
+        } else same = false;
       });
-      return same ? p : { type: "table", align, head, rows };
+      if (same) return p;
+      return align === next.align && head === next.head && !rows
+        ? next
+        : { type: "table", align, head, rows: rows ?? next.rows };
     }
     default: {
       const unreachable: never = next;
@@ -439,9 +454,24 @@ function headingMask(block: Block): number {
   if (block.type === "heading") return 1 << block.level;
   let mask = 0;
   if (block.type === "quote") for (const inner of block.blocks) mask |= headingMask(inner);
-  else if (block.type === "list")
-    for (const item of block.items) for (const inner of item.blocks) mask |= headingMask(inner);
+  else if (block.type === "list") mask = itemsHeadingMask(block.items, 0, block.items.length);
   return mask;
+}
+
+/** The heading levels used by items[from..to) (a heading may sit inside a list item). */
+function itemsHeadingMask(items: readonly ListItem[], from: number, to: number): number {
+  let mask = 0;
+  for (let i = from; i < to; i++) for (const inner of items[i]?.blocks ?? []) mask |= headingMask(inner);
+  return mask;
+}
+
+/**
+ * A tail block's heading levels. The open list read on from its settled items (resumed) adds only
+ * its new items' to theirs: walking all of them on every delta made a long list's stream quadratic.
+ */
+function tailHeadingMask(block: Block, resumed: OpenParts | undefined): number {
+  if (!resumed || block.type !== "list") return headingMask(block);
+  return resumed.headings | itemsHeadingMask(block.items, resumed.settled, block.items.length);
 }
 
 /**
@@ -502,21 +532,24 @@ export function parseBlocksFrom(raw: string, previous: BlockParse | null): Block
 
   const levelsBefore = continues ? levelsThrough(previous, keep - 1) : 0;
   const tailLevels: number[] = [];
-  for (const block of parsedTail)
-    tailLevels.push((tailLevels[tailLevels.length - 1] ?? levelsBefore) | headingMask(block));
+  parsedTail.forEach((block, j) => {
+    const mask = tailHeadingMask(block, j === 0 ? resumed?.open : undefined);
+    tailLevels.push((tailLevels[tailLevels.length - 1] ?? levelsBefore) | mask);
+  });
 
   const final = finalBlocks(tail, from, tailStarts, keep, parsedTail);
   // The parts of the block the next parse starts at (the first one not final), when it is a list or table.
   const next = final - keep;
   const nextParts = tailParts[next];
-  const open: OpenParts | null =
-    nextParts && (parsedTail[next]?.type === "list" || parsedTail[next]?.type === "table")
-      ? {
-          starts: nextParts.starts,
-          indent: nextParts.indent,
-          settled: settled(tail, from, nextParts.starts, next === 0 && resumed ? resumed.open.settled : 0),
-        }
-      : null;
+  const nextBlock = parsedTail[next];
+  let open: OpenParts | null = null;
+  if (nextParts && (nextBlock?.type === "list" || nextBlock?.type === "table")) {
+    const before = next === 0 && resumed ? resumed.open : { settled: 0, headings: 0 };
+    const count = settled(tail, from, nextParts.starts, before.settled);
+    const headings =
+      nextBlock.type === "list" ? before.headings | itemsHeadingMask(nextBlock.items, before.settled, count) : 0;
+    open = { starts: nextParts.starts, indent: nextParts.indent, settled: count, headings };
+  }
   return { raw, tail, tailFrom: from, blocks, tailBlock: keep, tailStarts, final, levelsBefore, tailLevels, open };
 }
 
@@ -529,6 +562,8 @@ interface OpenParts {
   /** A list's indent (its items are read with it). */
   indent: number;
   settled: number;
+  /** The heading levels used by the settled items (a list's; 0 for a table). */
+  headings: number;
 }
 
 /**
@@ -567,6 +602,11 @@ function settled(tail: string, tailFrom: number, parts: readonly number[], atLea
 /** The heading levels used by blocks[0..k] (for k from tailBlock - 1 on). */
 function levelsThrough(parsed: BlockParse, k: number): number {
   return k < parsed.tailBlock ? parsed.levelsBefore : (parsed.tailLevels[k - parsed.tailBlock] ?? 0);
+}
+
+/** The heading levels (bit `level`) the parse's blocks use, headings inside lists and quotes included. */
+export function headingLevels(parsed: BlockParse): number {
+  return levelsThrough(parsed, parsed.blocks.length - 1);
 }
 
 // ---------------------------------------------------------------------------
