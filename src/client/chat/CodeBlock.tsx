@@ -1,4 +1,4 @@
-import { Fragment, memo, useEffect, useRef, useState } from "react";
+import { Fragment, memo, useEffect, useState } from "react";
 import { copyText } from "../ui/clipboard.ts";
 import type { Token } from "../ui/highlight.ts";
 import { TOKEN_STYLES } from "../ui/tokenStyles.ts";
@@ -12,38 +12,19 @@ const SETTLE_MS = 250;
 
 function useColouredLines(code: string, lang: string | null): Token[][] | null {
   const [coloured, setColoured] = useState<{ code: string; lang: string; lines: Token[][] } | null>(null);
-  // One timer per block, re-armed when it fires early rather than cleared and set again on every
-  // delta: a streaming block changes hundreds of times, and each clear-and-set costs as much as a
-  // quarter of the delta's render (bench/markdown).
-  const latest = useRef({ code, lang, changedAt: 0 });
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
-    latest.current = { code, lang, changedAt: performance.now() };
-    if (!lang || timer.current !== null) return;
-    const settle = () => {
-      const wait = latest.current.changedAt + SETTLE_MS - performance.now();
-      if (wait > 0) {
-        timer.current = setTimeout(settle, wait);
-        return;
-      }
-      timer.current = null;
-      const { code, lang } = latest.current;
-      if (!lang) return;
+    if (!lang) return;
+    let live = true;
+    const timer = setTimeout(() => {
       void import("../ui/highlight.ts").then(({ highlightFence }) => {
-        if (latest.current.code === code && latest.current.lang === lang)
-          setColoured({ code, lang, lines: highlightFence(code, lang) });
+        if (live) setColoured({ code, lang, lines: highlightFence(code, lang) });
       });
+    }, SETTLE_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
     };
-    timer.current = setTimeout(settle, SETTLE_MS);
   }, [code, lang]);
-  useEffect(
-    () => () => {
-      if (timer.current !== null) clearTimeout(timer.current);
-      timer.current = null;
-      latest.current = { code: "", lang: null, changedAt: 0 };
-    },
-    [],
-  );
   return coloured && coloured.code === code && coloured.lang === lang ? coloured.lines : null;
 }
 
