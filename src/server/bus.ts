@@ -11,6 +11,12 @@ export interface BusEvents {
    * this server in a catch-up after (re)linking, not live (decision 062: not notified).
    */
   sessionEvent: (event: SessionEvent, replayed?: boolean) => void;
+  /**
+   * A linked machine's approval request that a catch-up replayed (it was raised while the link was
+   * down) and that is still waiting when the catch-up ends: already published as a `sessionEvent`,
+   * this is for Web Push, which did not notify it then.
+   */
+  permissionMissed: (event: Extract<SessionEvent, { type: "permission:request" }>) => void;
   /** A session's listed fields changed (status, queue, title…); `requestId` when a request caused it. */
   sessionChanged: (session: Session, requestId?: string) => void;
   /** A session and all its data are gone. */
@@ -20,6 +26,7 @@ export interface BusEvents {
 export class Bus {
   private readonly listeners: { [K in keyof BusEvents]: Set<BusEvents[K]> } = {
     sessionEvent: new Set(),
+    permissionMissed: new Set(),
     sessionChanged: new Set(),
     sessionDeleted: new Set(),
   };

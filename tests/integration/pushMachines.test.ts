@@ -204,6 +204,73 @@ describe("Web Push for a linked machine's sessions", () => {
   );
 
   test(
+    "an approval the remote asked for while home was down buzzes once home is back; one answered meanwhile does not",
+    async () => {
+      remoteApi.when(
+        "make the waiting marker",
+        reply().tool("Bash", { command: "echo waited > waited.txt", description: "Write the marker" }),
+        reply().text("Wrote waited.txt after the wait."),
+      );
+      remoteApi.when(
+        "make the answered marker",
+        reply().tool("Bash", { command: "echo answered > answered.txt", description: "Write the marker" }),
+        reply().text("Wrote answered.txt."),
+      );
+      const phone = await clients.connect();
+      const subscription = await subscribe(phone);
+      const machine = await link(phone);
+      const waiting = await phone.createSession({ machineId: machine.id, title: "Waiting" });
+      const answered = await phone.createSession({ machineId: machine.id, title: "Answered" });
+      phone.close();
+      // Home goes away (the workstation sleeps); the remote's own browser starts two turns.
+      await home.stop();
+      const direct = await TestClient.connect(remote.url, { token: REMOTE_TOKEN });
+      for (const session of [waiting, answered]) {
+        const requestId = crypto.randomUUID();
+        direct.socket.emit("session:subscribe", { sessionId: session.id, requestId });
+        await direct.next("session:subscribed", (p) => p.requestId === requestId);
+      }
+      direct.send(waiting.id, "make the waiting marker");
+      const pending = await direct.next("permission:request", (p) => p.sessionId === waiting.id, {
+        timeoutMs: TIMEOUT,
+      });
+      const answeredTurn = direct.send(answered.id, "make the answered marker");
+      const asked = await direct.next("permission:request", (p) => p.sessionId === answered.id, {
+        timeoutMs: TIMEOUT,
+      });
+      direct.socket.emit("permission:respond", {
+        sessionId: answered.id,
+        permissionId: asked.permissionId,
+        decision: "allow",
+        requestId: crypto.randomUUID(),
+      });
+      await direct.next("chat:response", (p) => p.requestId === answeredTurn, { timeoutMs: TIMEOUT });
+
+      // Home back on its data: it links the remote again, catches up, and tells the phone of the one still waiting.
+      home = await servers.restartHome();
+      const { notification } = await permissionNotification(subscription);
+      expect(notification).toMatchObject({
+        sessionId: waiting.id,
+        permissionId: pending.permissionId,
+        title: "Approve Bash? · Waiting",
+        body: "echo waited > waited.txt",
+      });
+      const res = await tap(notification, "allow");
+      expect(res.status).toBe(200);
+      const done = await pushService.next(
+        (m) => m.subscriptionId === subscription.id && m.payload.type === "done",
+        TIMEOUT,
+      );
+      expect(done.payload).toMatchObject({ sessionId: waiting.id, body: "Wrote waited.txt after the wait." });
+      expect(readFileSync(join(remoteEnv.cwd, "waited.txt"), "utf8").trim()).toBe("waited");
+      // The answered session's approval and finished turn came in the catch-up as history: no buzz.
+      expect(typesFor(subscription)).toEqual(["permission", "done"]);
+      direct.close();
+    },
+    TIMEOUT,
+  );
+
+  test(
     "a remote session on the phone's screen is not notified; once the phone looks elsewhere it is",
     async () => {
       const phone = await clients.connect();

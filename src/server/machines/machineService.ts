@@ -23,6 +23,8 @@ import type { RankedHit } from "./search.ts";
 import { type MachineRecord, MachineStore } from "./store.ts";
 import { type Pin, readPin } from "./tls.ts";
 
+type PermissionRequestEvent = Extract<SessionEvent, { type: "permission:request" }>;
+
 const log = createLogger("machines");
 
 export interface MachineServiceOptions {
@@ -94,6 +96,12 @@ export class MachineService {
   private stopped = false;
   /** The link's catch-up subscribes not answered yet: events before their `session:subscribed` are a replay. */
   private readonly catchingUp = new Map<string, { machineId: string; sessionId: string }>();
+  /**
+   * Per session, the approval requests its catch-ups replayed that no replayed event has resolved:
+   * when the last catch-up of the session ends, those still waiting are announced (permissionMissed).
+   * Kept across a link that drops mid-catch-up: the next one starts after them.
+   */
+  private readonly missedPermissions = new Map<string, Map<string, PermissionRequestEvent>>();
   private readonly batch: MirrorBatch;
 
   constructor(private readonly options: MachineServiceOptions) {
@@ -422,9 +430,12 @@ export class MachineService {
         }
         break;
       case "session:subscribed":
-      case "session:error":
+      case "session:error": {
+        const caughtUp = this.catchingUp.get(message.payload.requestId);
         this.catchingUp.delete(message.payload.requestId);
+        if (caughtUp) this.announceMissed(caughtUp.sessionId);
         break;
+      }
     }
   }
 
@@ -467,6 +478,7 @@ export class MachineService {
   private forget(machineId: string, sessionId: string, requestId?: string): void {
     if (this.sessionsById.get(sessionId)?.machineId !== machineId) return;
     this.batch.flush();
+    this.missedPermissions.delete(sessionId);
     this.store.deleteSession(sessionId);
     // Announced while still known as the machine's: the socket layer keeps it from links.
     this.options.bus.emit("sessionDeleted", sessionId, requestId);
@@ -493,7 +505,38 @@ export class MachineService {
       if (event.type === "permission:resolved")
         session.pendingPermissions = Math.max(0, session.pendingPermissions - 1);
     }
+    if (replayed) this.noteMissed(event);
     this.options.bus.emit("sessionEvent", event, replayed);
+  }
+
+  /** A replayed approval request is noted, and forgotten when a replayed event resolves it. */
+  private noteMissed(event: SessionEvent): void {
+    if (event.type !== "permission:request" && event.type !== "permission:resolved") return;
+    const { sessionId, permissionId } = event.payload;
+    let missed = this.missedPermissions.get(sessionId);
+    if (event.type === "permission:resolved") {
+      missed?.delete(permissionId);
+      return;
+    }
+    if (!missed) {
+      missed = new Map();
+      this.missedPermissions.set(sessionId, missed);
+    }
+    missed.set(permissionId, event);
+  }
+
+  /**
+   * A catch-up has ended. The approvals it replayed that are still waiting are news: the agent on
+   * the machine is blocked on them and no phone was told, because the link was down when they were
+   * raised. Finished turns and other replayed events stay quiet (they are history by now).
+   */
+  private announceMissed(sessionId: string): void {
+    for (const c of this.catchingUp.values()) if (c.sessionId === sessionId) return;
+    const missed = this.missedPermissions.get(sessionId);
+    if (!missed) return;
+    this.missedPermissions.delete(sessionId);
+    if (!this.sessionsById.has(sessionId)) return;
+    for (const event of missed.values()) this.options.bus.emit("permissionMissed", event);
   }
 
   /** Its catch-ups will not be answered: later events of those sessions are live. */

@@ -168,6 +168,8 @@ export class PushService {
       bus.on("sessionEvent", (event, replayed) => {
         if (!replayed) this.onSessionEvent(event);
       }),
+      // One a linked machine raised while its link was down, still waiting after the catch-up.
+      bus.on("permissionMissed", (event) => this.onSessionEvent(event)),
       bus.on("sessionDeleted", (sessionId) => this.forgetSession(sessionId)),
     );
   }
