@@ -140,6 +140,19 @@ test("add a machine by its pairing link, work on it, and see it go offline", asy
     expect(done.sessionId).toBe(sessionId);
     await expect(page.getByText("Echo: hello from the phone")).toBeVisible({ timeout: TURN_TIMEOUT_MS });
 
+    // The project chosen on build box is remembered on this device across a reload, apart from this server's.
+    const reopened = frames.mark();
+    await page.reload();
+    await frames.waitFor("received", "connection", () => true, 30_000, reopened);
+    await page.getByRole("button", { name: "Sessions" }).click();
+    await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "New", exact: true }).click();
+    await expect(newSheet.getByRole("button", { name: /^Project: / })).not.toContainText("remote-app");
+    await newSheet.getByLabel("Machine").selectOption(machine.id);
+    await expect(newSheet.getByRole("button", { name: /^Project: remote-app/ })).toBeVisible();
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Escape");
+    await expect(conversation(page).getByText("Echo: hello from the phone")).toBeVisible();
+
     // An image in the remote session: the remote stores it, the page loads it from home's URL.
     const green = pngBytes(200, 120, [30, 160, 60]);
     writeFileSync(join(temp, "green.png"), green);

@@ -135,10 +135,15 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
   const [machinesOpen, setMachinesOpen] = useState(false);
   // Where new sessions run: this device's choice for now (not saved: the machines can change).
   const [machineId, setMachineId] = useState("local");
-  // The project chosen on another machine (its folders are not this server's recent ones).
-  const [remoteProject, setRemoteProject] = useState<{ machineId: string; path: string } | null>(null);
-  const onMachineProject =
-    machineId === "local" ? project : remoteProject?.machineId === machineId ? remoteProject.path : null;
+  // A linked machine's recent projects (its folders are not this server's), read when it is chosen.
+  const [remoteRecent, setRemoteRecent] = useState<{ machineId: string; paths: string[] } | null>(null);
+  const machineRecent =
+    machineId === "local" ? recentProjects : remoteRecent?.machineId === machineId ? remoteRecent.paths : NO_PROJECTS;
+  const onMachineProject = machineRecent[0] ?? null;
+  const changeMachine = useCallback((id: string) => {
+    setMachineId(id);
+    if (id !== "local") setRemoteRecent({ machineId: id, paths: readRecentProjects(undefined, id) });
+  }, []);
   const composer = useRef<ComposerHandle>(null);
   // A sheet's code loads when it is first opened (and stays mounted, so it can animate closed).
   const sessionsSheetUsed = useOnceTrue(sessionsOpen);
@@ -184,7 +189,9 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
 
   const chooseProject = useCallback(
     (path: string) =>
-      machineId === "local" ? setRecentProjects(rememberProject(path)) : setRemoteProject({ machineId, path }),
+      machineId === "local"
+        ? setRecentProjects(rememberProject(path))
+        : setRemoteRecent({ machineId, paths: rememberProject(path, undefined, machineId) }),
     [machineId],
   );
   const closeSheets = useCallback(() => {
@@ -254,7 +261,7 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
             setMachinesOpen(true);
           }}
           machineId={machineId}
-          onMachineChange={setMachineId}
+          onMachineChange={changeMachine}
           theme={theme}
           onThemeChange={(next) => {
             setTheme(next);
@@ -271,7 +278,7 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
           onOpenChange={setProjectsOpen}
           machineId={machineId}
           chosen={onMachineProject}
-          recent={machineId === "local" ? recentProjects : NO_PROJECTS}
+          recent={machineRecent}
           onChoose={chooseProject}
           onStartSession={(path) => {
             chooseProject(path);

@@ -29,6 +29,17 @@ const project = (path: string, extra: Partial<Project> = {}): Project => ({
 });
 
 describe("recent projects (per device)", () => {
+  test("each machine has its own list; this server's keeps its key", () => {
+    const store = new Memory();
+    rememberProject("/code/here", store);
+    rememberProject("/srv/there", store, "5b0c1f0e-8f2a-4a47-9d0e-3c2b1a0f9e8d");
+    expect(readChosenProject(store)).toBe("/code/here");
+    expect(readChosenProject(store, "local")).toBe("/code/here");
+    expect(readChosenProject(store, "5b0c1f0e-8f2a-4a47-9d0e-3c2b1a0f9e8d")).toBe("/srv/there");
+    expect(readChosenProject(store, "0d9c8b7a-6f5e-4d3c-8b2a-1f0e9d8c7b6a")).toBeNull();
+    expect(JSON.parse(store.getItem(RECENT_PROJECTS_KEY) ?? "")).toEqual(["/code/here"]);
+  });
+
   test("the last chosen comes first, without duplicates; nothing chosen: null", () => {
     const store = new Memory();
     expect(readChosenProject(store)).toBeNull();

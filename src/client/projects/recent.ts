@@ -1,13 +1,20 @@
 /**
- * The projects this device used, most recent first, kept in localStorage: the first one is where
- * new sessions start (remembered per device), and the list orders the picker.
+ * The projects this device used, most recent first, kept in localStorage per machine: the first
+ * one is where new sessions on that machine start (remembered per device), and the list orders the
+ * picker. A linked machine's folders are its own, so each machine has its own list.
  */
+import { LOCAL_MACHINE_ID } from "../../shared/machines.ts";
 import type { Project } from "../../shared/messages.ts";
 import type { KeyValueStore } from "../chat/types.ts";
 import { relativeToRoot } from "./names.ts";
 
 export const RECENT_PROJECTS_KEY = "pocket-agent:recent-projects";
 const KEEP = 20;
+
+/** The key of a machine's list (this server's keeps the key it had before machines). */
+export function recentProjectsKey(machineId: string = LOCAL_MACHINE_ID): string {
+  return machineId === LOCAL_MACHINE_ID ? RECENT_PROJECTS_KEY : `${RECENT_PROJECTS_KEY}:${machineId}`;
+}
 
 function storage(store?: KeyValueStore | null): KeyValueStore | null {
   if (store !== undefined) return store;
@@ -18,26 +25,26 @@ function storage(store?: KeyValueStore | null): KeyValueStore | null {
   }
 }
 
-/** Paths, most recently chosen first. */
-export function readRecentProjects(store?: KeyValueStore | null): string[] {
+/** Paths on `machineId`, most recently chosen first. */
+export function readRecentProjects(store?: KeyValueStore | null, machineId?: string): string[] {
   try {
-    const parsed: unknown = JSON.parse(storage(store)?.getItem(RECENT_PROJECTS_KEY) ?? "[]");
+    const parsed: unknown = JSON.parse(storage(store)?.getItem(recentProjectsKey(machineId)) ?? "[]");
     return Array.isArray(parsed) ? parsed.filter((p): p is string => typeof p === "string").slice(0, KEEP) : [];
   } catch {
     return [];
   }
 }
 
-/** The project new sessions start in on this device (null: the server's default, its first root). */
-export function readChosenProject(store?: KeyValueStore | null): string | null {
-  return readRecentProjects(store)[0] ?? null;
+/** The project new sessions on `machineId` start in (null: that server's default, its first root). */
+export function readChosenProject(store?: KeyValueStore | null, machineId?: string): string | null {
+  return readRecentProjects(store, machineId)[0] ?? null;
 }
 
-/** `path` becomes the chosen project, first in the recent list. Returns the new list. */
-export function rememberProject(path: string, store?: KeyValueStore | null): string[] {
-  const next = [path, ...readRecentProjects(store).filter((p) => p !== path)].slice(0, KEEP);
+/** `path` becomes the chosen project on `machineId`, first in its recent list. Returns the new list. */
+export function rememberProject(path: string, store?: KeyValueStore | null, machineId?: string): string[] {
+  const next = [path, ...readRecentProjects(store, machineId).filter((p) => p !== path)].slice(0, KEEP);
   try {
-    storage(store)?.setItem(RECENT_PROJECTS_KEY, JSON.stringify(next));
+    storage(store)?.setItem(recentProjectsKey(machineId), JSON.stringify(next));
   } catch {
     // best effort: private mode, full storage
   }
