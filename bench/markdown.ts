@@ -80,6 +80,10 @@ const LONG_BLOCKS: Record<string, string> = {
   ),
   "one long table": `| file | before | after |\n|---|---:|---:|\n${repeat("| src/a.ts | 1.2 s | 0.4 s |\n", 20_000)}`,
   "one long numbered list, each item with a sub-list": repeat("1. Step **1**: ran `npm test`\n   - passed\n", 20_000),
+  "one long paragraph": repeat(
+    "Ran `npm test` in **packages/1**: 41 passed, _2 failed_ (see https://example.com/runs/1). ",
+    20_000,
+  ),
 };
 const DELTAS = 500;
 /** Renders of the whole reply per round, for the ratio's denominator. */

@@ -8,7 +8,7 @@
  * time is the same element as last time, and React skips an element it has rendered before
  * without comparing its props, so finished blocks cost nothing per delta.
  */
-import { createElement, Fragment, type ReactElement } from "react";
+import { createElement, Fragment, type ReactElement, type ReactNode } from "react";
 
 /** Children per node. */
 export const FAN = 8;
@@ -20,16 +20,16 @@ export const DEPTH = 2;
 
 export class ElementTree<T> {
   private readonly items: T[] = [];
-  private readonly leaves: ReactElement[] = [];
+  private readonly leaves: ReactNode[] = [];
   /** nodes[d]: the nodes d + 1 levels above the items. */
   private readonly nodes: ReactElement[][] = Array.from({ length: DEPTH }, () => []);
 
   /**
    * The top level of the tree for `items`. An item that is the same object as the one at its index
-   * last time keeps its element; `render` makes the others (its element needs a key unique in the
-   * list, such as the index).
+   * last time keeps its element; `render` makes the others (an element needs a key unique in the
+   * list, such as the index; a string, a run of text, needs none).
    */
-  update(items: readonly T[], render: (item: T, index: number) => ReactElement): ReactElement[] {
+  update(items: readonly T[], render: (item: T, index: number) => ReactNode): ReactElement[] {
     const { items: before, leaves } = this;
     const kept = Math.min(before.length, items.length);
     // Only when it shrinks: setting an array's length is a slow path in V8 even when it is the same.
@@ -45,7 +45,8 @@ export class ElementTree<T> {
       before[i] = item;
       leaves[i] = render(item, i);
     }
-    let below = leaves;
+    let below: readonly ReactNode[] = leaves;
+    let top: ReactElement[] = [];
     for (const nodes of this.nodes) {
       const count = Math.ceil(below.length / FAN);
       if (nodes.length > count) nodes.length = count;
@@ -53,8 +54,9 @@ export class ElementTree<T> {
       for (let j = first; j < count; j++)
         nodes[j] = createElement(Fragment, { key: j }, below.slice(j * FAN, (j + 1) * FAN));
       below = nodes;
+      top = nodes;
       changed = first;
     }
-    return below.slice();
+    return top.slice();
   }
 }

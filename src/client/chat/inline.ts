@@ -114,6 +114,9 @@ const BARE_URL = /https?:\/\/[^\s<>"]+/y;
 const WWW_URL = /www\.[^\s<>"]*[\p{L}\p{N}][^\s<>"]*/uy;
 const AUTOLINK = /<((?:https?:\/\/|mailto:)[^\s<>]+)>/y;
 const WORD_CHAR = /[\p{L}\p{N}]/u;
+/** What ends an autolink's run (`<…>`) and a bare URL's: until one comes, more text may extend it. */
+const AUTOLINK_STOP = /[\s<>]/;
+const URL_STOP = /[\s<>"]/;
 /** Characters none of parseInline's cases starts on (a link may start at `h`, `H` or `w`). */
 const PLAIN_RUN = /[^\\\n&`![<hHw*_~]+/y;
 
@@ -186,10 +189,24 @@ class Lookahead {
         let end = i;
         while (text[end] === "`") end++;
         const close = this.codeSpanEnd(i, end - i);
+        if ((close === -1 || close + (end - i) >= text.length) && this.openSpan === -1) this.openSpan = i;
         i = close === -1 ? end - 1 : close + (end - i) - 1;
       }
     }
     return pairs;
+  }
+
+  /**
+   * Where the first backtick run that pairing brackets read as literal (no closing run yet), or as
+   * a code span whose closing run ends the text, starts; -1 if none. More text may turn it into a
+   * code span, or a longer one, and so pair the brackets after it differently.
+   */
+  private openSpan = -1;
+
+  /** Could more text pair the brackets before `at` differently? */
+  bracketsMayChangeBefore(at: number): boolean {
+    this.brackets ??= this.pairs("[", "]");
+    return this.openSpan !== -1 && this.openSpan < at;
   }
 
   /** The `]` that closes the `[` at `at`, or -1. */
@@ -249,9 +266,58 @@ function trimUrl(url: string): string {
 
 /** Parses inline Markdown. Never throws. */
 export function parseInline(text: string, depth = 0): Inline[] {
-  const out: Inline[] = [];
+  return scan(text, depth, 0, [], "", false).nodes;
+}
+
+/**
+ * A text's inline parse, and where a parse of a longer text that starts with it can take over: a
+ * streaming paragraph grows at its end, and parsing it whole on every delta made each delta cost
+ * as much as the paragraph.
+ */
+export interface InlineParse {
+  text: string;
+  nodes: Inline[];
+  /**
+   * Every decision before `at` holds for any text that starts with `text`: the nodes before
+   * `nodes` and the pending run of text `buffer` are what a parse of such a text has there.
+   */
+  resume: { at: number; nodes: number; buffer: string };
+}
+
+/**
+ * Parses `text` at the top level, taking over from `previous` where `text` starts with its text.
+ * The nodes before the resume point are `previous`'s own objects (so their rendering can be kept).
+ */
+export function parseInlineFrom(text: string, previous: InlineParse | null): InlineParse {
+  if (
+    previous !== null &&
+    text.length >= previous.text.length &&
+    text.slice(0, previous.text.length) === previous.text
+  ) {
+    const { at, nodes, buffer } = previous.resume;
+    const parse = scan(text, 0, at, previous.nodes.slice(0, nodes), buffer, true);
+    return { text, nodes: parse.nodes, resume: parse.resume };
+  }
+  const parse = scan(text, 0, 0, [], "", true);
+  return { text, nodes: parse.nodes, resume: parse.resume };
+}
+
+/**
+ * The parser, from `from` with the nodes and pending text a parse had there. With `track`, it also
+ * finds where a longer text could take over: the last position before the first decision that
+ * read up to the text's end (a marker, bracket, backtick run, URL or entity there may still be
+ * closed or grow) or found no closer (one may still arrive).
+ */
+function scan(
+  text: string,
+  depth: number,
+  from: number,
+  out: Inline[],
+  pending: string,
+  track: boolean,
+): { nodes: Inline[]; resume: InlineParse["resume"] } {
   const look = new Lookahead(text);
-  let buffer = "";
+  let buffer = pending;
   const flush = () => {
     if (buffer) out.push({ type: "text", text: buffer });
     buffer = "";
@@ -259,13 +325,29 @@ export function parseInline(text: string, depth = 0): Inline[] {
   const nested = (inner: string): Inline[] =>
     depth > 12 ? [{ type: "text", text: inner }] : parseInline(inner, depth + 1);
   const atWordStart = (at: number) => at === 0 || /[\s(*_~]/.test(text[at - 1] ?? "");
+  const { length } = text;
+  // Set once a decision might change as the text grows; the resume point stays where it was.
+  let settled = track;
+  let resumeAt = from;
+  let resumeNodes = out.length;
+  let resumeBuffer = buffer;
+  /** Is the decision at this position one that more text could change? */
+  const unsure = (open: boolean) => {
+    if (open) settled = false;
+  };
 
-  let i = 0;
-  while (i < text.length) {
+  let i = from;
+  while (i < length) {
+    if (settled) {
+      resumeAt = i;
+      resumeNodes = out.length;
+      resumeBuffer = buffer;
+    }
     const ch = text[i] ?? "";
 
     if (ch === "\\") {
       const next = text[i + 1];
+      unsure(next === undefined);
       if (next === "\n") {
         flush();
         out.push({ type: "break" });
@@ -294,24 +376,39 @@ export function parseInline(text: string, depth = 0): Inline[] {
         i += entity.length;
         continue;
       }
+      // The longest entity is 33 characters: one that close to the end may still be completed.
+      unsure(length - i <= 40);
     }
 
     if (ch === "`") {
       let runEnd = i;
       while (text[runEnd] === "`") runEnd++;
-      const length = runEnd - i;
-      const end = look.codeSpanEnd(i, length);
+      const run = runEnd - i;
+      const end = look.codeSpanEnd(i, run);
+      // No closing run yet (one may still arrive), or one that may still grow.
+      unsure(end === -1 || end + run >= length);
       if (end !== -1) {
         flush();
         let code = text.slice(runEnd, end).replace(/\n/g, " ");
         if (code.startsWith(" ") && code.endsWith(" ") && code.trim()) code = code.slice(1, -1);
         out.push({ type: "code", text: code });
-        i = end + length;
+        i = end + run;
         continue;
       }
       buffer += text.slice(i, runEnd);
       i = runEnd;
       continue;
+    }
+
+    if (settled && (ch === "[" || ch === "!")) {
+      const open = ch === "[" ? i : i + 1;
+      unsure(open >= length);
+      if (text[open] === "[") {
+        const close = look.closeBracket(open);
+        // Brackets pair around code spans, which more text may close.
+        unsure(close === -1 || close + 1 >= length || look.bracketsMayChangeBefore(close));
+        if (close !== -1 && text[close + 1] === "(") unsure(look.closeParen(close + 1) === -1);
+      }
     }
 
     if (ch === "!" && text[i + 1] === "[") {
@@ -363,12 +460,16 @@ export function parseInline(text: string, depth = 0): Inline[] {
         i += auto[0].length;
         continue;
       }
+      // Not an autolink yet, unless its `>` may still come.
+      if (!auto && settled) unsure(!AUTOLINK_STOP.test(text.slice(i + 1)));
     }
 
     if ((ch === "h" || ch === "H" || ch === "w") && atWordStart(i)) {
       const pattern = ch === "w" ? WWW_URL : BARE_URL;
       pattern.lastIndex = i;
       const bare = pattern.exec(text);
+      // A URL that runs to the end may go on; a word that runs to the end may still become one.
+      if (settled) unsure(bare ? i + bare[0].length >= length : !URL_STOP.test(text.slice(i)));
       if (bare) {
         const url = trimUrl(bare[0]);
         // As in GitHub's Markdown, a www. link is http (the site may redirect); it needs a dot after www.
@@ -389,6 +490,7 @@ export function parseInline(text: string, depth = 0): Inline[] {
       const after = text[i + marker.length];
       const before = text[i - 1];
       const intraword = ch === "_" && before !== undefined && WORD_CHAR.test(before);
+      unsure(i + marker.length >= length);
       if (ch === "~" && !double) {
         buffer += ch;
         i++;
@@ -396,6 +498,8 @@ export function parseInline(text: string, depth = 0): Inline[] {
       }
       if (after !== undefined && after !== " " && after !== "\n" && !intraword) {
         const end = look.closeEmphasis(marker, i + marker.length);
+        // No closer yet, or one whose next characters are still to come.
+        unsure(end === -1 || end + marker.length >= length);
         const closingNext = end === -1 ? undefined : text[end + marker.length];
         const closesIntraword = ch === "_" && closingNext !== undefined && WORD_CHAR.test(closingNext);
         if (end !== -1 && !closesIntraword && !(!double && text[end + 1] === ch && text[end - 1] !== ch)) {
@@ -419,6 +523,11 @@ export function parseInline(text: string, depth = 0): Inline[] {
     buffer += text.slice(i, end);
     i = end;
   }
+  if (settled) {
+    resumeAt = i;
+    resumeNodes = out.length;
+    resumeBuffer = buffer;
+  }
   flush();
-  return out;
+  return { nodes: out, resume: { at: resumeAt, nodes: resumeNodes, buffer: resumeBuffer } };
 }

@@ -403,6 +403,16 @@ describe("streaming: parseBlocksFrom", () => {
     expect(table.blocks[0]?.type === "table" && table.blocks[0].rows.length).toBe(201);
   });
 
+  test("a long paragraph renders as a short one does (the element tree adds no markup)", () => {
+    const sentence = "Ran `npm test` in **packages/1**: passed, _2 failed_ (see https://example.com/runs/1).";
+    const one = html(sentence);
+    const inner = one.slice('<div class="md"><p>'.length, -"</p></div>".length);
+    // 30 sentences are 240 inline nodes: past LONG_INLINE.
+    expect(html(Array(30).fill(sentence).join(" "))).toBe(
+      `<div class="md"><p>${Array(30).fill(inner).join(" ")}</p></div>`,
+    );
+  });
+
   test("a long list and a long table render as short ones do (the element tree adds no markup)", () => {
     const items = Array.from({ length: 20 }, (_, n) => `- item ${n}`).join("\n");
     expect(html(items)).toBe(

@@ -11,7 +11,7 @@
 import { createContext, memo, type ReactElement, type ReactNode, useContext, useMemo, useRef } from "react";
 import { CodeBlock } from "./CodeBlock.tsx";
 import { ElementTree, FAN } from "./elementTree.ts";
-import { type Inline, parseInline } from "./inline.ts";
+import { type Inline, type InlineParse, parseInline, parseInlineFrom } from "./inline.ts";
 
 // ---------------------------------------------------------------------------
 // Block model
@@ -617,47 +617,70 @@ export function headingLevels(parsed: BlockParse): number {
 const SHORT_INLINE_CODE = 24;
 
 function renderInline(nodes: readonly Inline[]): ReactNode[] {
-  return nodes.map((node, index) => {
-    const key = index;
-    switch (node.type) {
-      case "text":
-        // A bare string: a Fragment around it would be one more fiber per run of text.
-        return node.text;
-      case "break":
-        return <br key={key} />;
-      case "code":
-        return (
-          // A short span (`--retry`, a file name) stays on one line: broken at its hyphen it reads as
-          // two things. A long one may wrap anywhere rather than overflow a phone's line.
-          <code
-            key={key}
-            className={node.text.length <= SHORT_INLINE_CODE ? "md-code-inline nowrap" : "md-code-inline"}
-          >
-            {node.text}
-          </code>
-        );
-      case "strong":
-        return <strong key={key}>{renderInline(node.children)}</strong>;
-      case "em":
-        return <em key={key}>{renderInline(node.children)}</em>;
-      case "del":
-        return <del key={key}>{renderInline(node.children)}</del>;
-      case "link":
-        return (
-          <a key={key} href={node.href} target="_blank" rel="noopener noreferrer">
-            {renderInline(node.children)}
-          </a>
-        );
-      default: {
-        const unreachable: never = node;
-        return unreachable;
-      }
+  return nodes.map(renderInlineNode);
+}
+
+function renderInlineNode(node: Inline, key: number): ReactNode {
+  switch (node.type) {
+    case "text":
+      // A bare string: a Fragment around it would be one more fiber per run of text.
+      return node.text;
+    case "break":
+      return <br key={key} />;
+    case "code":
+      return (
+        // A short span (`--retry`, a file name) stays on one line: broken at its hyphen it reads as
+        // two things. A long one may wrap anywhere rather than overflow a phone's line.
+        <code key={key} className={node.text.length <= SHORT_INLINE_CODE ? "md-code-inline nowrap" : "md-code-inline"}>
+          {node.text}
+        </code>
+      );
+    case "strong":
+      return <strong key={key}>{renderInline(node.children)}</strong>;
+    case "em":
+      return <em key={key}>{renderInline(node.children)}</em>;
+    case "del":
+      return <del key={key}>{renderInline(node.children)}</del>;
+    case "link":
+      return (
+        <a key={key} href={node.href} target="_blank" rel="noopener noreferrer">
+          {renderInline(node.children)}
+        </a>
+      );
+    default: {
+      const unreachable: never = node;
+      return unreachable;
     }
-  });
+  }
+}
+
+/**
+ * The last few inline parses of texts this long or longer. A streaming paragraph (or list item, or
+ * table cell) is parsed again on every delta, a little longer each time: the new parse takes over
+ * from the last one where its decisions still hold, instead of reading the whole text again.
+ */
+const recentInline: InlineParse[] = [];
+const RECENT_INLINE = 4;
+const RESUMABLE_LENGTH = 48;
+
+function parseInlineRecent(text: string): Inline[] {
+  if (text.length < RESUMABLE_LENGTH) return parseInline(text);
+  let from: InlineParse | null = null;
+  for (const known of recentInline) {
+    if (known.text.length > text.length || (from && known.text.length <= from.text.length)) continue;
+    // Not `text.startsWith(…)`: V8 compares that character by character; this is a memory compare.
+    if (text.slice(0, known.text.length) === known.text) from = known;
+  }
+  const parse = parseInlineFrom(text, from);
+  const replaced = from ? recentInline.indexOf(from) : -1;
+  if (replaced !== -1) recentInline.splice(replaced, 1);
+  else if (recentInline.length >= RECENT_INLINE) recentInline.shift();
+  recentInline.push(parse);
+  return parse.nodes;
 }
 
 function inline(text: string): ReactNode[] {
-  return renderInline(parseInline(text));
+  return renderInline(parseInlineRecent(text));
 }
 
 type HeadingTag = "h2" | "h3" | "h4" | "h5" | "h6";
@@ -704,8 +727,14 @@ function renderBlock(block: Block, key: number): ReactElement {
   switch (block.type) {
     case "heading":
       return <Heading key={key} level={block.level} text={block.text} />;
-    case "paragraph":
-      return <p key={key}>{inline(block.text)}</p>;
+    case "paragraph": {
+      const nodes = parseInlineRecent(block.text);
+      return nodes.length > LONG_INLINE ? (
+        <LongParagraph key={key} nodes={nodes} />
+      ) : (
+        <p key={key}>{renderInline(nodes)}</p>
+      );
+    }
     case "code":
       return <CodeBlock key={key} code={block.code} lang={block.lang || null} />;
     case "quote":
@@ -786,6 +815,20 @@ function LongTableBody({
     <TableRow key={r} cells={row} columns={columns} align={align} />
   ));
   return <tbody>{body}</tbody>;
+}
+
+/** Inline nodes (runs of text, code spans, links…) past which a paragraph renders them as a tree. */
+const LONG_INLINE = 64;
+
+/**
+ * A long paragraph, its inline nodes in an element tree (as LongList its items): the nodes a delta
+ * did not parse again are the same objects (parseInlineFrom), so they keep their elements, and a
+ * delta renders the path to its last nodes, not an element for each.
+ */
+function LongParagraph({ nodes }: { nodes: readonly Inline[] }) {
+  const tree = useRef<ElementTree<Inline> | null>(null);
+  tree.current ??= new ElementTree();
+  return <p>{tree.current.update(nodes, renderInlineNode)}</p>;
 }
 
 /** One list item; an item kept from the previous parse (share) is not rendered again. */
