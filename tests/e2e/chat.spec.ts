@@ -241,6 +241,53 @@ test.describe("chat", () => {
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   });
 
+  test("a long reply's blocks sit in groups that change nothing on screen", async ({ page, frames, stack }) => {
+    await newSession(page, frames);
+    const prompt = marker("long-reply");
+    // Every kind of block, and headings of several levels, first and not first in their groups.
+    const section = (n: number) =>
+      [
+        n % 3 === 0 ? `#### Detail ${n}` : `## Step ${n}`,
+        `Ran \`npm test\` in **packages/${n}**: _2 failed_.`,
+        "",
+        "- `orders.test.ts` › refund",
+        "- `checkout.test.ts` › coupon",
+        "",
+        "```ts",
+        "expect(total).toBe(90);",
+        "```",
+        "",
+        "| file | before | after |",
+        "|---|---:|---:|",
+        "| a.ts | 1.2 s | 0.4 s |",
+        "",
+        n % 4 === 0 ? "> quoted **text**\n\n---\n" : "",
+      ].join("\n");
+    const markdown = Array.from({ length: 14 }, (_, n) => section(n + 1)).join("\n");
+    await stack.script([{ kind: "message", blocks: [{ type: "text", text: markdown }] }], prompt);
+    const sent = await sendMessage(page, frames, prompt);
+    expect((await turnDone(frames, sent.requestId)).response).toBe(markdown);
+
+    const reply = conversation(page).locator(`[data-turn="${sent.requestId}"] .md`);
+    await expect(reply.getByRole("heading", { name: "Step 14" })).toBeVisible();
+    // Each block's place and size, then again with the groups' boxes taken out of the page.
+    const layout = await reply.evaluate((md) => {
+      const blocks = () =>
+        [...md.querySelectorAll(":scope :is(p, li, pre, table, h2, h3, h4, hr, blockquote)")].map((block) => {
+          const box = block.getBoundingClientRect();
+          return `${block.tagName} ${Math.round(box.top - md.getBoundingClientRect().top)} ${Math.round(box.height)}`;
+        });
+      const grouped = blocks();
+      const groups = md.querySelectorAll(".md-group").length;
+      for (const group of [...md.querySelectorAll(".md-group")].reverse()) group.replaceWith(...group.childNodes);
+      return { grouped, flat: blocks(), groups, left: md.querySelectorAll(".md-group").length };
+    });
+    expect(layout.groups).toBeGreaterThan(8);
+    expect(layout.left).toBe(0);
+    expect(layout.grouped.length).toBeGreaterThan(14 * 6);
+    expect(layout.grouped).toEqual(layout.flat);
+  });
+
   test("live activity shows the running command, then the logs sheet opens with collapsible JSON", async ({
     page,
     frames,

@@ -1,6 +1,6 @@
 /**
- * A long list of elements (a reply's blocks) as a shallow tree of keyed fragments, built again on
- * each render along one path only.
+ * A long list of elements (a reply's blocks) as a shallow tree of keyed fragments (or boxes, decision
+ * 067), built again on each render along one path only.
  *
  * While a reply streams, every delta renders the Markdown again, and React walks every child of
  * every element that changed. With the blocks as one flat list that is every block per delta; with
@@ -18,7 +18,14 @@ export const FAN = 8;
  */
 export const DEPTH = 2;
 
+/** A node of the tree: a keyed fragment (no DOM), or an element (a box the browser lays out). */
+export type NodeElement = (key: number, children: ReactNode[]) => ReactElement;
+
+const fragment: NodeElement = (key, children) => createElement(Fragment, { key }, children);
+
 export class ElementTree<T> {
+  constructor(private readonly node: NodeElement = fragment) {}
+
   private readonly items: T[] = [];
   private readonly leaves: ReactNode[] = [];
   /** nodes[d]: the nodes d + 1 levels above the items. */
@@ -52,7 +59,7 @@ export class ElementTree<T> {
       if (nodes.length > count) nodes.length = count;
       const first = Math.floor(changed / FAN);
       for (let j = first; j < count; j++)
-        nodes[j] = createElement(Fragment, { key: j }, below.slice(j * FAN, (j + 1) * FAN));
+        nodes[j] = this.node(j, below.slice(j * FAN, (j + 1) * FAN));
       below = nodes;
       top = nodes;
       changed = first;

@@ -10,7 +10,7 @@
  */
 import { createContext, memo, type ReactElement, type ReactNode, useContext, useMemo, useRef } from "react";
 import { CodeBlock } from "./CodeBlock.tsx";
-import { ElementTree, FAN } from "./elementTree.ts";
+import { ElementTree, FAN, type NodeElement } from "./elementTree.ts";
 import { type Inline, type InlineParse, parseInline, parseInlineFrom } from "./inline.ts";
 
 // ---------------------------------------------------------------------------
@@ -878,21 +878,33 @@ const TableRow = memo(function TableRow({
   return <tr>{row}</tr>;
 });
 
+/** A group of blocks in a long reply: a box of its own (see Markdown). */
+const blockGroup: NodeElement = (key, children) => (
+  <div key={key} className="md-group">
+    {children}
+  </div>
+);
+
 /**
  * Renders Markdown source as React elements (never as HTML). While a reply streams in, a delta
  * parses and renders its unfinished last blocks only (parseBlocksFrom).
  */
 export const Markdown = memo(function Markdown({ source, className }: { source: string; className?: string }) {
   const previous = useRef<BlockParse | null>(null);
-  const tree = useRef<ElementTree<Block> | null>(null);
-  tree.current ??= new ElementTree();
+  const tree = useRef<{ grouped: boolean; blocks: ElementTree<Block> } | null>(null);
   const parsed = parseBlocksFrom(source, previous.current);
   previous.current = parsed;
+  // Past FAN blocks, the tree's nodes are boxes: the browser lays out a changed block's group and
+  // the groups around it, not every block of the reply, after each delta. (Fewer blocks stay flat,
+  // as short replies' DOM always was; the change to groups builds the first blocks' DOM again, once.)
+  const grouped = parsed.blocks.length > FAN;
+  if (tree.current?.grouped !== grouped)
+    tree.current = { grouped, blocks: new ElementTree(grouped ? blockGroup : undefined) };
   const levels = rankedLevels(parsed);
   const headings = useMemo(() => headingTags(levels), [levels]);
   return (
     <div className={className ? `md ${className}` : "md"}>
-      <HeadingTags value={headings}>{tree.current.update(parsed.blocks, renderBlock)}</HeadingTags>
+      <HeadingTags value={headings}>{tree.current.blocks.update(parsed.blocks, renderBlock)}</HeadingTags>
     </div>
   );
 });
