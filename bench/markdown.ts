@@ -7,6 +7,9 @@
  * - Streaming a 20 KB reply in 500 deltas costs ≤ 3× rendering it once: the sum of the 500
  *   renders (each prefix, as a delta causes one) divided by one render of the whole reply (the
  *   median of ONCE_SAMPLES per round).
+ * - The same stream and single render with the browser's style and layout after each render, on a
+ *   page with the app's stylesheet (what a phone pays per painted delta on top of the script), and
+ *   the mean per delta over the last 100, where the reply is longest. No target; recorded.
  * - The turns behind it (Bun, no DOM): deriving every turn per delta (before) against appending
  *   the delta to its own turn (now), over a 500-delta turn after 20 finished ones.
  *
@@ -18,6 +21,7 @@
  *   with another version of the renderer
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { appendToTurns, deriveTurns, type Turn } from "../src/client/chat/turns.ts";
@@ -113,9 +117,22 @@ async function buildPage(): Promise<string> {
   return output.text();
 }
 
+/** The app's stylesheet, from a fresh client build (the layout figures need the real CSS). */
+function appStylesheet(): string {
+  const build = spawnSync(process.execPath, ["scripts/build.ts"], { cwd: join(HERE, ".."), encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`client build failed: ${build.stderr}`);
+  const info = JSON.parse(readFileSync(join(HERE, "../dist/build-info.json"), "utf8")) as { files: { file: string }[] };
+  return info.files
+    .filter(({ file }) => file.endsWith(".css"))
+    .map(({ file }) => readFileSync(join(HERE, "../dist", file), "utf8"))
+    .join("\n");
+}
+
 interface Bench {
   renderOnce(name: string, source: string): number;
   stream(name: string, source: string, deltas: number): number;
+  streamLaidOut(name: string, source: string, deltas: number): { total: number; lastPerDelta: number };
+  renderOnceLaidOut(name: string, source: string): number;
 }
 declare const markdownBench: Bench;
 
@@ -164,8 +181,35 @@ async function browserFigures(script: string) {
       }
     }
   }
+  // Style and layout after each render, on a page with the app's stylesheet.
+  const styled = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await styled.setContent("<!doctype html><html><body></body></html>");
+  await styled.addStyleTag({ content: appStylesheet() });
+  await styled.addScriptTag({ content: script });
+  const laidOut: Record<string, { stream: number[]; once: number[]; last: number[] }> = {
+    current: { stream: [], once: [], last: [] },
+    baseline: { stream: [], once: [], last: [] },
+  };
+  for (const name of ["current", "baseline"])
+    await styled.evaluate(([n, s, d]) => markdownBench.streamLaidOut(n, s, d), [name, STREAMED, DELTAS] as const);
+  for (let round = 0; round < RUNS; round++) {
+    for (const name of round % 2 === 0 ? ["current", "baseline"] : ["baseline", "current"]) {
+      const figures = laidOut[name];
+      for (let i = 0; i < ONCE_SAMPLES; i++)
+        figures?.once.push(
+          await styled.evaluate(([n, s]) => markdownBench.renderOnceLaidOut(n, s), [name, STREAMED] as const),
+        );
+      const { total, lastPerDelta } = await styled.evaluate(([n, s, d]) => markdownBench.streamLaidOut(n, s, d), [
+        name,
+        STREAMED,
+        DELTAS,
+      ] as const);
+      figures?.stream.push(total);
+      figures?.last.push(lastPerDelta);
+    }
+  }
   await browser.close();
-  return { large, streamed, longBlocks };
+  return { large, streamed, longBlocks, laidOut };
 }
 
 /** One finished turn per 20 events, then a running turn that gets `DELTAS` deltas. */
@@ -226,7 +270,7 @@ function turnsFigures() {
 
 export async function run(): Promise<string> {
   const loadBefore = loadAverage();
-  const { large, streamed, longBlocks } = await browserFigures(await buildPage());
+  const { large, streamed, longBlocks, laidOut } = await browserFigures(await buildPage());
   const turns = turnsFigures();
   const loadAfter = loadAverage();
 
@@ -249,6 +293,11 @@ export async function run(): Promise<string> {
     const figures = streamed[name];
     return figures ? median(figures.stream) / median(figures.once) : Number.NaN;
   };
+  const laidRatio = (name: string) => {
+    const figures = laidOut[name];
+    return figures ? median(figures.stream) / median(figures.once) : Number.NaN;
+  };
+  const us = (ms: number | undefined) => (ms === undefined ? "–" : `${Math.round(ms * 1000)} µs`);
   lines.push(
     `| all ${DELTAS} renders | ${f(median(streamed.baseline?.stream ?? []))} | ${f(median(streamed.current?.stream ?? []))} | |`,
     `| one render of the whole | ${f(median(streamed.baseline?.once ?? []))} | ${f(median(streamed.current?.once ?? []))} | |`,
@@ -260,6 +309,13 @@ export async function run(): Promise<string> {
       ([label, by]) =>
         `| ${label} (${Math.round((LONG_BLOCKS[label]?.length ?? 0) / 1000)} KB) | ${f(median(by.baseline ?? []))} | ${f(median(by.current ?? []))} | ${f(median(by.once ?? []))} |`,
     ),
+    "",
+    `| 20 KB reply in ${DELTAS} deltas, with style and layout (app CSS, 358 px column) | baseline | now |`,
+    "| --- | ---: | ---: |",
+    `| all ${DELTAS} renders, each laid out | ${f(median(laidOut.baseline?.stream ?? []))} | ${f(median(laidOut.current?.stream ?? []))} |`,
+    `| one render of the whole, laid out | ${f(median(laidOut.baseline?.once ?? []))} | ${f(median(laidOut.current?.once ?? []))} |`,
+    `| ratio | ${laidRatio("baseline").toFixed(1)}× | ${laidRatio("current").toFixed(1)}× |`,
+    `| per delta, the last 100 | ${us(median(laidOut.baseline?.last ?? []))} | ${us(median(laidOut.current?.last ?? []))} |`,
     "",
     `Turns for the same ${DELTAS} deltas after 20 finished turns (Bun): every turn derived per delta ${f(turns.before)}, the delta appended to its turn ${f(turns.after)}.`,
   );

@@ -11,16 +11,21 @@ import { Markdown as Current } from "../../src/client/chat/markdown.tsx";
 export type MarkdownComponent = ComponentType<{ source: string; className?: string }>;
 const renderers: Record<string, MarkdownComponent> = { current: Current };
 
-function mount(name: string) {
+/** The conversation's text column on a 390 px phone. */
+const PHONE_COLUMN = 358;
+
+function mount(name: string, width?: number) {
   const Renderer = renderers[name];
   if (!Renderer) throw new Error(`no renderer ${name}`);
   const host = document.createElement("div");
+  if (width) host.style.width = `${width}px`;
   document.body.replaceChildren(host);
   const root = createRoot(host);
   return {
     render(source: string) {
       flushSync(() => root.render(<Renderer source={source} className="text-[15px]" />));
     },
+    host,
     html: () => host.innerHTML,
     unmount: () => root.unmount(),
   };
@@ -55,10 +60,48 @@ function stream(name: string, source: string, deltas: number): number {
 }
 
 /**
+ * As `stream`, with the browser's style and layout after each render (reading the height forces
+ * them), on a page with the app's stylesheet: a phone pays them for every delta it paints. Also
+ * the mean per delta over the last 100, where the reply is longest.
+ */
+function streamLaidOut(name: string, source: string, deltas: number): { total: number; lastPerDelta: number } {
+  const view = mount(name, PHONE_COLUMN);
+  const step = Math.ceil(source.length / deltas);
+  let total = 0;
+  let last = 0;
+  let lastCount = 0;
+  const lastFrom = source.length - 100 * step;
+  for (let end = step; end < source.length + step; end += step) {
+    const started = performance.now();
+    view.render(source.slice(0, end));
+    void view.host.offsetHeight;
+    const took = performance.now() - started;
+    total += took;
+    if (end > lastFrom) {
+      last += took;
+      lastCount++;
+    }
+  }
+  view.unmount();
+  return { total, lastPerDelta: last / Math.max(1, lastCount) };
+}
+
+/** As `renderOnce`, with style and layout (see streamLaidOut). */
+function renderOnceLaidOut(name: string, source: string): number {
+  const view = mount(name, PHONE_COLUMN);
+  const started = performance.now();
+  view.render(source);
+  void view.host.offsetHeight;
+  const took = performance.now() - started;
+  view.unmount();
+  return took;
+}
+
+/**
  * Called by the entry bench/markdown.ts generates, with the renderer it took from git (the
  * baseline is not in the tree, so this file cannot import it).
  */
 export function install(baseline: MarkdownComponent): void {
   renderers.baseline = baseline;
-  Object.assign(window, { markdownBench: { renderOnce, stream } });
+  Object.assign(window, { markdownBench: { renderOnce, stream, streamLaidOut, renderOnceLaidOut } });
 }
