@@ -58,8 +58,7 @@ export class ElementTree<T> {
       const count = Math.ceil(below.length / FAN);
       if (nodes.length > count) nodes.length = count;
       const first = Math.floor(changed / FAN);
-      for (let j = first; j < count; j++)
-        nodes[j] = this.node(j, below.slice(j * FAN, (j + 1) * FAN));
+      for (let j = first; j < count; j++) nodes[j] = this.node(j, below.slice(j * FAN, (j + 1) * FAN));
       below = nodes;
       top = nodes;
       changed = first;
