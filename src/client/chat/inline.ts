@@ -331,7 +331,7 @@ function scan(
   let resumeAt = from;
   let resumeNodes = out.length;
   let resumeBuffer = buffer;
-  /** Is the decision at this position one that more text could change? */
+  /** Marks the decision at this position as one that more text could change, when `open`. */
   const unsure = (open: boolean) => {
     if (open) settled = false;
   };
