@@ -2,6 +2,7 @@ import { Fragment, memo, useEffect, useState } from "react";
 import { copyText } from "../ui/clipboard.ts";
 import type { Token } from "../ui/highlight.ts";
 import { TOKEN_STYLES } from "../ui/tokenStyles.ts";
+import { createSettler } from "./settle.ts";
 
 /**
  * How long a block's text must stay the same before it is coloured: a block that is still
@@ -10,21 +11,24 @@ import { TOKEN_STYLES } from "../ui/tokenStyles.ts";
  */
 const SETTLE_MS = 250;
 
+const settler = createSettler(SETTLE_MS);
+
 function useColouredLines(code: string, lang: string | null): Token[][] | null {
   const [coloured, setColoured] = useState<{ code: string; lang: string; lines: Token[][] } | null>(null);
+  const [block] = useState(() => ({}));
   useEffect(() => {
     if (!lang) return;
     let live = true;
-    const timer = setTimeout(() => {
+    settler.wait(block, () => {
       void import("../ui/highlight.ts").then(({ highlightFence }) => {
         if (live) setColoured({ code, lang, lines: highlightFence(code, lang) });
       });
-    }, SETTLE_MS);
+    });
     return () => {
       live = false;
-      clearTimeout(timer);
+      settler.cancel(block);
     };
-  }, [code, lang]);
+  }, [code, lang, block]);
   return coloured && coloured.code === code && coloured.lang === lang ? coloured.lines : null;
 }
 
