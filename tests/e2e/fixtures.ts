@@ -278,7 +278,9 @@ export class Frames {
         this.recordPolling("sent", request.postData() ?? "", url.searchParams.get("sid"));
         return;
       }
-      const body = await (await request.response())?.text().catch(() => "");
+      // The page may close while a poll is in flight (a test's teardown): its answer is then gone.
+      const response = await request.response().catch(() => null);
+      const body = await response?.text().catch(() => "");
       this.recordPolling("received", body ?? "", url.searchParams.get("sid"));
     });
   }
