@@ -11,7 +11,7 @@
 import { createContext, memo, type ReactElement, type ReactNode, useContext, useMemo, useRef } from "react";
 import { CodeBlock } from "./CodeBlock.tsx";
 import { ElementTree, FAN, type NodeElement } from "./elementTree.ts";
-import { type Inline, type InlineParse, parseInline, parseInlineFrom } from "./inline.ts";
+import { type Inline, parseInlineRecent } from "./inline.ts";
 
 // ---------------------------------------------------------------------------
 // Block model
@@ -652,33 +652,6 @@ function renderInlineNode(node: Inline, key: number): ReactNode {
       return unreachable;
     }
   }
-}
-
-/**
- * The last few inline parses of long texts. A streaming paragraph (or list item) is parsed again on
- * every delta, a little longer each time: the new parse takes over from the last one where its
- * decisions still hold, instead of reading the whole text again. A text shorter than
- * RESUMABLE_LENGTH is parsed whole: an agent's usual paragraph parses in a few microseconds, about
- * what looking it up here costs (measured side by side: the ordinary reply streamed no faster).
- */
-const recentInline: InlineParse[] = [];
-const RECENT_INLINE = 4;
-const RESUMABLE_LENGTH = 200;
-
-function parseInlineRecent(text: string): Inline[] {
-  if (text.length < RESUMABLE_LENGTH) return parseInline(text);
-  let from: InlineParse | null = null;
-  for (const known of recentInline) {
-    if (known.text.length > text.length || (from && known.text.length <= from.text.length)) continue;
-    // Not `text.startsWith(…)`: V8 compares that character by character; this is a memory compare.
-    if (text.slice(0, known.text.length) === known.text) from = known;
-  }
-  const parse = parseInlineFrom(text, from);
-  const replaced = from ? recentInline.indexOf(from) : -1;
-  if (replaced !== -1) recentInline.splice(replaced, 1);
-  else if (recentInline.length >= RECENT_INLINE) recentInline.shift();
-  recentInline.push(parse);
-  return parse.nodes;
 }
 
 function inline(text: string): ReactNode[] {
