@@ -129,10 +129,9 @@ function appStylesheet(): string {
 }
 
 interface Bench {
-  renderOnce(name: string, source: string): number;
+  renderOnce(name: string, source: string, laidOut?: boolean): number;
   stream(name: string, source: string, deltas: number): number;
   streamLaidOut(name: string, source: string, deltas: number): { total: number; lastPerDelta: number };
-  renderOnceLaidOut(name: string, source: string): number;
 }
 declare const markdownBench: Bench;
 
@@ -197,7 +196,7 @@ async function browserFigures(script: string) {
       const figures = laidOut[name];
       for (let i = 0; i < ONCE_SAMPLES; i++)
         figures?.once.push(
-          await styled.evaluate(([n, s]) => markdownBench.renderOnceLaidOut(n, s), [name, STREAMED] as const),
+          await styled.evaluate(([n, s]) => markdownBench.renderOnce(n, s, true), [name, STREAMED] as const),
         );
       const { total, lastPerDelta } = await styled.evaluate(([n, s, d]) => markdownBench.streamLaidOut(n, s, d), [
         name,

@@ -31,11 +31,15 @@ function mount(name: string, width?: number) {
   };
 }
 
-/** Main-thread ms to render `source` once into an empty root. */
-function renderOnce(name: string, source: string): number {
-  const view = mount(name);
+/**
+ * Main-thread ms to render `source` once into an empty root; `laidOut`: with style and layout (see
+ * streamLaidOut).
+ */
+function renderOnce(name: string, source: string, laidOut = false): number {
+  const view = mount(name, laidOut ? PHONE_COLUMN : undefined);
   const started = performance.now();
   view.render(source);
+  if (laidOut) void view.host.offsetHeight;
   const took = performance.now() - started;
   view.unmount();
   return took;
@@ -86,22 +90,11 @@ function streamLaidOut(name: string, source: string, deltas: number): { total: n
   return { total, lastPerDelta: last / Math.max(1, lastCount) };
 }
 
-/** As `renderOnce`, with style and layout (see streamLaidOut). */
-function renderOnceLaidOut(name: string, source: string): number {
-  const view = mount(name, PHONE_COLUMN);
-  const started = performance.now();
-  view.render(source);
-  void view.host.offsetHeight;
-  const took = performance.now() - started;
-  view.unmount();
-  return took;
-}
-
 /**
  * Called by the entry bench/markdown.ts generates, with the renderer it took from git (the
  * baseline is not in the tree, so this file cannot import it).
  */
 export function install(baseline: MarkdownComponent): void {
   renderers.baseline = baseline;
-  Object.assign(window, { markdownBench: { renderOnce, stream, streamLaidOut, renderOnceLaidOut } });
+  Object.assign(window, { markdownBench: { renderOnce, stream, streamLaidOut } });
 }
