@@ -129,10 +129,12 @@ describe("POCKET_MAX_AGENTS", () => {
     client.socket.emit("chat:cancel", { sessionId: c.id, targetRequestId: rc, requestId: crypto.randomUUID() });
     const cancelled = await client.next("chat:error", (p) => p.requestId === rc);
     expect(cancelled.code).toBe("CANCELLED");
+    // Both waits are set before either turn can end: `next` only sees frames that arrive after it is
+    // called, and B may finish first.
+    const responses = [ra, rb].map((id) => client.next("chat:response", (p) => p.requestId === id));
     holdA.open();
     holdB.open();
-    await client.next("chat:response", (p) => p.requestId === ra);
-    await client.next("chat:response", (p) => p.requestId === rb);
+    await Promise.all(responses);
     expect(runner.prompts).not.toContain("c");
     expect(client.all("chat:started").map((s) => s.requestId)).not.toContain(rc);
   });
