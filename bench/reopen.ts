@@ -14,7 +14,7 @@
  *   bun bench/reopen.ts            (or: npm run bench -- reopen)
  */
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { startLatencyProxy } from "./latencyProxy.ts";
+import { startLatencyProxy } from "../tests/fixtures/latencyProxy.ts";
 import { median, rotated } from "./lib.ts";
 import { ensureBuild, startBenchPages } from "./pages.ts";
 
