@@ -187,6 +187,13 @@ export const errorCodeMeaning: Record<ErrorCode, string> = {
   DISCONNECTED: "Not connected to the server.",
 };
 
+/**
+ * How long the app waits for `session:import`: it reads (and may fork) a whole desk conversation
+ * before it answers, so it gets longer than other requests. A home forwarding one to a linked
+ * machine waits almost as long (remoteHandlers), so the app hears the home's answer, not its own timeout.
+ */
+export const IMPORT_TIMEOUT_MS = 60_000;
+
 /** Used as `requestId` on an error answering a request whose own id could not be read. */
 export const NIL_REQUEST_ID = "00000000-0000-0000-0000-000000000000";
 

@@ -6,6 +6,7 @@ import { setLogLevel } from "../../src/server/logger.ts";
 import type { ServerMessage } from "../../src/shared/messages.ts";
 import type { AgentEnv } from "../fixtures/agentEnv.ts";
 import { type FakeAnthropic, reply, startFakeAnthropic } from "../fixtures/fakeAnthropic.ts";
+import { startLatencyProxy } from "../fixtures/latencyProxy.ts";
 import { ask, type HomeAndRemote, linkRemote, REMOTE_TOKEN, startHomeAndRemote } from "../fixtures/machines.ts";
 import { TEST_TOKEN, TestClient, TestClients, type TestServer } from "../fixtures/testServer.ts";
 
@@ -277,6 +278,84 @@ describe("a remote session through home", () => {
         code: "PERMISSION_NOT_PENDING",
         sessionId: session.id,
       });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "an approval answered otherwise on the remote while home's answer is on the link: that answer is refused",
+    async () => {
+      // 300 ms each way between home and the remote: home's answer is still on its way when the remote's own client answers.
+      const proxy = await startLatencyProxy(Number(new URL(remote.url).port), 300);
+      try {
+        remoteApi.when(
+          "make a file",
+          reply().tool("Bash", { command: "echo x > raced.txt", description: "Write raced.txt" }),
+          reply().text("Not written."),
+        );
+        const client = await clients.connect();
+        const machine = await linkRemote(client, `http://127.0.0.1:${proxy.port}`);
+        const session = await client.createSession({ machineId: machine.id });
+        const requestId = client.send(session.id, "make a file");
+        const asked = await client.next("permission:request", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+        const direct = await TestClient.connect(remote.url, { token: REMOTE_TOKEN });
+
+        const ours = crypto.randomUUID();
+        const { permissionId } = asked;
+        client.socket.emit("permission:respond", {
+          sessionId: session.id,
+          permissionId,
+          decision: "allow",
+          requestId: ours,
+        });
+        direct.socket.emit("permission:respond", {
+          sessionId: session.id,
+          permissionId,
+          decision: "deny",
+          requestId: crypto.randomUUID(),
+        });
+        // The remote's denial settles the request; home's later "allow" is refused, as a second answer is locally.
+        const resolved = await client.next("permission:resolved", (p) => p.permissionId === permissionId);
+        expect(resolved.decision).toBe("deny");
+        expect(await client.next("permission:error", (p) => p.requestId === ours, { from: 0 })).toMatchObject({
+          code: "PERMISSION_NOT_PENDING",
+          sessionId: session.id,
+        });
+        await client.next("chat:response", (p) => p.requestId === requestId, { timeoutMs: TIMEOUT });
+        expect(existsSync(join(remoteEnv.cwd, "raced.txt"))).toBe(false);
+        expect(client.all("permission:resolved").filter((p) => p.permissionId === permissionId)).toHaveLength(1);
+        direct.close();
+      } finally {
+        proxy.stop();
+      }
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "a forwarded import waits as long as the app waits for it, not as long as other requests",
+    async () => {
+      // Home gives other requests 400 ms; through this proxy every answer takes 600 ms.
+      await servers.cleanup();
+      servers = await startHomeAndRemote(homeApi.url, remoteApi.url, undefined, 400);
+      ({ home, remote, homeEnv, remoteEnv } = servers);
+      const proxy = await startLatencyProxy(Number(new URL(remote.url).port), 300);
+      try {
+        const client = await clients.connect();
+        const machine = await linkRemote(client, `http://127.0.0.1:${proxy.port}`);
+        const listed = await ask(client, "project:list", { machineId: machine.id }, "project:list");
+        expect(listed).toMatchObject({ type: "error", payload: { code: "MACHINE_OFFLINE" } });
+        // The remote's own answer (it has no such session) arrives: home was still waiting.
+        const imported = await ask(
+          client,
+          "session:import",
+          { claudeSessionId: crypto.randomUUID(), path: remoteEnv.cwd, machineId: machine.id },
+          "session:created",
+        );
+        expect(imported).toMatchObject({ type: "error", payload: { code: "SESSION_NOT_FOUND" } });
+      } finally {
+        proxy.stop();
+      }
     },
     TIMEOUT,
   );

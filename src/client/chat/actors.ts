@@ -5,6 +5,7 @@
  * on a timeout (connection/request.ts).
  */
 import { fromCallback, fromPromise } from "xstate";
+import { IMPORT_TIMEOUT_MS } from "../../shared/constants.ts";
 import { onMachine } from "../../shared/machines.ts";
 import type { ServerEventName, ServerMessage, ServerPayload, Session, SessionEvent } from "../../shared/messages.ts";
 import { warnUnknownEvent } from "../connection/checkedSocket.ts";
@@ -237,9 +238,6 @@ export const createSession = fromPromise<
   const { requestId: _requestId, ...session } = reply;
   return session;
 });
-
-/** An import reads (and may fork) a whole desk conversation before it answers: it gets longer than other requests. */
-export const IMPORT_TIMEOUT_MS = 60_000;
 
 export const importSession = fromPromise<
   Session,

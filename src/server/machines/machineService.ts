@@ -328,13 +328,17 @@ export class MachineService {
   /**
    * Forwards a request to the machine and resolves with the first answer that `settles` it (by
    * default: anything carrying its `requestId`, an error included). MACHINE_OFFLINE at once when
-   * the machine is not connected, or when it goes away before answering.
+   * the machine is not connected, when it goes away before answering, or after `timeoutMs`
+   * (default: the service's `requestTimeoutMs`).
    */
   request<K extends ClientEventName>(
     machineId: string,
     name: K,
     payload: ClientPayload<K> & { requestId: string },
-    settles: (message: ServerMessage) => boolean = (m) => requestIdOf(m) === payload.requestId,
+    {
+      settles = (m) => requestIdOf(m) === payload.requestId,
+      timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    }: { settles?: (message: ServerMessage) => boolean; timeoutMs?: number } = {},
   ): Promise<ServerMessage> {
     const linked = this.linked.get(machineId);
     if (!linked) throw new PocketError("MACHINE_NOT_FOUND");
@@ -342,7 +346,6 @@ export class MachineService {
     const { requestId } = payload;
     if (this.pending.has(requestId)) throw new PocketError("INVALID_PAYLOAD", "This requestId is already waiting.");
     return new Promise((resolve, reject) => {
-      const timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
       const timer = setTimeout(() => {
         const pending = this.pending.get(requestId);
         if (pending) this.settleWithError(requestId, pending, "MACHINE_OFFLINE", `No answer within ${timeoutMs} ms.`);

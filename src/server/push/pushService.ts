@@ -324,9 +324,11 @@ export class PushService {
       machineId,
       "permission:respond",
       { ...answer, requestId },
-      (m) =>
-        (m.type === "permission:error" && m.payload.requestId === requestId) ||
-        (m.type === "permission:resolved" && m.payload.permissionId === answer.permissionId),
+      {
+        settles: (m) =>
+          (m.type === "permission:error" && m.payload.requestId === requestId) ||
+          (m.type === "permission:resolved" && m.payload.permissionId === answer.permissionId),
+      },
     );
     if (reply.type === "permission:error") throw new PocketError(reply.payload.code, reply.payload.message);
     // Resolved otherwise meanwhile (the turn was stopped, or another device said something else): not this tap's answer.

@@ -1,10 +1,12 @@
 import {
   type ClientEventName,
   type ClientPayload,
+  IMPORT_TIMEOUT_MS,
   LIMITS,
   type ServerMessage,
   type SessionEvent,
 } from "../../shared/messages.ts";
+import { PocketError } from "../errors.ts";
 import { isNumbered, type MachineService } from "../machines/machineService.ts";
 import type { PocketSocket } from "./socketServer.ts";
 
@@ -64,6 +66,12 @@ const ROUTED = new Set<string>([
   "project:sessions",
   "session:import",
 ]);
+
+/**
+ * How long home waits for a linked machine's answer to `session:import`: what the app waits, less
+ * a margin for the hop to home and back, so the app gets home's MACHINE_OFFLINE rather than its own timeout.
+ */
+const FORWARDED_IMPORT_TIMEOUT_MS = IMPORT_TIMEOUT_MS - 5_000;
 
 /** Requests that name the machine they go to (default this server's) rather than a session (decision 063). */
 const ON_MACHINE = new Set<string>(["session:create", "project:list", "project:sessions", "session:import"]);
@@ -125,23 +133,21 @@ export function createRemoteHandlers(deps: RemoteHandlerDeps): RemoteHandlers {
     },
     "chat:cancel": async (socket, p, machineId) => {
       const targets = new Set([p.requestId, p.targetRequestId]);
-      const reply = await machines.request(
-        machineId,
-        "chat:cancel",
-        p,
-        (m) => m.type === "chat:error" && targets.has(m.payload.requestId),
-      );
+      const reply = await machines.request(machineId, "chat:cancel", p, {
+        settles: (m) => m.type === "chat:error" && targets.has(m.payload.requestId),
+      });
       answer(socket, p.requestId, reply);
     },
     "permission:respond": async (socket, p, machineId) => {
-      const reply = await machines.request(
-        machineId,
-        "permission:respond",
-        p,
-        (m) =>
+      const reply = await machines.request(machineId, "permission:respond", p, {
+        settles: (m) =>
           (m.type === "permission:error" && m.payload.requestId === p.requestId) ||
           (m.type === "permission:resolved" && m.payload.permissionId === p.permissionId),
-      );
+      });
+      // Resolved otherwise while this answer was on the link (another device, a stopped turn): the
+      // machine refuses this one after that, and the refusal would find nothing waiting for it.
+      if (reply.type === "permission:resolved" && reply.payload.decision !== p.decision)
+        throw new PocketError("PERMISSION_NOT_PENDING");
       answer(socket, p.requestId, reply);
     },
     "permission:rules": async (socket, p, machineId) => {
@@ -160,7 +166,9 @@ export function createRemoteHandlers(deps: RemoteHandlerDeps): RemoteHandlers {
     },
     "session:import": async (socket, p, machineId) => {
       const { machineId: _machine, ...input } = p;
-      const reply = await machines.request(machineId, "session:import", input);
+      const reply = await machines.request(machineId, "session:import", input, {
+        timeoutMs: FORWARDED_IMPORT_TIMEOUT_MS,
+      });
       if (reply.type === "session:created") deps.watch(socket, reply.payload.id);
       answer(socket, p.requestId, reply);
     },
