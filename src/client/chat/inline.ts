@@ -292,10 +292,17 @@ export function parseInlineFrom(text: string, previous: InlineParse | null): Inl
   return resume(text, previous !== null && continues(text, previous) ? previous : null);
 }
 
+/**
+ * Does `text` start with `start`? Not `text.startsWith(start)`: V8 compares that character by
+ * character (3–8 ms over a 20 KB reply's 500 deltas); string equality is a memory compare.
+ */
+export function continuesText(text: string, start: string): boolean {
+  return text.length >= start.length && text.slice(0, start.length) === start;
+}
+
 /** Does `text` start with `previous`'s text? */
 function continues(text: string, previous: InlineParse): boolean {
-  // Not `text.startsWith(…)`: V8 compares that character by character; this is a memory compare.
-  return text.length >= previous.text.length && text.slice(0, previous.text.length) === previous.text;
+  return continuesText(text, previous.text);
 }
 
 /** Parses `text` from `previous`'s resume point (a parse of a text it starts with), or whole. */

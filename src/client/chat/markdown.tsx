@@ -11,7 +11,7 @@
 import { createContext, memo, type ReactElement, type ReactNode, useContext, useMemo, useRef } from "react";
 import { CodeBlock } from "./CodeBlock.tsx";
 import { ElementTree, FAN, type NodeElement } from "./elementTree.ts";
-import { type Inline, parseInlineRecent } from "./inline.ts";
+import { continuesText, type Inline, parseInlineRecent } from "./inline.ts";
 
 // ---------------------------------------------------------------------------
 // Block model
@@ -480,13 +480,7 @@ function tailHeadingMask(block: Block, resumed: OpenParts | undefined): number {
  */
 export function parseBlocksFrom(raw: string, previous: BlockParse | null): BlockParse {
   // A continuation is normalised by its new part only (unless a "\r\n" may straddle the two).
-  // Not `raw.startsWith(previous.raw)`: V8 compares that character by character (3–8 ms over a
-  // 20 KB reply's 500 deltas, as much as the parse); string equality is a memory compare.
-  const continues =
-    previous !== null &&
-    raw.length >= previous.raw.length &&
-    raw.slice(0, previous.raw.length) === previous.raw &&
-    !previous.raw.endsWith("\r");
+  const continues = previous !== null && continuesText(raw, previous.raw) && !previous.raw.endsWith("\r");
   const keep = continues ? previous.final : 0;
   const blockFrom = continues ? (previous.tailStarts[keep - previous.tailBlock] ?? previous.tailFrom) : 0;
   // A long list or table stays open while it streams: read it on from its first unsettled item or
