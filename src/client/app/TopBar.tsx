@@ -99,8 +99,11 @@ export function TopBar({ onOpenSessions, onNewSession, onOpenSettings, onOpenCha
                   <span className="min-w-0 truncate font-medium text-foreground/80">
                     {projectName(session.project)}
                   </span>
-                  <span aria-hidden="true">·</span>
-                  <span>{session.model}</span>
+                  {/* With "Needs approval" beside them, a phone's line has room for the project, not the model too. */}
+                  <span aria-hidden="true" className={needsApproval ? "max-sm:hidden" : undefined}>
+                    ·
+                  </span>
+                  <span className={needsApproval ? "max-sm:hidden" : undefined}>{session.model}</span>
                 </>
               ) : (
                 <span>No session</span>
