@@ -318,6 +318,13 @@ test.describe("chat", () => {
     );
     await expect(turn.locator("[aria-busy=true]")).toBeVisible();
     await expect(turn.locator("[aria-busy=true]").getByText(command)).toBeVisible();
+    // "Ran" once its result is back (before, the row says "Running"), while the reply still streams.
+    await frames.waitFor(
+      "received",
+      "log",
+      (p) => p.requestId === sent.requestId && String(p.data).includes('"tool_result"'),
+      TURN_TIMEOUT_MS,
+    );
     await expect(turn.locator("[aria-busy=true]").getByText("Ran", { exact: true })).toBeVisible();
     await expect(page.getByRole("button", { name: "Stop" })).toBeVisible();
 

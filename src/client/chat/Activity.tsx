@@ -52,7 +52,9 @@ export function Activity({ logs, cwd, running }: { logs: readonly string[]; cwd?
                 )}
               </span>
               <span className="min-w-0 flex-1">
-                <span className="font-medium">{step.verb}</span>{" "}
+                <span className="font-medium">
+                  {step.status !== "running" ? step.verbs.done : running ? step.verbs.doing : step.verbs.asking}
+                </span>{" "}
                 <span
                   className={cn("break-all font-mono text-[12.5px]", step.status === "error" && "text-destructive")}
                 >

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useMemo, useState } from "react";
 import { cn } from "../ui/cn.ts";
-import { AlertIcon, CheckIcon, ChevronDownIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { AlertIcon, CheckIcon, ChevronDownIcon, SpinnerIcon, XIcon } from "../ui/icons.tsx";
 import { formatDuration } from "../ui/time.ts";
 import { Markdown } from "./markdown.tsx";
 import { type Step, stepDuration, stepsOf, summarizeSteps, turnParts } from "./steps.ts";
@@ -14,7 +14,9 @@ const OPEN_UP_TO = 3;
 function StepIcon({ status }: { status: Step["status"] }) {
   if (status === "error")
     return <AlertIcon className="size-4 text-destructive" aria-label="failed" role="img" aria-hidden="false" />;
-  if (status === "running") return <SpinnerIcon className="size-4 text-muted-foreground" />;
+  // The turn is over: a step whose result never came back was stopped, or never approved.
+  if (status === "running")
+    return <XIcon className="size-4 text-muted-foreground" aria-label="not finished" role="img" aria-hidden="false" />;
   return <CheckIcon className="size-4 text-success" />;
 }
 
@@ -33,7 +35,7 @@ function StepRow({ step, cwd }: { step: Step; cwd?: string }) {
           <StepIcon status={step.status} />
         </span>
         <span className="min-w-0 flex-1">
-          <span className="font-medium">{step.verb}</span>{" "}
+          <span className="font-medium">{step.status === "running" ? step.verbs.unfinished : step.verb}</span>{" "}
           <span className={cn("break-all font-mono text-[12.5px]", step.status === "error" && "text-destructive")}>
             {step.target}
           </span>

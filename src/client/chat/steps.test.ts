@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { exitCodeOf, stepDuration, stepsOf, summarizeSteps, turnParts } from "./steps.ts";
+import { exitCodeOf, stepDuration, stepsOf, stepVerbs, summarizeSteps, turnParts } from "./steps.ts";
 
 const assistant = (...content: unknown[]) => JSON.stringify({ type: "assistant", message: { content } });
 const results = (...content: unknown[]) => JSON.stringify({ type: "user", message: { content } });
@@ -79,4 +79,31 @@ test("exitCodeOf reads the CLI's 'Exit code N' line", () => {
   expect(exitCodeOf("Exit code 127\ncommand not found")).toBe(127);
   expect(exitCodeOf("all good")).toBeNull();
   expect(exitCodeOf(null)).toBeNull();
+});
+
+describe("stepVerbs", () => {
+  test("a known tool reads right at every moment: done, under way, waiting for approval, never finished", () => {
+    expect(stepVerbs("Bash")).toEqual({
+      done: "Ran",
+      doing: "Running",
+      asking: "Wants to run",
+      unfinished: "Tried to run",
+    });
+    expect(stepVerbs("Find files")).toEqual({
+      done: "Found files",
+      doing: "Finding files",
+      asking: "Wants to find files",
+      unfinished: "Tried to find files",
+    });
+  });
+
+  test("another tool (an MCP tool, a sub-agent) is named the same at every moment", () => {
+    const named = "github: create_issue";
+    expect(stepVerbs(named)).toEqual({ done: named, doing: named, asking: named, unfinished: named });
+  });
+
+  test("a step carries its verbs, and `verb` is the done one", () => {
+    const [step] = stepsOf(turnParts([assistant(toolUse("t1", "Edit", { file_path: "/a.ts" }))]));
+    expect(step).toMatchObject({ verb: "Edited", verbs: stepVerbs("Edit"), status: "running" });
+  });
 });

@@ -10,8 +10,9 @@ export interface Step {
   id: string;
   /** The tool's own name: "Bash", "Read", "Edit", an MCP tool… */
   tool: string;
-  /** What it did, in words: "Ran", "Read", "Edited"… */
+  /** What it did, in words: "Ran", "Read", "Edited"… (see `verbs` for the other moments). */
   verb: string;
+  verbs: StepVerbs;
   /** What it did it to, on one line: the command, the file, the pattern. */
   target: string;
   input: Record<string, unknown>;
@@ -47,19 +48,42 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** summarizeTool's label → the verb a step row starts with. */
-const VERBS: Record<string, string> = {
-  Bash: "Ran",
-  Read: "Read",
-  Write: "Wrote",
-  Edit: "Edited",
-  "Edit notebook": "Edited",
-  Search: "Searched",
-  "Find files": "Found files",
-  List: "Listed",
-  Fetch: "Fetched",
-  "Web search": "Searched the web",
+/**
+ * What a step row starts with, by where the step is: a row must never say "Ran" over a command
+ * that waits for the user's approval, or is still running.
+ */
+export interface StepVerbs {
+  /** Finished: "Ran". */
+  done: string;
+  /** Under way: "Running". */
+  doing: string;
+  /** Waiting for the user's approval: "Wants to run". */
+  asking: string;
+  /** The turn ended before its result came back (stopped, or never approved): "Tried to run". */
+  unfinished: string;
+}
+
+/** summarizeTool's label → its verbs: done, doing, and the plain form ("run") the others are made of. */
+const VERBS: Record<string, [done: string, doing: string, plain: string]> = {
+  Bash: ["Ran", "Running", "run"],
+  Read: ["Read", "Reading", "read"],
+  Write: ["Wrote", "Writing", "write"],
+  Edit: ["Edited", "Editing", "edit"],
+  "Edit notebook": ["Edited", "Editing", "edit"],
+  Search: ["Searched", "Searching", "search"],
+  "Find files": ["Found files", "Finding files", "find files"],
+  List: ["Listed", "Listing", "list"],
+  Fetch: ["Fetched", "Fetching", "fetch"],
+  "Web search": ["Searched the web", "Searching the web", "search the web"],
 };
+
+export function stepVerbs(label: string): StepVerbs {
+  const forms = VERBS[label];
+  // Another tool ("Agent", an MCP tool): its name reads the same at every moment; the row's icon tells them apart.
+  if (!forms) return { done: label, doing: label, asking: label, unfinished: label };
+  const [done, doing, plain] = forms;
+  return { done, doing, asking: `Wants to ${plain}`, unfinished: `Tried to ${plain}` };
+}
 
 function resultText(content: unknown): string {
   if (typeof content === "string") return content;
@@ -96,11 +120,13 @@ export function turnParts(logs: readonly string[], options: StepOptions = {}): T
           const tool = typeof block.name === "string" ? block.name : "tool";
           const input = isObject(block.input) ? block.input : {};
           const summary = summarizeTool(tool, input, { cwd: options.cwd, maxLength: 200 });
+          const verbs = stepVerbs(summary.label);
           const id = typeof block.id === "string" ? block.id : `step-${parts.length}`;
           const step: Step = {
             id,
             tool,
-            verb: VERBS[summary.label] ?? summary.label,
+            verb: verbs.done,
+            verbs,
             target: summary.detail,
             input,
             status: "running",
