@@ -51,6 +51,10 @@ test("Allow: the card shows the command, Allow answers it, the command runs", as
   await expect(page.getByRole("banner")).toContainText("Needs approval");
   // The turn shows where it stopped.
   await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText("Waiting for you");
+  // Its step says the command waits: never "Ran" before the user has answered.
+  const turn = page.locator(`[data-turn="${sent.requestId}"]`);
+  await expect(turn.getByText("Wants to run", { exact: true })).toBeVisible();
+  await expect(turn.getByText("Ran", { exact: true })).toHaveCount(0);
 
   // The card is pinned above the composer, fully on screen at 375×667.
   const box = await card.boundingBox();
@@ -86,6 +90,7 @@ test("Allow: the card shows the command, Allow answers it, the command runs", as
   await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText("Allowed");
   await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_MS);
   await expect(page.getByText("Created e2e-approved.txt.")).toBeVisible();
+  await expect(turn.getByText("Ran", { exact: true })).toBeVisible();
   expect(existsSync(join(stack.workdir, "e2e-approved.txt"))).toBe(true);
   await expect(page.getByRole("banner")).not.toContainText("Needs approval");
 });

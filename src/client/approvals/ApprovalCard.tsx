@@ -89,9 +89,7 @@ export function ApprovalCard({ permission, cwd, answer, offline, position, headi
       ) : (
         <>
           <Body body={view.body} />
-          {permission.description && view.body.kind !== "bash" ? (
-            <p className="text-muted-foreground text-sm">{permission.description}</p>
-          ) : null}
+          {view.note ? <p className="text-muted-foreground text-sm">{view.note}</p> : null}
         </>
       )}
 

@@ -89,6 +89,25 @@ describe("describeApproval", () => {
     );
   });
 
+  test("Read: named for what it does; the CLI's description shown only when it adds to the inputs", () => {
+    const path = "/tmp/outside/notes-1.txt";
+    const view = describeApproval(testPermission("Read", { file_path: path }, { description: path }), "/p");
+    expect(view.heading).toBe("Read a file");
+    expect(view.note).toBeNull();
+    const inside = describeApproval(
+      testPermission("Read", { file_path: "/p/src/a.ts" }, { description: "src/a.ts" }),
+      "/p",
+    );
+    expect(inside.note).toBeNull();
+    const said = describeApproval(
+      testPermission("Read", { file_path: path }, { description: "Read the notes for the summary" }),
+    );
+    expect(said.note).toBe("Read the notes for the summary");
+    // A command's description is part of its body, not a note.
+    const bash = describeApproval(testPermission("Bash", { command: "ls" }, { description: "List the files" }));
+    expect(bash.note).toBeNull();
+  });
+
   test("AskUserQuestion becomes its questions; malformed ones fall back to fields", () => {
     const input = {
       questions: [

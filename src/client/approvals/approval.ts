@@ -50,6 +50,11 @@ export interface ApprovalView {
   body: ApprovalBody;
   /** Why the CLI asks (decisionReason, blockedPath), when it said. */
   reason: string | null;
+  /**
+   * The CLI's description of the request, when it adds something: a command's own description is
+   * in its body, and a description that only repeats an input (a Read's path) is left out.
+   */
+  note: string | null;
 }
 
 /** Lines of a text, without the empty last one a trailing newline makes. */
@@ -120,6 +125,10 @@ const FALLBACK_HEADINGS: Record<string, string> = {
   NotebookEdit: "Edit a notebook",
   WebFetch: "Fetch a web page",
   WebSearch: "Search the web",
+  Read: "Read a file",
+  Glob: "Find files",
+  Grep: "Search the files",
+  LS: "List a folder",
   AskUserQuestion: "Claude has a question",
   ExitPlanMode: "Approve the plan",
 };
@@ -158,5 +167,14 @@ export function describeApproval(permission: TurnPermission, cwd?: string): Appr
     default:
       body = { kind: "fields", fields: fieldsOf(input, cwd) };
   }
-  return { heading, summary, body, reason };
+  return { heading, summary, body, reason, note: noteOf(permission, body, cwd) };
+}
+
+function noteOf(permission: TurnPermission, body: ApprovalBody, cwd?: string): string | null {
+  const note = permission.description?.trim();
+  if (!note || body.kind === "bash") return null;
+  const repeats = Object.values(permission.input).some(
+    (value) => typeof value === "string" && (value.trim() === note || shortPath(value, cwd) === note),
+  );
+  return repeats ? null : note;
 }
