@@ -510,6 +510,11 @@ export const PermissionRequest = SessionEventBase.extend({
   permissionId: z.uuid(),
   toolName: z.string(),
   input: z.record(z.string(), z.unknown()),
+  /**
+   * The tool call asked about: its `tool_use` block's id in the turn's logs. A step denied (or
+   * cancelled) never ran, and the client says so on that step. Absent in events stored before it.
+   */
+  toolUseId: z.string().optional(),
   /** Claude Code's own sentence for the ask, e.g. "Claude wants to edit foo.ts". */
   title: z.string().optional(),
   description: z.string().optional(),

@@ -126,6 +126,17 @@ describe("permission requests", () => {
       expect(existsSync(join(agentEnv.cwd, "denied.txt"))).toBe(false);
       const toolResult = api.log.findLast((r) => JSON.stringify(r.body).includes("not in this folder"));
       expect(toolResult).toBeDefined();
+
+      // The request names the tool call it asks about, as the turn's logs have it: the CLI reports the
+      // denied call as a failed result, and the id is how a client tells that it never ran.
+      expect(ask.toolUseId).toEqual(expect.any(String));
+      type Block = { type?: string; id?: string; tool_use_id?: string; is_error?: boolean };
+      const blocks = response.logs.flatMap((data) => {
+        const message = JSON.parse(data) as { message?: { content?: unknown } };
+        return Array.isArray(message.message?.content) ? (message.message.content as Block[]) : [];
+      });
+      expect(blocks.filter((b) => b.type === "tool_use").map((b) => b.id)).toEqual([ask.toolUseId]);
+      expect(blocks.find((b) => b.type === "tool_result" && b.tool_use_id === ask.toolUseId)?.is_error).toBe(true);
     },
     TIMEOUT,
   );

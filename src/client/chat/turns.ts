@@ -57,6 +57,8 @@ export interface TurnPermission {
   permissionId: string;
   toolName: string;
   input: Record<string, unknown>;
+  /** The tool call's id (its step in the logs); null in events stored before it was sent. */
+  toolUseId: string | null;
   /** Claude Code's own sentence for the ask, e.g. "Claude wants to edit foo.ts". */
   title: string | null;
   description: string | null;
@@ -248,6 +250,7 @@ function applyEvent(event: SessionEvent, turnFor: TurnFor): void {
         permissionId: p.permissionId,
         toolName: p.toolName,
         input: p.input,
+        toolUseId: p.toolUseId ?? null,
         title: p.title ?? null,
         description: p.description ?? null,
         decisionReason: p.decisionReason ?? null,

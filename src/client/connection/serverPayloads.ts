@@ -268,6 +268,7 @@ const sessionEventPayloads = {
       permissionId: str,
       toolName: str,
       input: record(anything),
+      toolUseId: optional(str),
       title: optional(str),
       description: optional(str),
       decisionReason: optional(str),

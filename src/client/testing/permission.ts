@@ -10,6 +10,7 @@ export function testPermission(
     permissionId: crypto.randomUUID(),
     toolName,
     input,
+    toolUseId: null,
     title: null,
     description: null,
     decisionReason: null,

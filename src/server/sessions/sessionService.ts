@@ -609,6 +609,7 @@ export class SessionService {
         permissionId,
         toolName: ask.toolName,
         input: ask.input,
+        ...(ask.toolUseId ? { toolUseId: ask.toolUseId } : {}),
         ...(ask.title ? { title: ask.title } : {}),
         ...(ask.description ? { description: ask.description } : {}),
         ...(ask.decisionReason ? { decisionReason: ask.decisionReason } : {}),
