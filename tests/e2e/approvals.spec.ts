@@ -307,8 +307,16 @@ test("Deny with a reason: the agent is told, nothing runs", async ({ page, frame
   await expect(page.locator(`[data-permission="${request.permissionId}"]`)).toContainText(
     "Denied: Use a temporary folder instead",
   );
-  await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_MS);
+  const response = await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_MS);
   expect(existsSync(join(stack.workdir, "e2e-denied.txt"))).toBe(false);
+  // The CLI logged the denied call as a failed result; the turn says it never ran, by the request's toolUseId.
+  expect(request.toolUseId).toEqual(expect.any(String));
+  expect((response.logs as string[]).some((data) => data.includes(`"tool_use_id":"${request.toolUseId}"`))).toBe(true);
+  const steps = page.locator(`[data-turn="${sent.requestId}"]`).getByRole("list", { name: "Steps" });
+  await expect(steps.getByText("Tried to run", { exact: true })).toBeVisible();
+  await expect(steps.getByRole("img", { name: "not run" })).toBeVisible();
+  await expect(steps.getByText("Ran", { exact: true })).toHaveCount(0);
+  await expect(page.locator(`[data-turn="${sent.requestId}"] [data-steps-summary]`)).toHaveText(/^1 step not run · /);
 });
 
 test("answered on another device: this one's card collapses too", async ({ page, frames, stack, freshContext }) => {

@@ -1,7 +1,7 @@
 import { useMemo, useState } from "react";
 import { cn } from "../ui/cn.ts";
 import { Elapsed } from "../ui/Elapsed.tsx";
-import { AlertIcon, CheckIcon, ClockIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { AlertIcon, CheckIcon, ClockIcon, SpinnerIcon, XIcon } from "../ui/icons.tsx";
 import { formatDuration } from "../ui/time.ts";
 import { type Step, stepDuration, stepsOf, turnParts } from "./steps.ts";
 
@@ -9,10 +9,24 @@ const VISIBLE = 4;
 
 /**
  * What the agent is doing right now: one line per tool call, newest last, with its outcome.
- * `running`: the agent is at work (false while it waits for the user's approval).
+ * `running`: the agent is at work (false while it waits for the user's approval). `refused`: the
+ * tool calls the user denied (refusedToolUses).
  */
-export function Activity({ logs, cwd, running }: { logs: readonly string[]; cwd?: string; running: boolean }) {
-  const steps = useMemo(() => stepsOf(turnParts(logs, { cwd })), [logs, cwd]);
+export function Activity({
+  logs,
+  cwd,
+  running,
+  refused = "",
+}: {
+  logs: readonly string[];
+  cwd?: string;
+  running: boolean;
+  refused?: string;
+}) {
+  const steps = useMemo(
+    () => stepsOf(turnParts(logs, { cwd, refused: new Set(refused.split(" ")) })),
+    [logs, cwd, refused],
+  );
   const [expanded, setExpanded] = useState(false);
   if (steps.length === 0) return null;
   const hidden = expanded ? 0 : Math.max(0, steps.length - VISIBLE);
@@ -39,6 +53,8 @@ export function Activity({ logs, cwd, running }: { logs: readonly string[]; cwd?
                   <AlertIcon className="size-4 text-destructive" aria-label="failed" aria-hidden="false" role="img" />
                 ) : step.status === "ok" ? (
                   <CheckIcon className="size-4 text-success" />
+                ) : step.status === "refused" ? (
+                  <XIcon className="size-4 text-muted-foreground" aria-label="not run" aria-hidden="false" role="img" />
                 ) : running ? (
                   <SpinnerIcon className="size-4 text-muted-foreground" />
                 ) : (
@@ -53,7 +69,13 @@ export function Activity({ logs, cwd, running }: { logs: readonly string[]; cwd?
               </span>
               <span className="min-w-0 flex-1">
                 <span className="font-medium">
-                  {step.status !== "running" ? step.verbs.done : running ? step.verbs.doing : step.verbs.asking}
+                  {step.status === "refused"
+                    ? step.verbs.unfinished
+                    : step.status !== "running"
+                      ? step.verbs.done
+                      : running
+                        ? step.verbs.doing
+                        : step.verbs.asking}
                 </span>{" "}
                 <span
                   className={cn("break-all font-mono text-[12.5px]", step.status === "error" && "text-destructive")}

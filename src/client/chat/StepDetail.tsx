@@ -70,14 +70,19 @@ export function StepDetail({ step, cwd }: { step: Step; cwd?: string }) {
               {str(input.command) ?? ""}
             </pre>
           </Field>
-          {step.status !== "running" ? (
+          {step.status === "refused" ? (
+            <p className="text-xs">Not run</p>
+          ) : step.status !== "running" ? (
             <p className="text-xs" data-exit-code={exit ?? (step.status === "ok" ? 0 : "")}>
               {step.status === "ok" ? "Exit code 0" : exit !== null ? `Exit code ${exit}` : "Failed"}
             </p>
           ) : null}
-          <Field name="Output">
-            <Output text={step.output} label="Command output" />
-          </Field>
+          {/* A refused command's "output" is the CLI's note to the agent, not anything the command printed. */}
+          {step.status === "refused" ? null : (
+            <Field name="Output">
+              <Output text={step.output} label="Command output" />
+            </Field>
+          )}
         </div>
       );
     }

@@ -14,7 +14,9 @@ const OPEN_UP_TO = 3;
 function StepIcon({ status }: { status: Step["status"] }) {
   if (status === "error")
     return <AlertIcon className="size-4 text-destructive" aria-label="failed" role="img" aria-hidden="false" />;
-  // The turn is over: a step whose result never came back was stopped, or never approved.
+  if (status === "refused")
+    return <XIcon className="size-4 text-muted-foreground" aria-label="not run" role="img" aria-hidden="false" />;
+  // The turn is over: a step whose result never came back was stopped.
   if (status === "running")
     return <XIcon className="size-4 text-muted-foreground" aria-label="not finished" role="img" aria-hidden="false" />;
   return <CheckIcon className="size-4 text-success" />;
@@ -35,7 +37,9 @@ function StepRow({ step, cwd }: { step: Step; cwd?: string }) {
           <StepIcon status={step.status} />
         </span>
         <span className="min-w-0 flex-1">
-          <span className="font-medium">{step.status === "running" ? step.verbs.unfinished : step.verb}</span>{" "}
+          <span className="font-medium">
+            {step.status === "running" || step.status === "refused" ? step.verbs.unfinished : step.verb}
+          </span>{" "}
           <span className={cn("break-all font-mono text-[12.5px]", step.status === "error" && "text-destructive")}>
             {step.target}
           </span>
@@ -69,12 +73,15 @@ export function TurnSteps({
   logs,
   cwd,
   durationMs,
+  refused = "",
 }: {
   logs: readonly string[];
   cwd?: string;
   durationMs: number | null;
+  /** The tool calls the user denied (refusedToolUses). */
+  refused?: string;
 }) {
-  const parts = useMemo(() => turnParts(logs, { cwd }), [logs, cwd]);
+  const parts = useMemo(() => turnParts(logs, { cwd, refused: new Set(refused.split(" ")) }), [logs, cwd, refused]);
   const steps = useMemo(() => stepsOf(parts), [parts]);
   const [expanded, setExpanded] = useState(steps.length <= OPEN_UP_TO);
   if (steps.length === 0) return null;

@@ -21,6 +21,7 @@ import { summarizeTool } from "./activity.ts";
 import { MessageImages } from "./ImageThumbs.tsx";
 import { MessageBubble } from "./MessageBubble.tsx";
 import { Markdown } from "./markdown.tsx";
+import { refusedToolUses } from "./steps.ts";
 import { TurnSteps } from "./TurnSteps.tsx";
 import type { Turn, TurnPermission } from "./turns.ts";
 import { resetText, usageLabel, usageLine } from "./usage.ts";
@@ -184,9 +185,14 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs, on
             )
           ) : null}
           {running ? (
-            <Activity logs={turn.logs} cwd={cwd} running={!waitingForYou} />
+            <Activity logs={turn.logs} cwd={cwd} running={!waitingForYou} refused={refusedToolUses(turn.permissions)} />
           ) : logsCount > 0 ? (
-            <TurnSteps logs={turn.logs} cwd={cwd} durationMs={turn.durationMs} />
+            <TurnSteps
+              logs={turn.logs}
+              cwd={cwd}
+              durationMs={turn.durationMs}
+              refused={refusedToolUses(turn.permissions)}
+            />
           ) : null}
           {turn.permissions.map((permission) => (
             <PermissionLine key={permission.permissionId} permission={permission} cwd={cwd} />

@@ -32,4 +32,19 @@ describe("a step row's verb says where the step is", () => {
     expect(html).toContain('aria-label="not finished"');
     expect(html).not.toContain("animate-spin");
   });
+
+  test("a call the user denied Tried to run, marked not run, while the turn runs and after it", () => {
+    const denied = [
+      ...logs.slice(0, 3),
+      results({ type: "tool_result", tool_use_id: "t2", content: "The user doesn't want to proceed.", is_error: true }),
+    ];
+    for (const html of [
+      renderToStaticMarkup(<Activity logs={denied} running={true} refused="t2" />),
+      renderToStaticMarkup(<TurnSteps logs={denied} durationMs={null} refused="t2" />),
+    ]) {
+      expect(rows(html)).toEqual(["Ran ls", "Tried to run touch marker"]);
+      expect(html).toContain('aria-label="not run"');
+      expect(html).not.toContain('aria-label="failed"');
+    }
+  });
 });

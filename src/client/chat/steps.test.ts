@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { exitCodeOf, stepDuration, stepsOf, stepVerbs, summarizeSteps, turnParts } from "./steps.ts";
+import { exitCodeOf, refusedToolUses, stepDuration, stepsOf, stepVerbs, summarizeSteps, turnParts } from "./steps.ts";
 
 const assistant = (...content: unknown[]) => JSON.stringify({ type: "assistant", message: { content } });
 const results = (...content: unknown[]) => JSON.stringify({ type: "user", message: { content } });
@@ -105,5 +105,35 @@ describe("stepVerbs", () => {
   test("a step carries its verbs, and `verb` is the done one", () => {
     const [step] = stepsOf(turnParts([assistant(toolUse("t1", "Edit", { file_path: "/a.ts" }))]));
     expect(step).toMatchObject({ verb: "Edited", verbs: stepVerbs("Edit"), status: "running" });
+  });
+});
+
+describe("refused tool calls", () => {
+  const denied = { toolUseId: "t2", status: "deny" as const };
+  const logs = [
+    assistant(toolUse("t1", "Bash", { command: "ls" })),
+    results(toolResult("t1", "a.txt")),
+    assistant(toolUse("t2", "Bash", { command: "rm -rf build" })),
+    results(toolResult("t2", "The user doesn't want to proceed with this tool use.", true)),
+  ];
+
+  test("the ids of the calls denied or cancelled, not of those allowed or still waiting", () => {
+    expect(
+      refusedToolUses([
+        { toolUseId: "t1", status: "allow" },
+        denied,
+        { toolUseId: "t3", status: "cancelled" },
+        { toolUseId: "t4", status: "pending" },
+        { toolUseId: null, status: "deny" },
+      ]),
+    ).toBe("t2 t3");
+  });
+
+  test("a denied call is refused, not an error, and the summary says it did not run", () => {
+    const steps = stepsOf(turnParts(logs, { refused: new Set(refusedToolUses([denied]).split(" ")) }));
+    expect(steps.map((step) => step.status)).toEqual(["ok", "refused"]);
+    expect(summarizeSteps(steps)).toBe("Ran 1 command · 1 step not run");
+    // Without the permissions (an older event), the CLI's failed result is all there is.
+    expect(stepsOf(turnParts(logs)).map((step) => step.status)).toEqual(["ok", "error"]);
   });
 });

@@ -4,6 +4,7 @@
  * the conversation renders it (TurnSteps.tsx), a step's detail is rendered on demand.
  */
 import { summarizeTool } from "./activity.ts";
+import type { TurnPermission } from "./turns.ts";
 
 export interface Step {
   /** The tool_use id (or the step's position when there is none). */
@@ -16,7 +17,8 @@ export interface Step {
   /** What it did it to, on one line: the command, the file, the pattern. */
   target: string;
   input: Record<string, unknown>;
-  status: "running" | "ok" | "error";
+  /** `refused`: its approval was denied, or cancelled when the turn stopped, so it never ran. */
+  status: "running" | "ok" | "error" | "refused";
   /** Everything the tool returned (text), once it is back. */
   output: string | null;
   /** When the agent asked for it and when its result came back (ms), from the messages' `timestamp`. */
@@ -40,6 +42,20 @@ export type TurnPart = { kind: "text"; text: string } | { kind: "step"; step: St
 export interface StepOptions {
   /** The session's directory: paths inside it are shown relative to it. */
   cwd?: string;
+  /** The tool calls whose approval was denied or cancelled (refusedToolUses). */
+  refused?: ReadonlySet<string>;
+}
+
+/**
+ * The ids of the tool calls that never ran: their approval was denied, or cancelled when the turn
+ * stopped. The CLI reports such a call as a failed result, which would read "Ran" with an error.
+ * As one string (ids joined by spaces), so a view can memoise on it while the turn's other parts change.
+ */
+export function refusedToolUses(permissions: readonly Pick<TurnPermission, "toolUseId" | "status">[]): string {
+  return permissions
+    .filter((p) => p.toolUseId !== null && (p.status === "deny" || p.status === "cancelled"))
+    .map((p) => p.toolUseId)
+    .join(" ");
 }
 
 type JsonObject = Record<string, unknown>;
@@ -59,7 +75,7 @@ export interface StepVerbs {
   doing: string;
   /** Waiting for the user's approval: "Wants to run". */
   asking: string;
-  /** The turn ended before its result came back (stopped, or never approved): "Tried to run". */
+  /** It never ran (denied), or the turn ended before its result came back: "Tried to run". */
   unfinished: string;
 }
 
@@ -129,7 +145,7 @@ export function turnParts(logs: readonly string[], options: StepOptions = {}): T
             verbs,
             target: summary.detail,
             input,
-            status: "running",
+            status: options.refused?.has(id) ? "refused" : "running",
             output: null,
             startedAt: timeOf(message),
             endedAt: null,
@@ -143,7 +159,7 @@ export function turnParts(logs: readonly string[], options: StepOptions = {}): T
         if (block.type !== "tool_result" || typeof block.tool_use_id !== "string") continue;
         const step = byId.get(block.tool_use_id);
         if (!step) continue;
-        step.status = block.is_error === true ? "error" : "ok";
+        if (step.status !== "refused") step.status = block.is_error === true ? "error" : "ok";
         step.output = resultText(block.content);
         step.endedAt = timeOf(message);
       }
@@ -165,15 +181,17 @@ function count(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** One line for a finished turn: "Edited 3 files · ran 4 commands · read 2 files". */
+/** One line for a finished turn: "Edited 3 files · ran 4 commands · read 2 files · 1 step not run". */
 export function summarizeSteps(steps: readonly Step[]): string {
   const edited = new Set<string>();
   let commands = 0;
   let reads = 0;
   let searches = 0;
   let others = 0;
+  let refused = 0;
   for (const step of steps) {
-    if (EDITING.has(step.tool)) {
+    if (step.status === "refused") refused++;
+    else if (EDITING.has(step.tool)) {
       const path = step.input.file_path ?? step.input.notebook_path;
       edited.add(typeof path === "string" ? path : step.id);
     } else if (step.tool === "Bash") commands++;
@@ -187,6 +205,7 @@ export function summarizeSteps(steps: readonly Step[]): string {
     reads ? `read ${count(reads, "file", "files")}` : null,
     searches ? `searched ${count(searches, "time", "times")}` : null,
     others ? count(others, "other step", "other steps") : null,
+    refused ? `${count(refused, "step", "steps")} not run` : null,
   ].filter((part): part is string => part !== null);
   const line = parts.join(" · ");
   return line.charAt(0).toUpperCase() + line.slice(1);
