@@ -68,6 +68,7 @@ describe("summarizeSteps", () => {
         toolUse("g", "Glob", { pattern: "*.ts" }),
         toolUse("h", "WebFetch", { url: "https://example.com" }),
       ),
+      results(..."abcdefgh".split("").map((id) => toolResult(id, "ok"))),
     ];
     expect(summarizeSteps(stepsOf(turnParts(logs)))).toBe(
       "Edited 2 files · ran 2 commands · read 1 file · searched 1 time · 1 other step",
@@ -133,6 +134,9 @@ describe("refused tool calls", () => {
     const steps = stepsOf(turnParts(logs, { refused: new Set(refusedToolUses([denied]).split(" ")) }));
     expect(steps.map((step) => step.status)).toEqual(["ok", "refused"]);
     expect(summarizeSteps(steps)).toBe("Ran 1 command · 1 step not run");
+    // A call whose result never came back (the turn stopped) is counted apart too.
+    const cut = stepsOf(turnParts([...logs, assistant(toolUse("t3", "Read", { file_path: "/a" }))]));
+    expect(summarizeSteps(cut)).toBe("Ran 2 commands · 1 step not finished");
     // Without the permissions (an older event), the CLI's failed result is all there is.
     expect(stepsOf(turnParts(logs)).map((step) => step.status)).toEqual(["ok", "error"]);
   });

@@ -181,7 +181,10 @@ function count(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** One line for a finished turn: "Edited 3 files · ran 4 commands · read 2 files · 1 step not run". */
+/**
+ * One line for a finished turn: "Edited 3 files · ran 4 commands · read 2 files · 1 step not run".
+ * A step still "running" in a finished turn was cut off when the turn stopped: "not finished".
+ */
 export function summarizeSteps(steps: readonly Step[]): string {
   const edited = new Set<string>();
   let commands = 0;
@@ -189,8 +192,10 @@ export function summarizeSteps(steps: readonly Step[]): string {
   let searches = 0;
   let others = 0;
   let refused = 0;
+  let unfinished = 0;
   for (const step of steps) {
     if (step.status === "refused") refused++;
+    else if (step.status === "running") unfinished++;
     else if (EDITING.has(step.tool)) {
       const path = step.input.file_path ?? step.input.notebook_path;
       edited.add(typeof path === "string" ? path : step.id);
@@ -206,6 +211,7 @@ export function summarizeSteps(steps: readonly Step[]): string {
     searches ? `searched ${count(searches, "time", "times")}` : null,
     others ? count(others, "other step", "other steps") : null,
     refused ? `${count(refused, "step", "steps")} not run` : null,
+    unfinished ? `${count(unfinished, "step", "steps")} not finished` : null,
   ].filter((part): part is string => part !== null);
   const line = parts.join(" · ");
   return line.charAt(0).toUpperCase() + line.slice(1);
