@@ -319,6 +319,38 @@ test("Deny with a reason: the agent is told, nothing runs", async ({ page, frame
   await expect(page.locator(`[data-turn="${sent.requestId}"] [data-steps-summary]`)).toHaveText(/^1 step not run · /);
 });
 
+test("Stop while an approval waits: the request is cancelled, and the turn's step reads Tried to run", async ({
+  page,
+  frames,
+  stack,
+}) => {
+  const prompt = `stop while asked ${crypto.randomUUID().slice(0, 8)}`;
+  await stack.script(scriptBash("touch e2e-stopped.txt", "Should not be said."), prompt);
+  const { sent, request } = await askForBash(page, frames, prompt);
+  const card = page.getByRole("region", { name: /touch e2e-stopped\.txt|Run a command/ });
+  await expect(card).toBeVisible();
+
+  await page.getByRole("button", { name: "Stop" }).click();
+  const resolved = await frames.waitFor(
+    "received",
+    "permission:resolved",
+    (p) => p.permissionId === request.permissionId,
+  );
+  expect(resolved.decision).toBe("cancelled");
+  const ended = await frames.waitFor("received", "chat:error", (p) => p.requestId === sent.requestId, TURN_MS);
+  expect(ended.code).toBe("CANCELLED");
+
+  await expect(card).toHaveCount(0);
+  expect(existsSync(join(stack.workdir, "e2e-stopped.txt"))).toBe(false);
+  const turn = page.locator(`[data-turn="${sent.requestId}"]`);
+  const steps = turn.getByRole("list", { name: "Steps" });
+  await expect(steps.getByText("Tried to run", { exact: true })).toBeVisible();
+  await expect(steps.getByText("touch e2e-stopped.txt")).toBeVisible();
+  await expect(turn.getByText("Ran", { exact: true })).toHaveCount(0);
+  await expect(turn.locator("[data-steps-summary]")).toHaveText(/^1 step not run/);
+  await page.screenshot({ path: test.info().outputPath("stopped-approval.png") });
+});
+
 test("answered on another device: this one's card collapses too", async ({ page, frames, stack, freshContext }) => {
   const prompt = `make a shared file ${crypto.randomUUID().slice(0, 8)}`;
   await stack.script(scriptBash("touch e2e-elsewhere.txt", "Done elsewhere."), prompt);
