@@ -3,7 +3,7 @@ import { cn } from "../ui/cn.ts";
 import { Elapsed } from "../ui/Elapsed.tsx";
 import { AlertIcon, CheckIcon, ClockIcon, SpinnerIcon, XIcon } from "../ui/icons.tsx";
 import { formatDuration } from "../ui/time.ts";
-import { type Step, stepDuration, stepsOf, turnParts } from "./steps.ts";
+import { refusedSet, type Step, stepDuration, stepsOf, turnParts } from "./steps.ts";
 
 const VISIBLE = 4;
 
@@ -23,10 +23,7 @@ export function Activity({
   running: boolean;
   refused?: string;
 }) {
-  const steps = useMemo(
-    () => stepsOf(turnParts(logs, { cwd, refused: new Set(refused.split(" ")) })),
-    [logs, cwd, refused],
-  );
+  const steps = useMemo(() => stepsOf(turnParts(logs, { cwd, refused: refusedSet(refused) })), [logs, cwd, refused]);
   const [expanded, setExpanded] = useState(false);
   if (steps.length === 0) return null;
   const hidden = expanded ? 0 : Math.max(0, steps.length - VISIBLE);

@@ -3,7 +3,7 @@ import { cn } from "../ui/cn.ts";
 import { AlertIcon, CheckIcon, ChevronDownIcon, SpinnerIcon, XIcon } from "../ui/icons.tsx";
 import { formatDuration } from "../ui/time.ts";
 import { Markdown } from "./markdown.tsx";
-import { type Step, stepDuration, stepsOf, summarizeSteps, turnParts } from "./steps.ts";
+import { refusedSet, type Step, stepDuration, stepsOf, summarizeSteps, turnParts } from "./steps.ts";
 
 export const loadStepDetail = () => import("./StepDetail.tsx");
 const StepDetail = lazy(() => loadStepDetail().then((m) => ({ default: m.StepDetail })));
@@ -81,7 +81,7 @@ export function TurnSteps({
   /** The tool calls the user denied (refusedToolUses). */
   refused?: string;
 }) {
-  const parts = useMemo(() => turnParts(logs, { cwd, refused: new Set(refused.split(" ")) }), [logs, cwd, refused]);
+  const parts = useMemo(() => turnParts(logs, { cwd, refused: refusedSet(refused) }), [logs, cwd, refused]);
   const steps = useMemo(() => stepsOf(parts), [parts]);
   const [expanded, setExpanded] = useState(steps.length <= OPEN_UP_TO);
   if (steps.length === 0) return null;

@@ -1,5 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { exitCodeOf, refusedToolUses, stepDuration, stepsOf, stepVerbs, summarizeSteps, turnParts } from "./steps.ts";
+import {
+  exitCodeOf,
+  refusedSet,
+  refusedToolUses,
+  stepDuration,
+  stepsOf,
+  stepVerbs,
+  summarizeSteps,
+  turnParts,
+} from "./steps.ts";
 
 const assistant = (...content: unknown[]) => JSON.stringify({ type: "assistant", message: { content } });
 const results = (...content: unknown[]) => JSON.stringify({ type: "user", message: { content } });
@@ -131,7 +140,8 @@ describe("refused tool calls", () => {
   });
 
   test("a denied call is refused, not an error, and the summary says it did not run", () => {
-    const steps = stepsOf(turnParts(logs, { refused: new Set(refusedToolUses([denied]).split(" ")) }));
+    const steps = stepsOf(turnParts(logs, { refused: refusedSet(refusedToolUses([denied])) }));
+    expect(refusedSet("")).toEqual(new Set());
     expect(steps.map((step) => step.status)).toEqual(["ok", "refused"]);
     expect(summarizeSteps(steps)).toBe("Ran 1 command · 1 step not run");
     // A call whose result never came back (the turn stopped) is counted apart too.

@@ -58,6 +58,11 @@ export function refusedToolUses(permissions: readonly Pick<TurnPermission, "tool
     .join(" ");
 }
 
+/** refusedToolUses' string as the set turnParts takes (none for ""). */
+export function refusedSet(refused: string): ReadonlySet<string> {
+  return new Set(refused ? refused.split(" ") : []);
+}
+
 type JsonObject = Record<string, unknown>;
 
 function isObject(value: unknown): value is JsonObject {
