@@ -3,7 +3,7 @@ import { cn } from "../ui/cn.ts";
 import { Elapsed } from "../ui/Elapsed.tsx";
 import { AlertIcon, CheckIcon, ClockIcon, SpinnerIcon, XIcon } from "../ui/icons.tsx";
 import { formatDuration } from "../ui/time.ts";
-import { refusedSet, type Step, stepDuration, stepsOf, turnParts } from "./steps.ts";
+import { refusedSet, type Step, stepDuration, stepsOf, stepVerb, turnParts } from "./steps.ts";
 
 const VISIBLE = 4;
 
@@ -65,15 +65,7 @@ export function Activity({
                 )}
               </span>
               <span className="min-w-0 flex-1">
-                <span className="font-medium">
-                  {step.status === "refused"
-                    ? step.verbs.unfinished
-                    : step.status !== "running"
-                      ? step.verbs.done
-                      : running
-                        ? step.verbs.doing
-                        : step.verbs.asking}
-                </span>{" "}
+                <span className="font-medium">{stepVerb(step, running ? "working" : "waiting")}</span>{" "}
                 <span
                   className={cn("break-all font-mono text-[12.5px]", step.status === "error" && "text-destructive")}
                 >

@@ -3,7 +3,7 @@ import { cn } from "../ui/cn.ts";
 import { AlertIcon, CheckIcon, ChevronDownIcon, SpinnerIcon, XIcon } from "../ui/icons.tsx";
 import { formatDuration } from "../ui/time.ts";
 import { Markdown } from "./markdown.tsx";
-import { refusedSet, type Step, stepDuration, stepsOf, summarizeSteps, turnParts } from "./steps.ts";
+import { refusedSet, type Step, stepDuration, stepsOf, stepVerb, summarizeSteps, turnParts } from "./steps.ts";
 
 export const loadStepDetail = () => import("./StepDetail.tsx");
 const StepDetail = lazy(() => loadStepDetail().then((m) => ({ default: m.StepDetail })));
@@ -37,9 +37,7 @@ function StepRow({ step, cwd }: { step: Step; cwd?: string }) {
           <StepIcon status={step.status} />
         </span>
         <span className="min-w-0 flex-1">
-          <span className="font-medium">
-            {step.status === "running" || step.status === "refused" ? step.verbs.unfinished : step.verb}
-          </span>{" "}
+          <span className="font-medium">{stepVerb(step, "over")}</span>{" "}
           <span className={cn("break-all font-mono text-[12.5px]", step.status === "error" && "text-destructive")}>
             {step.target}
           </span>

@@ -32,11 +32,9 @@ describe("turnParts", () => {
       JSON.stringify({ type: "result", subtype: "success" }),
     ];
     const parts = turnParts(logs, { cwd: "/work/app" });
-    expect(parts.map((part) => (part.kind === "text" ? part.text : `${part.step.verb} ${part.step.target}`))).toEqual([
-      "Let me look.",
-      "Ran npm test",
-      "Read src/a.ts (lines 10–14)",
-    ]);
+    expect(
+      parts.map((part) => (part.kind === "text" ? part.text : `${part.step.verbs.done} ${part.step.target}`)),
+    ).toEqual(["Let me look.", "Ran npm test", "Read src/a.ts (lines 10–14)"]);
     const [bash, read] = stepsOf(parts);
     expect(bash).toMatchObject({ tool: "Bash", status: "error", output: "Exit code 1\n2 failed" });
     expect(read).toMatchObject({ tool: "Read", status: "ok", output: "line 10\nline 11" });
@@ -60,7 +58,9 @@ describe("turnParts", () => {
 
   test("a call with no result yet is running; logs that are not JSON or not messages are skipped", () => {
     const parts = turnParts(["not json", "{}", assistant(toolUse("t1", "Grep", { pattern: "TODO" }))]);
-    expect(stepsOf(parts)).toMatchObject([{ verb: "Searched", target: '"TODO"', status: "running", output: null }]);
+    expect(stepsOf(parts)).toMatchObject([
+      { verbs: { done: "Searched" }, target: '"TODO"', status: "running", output: null },
+    ]);
   });
 });
 
@@ -112,9 +112,9 @@ describe("stepVerbs", () => {
     expect(stepVerbs(named)).toEqual({ done: named, doing: named, asking: named, unfinished: named });
   });
 
-  test("a step carries its verbs, and `verb` is the done one", () => {
+  test("a step carries its verbs, done being the one it has once finished", () => {
     const [step] = stepsOf(turnParts([assistant(toolUse("t1", "Edit", { file_path: "/a.ts" }))]));
-    expect(step).toMatchObject({ verb: "Edited", verbs: stepVerbs("Edit"), status: "running" });
+    expect(step).toMatchObject({ verbs: { ...stepVerbs("Edit"), done: "Edited" }, status: "running" });
   });
 });
 

@@ -11,8 +11,7 @@ export interface Step {
   id: string;
   /** The tool's own name: "Bash", "Read", "Edit", an MCP tool… */
   tool: string;
-  /** What it did, in words: "Ran", "Read", "Edited"… (see `verbs` for the other moments). */
-  verb: string;
+  /** What it does, in words, at each moment: "Ran", "Running", "Wants to run"… (stepVerb picks one). */
   verbs: StepVerbs;
   /** What it did it to, on one line: the command, the file, the pattern. */
   target: string;
@@ -98,6 +97,17 @@ const VERBS: Record<string, [done: string, doing: string, plain: string]> = {
   "Web search": ["Searched the web", "Searching the web", "search the web"],
 };
 
+/**
+ * The verb a step's row starts with. `turn`: the agent is working, waiting for the user's
+ * approval, or the turn is over (a step still without a result then was cut off).
+ */
+export function stepVerb(step: Step, turn: "working" | "waiting" | "over"): string {
+  const { verbs } = step;
+  if (step.status === "refused") return verbs.unfinished;
+  if (step.status !== "running") return verbs.done;
+  return turn === "working" ? verbs.doing : turn === "waiting" ? verbs.asking : verbs.unfinished;
+}
+
 export function stepVerbs(label: string): StepVerbs {
   const forms = VERBS[label];
   // Another tool ("Agent", an MCP tool): its name reads the same at every moment; the row's icon tells them apart.
@@ -146,7 +156,6 @@ export function turnParts(logs: readonly string[], options: StepOptions = {}): T
           const step: Step = {
             id,
             tool,
-            verb: verbs.done,
             verbs,
             target: summary.detail,
             input,
