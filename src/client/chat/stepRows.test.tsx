@@ -33,16 +33,28 @@ describe("a step row's verb says where the step is", () => {
     expect(html).not.toContain("animate-spin");
   });
 
-  test("a call the user denied Tried to run, marked not run, while the turn runs and after it", () => {
+  test("a call the user denied Tried to run, marked not run, with no run time, while the turn runs and after it", () => {
+    const at = (iso: string, json: string) => JSON.stringify({ ...JSON.parse(json), timestamp: iso });
     const denied = [
-      ...logs.slice(0, 3),
-      results({ type: "tool_result", tool_use_id: "t2", content: "The user doesn't want to proceed.", is_error: true }),
+      at("2026-12-03T10:00:00.000Z", logs[0] ?? ""),
+      at("2026-12-03T10:00:01.500Z", logs[1] ?? ""),
+      at("2026-12-03T10:00:02.000Z", logs[2] ?? ""),
+      at(
+        "2026-12-03T10:00:40.000Z",
+        results({
+          type: "tool_result",
+          tool_use_id: "t2",
+          content: "The user doesn't want to proceed.",
+          is_error: true,
+        }),
+      ),
     ];
     for (const html of [
       renderToStaticMarkup(<Activity logs={denied} running={true} refused="t2" />),
       renderToStaticMarkup(<TurnSteps logs={denied} durationMs={null} refused="t2" />),
     ]) {
-      expect(rows(html)).toEqual(["Ran ls", "Tried to run touch marker"]);
+      // ls ran for 1.5 s; the 38 s the user took to answer is not a run time.
+      expect(rows(html)).toEqual(["Ran ls1.5 s", "Tried to run touch marker"]);
       expect(html).toContain('aria-label="not run"');
       expect(html).not.toContain('aria-label="failed"');
     }

@@ -25,8 +25,13 @@ export interface Step {
   endedAt: number | null;
 }
 
-/** How long a finished step took; null when its messages carry no time (older turns). */
-export function stepDuration(step: Pick<Step, "startedAt" | "endedAt">): number | null {
+/**
+ * How long a finished step took; null when its messages carry no time (older turns), and for a
+ * refused call: its result came when the user answered, and a time beside "Tried to run" would read
+ * as how long a command ran that never did.
+ */
+export function stepDuration(step: Pick<Step, "startedAt" | "endedAt" | "status">): number | null {
+  if (step.status === "refused") return null;
   return step.startedAt !== null && step.endedAt !== null ? Math.max(0, step.endedAt - step.startedAt) : null;
 }
 
