@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { type Actor, createActor, type SnapshotFrom, waitFor } from "xstate";
 import { describeConnection } from "../connection/status.ts";
+import { readRecentProjects, rememberProject } from "../projects/recent.ts";
 import { FakeServer, FakeSocket, tick } from "../testing/fakeSocket.ts";
 import { MemoryStorage } from "../testing/memoryStorage.ts";
 import { chatMachine } from "./chatMachine.ts";
@@ -1193,6 +1194,32 @@ describe("a newer server", () => {
 });
 
 describe("projects", () => {
+  test("a machine's recent projects are forgotten once it is unlinked, here or while this device was away", async () => {
+    const kept = crypto.randomUUID();
+    const unlinkedAway = crypto.randomUUID();
+    const storage = new MemoryStorage();
+    rememberProject("/code/here", storage);
+    rememberProject("/srv/kept", storage, kept);
+    rememberProject("/srv/gone", storage, unlinkedAway);
+    storage.setItem(LAST_SESSION_KEY, "not a project list");
+    const server = new FakeServer();
+    server.machines = [
+      { id: "local", name: "this one", url: "", status: "online" },
+      { id: kept, name: "laptop", url: "https://laptop.local:8443", status: "offline" },
+    ];
+    const h = start({ server, storage });
+    await h.until((s) => s.context.machines.length === 2);
+    expect(readRecentProjects(storage, unlinkedAway)).toEqual([]);
+    expect(readRecentProjects(storage, kept)).toEqual(["/srv/kept"]);
+    expect(readRecentProjects(storage)).toEqual(["/code/here"]);
+    expect(storage.getItem(LAST_SESSION_KEY)).toBe("not a project list");
+
+    server.emit("machine:removed", { machineId: kept, requestId: crypto.randomUUID() });
+    await h.until((s) => s.context.machines.length === 1);
+    expect(readRecentProjects(storage, kept)).toEqual([]);
+    expect(readRecentProjects(storage)).toEqual(["/code/here"]);
+  });
+
   test("a new session starts in the project asked for", async () => {
     const server = new FakeServer();
     const h = start({ server });

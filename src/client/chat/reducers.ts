@@ -8,6 +8,7 @@ import type { Machine, ServerMessage, Session, SessionEvent } from "../../shared
 import { checkedSocket } from "../connection/checkedSocket.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "../connection/request.ts";
 import type { RestoreEvent } from "../offline/savedConversationsActor.ts";
+import { forgetMachineProjects, forgetUnlinkedMachines } from "../projects/recent.ts";
 import type { SerialQueue } from "./serialQueue.ts";
 import { appendToTurns, deriveTurns, mergeEvents, type PendingSend, type Turn } from "./turns.ts";
 import type {
@@ -169,6 +170,12 @@ function upsertMachine(machines: readonly Machine[], machine: Machine): Machine[
 export function applyServerMessage(context: ChatContext, message: ServerMessage): Partial<ChatContext> {
   switch (message.type) {
     case "connection":
+      // The server's list is every linked machine: what this device remembers of others goes.
+      if (message.payload.machines)
+        forgetUnlinkedMachines(
+          message.payload.machines.map((machine) => machine.id),
+          context.storage,
+        );
       return {
         sessions: message.payload.sessions,
         machines: message.payload.machines ?? [],
@@ -198,6 +205,7 @@ export function applyServerMessage(context: ChatContext, message: ServerMessage)
     case "machine:updated":
       return { machines: upsertMachine(context.machines, message.payload.machine) };
     case "machine:removed":
+      forgetMachineProjects(message.payload.machineId, context.storage);
       return { machines: context.machines.filter((machine) => machine.id !== message.payload.machineId) };
     case "machine:list":
       return { machines: message.payload.machines };

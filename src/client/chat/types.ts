@@ -21,6 +21,9 @@ export interface KeyValueStore {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
   removeItem(key: string): void;
+  /** Enumeration, as localStorage has it; a store without it is never swept (forgetUnlinkedMachines). */
+  readonly length?: number;
+  key?(index: number): string | null;
 }
 
 /** Where the browser tells us the page came back (iOS Safari needs all three). */

@@ -51,6 +51,36 @@ export function rememberProject(path: string, store?: KeyValueStore | null, mach
   return next;
 }
 
+/** Forgets the recent projects of a machine that was unlinked: its paths are of no more use here. */
+export function forgetMachineProjects(machineId: string, store?: KeyValueStore | null): void {
+  if (machineId === LOCAL_MACHINE_ID) return;
+  try {
+    storage(store)?.removeItem(recentProjectsKey(machineId));
+  } catch {
+    // best effort
+  }
+}
+
+/**
+ * Forgets the recent projects of every machine not in `linked` (the server's whole list): a device
+ * that was away when one was unlinked does not keep its paths for ever.
+ */
+export function forgetUnlinkedMachines(linked: readonly string[], store?: KeyValueStore | null): void {
+  const target = storage(store);
+  if (!target?.key || target.length === undefined) return;
+  const prefix = `${RECENT_PROJECTS_KEY}:`;
+  try {
+    const stale: string[] = [];
+    for (let i = 0; i < target.length; i++) {
+      const key = target.key(i);
+      if (key?.startsWith(prefix) && !linked.includes(key.slice(prefix.length))) stale.push(key);
+    }
+    for (const key of stale) target.removeItem(key);
+  } catch {
+    // best effort
+  }
+}
+
 /** True when every word of `query` is in the project's name or its path under the root. */
 export function matchesQuery(project: Project, query: string): boolean {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);

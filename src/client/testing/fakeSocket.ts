@@ -20,6 +20,7 @@ import {
   errorCodeMeaning,
   errorEventFor,
   LIMITS,
+  type Machine,
   type Project,
   requestIdOf,
   type ServerEventName,
@@ -82,6 +83,8 @@ export class FakeServer {
   readonly pushDevices = new Map<string, string>();
   /** What `commands:list` answers for every session. */
   commands: SlashCommand[] = [];
+  /** The machines `connection` lists (none: an older server, which has no machines). */
+  machines: Machine[] | undefined = undefined;
   /** The last `presence:update` received. */
   presence: { visible: boolean; sessionId?: string } | null = null;
   private clock = Date.parse("2026-01-01T00:00:00.000Z");
@@ -148,6 +151,7 @@ export class FakeServer {
       sessions: [...this.sessions.values()].map((s) => s.session),
       serverVersion: this.serverVersion,
       push: { vapidPublicKey: this.vapidPublicKey },
+      ...(this.machines ? { machines: this.machines } : {}),
     });
   }
 

@@ -12,4 +12,10 @@ export class MemoryStorage implements KeyValueStore {
   removeItem(key: string): void {
     this.data.delete(key);
   }
+  get length(): number {
+    return this.data.size;
+  }
+  key(index: number): string | null {
+    return [...this.data.keys()][index] ?? null;
+  }
 }
