@@ -3,6 +3,7 @@ import { ApprovalDock, loadApprovalCard } from "../approvals/ApprovalDock.tsx";
 import type { ChangesTarget } from "../changes/ChangesSheet.tsx";
 import { Composer, type ComposerHandle } from "../chat/Composer.tsx";
 import { Conversation } from "../chat/Conversation.tsx";
+import { loadSlashSuggestions } from "../chat/SlashSuggestions.tsx";
 import type { Turn } from "../chat/turns.ts";
 import type { CreatablePermissionMode } from "../chat/types.ts";
 import {
@@ -69,6 +70,7 @@ function prefetchSheets(): () => void {
     void loadChangesSheet();
     void loadApprovalCard();
     void loadVoiceDetails();
+    void loadSlashSuggestions();
   };
   const stop = () => {
     for (const type of FIRST_INTERACTION) document.removeEventListener(type, prefetch, true);

@@ -11,7 +11,8 @@ import type { AnswerState } from "../chat/types.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import { DiffView } from "../ui/DiffView.tsx";
-import { AlertIcon, FileIcon, QuestionIcon, ShieldIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { AlertIcon, ShieldIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { FileIcon, QuestionIcon } from "../ui/sheetIcons.tsx";
 import { type ApprovalBody, allAnswered, answersFor, describeApproval, type Question } from "./approval.ts";
 import { ScopeText } from "./ScopeText.tsx";
 

@@ -282,13 +282,16 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
       ) : null}
       <div className="relative mx-auto flex w-full max-w-3xl items-end gap-1.5">
         {suggesting ? (
-          <SlashSuggestions
-            state={commands.state}
-            matches={matches}
-            active={active}
-            onChoose={chooseCommand}
-            onRetry={commands.retry}
-          />
+          // The list's chunk is fetched at the first tap or key (prefetchSheets): by a `/` it is here.
+          <Suspense fallback={null}>
+            <SlashSuggestions
+              state={commands.state}
+              matches={matches}
+              active={active}
+              onChoose={chooseCommand}
+              onRetry={commands.retry}
+            />
+          </Suspense>
         ) : null}
         <MicButton recorder={recorder} disabled={sessionId === null} />
         <Button

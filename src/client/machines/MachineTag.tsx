@@ -1,7 +1,8 @@
 import type { Session } from "../../shared/messages.ts";
 import { useChatSelector } from "../chat/useChat.ts";
 import { cn } from "../ui/cn.ts";
-import { LaptopIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { SpinnerIcon } from "../ui/icons.tsx";
+import { LaptopIcon } from "../ui/sheetIcons.tsx";
 import { remoteMachineOf } from "./machines.ts";
 
 /**

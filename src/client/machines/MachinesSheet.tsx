@@ -11,8 +11,9 @@ import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import { ConfirmDialog } from "../ui/confirm-dialog.tsx";
 import { ErrorBox } from "../ui/ErrorBox.tsx";
-import { LaptopIcon, MonitorIcon, PlusIcon, ShieldIcon, SpinnerIcon, TrashIcon } from "../ui/icons.tsx";
+import { PlusIcon, ShieldIcon, SpinnerIcon } from "../ui/icons.tsx";
 import { Sheet, SheetContent } from "../ui/sheet.tsx";
+import { LaptopIcon, MonitorIcon, TrashIcon } from "../ui/sheetIcons.tsx";
 import { machineStatusText, readAddForm, shortFingerprint } from "./machines.ts";
 
 export interface MachinesSheetProps {

@@ -1,7 +1,8 @@
 import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import type { ActorRefFrom, SnapshotFrom } from "xstate";
 import { Button } from "../ui/button.tsx";
-import { AlertIcon, LinkIcon, QrIcon, ShieldIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { AlertIcon, ShieldIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { LinkIcon, QrIcon } from "../ui/sheetIcons.tsx";
 import { useNow } from "../ui/useNow.ts";
 import { useSelector } from "../ui/useSelector.ts";
 import { describePairFailure } from "./pairing.ts";

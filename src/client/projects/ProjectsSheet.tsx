@@ -14,18 +14,10 @@ import { useChatActor, useChatSelector } from "../chat/useChat.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import { ErrorBox } from "../ui/ErrorBox.tsx";
-import {
-  BranchIcon,
-  CheckIcon,
-  ChevronLeftIcon,
-  ChevronRightIcon,
-  FolderIcon,
-  LaptopIcon,
-  PlusIcon,
-  SpinnerIcon,
-} from "../ui/icons.tsx";
+import { CheckIcon, ChevronRightIcon, PlusIcon, SpinnerIcon } from "../ui/icons.tsx";
 import { SearchField } from "../ui/SearchField.tsx";
 import { Sheet, SheetContent } from "../ui/sheet.tsx";
+import { BranchIcon, ChevronLeftIcon, FolderIcon, LaptopIcon } from "../ui/sheetIcons.tsx";
 import { relativeAge } from "../ui/time.ts";
 import { useNow } from "../ui/useNow.ts";
 import { useSelector } from "../ui/useSelector.ts";

@@ -10,27 +10,22 @@ import { projectName } from "../projects/names.ts";
 import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import { ErrorBox } from "../ui/ErrorBox.tsx";
+import { AlertIcon, ChevronRightIcon, MoreIcon, PlusIcon, ShieldIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { Menu, MenuItem } from "../ui/menu.tsx";
+import { SearchField } from "../ui/SearchField.tsx";
+import { Sheet, SheetContent } from "../ui/sheet.tsx";
 import {
-  AlertIcon,
   ArchiveIcon,
   BellIcon,
   BranchIcon,
-  ChevronRightIcon,
   FolderIcon,
   LaptopIcon,
   MonitorIcon,
   MoonIcon,
-  MoreIcon,
   PinIcon,
-  PlusIcon,
-  ShieldIcon,
   SlidersIcon,
-  SpinnerIcon,
   SunIcon,
-} from "../ui/icons.tsx";
-import { Menu, MenuItem } from "../ui/menu.tsx";
-import { SearchField } from "../ui/SearchField.tsx";
-import { Sheet, SheetContent } from "../ui/sheet.tsx";
+} from "../ui/sheetIcons.tsx";
 import { relativeAge } from "../ui/time.ts";
 import { Segmented } from "../ui/toggle-group.tsx";
 import { useNow } from "../ui/useNow.ts";

@@ -1,5 +1,6 @@
 import { useId } from "react";
-import { SearchIcon, XIcon } from "./icons.tsx";
+import { XIcon } from "./icons.tsx";
+import { SearchIcon } from "./sheetIcons.tsx";
 
 /**
  * A search box for a sheet's list: a visually hidden label, a clear button while it holds text, and
