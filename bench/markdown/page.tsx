@@ -7,9 +7,15 @@ import type { ComponentType } from "react";
 import { flushSync } from "react-dom";
 import { createRoot } from "react-dom/client";
 import { Markdown as Current } from "../../src/client/chat/markdown.tsx";
+import { type ReplyText, StreamedText } from "../../src/client/chat/streamedText.ts";
 
-export type MarkdownComponent = ComponentType<{ source: string; className?: string }>;
+export type MarkdownComponent = ComponentType<{ source: ReplyText; className?: string }>;
 const renderers: Record<string, MarkdownComponent> = { current: Current };
+/**
+ * How the app of each renderer's version hands it a streaming reply: a StreamedText, or (before
+ * it) a string built with `text += delta`.
+ */
+const takesStreamedText: Record<string, boolean> = { current: true };
 
 /** The conversation's text column on a 390 px phone. */
 const PHONE_COLUMN = 358;
@@ -22,7 +28,7 @@ function mount(name: string, width?: number) {
   document.body.replaceChildren(host);
   const root = createRoot(host);
   return {
-    render(source: string) {
+    render(source: ReplyText) {
       flushSync(() => root.render(<Renderer source={source} className="text-[15px]" />));
     },
     host,
@@ -45,12 +51,38 @@ function renderOnce(name: string, source: string, laidOut = false): number {
   return took;
 }
 
-/** Main-thread ms to render `source` growing in `deltas` steps, each step a render as a delta would cause. */
+/**
+ * `source` cut into `deltas` pieces, as the app of `name`'s version hands each version of the
+ * growing reply to the renderer (a new text per delta).
+ */
+function growing(name: string, source: string, deltas: number): Iterable<ReplyText> {
+  const step = Math.ceil(source.length / deltas);
+  const pieces: string[] = [];
+  for (let from = 0; from < source.length; from += step) pieces.push(source.slice(from, from + step));
+  const streamed = takesStreamedText[name] ?? false;
+  return {
+    *[Symbol.iterator]() {
+      let text: ReplyText = streamed ? StreamedText.EMPTY : "";
+      for (const piece of pieces) {
+        text = typeof text === "string" ? text + piece : text.append(piece);
+        yield text;
+      }
+    },
+  };
+}
+
+/**
+ * Main-thread ms to render `source` growing in `deltas` steps, each step a render as a delta would
+ * cause, with the text built as that version of the app builds it (growing): building it is timed
+ * too, as the app pays for it. Then the finished reply, once, as the app renders its response.
+ */
 function stream(name: string, source: string, deltas: number): number {
   const view = mount(name);
-  const step = Math.ceil(source.length / deltas);
+  const texts = growing(name, source, deltas);
   const started = performance.now();
-  for (let end = step; end < source.length + step; end += step) view.render(source.slice(0, end));
+  for (const text of texts) view.render(text);
+  // The reply finished: the app's `chat:response` hands over the whole text as a string.
+  view.render(source);
   const took = performance.now() - started;
   // Not timed: the streamed page must be the page one render of the whole text gives.
   const streamed = view.html();
@@ -70,18 +102,18 @@ function stream(name: string, source: string, deltas: number): number {
  */
 function streamLaidOut(name: string, source: string, deltas: number): { total: number; lastPerDelta: number } {
   const view = mount(name, PHONE_COLUMN);
-  const step = Math.ceil(source.length / deltas);
   let total = 0;
   let last = 0;
   let lastCount = 0;
-  const lastFrom = source.length - 100 * step;
-  for (let end = step; end < source.length + step; end += step) {
+  let index = 0;
+  const count = Math.ceil(source.length / Math.ceil(source.length / deltas));
+  for (const text of growing(name, source, deltas)) {
     const started = performance.now();
-    view.render(source.slice(0, end));
+    view.render(text);
     void view.host.offsetHeight;
     const took = performance.now() - started;
     total += took;
-    if (end > lastFrom) {
+    if (index++ >= count - 100) {
       last += took;
       lastCount++;
     }
@@ -94,7 +126,12 @@ function streamLaidOut(name: string, source: string, deltas: number): { total: n
  * Called by the entry bench/markdown.ts generates, with the renderer it took from git (the
  * baseline is not in the tree, so this file cannot import it).
  */
-export function install(baseline: MarkdownComponent): void {
-  renderers.baseline = baseline;
+export function install(
+  baseline: MarkdownComponent | ComponentType<{ source: string; className?: string }>,
+  baselineTakesStreamedText: boolean,
+): void {
+  // Handed only strings unless it takes a StreamedText (growing).
+  renderers.baseline = baseline as MarkdownComponent;
+  takesStreamedText.baseline = baselineTakesStreamedText;
   Object.assign(window, { markdownBench: { renderOnce, stream, streamLaidOut } });
 }

@@ -96,7 +96,9 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs, on
   const stopped = turn.status === "error" && turn.error?.code === "CANCELLED";
   // An approval is pending: the agent waits for the user, and says so (not "Working…").
   const waitingForYou = running && turn.permissions.some((permission) => permission.status === "pending");
-  const hasReply = turn.text.trim() !== "";
+  // While the reply streams, its deltas (turn.streamed): reading turn.text would copy all of it per delta.
+  const reply = turn.streamed ?? turn.text;
+  const hasReply = typeof reply === "string" ? reply.trim() !== "" : reply.visible;
   const logsCount = turn.logs.length;
 
   return (
@@ -197,7 +199,7 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs, on
           {turn.permissions.map((permission) => (
             <PermissionLine key={permission.permissionId} permission={permission} cwd={cwd} />
           ))}
-          {hasReply ? <Markdown source={turn.text} className="text-[15px]" /> : null}
+          {hasReply ? <Markdown source={reply} className="text-[15px]" /> : null}
           {running && !waitingForYou ? (
             <Thinking
               label={hasReply ? "Writing…" : logsCount ? "Working…" : "Thinking…"}

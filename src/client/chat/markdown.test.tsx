@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { renderToStaticMarkup } from "react-dom/server";
 import { parseInline, safeHref } from "./inline.ts";
 import { type BlockParse, headingLevels, Markdown, parseBlocks, parseBlocksFrom } from "./markdown.tsx";
+import { StreamedText } from "./streamedText.ts";
 
 const html = (source: string) => renderToStaticMarkup(<Markdown source={source} />);
 
@@ -269,9 +270,13 @@ function streamInChunks(
 ): BlockParse | null {
   let previous: BlockParse | null = null;
   let end = 0;
+  // As the app streams a reply: each version grows from the one before.
+  let text = StreamedText.EMPTY;
   for (let c = 0; end < source.length; c++) {
+    const start = end;
     end = Math.min(source.length, end + (chunks[c % chunks.length] ?? 1));
-    const next = parseBlocksFrom(source.slice(0, end), previous);
+    text = text.append(source.slice(start, end));
+    const next = parseBlocksFrom(text, previous);
     each(next, previous);
     previous = next;
   }
@@ -290,14 +295,21 @@ describe("streaming: parseBlocksFrom", () => {
   ];
 
   test.each(samples.map((sample, index) => [index, sample] as const))(
-    "sample %d: every prefix, in chunks of 1, 3 and 7, parses as the whole prefix does",
+    "sample %d: every prefix, in chunks of 1, 3 and 7, as strings or streamed, parses as the whole prefix does",
     (_, sample) => {
       for (const chunk of [1, 3, 7]) {
         let previous: BlockParse | null = null;
+        let streamed = StreamedText.EMPTY;
         for (let end = chunk; end < sample.length + chunk; end += chunk) {
           const prefix = sample.slice(0, end);
           previous = parseBlocksFrom(prefix, previous);
           expect(previous.blocks).toEqual(parseBlocks(prefix));
+        }
+        previous = null;
+        for (let end = 0; end < sample.length; end += chunk) {
+          streamed = streamed.append(sample.slice(end, end + chunk));
+          previous = parseBlocksFrom(streamed, previous);
+          expect(previous.blocks).toEqual(parseBlocks(sample.slice(0, end + chunk)));
         }
       }
     },
@@ -378,9 +390,9 @@ describe("streaming: parseBlocksFrom", () => {
         (pieces, chunks) => {
           const source = pieces.join("");
           streamInChunks(source, chunks, (next) => {
-            expect(next.blocks).toEqual(parseBlocks(next.raw));
+            expect(next.blocks).toEqual(parseBlocks(String(next.raw)));
             // The heading levels (which tag each heading gets) too: an open list's are kept per item.
-            expect(headingLevels(next)).toBe(headingLevels(parseBlocksFrom(next.raw, null)));
+            expect(headingLevels(next)).toBe(headingLevels(parseBlocksFrom(String(next.raw), null)));
           });
         },
       ),

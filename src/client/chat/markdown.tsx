@@ -11,7 +11,8 @@
 import { createContext, memo, type ReactElement, type ReactNode, useContext, useMemo, useRef } from "react";
 import { CodeBlock } from "./CodeBlock.tsx";
 import { ElementTree, FAN, type NodeElement } from "./elementTree.ts";
-import { continuesText, type Inline, parseInlineRecent } from "./inline.ts";
+import { type Inline, parseInlineRecent } from "./inline.ts";
+import { addedText, lastCharacter, type ReplyText } from "./streamedText.ts";
 
 // ---------------------------------------------------------------------------
 // Block model
@@ -305,7 +306,7 @@ function readTableRows(lines: readonly string[], from: number, rows: string[][],
 /** A parse that the next, longer version of the same text can start from. */
 export interface BlockParse {
   /** The source as given. */
-  raw: string;
+  raw: ReplyText;
   /**
    * The normalised source from `tailFrom` on: from the first block that was not final when it was
    * parsed. Only this part is parsed again when the text grows (the whole normalised source is
@@ -478,9 +479,10 @@ function tailHeadingMask(block: Block, resumed: OpenParts | undefined): number {
  * Parses `source`, re-using what `previous` (a shorter version of the same text) found final: a
  * streamed reply is parsed from its last unfinished block on each delta, not from its start.
  */
-export function parseBlocksFrom(raw: string, previous: BlockParse | null): BlockParse {
+export function parseBlocksFrom(raw: ReplyText, previous: BlockParse | null): BlockParse {
   // A continuation is normalised by its new part only (unless a "\r\n" may straddle the two).
-  const continues = previous !== null && continuesText(raw, previous.raw) && !previous.raw.endsWith("\r");
+  const added = previous !== null && lastCharacter(previous.raw) !== "\r" ? addedText(raw, previous.raw) : null;
+  const continues = previous !== null && added !== null;
   const keep = continues ? previous.final : 0;
   const blockFrom = continues ? (previous.tailStarts[keep - previous.tailBlock] ?? previous.tailFrom) : 0;
   // A long list or table stays open while it streams: read it on from its first unsettled item or
@@ -489,9 +491,7 @@ export function parseBlocksFrom(raw: string, previous: BlockParse | null): Block
   const from = resumed ? resumed.from : blockFrom;
   if (continues && from < previous.tailFrom) return parseBlocksFrom(raw, null); // never: the tail holds every open block
 
-  const tail = continues
-    ? previous.tail.slice(from - previous.tailFrom) + normalize(raw.slice(previous.raw.length))
-    : normalize(raw);
+  const tail = continues ? previous.tail.slice(from - previous.tailFrom) + normalize(added) : normalize(String(raw));
   const lines = tail.split("\n");
   const lineStarts: number[] = [];
   for (let i = 0, offset = from; i < lines.length; i++) {
@@ -855,10 +855,10 @@ const blockGroup: NodeElement = (key, children) => (
 );
 
 /**
- * Renders Markdown source as React elements (never as HTML). While a reply streams in, a delta
- * parses and renders its unfinished last blocks only (parseBlocksFrom).
+ * Renders Markdown source as React elements (never as HTML). While a reply streams in (a
+ * StreamedText), a delta parses and renders its unfinished last blocks only (parseBlocksFrom).
  */
-export const Markdown = memo(function Markdown({ source, className }: { source: string; className?: string }) {
+export const Markdown = memo(function Markdown({ source, className }: { source: ReplyText; className?: string }) {
   const previous = useRef<BlockParse | null>(null);
   const tree = useRef<{ grouped: boolean; blocks: ElementTree<Block> } | null>(null);
   const parsed = parseBlocksFrom(source, previous.current);

@@ -296,6 +296,8 @@ describe("appendToTurns", () => {
           from = to;
         }
         expect(turns).toEqual(deriveTurns(events, pending));
+        // What the renderer reads while a reply streams is the text, delta for delta.
+        for (const turn of turns) if (turn.streamed) expect(String(turn.streamed)).toBe(turn.text);
       }),
       { numRuns: 300 },
     );
@@ -309,6 +311,22 @@ describe("appendToTurns", () => {
     expect(after[1]?.text).toBe("hi");
     expect(after[1]?.logs).toBe(before[1]?.logs as string[]);
     expect(after.at(-1)).toBe(before.at(-1) as NonNullable<(typeof before)[0]>); // the local send
+  });
+
+  test("a delta's streamed text grows from the one before, so the renderer reads only the delta", () => {
+    const first = appendToTurns(deriveTurns([queued(1, a, "one"), delta(2, a, "Hello")]), [delta(3, a, ", world")]);
+    const second = appendToTurns(first, [delta(4, a, "!")]);
+    const before = first[0]?.streamed;
+    const after = second[0]?.streamed;
+    expect(before && after?.since(before)).toBe("!");
+    expect(String(after)).toBe("Hello, world!");
+    const answered = appendToTurns(second, [
+      {
+        type: "chat:response",
+        payload: { sessionId, seq: 5, requestId: a, response: "Hello, world!", logs: [], durationMs: 1 },
+      },
+    ]);
+    expect(answered[0]).toMatchObject({ text: "Hello, world!", streamed: null, status: "done" });
   });
 });
 

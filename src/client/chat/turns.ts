@@ -13,6 +13,7 @@ import type {
   TurnUsage,
 } from "../../shared/messages.ts";
 import type { ClientError } from "../connection/request.ts";
+import { StreamedText } from "./streamedText.ts";
 
 /** An image picked on this device, ready to go with a message (images.ts prepared it). */
 export interface OutgoingImage {
@@ -88,6 +89,11 @@ export interface Turn {
   startedAt: string | null;
   /** The assistant text: streamed deltas while running, the final response once done. */
   text: string;
+  /**
+   * The same streamed deltas, for the renderer, until the response replaces them (null then, and
+   * before the first delta). Read `text` while a reply streams and V8 copies all of it each time.
+   */
+  streamed: StreamedText | null;
   /** The turn's agent messages (SDK JSON text), in order. */
   logs: string[];
   durationMs: number | null;
@@ -161,6 +167,7 @@ function emptyTurn(requestId: string, firstSeq: number): Turn {
     at: null,
     startedAt: null,
     text: "",
+    streamed: null,
     logs: [],
     durationMs: null,
     costUsd: null,
@@ -209,6 +216,8 @@ function applyEvent(event: SessionEvent, turnFor: TurnFor): void {
     case "chat:delta": {
       const turn = turnFor(event.payload.requestId, event.payload.seq);
       if (turn.status === "queued") turn.status = "running";
+      // From the text so far: a (stray) delta after the response goes on from it, as `text` does.
+      turn.streamed = (turn.streamed ?? StreamedText.EMPTY.append(turn.text)).append(event.payload.text);
       turn.text += event.payload.text;
       break;
     }
@@ -222,6 +231,7 @@ function applyEvent(event: SessionEvent, turnFor: TurnFor): void {
       const turn = turnFor(event.payload.requestId, event.payload.seq);
       turn.status = "done";
       turn.text = event.payload.response;
+      turn.streamed = null;
       // The response carries the turn's complete logs, even those older than what is loaded.
       if (event.payload.logs.length >= turn.logs.length) turn.logs = [...event.payload.logs];
       turn.durationMs = event.payload.durationMs;
