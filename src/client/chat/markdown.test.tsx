@@ -292,6 +292,8 @@ describe("streaming: parseBlocksFrom", () => {
     "a\n\n\n\nb\n    indented\n* star\n+ plus\n\n1) paren\n",
     "  - two spaces\n  - in\n   - three\n  - back\n  lazy\n- out\n-\n- empty above\n---\n1. a\n2. b\n3) c\n",
     "| h | i |\n|---|--:|\n| 1 | 2 |\n| 3 |\n| 4 | 5 | 6 |\nnot a row\n| x |\n\n- a\n\n  loose\n- b\n\n\n- c\n",
+    // Loose lists: after a blank line, a line whose marker is still arriving ("1", "-") may go on with the list.
+    "1. one\n\n2. two\n\n10) ten\n\n11) eleven\n\n- a\n\n* b\n\n+ c\n-d\n\n```\ncode\n```\n\n1. x\n\n# h\n",
   ];
 
   test.each(samples.map((sample, index) => [index, sample] as const))(

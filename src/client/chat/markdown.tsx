@@ -42,6 +42,12 @@ const HEADING = /^ {0,3}(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*$/;
 const RULE = /^ {0,3}([-*_])(?:\s*\1){2,}\s*$/;
 const QUOTE = /^ {0,3}> ?(.*)$/;
 const LIST_ITEM = /^( {0,12})([-*+]|\d{1,9}[.)])(\s+|$)(.*)$/;
+/** The first character of a line after a blank one that ends any list before it. */
+const ENDS_LIST = /^[^\s\-*+\d]/;
+/** A list item's line with its marker and a space after it: whatever follows, it is an item. */
+const ITEM_BEGUN = /^ {0,12}(?:[-*+]|\d{1,9}[.)])[ \t]/;
+/** The most characters ITEM_BEGUN reads. */
+const ITEM_BEGUN_SPAN = 24;
 const TABLE_DELIMITER = /^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$/;
 
 function isBlank(line: string): boolean {
@@ -352,8 +358,11 @@ function finalBlocks(
     const start = (tailStarts[j] ?? 0) - tailFrom;
     const firstEnd = tail.indexOf("\n", start);
     if (firstEnd !== -1 && tail.indexOf("\n", firstEnd + 1) !== -1) return tailBlock + j;
-    if (blocks[j - 1]?.type !== "list" && tail.charAt(start - 1) === "\n" && tail.charAt(start - 2) === "\n")
-      return tailBlock + j;
+    if (tail.charAt(start - 1) === "\n" && tail.charAt(start - 2) === "\n") {
+      // A list goes on past a blank line only into an indented line or another item: a line that
+      // begins at the margin with anything else ends it.
+      if (blocks[j - 1]?.type !== "list" || ENDS_LIST.test(tail.charAt(start))) return tailBlock + j;
+    }
   }
   return tailBlock;
 }
@@ -539,7 +548,7 @@ export function parseBlocksFrom(raw: ReplyText, previous: BlockParse | null): Bl
   let open: OpenParts | null = null;
   if (nextParts && (nextBlock?.type === "list" || nextBlock?.type === "table")) {
     const before = next === 0 && resumed ? resumed.open : { settled: 0, headings: 0 };
-    const count = settled(tail, from, nextParts.starts, before.settled);
+    const count = settled(tail, from, nextParts.starts, before.settled, nextBlock.type);
     const headings =
       nextBlock.type === "list" ? before.headings | itemsHeadingMask(nextBlock.items, before.settled, count) : 0;
     open = { starts: nextParts.starts, indent: nextParts.indent, settled: count, headings };
@@ -582,11 +591,21 @@ function resumable(previous: BlockParse, keep: number): { block: OpenBlock; open
  * How many of a list's items or a table's rows are settled, by the rule finalBlocks uses for
  * blocks: the parser ends an item or row by looking at most one line ahead, so once the line the
  * next one starts on and the line after it are complete, the ones before it can no longer change.
- * The first `atLeast` were settled by an earlier parse (they start before `tailFrom`).
+ * Sooner for a table, whose rows are one line each: a row is settled once the next one has begun.
+ * Sooner for a list too, once the next item's marker and the space after it are in: nothing later
+ * in that line changes where the item before it ends. The first `atLeast` were settled by an
+ * earlier parse (they start before `tailFrom`).
  */
-function settled(tail: string, tailFrom: number, parts: readonly number[], atLeast: number): number {
+function settled(
+  tail: string,
+  tailFrom: number,
+  parts: readonly number[],
+  atLeast: number,
+  kind: OpenBlock["type"],
+): number {
   for (let j = parts.length - 1; j > atLeast; j--) {
     const start = (parts[j] ?? 0) - tailFrom;
+    if (kind === "table" || ITEM_BEGUN.test(tail.slice(start, start + ITEM_BEGUN_SPAN))) return j;
     const firstEnd = tail.indexOf("\n", start);
     if (firstEnd !== -1 && tail.indexOf("\n", firstEnd + 1) !== -1) return j;
   }
