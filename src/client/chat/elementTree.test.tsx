@@ -30,6 +30,25 @@ describe("ElementTree", () => {
     expect(below(top, DEPTH)).toHaveLength(150);
   });
 
+  test("items the caller says are unchanged are not looked at; a new tree renders them all the same", () => {
+    const items = Array.from({ length: 40 }, (_, n) => ({ text: `item ${n}` }));
+    const tree = new ElementTree<Item>();
+    tree.update(items, renderItem);
+    const rendered: string[] = [];
+    const spy = (item: Item, index: number) => {
+      rendered.push(item.text);
+      return renderItem(item, index);
+    };
+    const next = [...items.slice(0, 39), { text: "open" }];
+    expect(markup(tree.update(next, spy, 39))).toBe(flat(next));
+    expect(rendered).toEqual(["open"]);
+
+    rendered.length = 0;
+    const fresh = new ElementTree<Item>();
+    expect(markup(fresh.update(next, spy, 39))).toBe(flat(next));
+    expect(rendered).toHaveLength(40);
+  });
+
   test("an unchanged item keeps its element, and a node of unchanged items keeps its own", () => {
     const items = Array.from({ length: FAN ** DEPTH + 3 }, (_, n) => ({ text: `item ${n}` }));
     const tree = new ElementTree<Item>();

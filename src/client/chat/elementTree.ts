@@ -34,9 +34,11 @@ export class ElementTree<T> {
   /**
    * The top level of the tree for `items`. An item that is the same object as the one at its index
    * last time keeps its element; `render` makes the others (an element needs a key unique in the
-   * list, such as the index; a string, a run of text, needs none).
+   * list, such as the index; a string, a run of text, needs none). `unchangedBefore`: the caller
+   * knows the items before it are the ones it passed last time (a streamed reply's final blocks), so
+   * they are not looked at.
    */
-  update(items: readonly T[], render: (item: T, index: number) => ReactNode): ReactElement[] {
+  update(items: readonly T[], render: (item: T, index: number) => ReactNode, unchangedBefore = 0): ReactElement[] {
     const { items: before, leaves } = this;
     const kept = Math.min(before.length, items.length);
     // Only when it shrinks: setting an array's length is a slow path in V8 even when it is the same.
@@ -45,7 +47,7 @@ export class ElementTree<T> {
       leaves.length = kept;
     }
     let changed = kept;
-    for (let i = 0; i < items.length; i++) {
+    for (let i = Math.min(unchangedBefore, kept); i < items.length; i++) {
       const item = items[i] as T;
       if (i < kept && before[i] === item) continue;
       changed = Math.min(changed, i);
