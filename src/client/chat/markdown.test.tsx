@@ -490,3 +490,44 @@ describe("streaming: parseBlocksFrom", () => {
     expect(other.blocks[0]).not.toBe(first.blocks[0] as NonNullable<(typeof first.blocks)[0]>);
   });
 });
+
+describe("streaming: lines whose kind the next delta decides", () => {
+  const streamedHtml = (text: string) =>
+    renderToStaticMarkup(<Markdown source={StreamedText.EMPTY.append(text)} />).replace(/<\/?div[^>]*>/g, "");
+  const finishedHtml = (text: string) => renderToStaticMarkup(<Markdown source={text} />).replace(/<\/?div[^>]*>/g, "");
+
+  test("a table's head waits for the line under it, and never shows as a paragraph", () => {
+    for (const text of [
+      "Intro\n\n| a | b |",
+      "Intro\n\n| a | b |\n",
+      "Intro\n\n| a | b |\n|",
+      "Intro\n\n| a | b |\n| :",
+    ]) {
+      expect(streamedHtml(text)).toBe("<p>Intro</p>");
+    }
+    expect(streamedHtml("Intro\n\n| a | b |\n|---|")).toContain("<table>");
+    // Under it, a line that cannot be a delimiter: it was a paragraph after all.
+    expect(streamedHtml("Intro\n\n| a | b |\nmore")).toBe("<p>Intro</p><p>| a | b |<br/>more</p>");
+    // A blank line after it: no table can follow.
+    expect(streamedHtml("Intro\n\n| a | b |\n\n")).toBe("<p>Intro</p><p>| a | b |</p>");
+    // Prose with a bar inside a line shows at once.
+    expect(streamedHtml("Intro\n\nuse a | b")).toBe("<p>Intro</p><p>use a | b</p>");
+  });
+
+  test("the start of a fence or of a numbered item waits for the next character", () => {
+    expect(streamedHtml("Intro\n\n`")).toBe("<p>Intro</p>");
+    expect(streamedHtml("Intro\n\n``")).toBe("<p>Intro</p>");
+    expect(streamedHtml("Intro\n\n12")).toBe("<p>Intro</p>");
+    expect(streamedHtml("Intro\n12")).toBe("<p>Intro</p>");
+    expect(streamedHtml("Intro\n\n```js\nx")).toContain("<pre");
+    expect(streamedHtml("Intro\n\n`x`")).toContain("<code");
+    expect(streamedHtml("Intro\n\n12 apples")).toBe("<p>Intro</p><p>12 apples</p>");
+  });
+
+  test("a finished reply shows every line as it is", () => {
+    for (const text of ["Intro\n\n| a | b |", "Intro\n\n`", "Intro\n\n12"]) {
+      expect(finishedHtml(text)).toBe(finishedHtml(`${text}\n\n`));
+      expect(finishedHtml(text)).not.toBe("<p>Intro</p>");
+    }
+  });
+});

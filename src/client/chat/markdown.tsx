@@ -875,9 +875,50 @@ const blockGroup: NodeElement = (key, children) => (
   </div>
 );
 
+/** A paragraph's line (trimmed) that may be a table's head: the line after it decides. */
+const MAY_HEAD_TABLE = /^\|/;
+/** An unfinished line that may still become a table's delimiter row. */
+const MAY_DELIMIT_TABLE = /^[\s:|-]*$/;
+/** An unfinished line that may still become a fence (a code block) or a numbered item. */
+const MAY_OPEN_BLOCK = /^(?:`{1,2}|~{1,2}|\d{1,9})$/;
+/** The text ends with a blank line: the paragraph before it is over, whatever comes. */
+const ENDS_WITH_BLANK_LINE = /\n[ \t]*\n[ \t]*$/;
+
+/**
+ * While a reply streams, its last paragraph without the lines that may yet turn out to be
+ * something else: a table's head (until the line after it shows whether it is one), the start
+ * of a fence or of a numbered item. Shown as a paragraph, they flashed as raw Markdown for a
+ * frame or two, and their paragraph was built only to be replaced. Null: the block is shown
+ * whole; "": nothing of it yet.
+ */
+function settledParagraph(block: Block, tail: string): string | null {
+  if (block.type !== "paragraph" || ENDS_WITH_BLANK_LINE.test(tail)) return null;
+  const lines = block.text.split("\n");
+  const last = lines.length - 1;
+  const unfinished = !tail.endsWith("\n");
+  let shown = lines.length;
+  if (unfinished && MAY_OPEN_BLOCK.test(lines[last] ?? "")) shown = last;
+  if (MAY_HEAD_TABLE.test(lines[last] ?? "")) shown = Math.min(shown, last);
+  // The head, and under it the start of what may be its delimiter row.
+  if (unfinished && last > 0 && MAY_DELIMIT_TABLE.test(lines[last] ?? "") && MAY_HEAD_TABLE.test(lines[last - 1] ?? ""))
+    shown = Math.min(shown, last - 1);
+  return shown === lines.length ? null : lines.slice(0, shown).join("\n");
+}
+
+/** The blocks to show: while streaming, the last one as settledParagraph has it. */
+function shownBlocks(parsed: BlockParse, streaming: boolean): readonly Block[] {
+  const last = parsed.blocks[parsed.blocks.length - 1];
+  const text = streaming && last ? settledParagraph(last, parsed.tail) : null;
+  if (text === null) return parsed.blocks;
+  const shown = parsed.blocks.slice(0, -1);
+  if (text !== "") shown.push({ type: "paragraph", text });
+  return shown;
+}
+
 /**
  * Renders Markdown source as React elements (never as HTML). While a reply streams in (a
- * StreamedText), a delta parses and renders its unfinished last blocks only (parseBlocksFrom).
+ * StreamedText), a delta parses and renders its unfinished last blocks only (parseBlocksFrom), and
+ * lines whose kind the next delta may change wait for it (settledParagraph).
  */
 export const Markdown = memo(function Markdown({ source, className }: { source: ReplyText; className?: string }) {
   const previous = useRef<BlockParse | null>(null);
@@ -895,7 +936,7 @@ export const Markdown = memo(function Markdown({ source, className }: { source: 
   return (
     <div className={className ? `md ${className}` : "md"}>
       <HeadingTags value={headings}>
-        {tree.current.blocks.update(parsed.blocks, renderBlock, parsed.tailBlock)}
+        {tree.current.blocks.update(shownBlocks(parsed, typeof source !== "string"), renderBlock, parsed.tailBlock)}
       </HeadingTags>
     </div>
   );
