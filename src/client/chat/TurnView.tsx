@@ -23,7 +23,7 @@ import { MessageBubble } from "./MessageBubble.tsx";
 import { Markdown } from "./markdown.tsx";
 import { refusedToolUses } from "./steps.ts";
 import { TurnSteps } from "./TurnSteps.tsx";
-import type { Turn, TurnPermission } from "./turns.ts";
+import { replyText, type Turn, type TurnPermission } from "./turns.ts";
 import { resetText, usageLabel, usageLine } from "./usage.ts";
 import { useChatActor, useChatSelector } from "./useChat.ts";
 
@@ -96,8 +96,8 @@ export const TurnView = memo(function TurnView({ turn, cwd, note, onShowLogs, on
   const stopped = turn.status === "error" && turn.error?.code === "CANCELLED";
   // An approval is pending: the agent waits for the user, and says so (not "Working…").
   const waitingForYou = running && turn.permissions.some((permission) => permission.status === "pending");
-  // While the reply streams, its deltas (turn.streamed): reading turn.text would copy all of it per delta.
-  const reply = turn.streamed ?? turn.text;
+  // While the reply streams, its deltas: reading turn.text would copy all of it on every delta.
+  const reply = replyText(turn);
   const hasReply = typeof reply === "string" ? reply.trim() !== "" : reply.visible;
   const logsCount = turn.logs.length;
 

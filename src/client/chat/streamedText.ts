@@ -5,9 +5,10 @@ import { continuesText } from "./inline.ts";
  *
  * Built as a string (`text += delta`), a reply costs the renderer a copy of the whole of it on
  * every delta: V8 joins a string built by `+=` into one flat copy the first time it is read, and
- * the renderer reads each new version. Over a 100 KB reply in 2,500 deltas that was about 2.4×
- * the rest of the streaming work, and all of it garbage. A streamed text tells the renderer what
- * a version adds to an earlier one without either being joined (`since`).
+ * the renderer reads each new version. A 100 KB reply's 2,500 deltas took 197 ms that way, against
+ * 81 ms without the copies, which were all garbage. A streamed text tells the renderer what a
+ * version adds to an earlier one without either being joined (`since`). The renderer takes a
+ * streamed text as a reply still being written (decision 068).
  *
  * Each version is immutable. Versions that grew from one another share one array of chunks, each
  * seeing its first `count`; appending to a version that is not the newest copies its chunks.

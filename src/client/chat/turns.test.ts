@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { SessionEvent } from "../../shared/messages.ts";
+import type { StreamedText } from "./streamedText.ts";
 import {
   appendToTurns,
   deriveTurns,
@@ -8,6 +9,7 @@ import {
   mergeEvents,
   type PendingSend,
   pendingPermissions,
+  replyText,
   runningTurn,
 } from "./turns.ts";
 
@@ -327,6 +329,16 @@ describe("appendToTurns", () => {
       },
     ]);
     expect(answered[0]).toMatchObject({ text: "Hello, world!", streamed: null, status: "done" });
+  });
+
+  test("the renderer gets the streamed deltas while the turn runs, and the text once it is over", () => {
+    const running = appendToTurns(deriveTurns([queued(1, a, "one"), started(2, a)]), [delta(3, a, "| a | b |")]);
+    expect(running[0] && replyText(running[0])).toBe(running[0]?.streamed as StreamedText);
+    const stopped = appendToTurns(running, [
+      { type: "chat:error", payload: { sessionId, seq: 4, requestId: a, code: "CANCELLED", message: "Stopped" } },
+    ]);
+    // A reply cut off by Stop is over: shown as written, its last line too (not held as if still streaming).
+    expect(stopped[0] && replyText(stopped[0])).toBe("| a | b |");
   });
 });
 

@@ -13,7 +13,7 @@ import type {
   TurnUsage,
 } from "../../shared/messages.ts";
 import type { ClientError } from "../connection/request.ts";
-import { StreamedText } from "./streamedText.ts";
+import { type ReplyText, StreamedText } from "./streamedText.ts";
 
 /** An image picked on this device, ready to go with a message (images.ts prepared it). */
 export interface OutgoingImage {
@@ -400,6 +400,15 @@ export function pendingPermissions(turns: readonly Turn[]): TurnPermission[] {
     for (const permission of turn.permissions) if (permission.status === "pending") pending.push(permission);
   }
   return pending;
+}
+
+/**
+ * The reply as the renderer takes it: its streamed deltas while the agent writes it (a
+ * StreamedText, which the renderer reads as still streaming), the text once the turn is over (by
+ * its response, an error or Stop).
+ */
+export function replyText(turn: Pick<Turn, "status" | "streamed" | "text">): ReplyText {
+  return turn.status === "running" && turn.streamed ? turn.streamed : turn.text;
 }
 
 /** The turn the agent is working on now, if any. */
