@@ -23,8 +23,8 @@
  *   with another version of the renderer
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { appendToTurns, deriveTurns, type Turn } from "../src/client/chat/turns.ts";
 import type { SessionEvent } from "../src/shared/messages.ts";
@@ -98,19 +98,42 @@ const DELTAS = 500;
 /** Renders of the whole reply per round, for the ratio's denominator. */
 const ONCE_SAMPLES = 5;
 
+/** Where the baseline's renderer and its neighbours are written (ignored by git). */
+const BASELINE_DIR = join(HERE, "markdown/baseline.gen");
+const NEIGHBOUR_IMPORT = /(from |import\()"\.\/([^"]+)"/g;
+
+/**
+ * The baseline renderer as it was at its commit, with the files of its folder it imports (the
+ * parser of inline Markdown, the element tree, …) as they were then too: a change to one of them
+ * shows in the comparison. Imports from outside the folder resolve to today's files.
+ */
+function writeBaseline(): string {
+  const folder = dirname(BASELINE.path);
+  const queue = [basename(BASELINE.path)];
+  const written = new Set<string>();
+  rmSync(BASELINE_DIR, { recursive: true, force: true });
+  mkdirSync(BASELINE_DIR, { recursive: true });
+  let renderer = "";
+  while (queue.length > 0) {
+    const file = queue.shift() ?? "";
+    if (written.has(file)) continue;
+    written.add(file);
+    const shown = spawnSync("git", ["show", `${BASELINE.commit}:${folder}/${file}`], { encoding: "utf8" });
+    if (shown.status !== 0) throw new Error(`cannot read the baseline's ${file} from git: ${shown.stderr}`);
+    for (const match of shown.stdout.matchAll(NEIGHBOUR_IMPORT)) queue.push(match[2] ?? "");
+    writeFileSync(join(BASELINE_DIR, file), shown.stdout.replaceAll('"../', `"../../../${dirname(folder)}/`));
+    if (file === basename(BASELINE.path)) renderer = shown.stdout;
+  }
+  return renderer;
+}
+
 async function buildPage(): Promise<string> {
-  const baseline = spawnSync("git", ["show", `${BASELINE.commit}:${BASELINE.path}`], { encoding: "utf8" });
-  if (baseline.status !== 0) throw new Error(`cannot read the baseline renderer from git: ${baseline.stderr}`);
-  // Generated files, ignored by git: the entry hands the baseline to the page.
-  // Its imports of its neighbours (a later baseline has some) resolve to today's files.
-  await Bun.write(
-    join(HERE, "markdown/baseline.gen.tsx"),
-    baseline.stdout.replaceAll('from "./', 'from "../../src/client/chat/'),
-  );
+  const renderer = writeBaseline();
+  // Generated, ignored by git: the entry hands the baseline to the page. A renderer from before
+  // StreamedText was handed strings built with `+=` by its app.
   await Bun.write(
     join(HERE, "markdown/entry.gen.tsx"),
-    // A renderer from before StreamedText was handed strings built with `+=` by its app.
-    `import { Markdown } from "./baseline.gen.tsx";\nimport { install } from "./page.tsx";\n\ninstall(Markdown, ${baseline.stdout.includes("ReplyText")});\n`,
+    `import { Markdown } from "./baseline.gen/${basename(BASELINE.path)}";\nimport { install } from "./page.tsx";\n\ninstall(Markdown, ${renderer.includes("ReplyText")});\n`,
   );
   const build = await Bun.build({
     entrypoints: [join(HERE, "markdown/entry.gen.tsx")],
