@@ -514,18 +514,18 @@ describe("streaming: lines whose kind the next delta decides", () => {
     expect(streamedHtml("Intro\n\nuse a | b")).toBe("<p>Intro</p><p>use a | b</p>");
   });
 
-  test("the start of a fence or of a numbered item waits for the next character", () => {
+  test("the start of a fence waits for the next character; a number shows at once", () => {
     expect(streamedHtml("Intro\n\n`")).toBe("<p>Intro</p>");
     expect(streamedHtml("Intro\n\n``")).toBe("<p>Intro</p>");
-    expect(streamedHtml("Intro\n\n12")).toBe("<p>Intro</p>");
-    expect(streamedHtml("Intro\n12")).toBe("<p>Intro</p>");
+    // A number shows at once: a text block may end on one while the agent works on for minutes.
+    expect(streamedHtml("Intro\n\n12")).toBe("<p>Intro</p><p>12</p>");
     expect(streamedHtml("Intro\n\n```js\nx")).toContain("<pre");
     expect(streamedHtml("Intro\n\n`x`")).toContain("<code");
     expect(streamedHtml("Intro\n\n12 apples")).toBe("<p>Intro</p><p>12 apples</p>");
   });
 
   test("a finished reply shows every line as it is", () => {
-    for (const text of ["Intro\n\n| a | b |", "Intro\n\n`", "Intro\n\n12"]) {
+    for (const text of ["Intro\n\n| a | b |", "Intro\n\n`", "Intro\n\n~~"]) {
       expect(finishedHtml(text)).toBe(finishedHtml(`${text}\n\n`));
       expect(finishedHtml(text)).not.toBe("<p>Intro</p>");
     }

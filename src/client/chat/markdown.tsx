@@ -879,15 +879,19 @@ const blockGroup: NodeElement = (key, children) => (
 const MAY_HEAD_TABLE = /^\|/;
 /** An unfinished line that may still become a table's delimiter row. */
 const MAY_DELIMIT_TABLE = /^[\s:|-]*$/;
-/** An unfinished line that may still become a fence (a code block) or a numbered item. */
-const MAY_OPEN_BLOCK = /^(?:`{1,2}|~{1,2}|\d{1,9})$/;
+/**
+ * An unfinished line that may still become a fence (a code block). Not digits, which may become a
+ * numbered item: a text block can end on a number (the agent then works for minutes), and a number
+ * hidden that long is worse than a digit shown as a paragraph for one delta.
+ */
+const MAY_OPEN_BLOCK = /^(?:`{1,2}|~{1,2})$/;
 /** The text ends with a blank line: the paragraph before it is over, whatever comes. */
 const ENDS_WITH_BLANK_LINE = /\n[ \t]*\n[ \t]*$/;
 
 /**
  * While a reply streams, its last paragraph without the lines that may yet turn out to be
  * something else: a table's head (until the line after it shows whether it is one), the start
- * of a fence or of a numbered item. Shown as a paragraph, they flashed as raw Markdown for a
+ * of a fence. Shown as a paragraph, they flashed as raw Markdown for a
  * frame or two, and their paragraph was built only to be replaced. Null: the block is shown
  * whole; "": nothing of it yet.
  */
