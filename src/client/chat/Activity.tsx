@@ -1,8 +1,8 @@
 import { useMemo, useState } from "react";
 import { cn } from "../ui/cn.ts";
 import { Elapsed } from "../ui/Elapsed.tsx";
-import { AlertIcon, CheckIcon, ClockIcon, SpinnerIcon, XIcon } from "../ui/icons.tsx";
 import { formatDuration } from "../ui/time.ts";
+import { StepIcon } from "./StepIcon.tsx";
 import { refusedSet, type Step, stepDuration, stepsOf, stepVerb, turnParts } from "./steps.ts";
 
 const VISIBLE = 4;
@@ -26,6 +26,8 @@ export function Activity({
   const steps = useMemo(() => stepsOf(turnParts(logs, { cwd, refused: refusedSet(refused) })), [logs, cwd, refused]);
   const [expanded, setExpanded] = useState(false);
   if (steps.length === 0) return null;
+  // Not running: the agent waits for the user's approval.
+  const moment = running ? "working" : "waiting";
   const hidden = expanded ? 0 : Math.max(0, steps.length - VISIBLE);
   const shown = steps.slice(hidden);
 
@@ -46,26 +48,10 @@ export function Activity({
             // biome-ignore lint/suspicious/noArrayIndexKey: steps only ever append
             <li key={hidden + index} className="flex min-w-0 items-start gap-2">
               <span className="mt-0.5 flex size-4 shrink-0 items-center justify-center">
-                {step.status === "error" ? (
-                  <AlertIcon className="size-4 text-destructive" aria-label="failed" aria-hidden="false" role="img" />
-                ) : step.status === "ok" ? (
-                  <CheckIcon className="size-4 text-success" />
-                ) : step.status === "refused" ? (
-                  <XIcon className="size-4 text-muted-foreground" aria-label="not run" aria-hidden="false" role="img" />
-                ) : running ? (
-                  <SpinnerIcon className="size-4 text-muted-foreground" />
-                ) : (
-                  // Not done, and the agent is not working on it: it waits for the user's approval.
-                  <ClockIcon
-                    className="size-4 text-warning"
-                    aria-label="waiting for you"
-                    aria-hidden="false"
-                    role="img"
-                  />
-                )}
+                <StepIcon status={step.status} moment={moment} />
               </span>
               <span className="min-w-0 flex-1">
-                <span className="font-medium">{stepVerb(step, running ? "working" : "waiting")}</span>{" "}
+                <span className="font-medium">{stepVerb(step, moment)}</span>{" "}
                 <span
                   className={cn("break-all font-mono text-[12.5px]", step.status === "error" && "text-destructive")}
                 >

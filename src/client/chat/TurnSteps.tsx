@@ -1,8 +1,9 @@
 import { lazy, Suspense, useMemo, useState } from "react";
 import { cn } from "../ui/cn.ts";
-import { AlertIcon, CheckIcon, ChevronDownIcon, SpinnerIcon, XIcon } from "../ui/icons.tsx";
+import { ChevronDownIcon, SpinnerIcon } from "../ui/icons.tsx";
 import { formatDuration } from "../ui/time.ts";
 import { Markdown } from "./markdown.tsx";
+import { StepIcon } from "./StepIcon.tsx";
 import { refusedSet, type Step, stepDuration, stepsOf, stepVerb, summarizeSteps, turnParts } from "./steps.ts";
 
 export const loadStepDetail = () => import("./StepDetail.tsx");
@@ -10,17 +11,6 @@ const StepDetail = lazy(() => loadStepDetail().then((m) => ({ default: m.StepDet
 
 /** Turns with more steps than this open collapsed, to their summary line. */
 const OPEN_UP_TO = 3;
-
-function StepIcon({ status }: { status: Step["status"] }) {
-  if (status === "error")
-    return <AlertIcon className="size-4 text-destructive" aria-label="failed" role="img" aria-hidden="false" />;
-  if (status === "refused")
-    return <XIcon className="size-4 text-muted-foreground" aria-label="not run" role="img" aria-hidden="false" />;
-  // The turn is over: a step whose result never came back was stopped.
-  if (status === "running")
-    return <XIcon className="size-4 text-muted-foreground" aria-label="not finished" role="img" aria-hidden="false" />;
-  return <CheckIcon className="size-4 text-success" />;
-}
 
 function StepRow({ step, cwd }: { step: Step; cwd?: string }) {
   const [open, setOpen] = useState(false);
@@ -34,7 +24,7 @@ function StepRow({ step, cwd }: { step: Step; cwd?: string }) {
         className="flex min-h-11 w-full min-w-0 items-start gap-2 rounded-lg px-2 py-2 text-left text-sm hover:bg-muted focus-visible:outline-2 focus-visible:outline-ring"
       >
         <span className="mt-0.5 flex size-4 shrink-0 items-center justify-center">
-          <StepIcon status={step.status} />
+          <StepIcon status={step.status} moment="over" />
         </span>
         <span className="min-w-0 flex-1">
           <span className="font-medium">{stepVerb(step, "over")}</span>{" "}

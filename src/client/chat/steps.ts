@@ -103,14 +103,17 @@ const VERBS: Record<string, [done: string, doing: string, plain: string]> = {
 };
 
 /**
- * The verb a step's row starts with. `turn`: the agent is working, waiting for the user's
- * approval, or the turn is over (a step still without a result then was cut off).
+ * Where the turn is, for a step that has no result yet: the agent is working, waiting for the user's
+ * approval, or the turn is over (the step was cut off).
  */
-export function stepVerb(step: Step, turn: "working" | "waiting" | "over"): string {
+export type StepMoment = "working" | "waiting" | "over";
+
+/** The verb a step's row starts with. */
+export function stepVerb(step: Step, moment: StepMoment): string {
   const { verbs } = step;
   if (step.status === "refused") return verbs.unfinished;
   if (step.status !== "running") return verbs.done;
-  return turn === "working" ? verbs.doing : turn === "waiting" ? verbs.asking : verbs.unfinished;
+  return moment === "working" ? verbs.doing : moment === "waiting" ? verbs.asking : verbs.unfinished;
 }
 
 export function stepVerbs(label: string): StepVerbs {
