@@ -74,16 +74,26 @@ describe("ElementTree", () => {
     const pool = Array.from({ length: 12 }, (_, n) => ({ text: `item ${n}` }));
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.integer({ min: 0, max: pool.length - 1 }), { maxLength: 160 }), { maxLength: 8 }),
+        fc.array(
+          fc.record({
+            list: fc.array(fc.integer({ min: 0, max: pool.length - 1 }), { maxLength: 160 }),
+            // The last item shown as another (an index into the pool), left out (-1), or as it is.
+            end: fc.option(fc.integer({ min: -1, max: pool.length - 1 }), { nil: undefined }),
+          }),
+          { maxLength: 8 },
+        ),
         (lists) => {
           const tree = new ElementTree<Item>();
-          for (const list of lists) {
+          for (const { list, end } of lists) {
             const items = list.map((n) => pool[n] as Item);
-            expect(markup(tree.update(items, renderItem))).toBe(flat(items));
+            const shown = end === undefined ? undefined : end === -1 ? null : (pool[end] as Item);
+            const expected =
+              shown === undefined || items.length === 0 ? items : [...items.slice(0, -1), ...(shown ? [shown] : [])];
+            expect(markup(tree.update(items, renderItem, 0, shown))).toBe(flat(expected));
           }
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
   });
 });

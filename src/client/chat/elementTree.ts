@@ -36,19 +36,27 @@ export class ElementTree<T> {
    * last time keeps its element; `render` makes the others (an element needs a key unique in the
    * list, such as the index; a string, a run of text, needs none). `unchangedBefore`: the caller
    * knows the items before it are the ones it passed last time (a streamed reply's final blocks), so
-   * they are not looked at.
+   * they are not looked at. `end`, when given, is shown in place of the last item (null: the last
+   * item is left out): a streaming reply's last block as it is shown, without copying the list.
    */
-  update(items: readonly T[], render: (item: T, index: number) => ReactNode, unchangedBefore = 0): ReactElement[] {
+  update(
+    items: readonly T[],
+    render: (item: T, index: number) => ReactNode,
+    unchangedBefore = 0,
+    end?: T | null,
+  ): ReactElement[] {
     const { items: before, leaves } = this;
-    const kept = Math.min(before.length, items.length);
+    const last = items.length - 1;
+    const count = end === null ? Math.max(0, last) : items.length;
+    const kept = Math.min(before.length, count);
     // Only when it shrinks: setting an array's length is a slow path in V8 even when it is the same.
     if (before.length > kept) {
       before.length = kept;
       leaves.length = kept;
     }
     let changed = kept;
-    for (let i = Math.min(unchangedBefore, kept); i < items.length; i++) {
-      const item = items[i] as T;
+    for (let i = Math.min(unchangedBefore, kept); i < count; i++) {
+      const item = (end !== undefined && i === last ? end : items[i]) as T;
       if (i < kept && before[i] === item) continue;
       changed = Math.min(changed, i);
       before[i] = item;

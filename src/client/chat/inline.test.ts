@@ -7,7 +7,7 @@ import { type InlineParse, parseInline, parseInlineFrom } from "./inline.ts";
  * characters and each longer prefix parsed from the parse of the one before, parses as the prefix
  * does whole; and the nodes before where it took over are the previous parse's own objects.
  */
-function expectStreamsAsWhole(pieces: readonly string[], maxPieces: number, maxChunk: number) {
+function expectStreamsAsWhole(pieces: readonly string[], maxPieces: number, maxChunk: number, open = false) {
   fc.assert(
     fc.property(
       fc.array(fc.constantFrom(...pieces), { maxLength: maxPieces }),
@@ -18,8 +18,10 @@ function expectStreamsAsWhole(pieces: readonly string[], maxPieces: number, maxC
         let end = 0;
         for (let k = 0; end < text.length; k++) {
           end = Math.min(text.length, end + (chunks[k % chunks.length] ?? 1));
-          const next = parseInlineFrom(text.slice(0, end), previous);
-          expect(next.nodes).toEqual(parseInline(next.text));
+          // Open or not by turns when `open`: parses of either kind serve the next one.
+          const nextOpen = open && k % 2 === 0;
+          const next = parseInlineFrom(text.slice(0, end), previous, nextOpen);
+          expect(next.nodes).toEqual(parseInline(next.text, 0, nextOpen));
           for (let n = 0; n < (previous?.resume.nodes ?? 0); n++)
             expect(next.nodes[n]).toBe(previous?.nodes[n] as never);
           previous = next;
@@ -113,5 +115,77 @@ describe("parseInlineFrom (a streaming paragraph parsed from where its last pars
   test("text that is not a continuation is parsed whole", () => {
     const first = parseInlineFrom("**bold** start", null);
     expect(parseInlineFrom("other *text*", first).nodes).toEqual(parseInline("other *text*"));
+  });
+});
+
+describe("open (a streaming reply's end): markers whose closers are still to come", () => {
+  const open = (text: string) => parseInline(text, 0, true);
+
+  test("a code span, strong, emphasis and strikethrough run to the end, as they will once closed", () => {
+    expect(open("Ran `npm te")).toEqual([
+      { type: "text", text: "Ran " },
+      { type: "code", text: "npm te" },
+    ]);
+    expect(open("in **packages/")).toEqual([
+      { type: "text", text: "in " },
+      { type: "strong", children: [{ type: "text", text: "packages/" }] },
+    ]);
+    expect(open("an *impor")).toEqual([
+      { type: "text", text: "an " },
+      { type: "em", children: [{ type: "text", text: "impor" }] },
+    ]);
+    expect(open("a ~~gone")).toEqual([
+      { type: "text", text: "a " },
+      { type: "del", children: [{ type: "text", text: "gone" }] },
+    ]);
+    // Nested: the open strong holds an open code span.
+    expect(open("**see `x")).toEqual([
+      {
+        type: "strong",
+        children: [
+          { type: "text", text: "see " },
+          { type: "code", text: "x" },
+        ],
+      },
+    ]);
+    // Closed ones before it are as always.
+    expect(open("x `a` and `b")).toEqual([
+      { type: "text", text: "x " },
+      { type: "code", text: "a" },
+      { type: "text", text: " and " },
+      { type: "code", text: "b" },
+    ]);
+  });
+
+  test("a marker at the very end waits for the next character", () => {
+    expect(open("Ran `")).toEqual([{ type: "text", text: "Ran " }]);
+    expect(open("text **")).toEqual([{ type: "text", text: "text " }]);
+    expect(open("snake_")).toEqual([{ type: "text", text: "snake" }]);
+    expect(open("a ~")).toEqual([{ type: "text", text: "a " }]);
+  });
+
+  test("a link whose address is still coming shows its text", () => {
+    expect(open("see [the docs](https://exa")).toEqual([
+      { type: "text", text: "see " },
+      { type: "text", text: "the docs" },
+    ]);
+  });
+
+  test("a lone star or underscore that opens nothing stays as it is", () => {
+    for (const text of ["2*3 is 6", "all *.ts files", "a * b", "my_var"]) expect(open(text)).toEqual(parseInline(text));
+  });
+
+  test("a text whose markers are all closed parses as it does finished", () => {
+    const sentence = "Ran `npm test` in **packages/1**: 41 passed, _2 failed_ (see https://example.com/runs/1).";
+    expect(open(sentence)).toEqual(parseInline(sentence));
+  });
+
+  test("streamed in any chunks, open parses and finished ones taking over from each other, each parses as it does whole", () => {
+    expectStreamsAsWhole(
+      ["a", "b ", " ", "\n", "*", "**", "_", "__", "~", "~~", "`", "``", "[", "]", "(", ")", "https://a.b", "(x", "1"],
+      30,
+      6,
+      true,
+    );
   });
 });

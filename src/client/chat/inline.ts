@@ -264,9 +264,22 @@ function trimUrl(url: string): string {
   return url.slice(0, end);
 }
 
-/** Parses inline Markdown. Never throws. */
-export function parseInline(text: string, depth = 0): Inline[] {
-  return scan(text, depth, 0, [], "", false).nodes;
+/**
+ * Whether an opening `marker` with no closer yet, in a streaming text, is taken to open emphasis
+ * that runs to the end. A double marker, or a single one at a word's start before a letter or
+ * digit: `2*3`, `*.ts` and `a_b` stay as they are.
+ */
+function opensToEnd(marker: string, before: string | undefined, after: string): boolean {
+  if (marker.length === 2) return true;
+  return (before === undefined || /[\s(["']/.test(before)) && /[\p{L}\p{N}`]/u.test(after);
+}
+
+/**
+ * Parses inline Markdown. Never throws. `open`: the text is a streaming reply's end, which more
+ * text will follow (see scan).
+ */
+export function parseInline(text: string, depth = 0, open = false): Inline[] {
+  return scan(text, depth, 0, [], "", false, open).nodes;
 }
 
 /**
@@ -288,8 +301,8 @@ export interface InlineParse {
  * Parses `text` at the top level, taking over from `previous` where `text` starts with its text.
  * The nodes before the resume point are `previous`'s own objects (so their rendering can be kept).
  */
-export function parseInlineFrom(text: string, previous: InlineParse | null): InlineParse {
-  return resume(text, previous !== null && continues(text, previous) ? previous : null);
+export function parseInlineFrom(text: string, previous: InlineParse | null, open = false): InlineParse {
+  return resume(text, previous !== null && continues(text, previous) ? previous : null, open);
 }
 
 /**
@@ -306,10 +319,18 @@ function continues(text: string, previous: InlineParse): boolean {
 }
 
 /** Parses `text` from `previous`'s resume point (a parse of a text it starts with), or whole. */
-function resume(text: string, previous: InlineParse | null): InlineParse {
+function resume(text: string, previous: InlineParse | null, open = false): InlineParse {
   const parse = previous
-    ? scan(text, 0, previous.resume.at, previous.nodes.slice(0, previous.resume.nodes), previous.resume.buffer, true)
-    : scan(text, 0, 0, [], "", true);
+    ? scan(
+        text,
+        0,
+        previous.resume.at,
+        previous.nodes.slice(0, previous.resume.nodes),
+        previous.resume.buffer,
+        true,
+        open,
+      )
+    : scan(text, 0, 0, [], "", true, open);
   return { text, nodes: parse.nodes, resume: parse.resume };
 }
 
@@ -324,13 +345,17 @@ const recentParses: InlineParse[] = [];
 const RECENT_PARSES = 4;
 const RESUMABLE_LENGTH = 200;
 
-/** Parses `text`, taking over from the longest recent parse of a text it starts with. */
-export function parseInlineRecent(text: string): Inline[] {
-  if (text.length < RESUMABLE_LENGTH) return parseInline(text);
+/**
+ * Parses `text`, taking over from the longest recent parse of a text it starts with. (A parse's
+ * nodes before its resume point come before any decision `open` makes, so parses in either mode
+ * serve each other.)
+ */
+export function parseInlineRecent(text: string, open = false): Inline[] {
+  if (text.length < RESUMABLE_LENGTH) return parseInline(text, 0, open);
   let from: InlineParse | null = null;
   for (const known of recentParses)
     if ((!from || known.text.length > from.text.length) && continues(text, known)) from = known;
-  const parse = resume(text, from);
+  const parse = resume(text, from, open);
   const replaced = from ? recentParses.indexOf(from) : -1;
   if (replaced !== -1) recentParses.splice(replaced, 1);
   else if (recentParses.length >= RECENT_PARSES) recentParses.shift();
@@ -351,6 +376,7 @@ function scan(
   out: Inline[],
   pending: string,
   track: boolean,
+  open = false,
 ): { nodes: Inline[]; resume: InlineParse["resume"] } {
   const look = new Lookahead(text);
   let buffer = pending;
@@ -358,8 +384,8 @@ function scan(
     if (buffer) out.push({ type: "text", text: buffer });
     buffer = "";
   };
-  const nested = (inner: string): Inline[] =>
-    depth > 12 ? [{ type: "text", text: inner }] : parseInline(inner, depth + 1);
+  const nested = (inner: string, innerOpen = false): Inline[] =>
+    depth > 12 ? [{ type: "text", text: inner }] : parseInline(inner, depth + 1, innerOpen);
   const atWordStart = (at: number) => at === 0 || /[\s(*_~]/.test(text[at - 1] ?? "");
   const { length } = text;
   // Set once a decision might change as the text grows; the resume point stays where it was.
@@ -423,12 +449,15 @@ function scan(
       const end = look.codeSpanEnd(i, run);
       // No closing run yet (one may still arrive), or one that may still grow.
       unsure(end === -1 || end + run >= length);
-      if (end !== -1) {
+      if (end !== -1 || open) {
+        // Open: the closing run is still to come, so the span runs to the end (nothing yet: the
+        // backticks wait for it), rather than show as backticks and text that turn into code.
+        const close = end === -1 ? length : end;
         flush();
-        let code = text.slice(runEnd, end).replace(/\n/g, " ");
+        let code = text.slice(runEnd, close).replace(/\n/g, " ");
         if (code.startsWith(" ") && code.endsWith(" ") && code.trim()) code = code.slice(1, -1);
-        out.push({ type: "code", text: code });
-        i = end + run;
+        if (end !== -1 || code.trim()) out.push({ type: "code", text: code });
+        i = end === -1 ? length : end + run;
         continue;
       }
       buffer += text.slice(i, runEnd);
@@ -469,6 +498,13 @@ function scan(
       const close = look.closeBracket(i);
       if (close !== -1 && text[close + 1] === "(") {
         const end = look.closeParen(close + 1);
+        // Open, a link whose address is still being written shows its text, not its Markdown.
+        if (end === -1 && open) {
+          flush();
+          out.push(...nested(text.slice(i + 1, close), true));
+          i = length;
+          continue;
+        }
         if (end !== -1) {
           const label = text.slice(i + 1, close);
           const destination =
@@ -527,6 +563,11 @@ function scan(
       const before = text[i - 1];
       const intraword = ch === "_" && before !== undefined && WORD_CHAR.test(before);
       unsure(i + marker.length >= length);
+      // Open, a marker at the very end waits for what follows it (a `~` may become `~~`).
+      if (open && after === undefined) {
+        i = length;
+        continue;
+      }
       if (ch === "~" && !double) {
         buffer += ch;
         i++;
@@ -536,6 +577,14 @@ function scan(
         const end = look.closeEmphasis(marker, i + marker.length);
         // No closer yet, or one whose next characters are still to come.
         unsure(end === -1 || end + marker.length >= length);
+        if (end === -1 && open && opensToEnd(marker, before, after)) {
+          // Its closer is still to come: the emphasis runs to the end, as it will once closed.
+          flush();
+          const type = ch === "~" ? "del" : double ? "strong" : "em";
+          out.push({ type, children: nested(text.slice(i + marker.length), true) });
+          i = length;
+          continue;
+        }
         const closingNext = end === -1 ? undefined : text[end + marker.length];
         const closesIntraword = ch === "_" && closingNext !== undefined && WORD_CHAR.test(closingNext);
         if (end !== -1 && !closesIntraword && !(!double && text[end + 1] === ch && text[end - 1] !== ch)) {

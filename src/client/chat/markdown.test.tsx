@@ -524,6 +524,22 @@ describe("streaming: lines whose kind the next delta decides", () => {
     expect(streamedHtml("Intro\n\n12 apples")).toBe("<p>Intro</p><p>12 apples</p>");
   });
 
+  test("the end of a streaming reply shows a code span, bold or a link being written as what it will be", () => {
+    expect(streamedHtml("Ran `npm te")).toBe('<p>Ran <code class="md-code-inline nowrap">npm te</code></p>');
+    expect(streamedHtml("in **packages/")).toBe("<p>in <strong>packages/</strong></p>");
+    expect(streamedHtml("Ran `")).toBe("<p>Ran </p>");
+    expect(streamedHtml("see [the docs](https://exa")).toBe("<p>see the docs</p>");
+    // The last list item's text is the reply's end too.
+    expect(streamedHtml("- `a.ts` done\n- `b.t")).toContain(
+      '<li><p><code class="md-code-inline nowrap">b.t</code></p></li>',
+    );
+    // Only the end: a paragraph a blank line has ended shows its markers as they are.
+    expect(streamedHtml("Ran `npm\n\nNext")).toBe("<p>Ran `npm</p><p>Next</p>");
+    expect(streamedHtml("Ran `npm\n\n")).toBe("<p>Ran `npm</p>");
+    // A finished reply shows an unclosed marker as it is.
+    expect(finishedHtml("Ran `npm te")).toBe("<p>Ran `npm te</p>");
+  });
+
   test("a finished reply shows every line as it is", () => {
     for (const text of ["Intro\n\n| a | b |", "Intro\n\n`", "Intro\n\n~~"]) {
       expect(finishedHtml(text)).toBe(finishedHtml(`${text}\n\n`));

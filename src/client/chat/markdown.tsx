@@ -20,7 +20,8 @@ import { addedText, lastCharacter, type ReplyText } from "./streamedText.ts";
 
 export type Block =
   | { type: "heading"; level: 1 | 2 | 3 | 4 | 5 | 6; text: string }
-  | { type: "paragraph"; text: string }
+  /** `open`: a streaming reply's last paragraph, which more text will follow (shown only, never parsed so). */
+  | { type: "paragraph"; text: string; open?: true }
   | { type: "code"; lang: string; code: string }
   | { type: "quote"; blocks: Block[] }
   | { type: "list"; ordered: boolean; start: number; items: ListItem[] }
@@ -718,7 +719,7 @@ function renderBlock(block: Block, key: number): ReactElement {
     case "heading":
       return <Heading key={key} level={block.level} text={block.text} />;
     case "paragraph": {
-      const nodes = parseInlineRecent(block.text);
+      const nodes = parseInlineRecent(block.text, block.open === true);
       return nodes.length > LONG_INLINE ? (
         <LongParagraph key={key} nodes={nodes} />
       ) : (
@@ -909,14 +910,49 @@ function settledParagraph(block: Block, tail: string): string | null {
   return shown === lines.length ? null : lines.slice(0, shown).join("\n");
 }
 
-/** The blocks to show: while streaming, the last one as settledParagraph has it. */
-function shownBlocks(parsed: BlockParse, streaming: boolean): readonly Block[] {
+/**
+ * `block` with its last paragraph (at any depth: a list's last item, a quote's end) marked open: a
+ * streaming reply's end, where markers whose closers are still to come show what they will become
+ * (parseInline), not as Markdown that turns into it a delta later.
+ */
+function withOpenEnd(block: Block): Block {
+  switch (block.type) {
+    case "paragraph":
+      return { type: "paragraph", text: block.text, open: true };
+    case "quote": {
+      const last = block.blocks[block.blocks.length - 1];
+      const end = last && withOpenEnd(last);
+      return !end || end === last ? block : { type: "quote", blocks: [...block.blocks.slice(0, -1), end] };
+    }
+    case "list": {
+      const item = block.items[block.items.length - 1];
+      const last = item?.blocks[item.blocks.length - 1];
+      const end = last && withOpenEnd(last);
+      if (!item || !end || end === last) return block;
+      const open = { checked: item.checked, blocks: [...item.blocks.slice(0, -1), end] };
+      return { ...block, items: [...block.items.slice(0, -1), open] };
+    }
+    default:
+      return block;
+  }
+}
+
+/**
+ * While streaming, how the last block shows: as settledParagraph has it (null: not at all), its
+ * end open (withOpenEnd) unless a blank line has ended it. `previous`: the last call's block and
+ * what it showed, kept when the block is the same.
+ */
+function shownEnd(
+  parsed: BlockParse,
+  previous: { last: Block; shown: Block | null } | null,
+): { last: Block; shown: Block | null } | null {
   const last = parsed.blocks[parsed.blocks.length - 1];
-  const text = streaming && last ? settledParagraph(last, parsed.tail) : null;
-  if (text === null) return parsed.blocks;
-  const shown = parsed.blocks.slice(0, -1);
-  if (text !== "") shown.push({ type: "paragraph", text });
-  return shown;
+  if (!last) return null;
+  if (previous?.last === last) return previous;
+  const text = settledParagraph(last, parsed.tail);
+  let shown: Block | null = text === null ? last : text === "" ? null : { type: "paragraph", text };
+  if (shown && !ENDS_WITH_BLANK_LINE.test(parsed.tail)) shown = withOpenEnd(shown);
+  return { last, shown };
 }
 
 /**
@@ -927,6 +963,7 @@ function shownBlocks(parsed: BlockParse, streaming: boolean): readonly Block[] {
 export const Markdown = memo(function Markdown({ source, className }: { source: ReplyText; className?: string }) {
   const previous = useRef<BlockParse | null>(null);
   const tree = useRef<{ grouped: boolean; blocks: ElementTree<Block> } | null>(null);
+  const end = useRef<ReturnType<typeof shownEnd>>(null);
   const parsed = parseBlocksFrom(source, previous.current);
   previous.current = parsed;
   // Past FAN blocks, the tree's nodes are boxes: the browser lays out a changed block's group and
@@ -937,10 +974,13 @@ export const Markdown = memo(function Markdown({ source, className }: { source: 
     tree.current = { grouped, blocks: new ElementTree(grouped ? blockGroup : undefined) };
   const levels = rankedLevels(parsed);
   const headings = useMemo(() => headingTags(levels), [levels]);
+  // A finished reply (a string) shows its blocks as they are.
+  const shown = typeof source === "string" ? null : shownEnd(parsed, end.current);
+  end.current = shown;
   return (
     <div className={className ? `md ${className}` : "md"}>
       <HeadingTags value={headings}>
-        {tree.current.blocks.update(shownBlocks(parsed, typeof source !== "string"), renderBlock, parsed.tailBlock)}
+        {tree.current.blocks.update(parsed.blocks, renderBlock, parsed.tailBlock, shown?.shown)}
       </HeadingTags>
     </div>
   );
