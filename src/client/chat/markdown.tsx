@@ -886,8 +886,19 @@ const MAY_DELIMIT_TABLE = /^[\s:|-]*$/;
  * hidden that long is worse than a digit shown as a paragraph for one delta.
  */
 const MAY_OPEN_BLOCK = /^(?:`{1,2}|~{1,2})$/;
-/** The text ends with a blank line: the paragraph before it is over, whatever comes. */
-const ENDS_WITH_BLANK_LINE = /\n[ \t]*\n[ \t]*$/;
+/**
+ * The text ends with a blank line: the paragraph before it is over, whatever comes. Read from the
+ * end: a regular expression anchored at the end tries every position of the text, and a long
+ * paragraph's whole text is the tail on every delta.
+ */
+function endsWithBlankLine(text: string): boolean {
+  let i = text.length - 1;
+  while (text[i] === " " || text[i] === "\t") i--;
+  if (text[i] !== "\n") return false;
+  i--;
+  while (text[i] === " " || text[i] === "\t") i--;
+  return text[i] === "\n";
+}
 
 /**
  * While a reply streams, its last paragraph without the lines that may yet turn out to be
@@ -897,17 +908,26 @@ const ENDS_WITH_BLANK_LINE = /\n[ \t]*\n[ \t]*$/;
  * whole; "": nothing of it yet.
  */
 function settledParagraph(block: Block, tail: string): string | null {
-  if (block.type !== "paragraph" || ENDS_WITH_BLANK_LINE.test(tail)) return null;
-  const lines = block.text.split("\n");
-  const last = lines.length - 1;
+  if (block.type !== "paragraph" || endsWithBlankLine(tail)) return null;
+  // Its last two lines, found from the end (a long paragraph is not split on every delta).
+  const { text } = block;
+  const lastStart = text.lastIndexOf("\n") + 1;
+  const lastLine = text.slice(lastStart);
+  const beforeStart = lastStart > 0 ? text.lastIndexOf("\n", lastStart - 2) + 1 : 0;
   const unfinished = !tail.endsWith("\n");
-  let shown = lines.length;
-  if (unfinished && MAY_OPEN_BLOCK.test(lines[last] ?? "")) shown = last;
-  if (MAY_HEAD_TABLE.test(lines[last] ?? "")) shown = Math.min(shown, last);
+  /** Where the shown text ends: before the last line, or the two last lines. */
+  let end = text.length;
+  if ((unfinished && MAY_OPEN_BLOCK.test(lastLine)) || MAY_HEAD_TABLE.test(lastLine)) end = lastStart - 1;
   // The head, and under it the start of what may be its delimiter row.
-  if (unfinished && last > 0 && MAY_DELIMIT_TABLE.test(lines[last] ?? "") && MAY_HEAD_TABLE.test(lines[last - 1] ?? ""))
-    shown = Math.min(shown, last - 1);
-  return shown === lines.length ? null : lines.slice(0, shown).join("\n");
+  if (
+    unfinished &&
+    lastStart > 0 &&
+    MAY_DELIMIT_TABLE.test(lastLine) &&
+    MAY_HEAD_TABLE.test(text.slice(beforeStart, lastStart - 1))
+  )
+    end = beforeStart - 1;
+  if (end === text.length) return null;
+  return end < 0 ? "" : text.slice(0, end);
 }
 
 /**
@@ -951,7 +971,7 @@ function shownEnd(
   if (previous?.last === last) return previous;
   const text = settledParagraph(last, parsed.tail);
   let shown: Block | null = text === null ? last : text === "" ? null : { type: "paragraph", text };
-  if (shown && !ENDS_WITH_BLANK_LINE.test(parsed.tail)) shown = withOpenEnd(shown);
+  if (shown && !endsWithBlankLine(parsed.tail)) shown = withOpenEnd(shown);
   return { last, shown };
 }
 
