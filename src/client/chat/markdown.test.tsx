@@ -2,7 +2,15 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { renderToStaticMarkup } from "react-dom/server";
 import { parseInline, safeHref } from "./inline.ts";
-import { type BlockParse, headingLevels, Markdown, parseBlocks, parseBlocksFrom } from "./markdown.tsx";
+import {
+  type Block,
+  type BlockParse,
+  headingLevels,
+  Markdown,
+  parseBlocks,
+  parseBlocksFrom,
+  shownEnd,
+} from "./markdown.tsx";
 import { StreamedText } from "./streamedText.ts";
 
 const html = (source: string) => renderToStaticMarkup(<Markdown source={source} />);
@@ -529,15 +537,36 @@ describe("streaming: lines whose kind the next delta decides", () => {
     expect(streamedHtml("in **packages/")).toBe("<p>in <strong>packages/</strong></p>");
     expect(streamedHtml("Ran `")).toBe("<p>Ran </p>");
     expect(streamedHtml("see [the docs](https://exa")).toBe("<p>see the docs</p>");
-    // The last list item's text is the reply's end too.
+    // The last list item's text is the reply's end too, in a short list and a long one (a tree).
     expect(streamedHtml("- `a.ts` done\n- `b.t")).toContain(
       '<li><p><code class="md-code-inline nowrap">b.t</code></p></li>',
     );
+    const items = Array.from({ length: 12 }, (_, n) => `- item ${n}`).join("\n");
+    const long = streamedHtml(`${items}\n- \`b.t`);
+    expect(long).toContain('<li><p><code class="md-code-inline nowrap">b.t</code></p></li></ul>');
+    expect(long.match(/<li>/g)).toHaveLength(13);
     // Only the end: a paragraph a blank line has ended shows its markers as they are.
     expect(streamedHtml("Ran `npm\n\nNext")).toBe("<p>Ran `npm</p><p>Next</p>");
     expect(streamedHtml("Ran `npm\n\n")).toBe("<p>Ran `npm</p>");
     // A finished reply shows an unclosed marker as it is.
     expect(finishedHtml("Ran `npm te")).toBe("<p>Ran `npm te</p>");
+    // Markers alone wait for what follows them, with no empty paragraph for them.
+    expect(streamedHtml("Intro\n\n**")).toBe("<p>Intro</p>");
+    expect(streamedHtml("Intro\n\n`\n")).toBe("<p>Intro</p>");
+  });
+
+  test("a delta that changes only how the text ends still changes what shows", () => {
+    const text = StreamedText.EMPTY.append("Ran `npm");
+    const before = parseBlocksFrom(text, null);
+    const open = shownEnd(before, null);
+    expect(open?.shown).toEqual({ type: "paragraph", text: "Ran `npm", open: true });
+    // A blank line: the same paragraph (the same object), now ended, shows its backtick as written.
+    const after = parseBlocksFrom(text.append("\n\n"), before);
+    expect(after.blocks.at(-1)).toBe(before.blocks.at(-1) as Block);
+    expect(shownEnd(after, open)?.shown).toEqual({ type: "paragraph", text: "Ran `npm" });
+    // Nothing changed: what showed is kept as it was (the same object, so React skips it).
+    const again = shownEnd(after, open);
+    expect(shownEnd(after, again)).toBe(again);
   });
 
   test("a finished reply shows every line as it is", () => {

@@ -24,7 +24,8 @@ export type Block =
   | { type: "paragraph"; text: string; open?: true }
   | { type: "code"; lang: string; code: string }
   | { type: "quote"; blocks: Block[] }
-  | { type: "list"; ordered: boolean; start: number; items: ListItem[] }
+  /** `end`: shown in place of the last item (a streaming reply's end, withOpenEnd; never parsed so). */
+  | { type: "list"; ordered: boolean; start: number; items: ListItem[]; end?: ListItem }
   | { type: "table"; align: CellAlign[]; head: string[]; rows: string[][] }
   | { type: "rule" };
 
@@ -710,16 +711,18 @@ function rankedLevels(parsed: BlockParse): number {
   return levelsThrough(parsed, unfinished ? last - 1 : last);
 }
 
-function renderBlocks(blocks: readonly Block[]): ReactElement[] {
+function renderBlocks(blocks: readonly Block[]): ReactNode[] {
   return blocks.map((block, index) => renderBlock(block, index));
 }
 
-function renderBlock(block: Block, key: number): ReactElement {
+function renderBlock(block: Block, key: number): ReactNode {
   switch (block.type) {
     case "heading":
       return <Heading key={key} level={block.level} text={block.text} />;
     case "paragraph": {
       const nodes = parseInlineRecent(block.text, block.open === true);
+      // An open paragraph of markers only ("**", a lone backtick) waits for what follows them.
+      if (nodes.length === 0) return null;
       return nodes.length > LONG_INLINE ? (
         <LongParagraph key={key} nodes={nodes} />
       ) : (
@@ -764,7 +767,7 @@ function renderBlock(block: Block, key: number): ReactElement {
 
 type ListBlock = Extract<Block, { type: "list" }>;
 
-function renderList(block: ListBlock, key: number | undefined, items: ReactNode = block.items.map(renderListItem)) {
+function renderList(block: ListBlock, key: number | undefined, items: ReactNode = renderListItems(block)) {
   return block.ordered ? (
     <ol key={key} start={block.start === 1 ? undefined : block.start}>
       {items}
@@ -781,7 +784,13 @@ function renderList(block: ListBlock, key: number | undefined, items: ReactNode 
 function LongList({ block }: { block: ListBlock }) {
   const tree = useRef<ElementTree<ListItem> | null>(null);
   tree.current ??= new ElementTree();
-  return renderList(block, undefined, tree.current.update(block.items, renderListItem));
+  return renderList(block, undefined, tree.current.update(block.items, renderListItem, 0, block.end));
+}
+
+/** A short list's items, its `end` in place of the last. */
+function renderListItems(block: ListBlock): ReactElement[] {
+  const last = block.items.length - 1;
+  return block.items.map((item, index) => renderListItem(index === last && block.end ? block.end : item, index));
 }
 
 function renderListItem(item: ListItem, index: number): ReactElement {
@@ -945,12 +954,12 @@ function withOpenEnd(block: Block): Block {
       return !end || end === last ? block : { type: "quote", blocks: [...block.blocks.slice(0, -1), end] };
     }
     case "list": {
+      // The last item as `end`: a long list's items are not copied on every delta.
       const item = block.items[block.items.length - 1];
       const last = item?.blocks[item.blocks.length - 1];
       const end = last && withOpenEnd(last);
       if (!item || !end || end === last) return block;
-      const open = { checked: item.checked, blocks: [...item.blocks.slice(0, -1), end] };
-      return { ...block, items: [...block.items.slice(0, -1), open] };
+      return { ...block, end: { checked: item.checked, blocks: [...item.blocks.slice(0, -1), end] } };
     }
     default:
       return block;
@@ -959,20 +968,25 @@ function withOpenEnd(block: Block): Block {
 
 /**
  * While streaming, how the last block shows: as settledParagraph has it (null: not at all), its
- * end open (withOpenEnd) unless a blank line has ended it. `previous`: the last call's block and
- * what it showed, kept when the block is the same.
+ * end open (withOpenEnd) unless a blank line has ended it. `previous`: the last call's, kept when
+ * the block and the way the text ends are the same.
  */
-function shownEnd(
-  parsed: BlockParse,
-  previous: { last: Block; shown: Block | null } | null,
-): { last: Block; shown: Block | null } | null {
+export function shownEnd(parsed: BlockParse, previous: ShownEnd | null): ShownEnd | null {
   const last = parsed.blocks[parsed.blocks.length - 1];
   if (!last) return null;
-  if (previous?.last === last) return previous;
+  // What it shows depends on the block and on how the text ends (a line or a blank line ended).
+  const ends = endsWithBlankLine(parsed.tail) ? "blank line" : parsed.tail.endsWith("\n") ? "line" : "open";
+  if (previous?.last === last && previous.ends === ends) return previous;
   const text = settledParagraph(last, parsed.tail);
   let shown: Block | null = text === null ? last : text === "" ? null : { type: "paragraph", text };
-  if (shown && !endsWithBlankLine(parsed.tail)) shown = withOpenEnd(shown);
-  return { last, shown };
+  if (shown && ends !== "blank line") shown = withOpenEnd(shown);
+  return { last, ends, shown };
+}
+
+export interface ShownEnd {
+  last: Block;
+  ends: "open" | "line" | "blank line";
+  shown: Block | null;
 }
 
 /**
