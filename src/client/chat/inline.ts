@@ -498,10 +498,10 @@ function scan(
       const close = look.closeBracket(i);
       if (close !== -1 && text[close + 1] === "(") {
         const end = look.closeParen(close + 1);
-        // Open, a link whose address is still being written shows its text, not its Markdown.
+        // Open, a link whose address is still being written shows its text (closed, so not open).
         if (end === -1 && open) {
           flush();
-          out.push(...nested(text.slice(i + 1, close), true));
+          out.push(...nested(text.slice(i + 1, close)));
           i = length;
           continue;
         }
