@@ -545,6 +545,14 @@ describe("streaming: lines whose kind the next delta decides", () => {
     const long = streamedHtml(`${items}\n- \`b.t`);
     expect(long).toContain('<li><p><code class="md-code-inline nowrap">b.t</code></p></li></ul>');
     expect(long.match(/<li>/g)).toHaveLength(13);
+    // A table's row being written: its last cell so far. A finished line is a finished row.
+    const table = "| file | time |\n|---|---|\n| `a.ts` | 1 s |\n| `src/b";
+    expect(streamedHtml(table)).toContain('<td><code class="md-code-inline nowrap">src/b</code></td><td></td></tr>');
+    expect(streamedHtml(`${table} |\n`)).toContain("<td>`src/b</td>");
+    const rows = Array.from({ length: 12 }, (_, n) => `| r${n} | ${n} |`).join("\n");
+    expect(streamedHtml(`| file | time |\n|---|---|\n${rows}\n| \`src/b`)).toContain(
+      '<td><code class="md-code-inline nowrap">src/b</code></td><td></td></tr></tbody>',
+    );
     // Only the end: a paragraph a blank line has ended shows its markers as they are.
     expect(streamedHtml("Ran `npm\n\nNext")).toBe("<p>Ran `npm</p><p>Next</p>");
     expect(streamedHtml("Ran `npm\n\n")).toBe("<p>Ran `npm</p>");
@@ -564,6 +572,14 @@ describe("streaming: lines whose kind the next delta decides", () => {
     const after = parseBlocksFrom(text.append("\n\n"), before);
     expect(after.blocks.at(-1)).toBe(before.blocks.at(-1) as Block);
     expect(shownEnd(after, open)?.shown).toEqual({ type: "paragraph", text: "Ran `npm" });
+    // A table's row: open mid-line; once its line is finished, shown as the row it is.
+    const row = StreamedText.EMPTY.append("| a | b |\n|---|---|\n| `x");
+    const writing = parseBlocksFrom(row, null);
+    const openRow = shownEnd(writing, null);
+    expect(openRow?.shown).toMatchObject({ type: "table", end: ["`x"] });
+    expect(openRow?.shown).not.toBe(writing.blocks.at(-1));
+    const finished = parseBlocksFrom(row.append("\n"), writing);
+    expect(shownEnd(finished, openRow)?.shown).toBe(finished.blocks.at(-1) as Block);
     // Nothing changed: what showed is kept as it was (the same object, so React skips it).
     const again = shownEnd(after, open);
     expect(shownEnd(after, again)).toBe(again);

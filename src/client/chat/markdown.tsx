@@ -26,7 +26,8 @@ export type Block =
   | { type: "quote"; blocks: Block[] }
   /** `end`: shown in place of the last item (a streaming reply's end, withOpenEnd; never parsed so). */
   | { type: "list"; ordered: boolean; start: number; items: ListItem[]; end?: ListItem }
-  | { type: "table"; align: CellAlign[]; head: string[]; rows: string[][] }
+  /** `end`: shown in place of the last row, its last cell open (a row being written; never parsed so). */
+  | { type: "table"; align: CellAlign[]; head: string[]; rows: string[][]; end?: string[] }
   | { type: "rule" };
 
 export type CellAlign = "left" | "center" | "right" | null;
@@ -671,8 +672,8 @@ function renderInlineNode(node: Inline, key: number): ReactNode {
   }
 }
 
-function inline(text: string): ReactNode[] {
-  return renderInline(parseInlineRecent(text));
+function inline(text: string, open = false): ReactNode[] {
+  return renderInline(parseInlineRecent(text, open));
 }
 
 type HeadingTag = "h2" | "h3" | "h4" | "h5" | "h6";
@@ -744,14 +745,9 @@ function renderBlock(block: Block, key: number): ReactNode {
               <TableRow cells={block.head} columns={block.head.length} align={block.align} head />
             </thead>
             {block.rows.length > FAN ? (
-              <LongTableBody rows={block.rows} columns={block.head.length} align={block.align} />
+              <LongTableBody rows={block.rows} end={block.end} columns={block.head.length} align={block.align} />
             ) : (
-              <tbody>
-                {block.rows.map((row, r) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional
-                  <TableRow key={r} cells={row} columns={block.head.length} align={block.align} />
-                ))}
-              </tbody>
+              <tbody>{renderTableRows(block)}</tbody>
             )}
           </table>
         </div>
@@ -763,6 +759,20 @@ function renderBlock(block: Block, key: number): ReactNode {
       return unreachable;
     }
   }
+}
+
+type TableBlock = Extract<Block, { type: "table" }>;
+
+/** A short table's rows, its `end` in place of the last (its last cell open). */
+function renderTableRows(block: TableBlock): ReactElement[] {
+  const last = block.rows.length - 1;
+  return block.rows.map((row, r) => {
+    const end = r === last ? block.end : undefined;
+    return (
+      // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional
+      <TableRow key={r} cells={end ?? row} columns={block.head.length} align={block.align} open={end !== undefined} />
+    );
+  });
 }
 
 type ListBlock = Extract<Block, { type: "list" }>;
@@ -800,10 +810,13 @@ function renderListItem(item: ListItem, index: number): ReactElement {
 /** A long table's rows in an element tree, as a long list's items (LongList). */
 function LongTableBody({
   rows,
+  end,
   columns,
   align,
 }: {
   rows: readonly string[][];
+  /** The last row as it shows while it is being written (its last cell open). */
+  end: string[] | undefined;
   columns: number;
   align: readonly CellAlign[];
 }) {
@@ -811,9 +824,12 @@ function LongTableBody({
   // A row's element carries the table's columns and alignment: when they change, every row renders again.
   if (!tree.current || tree.current.columns !== columns || tree.current.align !== align)
     tree.current = { rows: new ElementTree(), columns, align };
-  const body = tree.current.rows.update(rows, (row, r) => (
-    <TableRow key={r} cells={row} columns={columns} align={align} />
-  ));
+  const body = tree.current.rows.update(
+    rows,
+    (row, r) => <TableRow key={r} cells={row} columns={columns} align={align} open={row === end} />,
+    0,
+    end,
+  );
   return <tbody>{body}</tbody>;
 }
 
@@ -859,11 +875,14 @@ const TableRow = memo(function TableRow({
   columns,
   align,
   head = false,
+  open = false,
 }: {
   cells: readonly string[];
   columns: number;
   align: readonly CellAlign[];
   head?: boolean;
+  /** A row being written: its last cell so far is the reply's end (parsed open). */
+  open?: boolean;
 }) {
   const Cell = head ? "th" : "td";
   const row: ReactNode[] = [];
@@ -871,7 +890,7 @@ const TableRow = memo(function TableRow({
     const side = align[c];
     row.push(
       <Cell key={c} style={side ? ALIGN_STYLES[side] : undefined}>
-        {inline(cells[c] ?? "")}
+        {inline(cells[c] ?? "", open && c === cells.length - 1)}
       </Cell>,
     );
   }
@@ -944,22 +963,28 @@ function settledParagraph(block: Block, tail: string): string | null {
  * streaming reply's end, where markers whose closers are still to come show what they will become
  * (parseInline), not as Markdown that turns into it a delta later.
  */
-function withOpenEnd(block: Block): Block {
+function withOpenEnd(block: Block, midLine: boolean): Block {
   switch (block.type) {
     case "paragraph":
       return { type: "paragraph", text: block.text, open: true };
     case "quote": {
       const last = block.blocks[block.blocks.length - 1];
-      const end = last && withOpenEnd(last);
+      const end = last && withOpenEnd(last, midLine);
       return !end || end === last ? block : { type: "quote", blocks: [...block.blocks.slice(0, -1), end] };
     }
     case "list": {
       // The last item as `end`: a long list's items are not copied on every delta.
       const item = block.items[block.items.length - 1];
       const last = item?.blocks[item.blocks.length - 1];
-      const end = last && withOpenEnd(last);
+      const end = last && withOpenEnd(last, midLine);
       if (!item || !end || end === last) return block;
       return { ...block, end: { checked: item.checked, blocks: [...item.blocks.slice(0, -1), end] } };
+    }
+    case "table": {
+      // A row ends with its line: only one still being written has an open last cell. A copy, so
+      // the row shows again when it is finished (rows are kept by identity).
+      const row = block.rows[block.rows.length - 1];
+      return midLine && row ? { ...block, end: [...row] } : block;
     }
     default:
       return block;
@@ -979,7 +1004,7 @@ export function shownEnd(parsed: BlockParse, previous: ShownEnd | null): ShownEn
   if (previous?.last === last && previous.ends === ends) return previous;
   const text = settledParagraph(last, parsed.tail);
   let shown: Block | null = text === null ? last : text === "" ? null : { type: "paragraph", text };
-  if (shown && ends !== "blank line") shown = withOpenEnd(shown);
+  if (shown && ends !== "blank line") shown = withOpenEnd(shown, ends === "open");
   return { last, ends, shown };
 }
 
