@@ -45,6 +45,10 @@ export async function awaitCreated(page: Page, frames: Frames, mark: number): Pr
   expect(typeof sessionId).toBe("string");
   const subscribe = await frames.waitFor("sent", "session:subscribe", (p) => p.sessionId === sessionId, 30_000, mark);
   await frames.waitFor("received", "session:subscribed", (p) => p.requestId === subscribe.requestId);
+  // The composer has switched to the new session's draft: text typed before that is the old one's.
+  // (Seen on a loaded CI machine: the frame had arrived, the render had not, and the text typed for
+  // the new session stayed with the old one, leaving Send disabled.)
+  await expect(page.locator(`form[data-session-id="${sessionId}"]`)).toBeVisible();
   await expect(page.getByRole("textbox", { name: "Message" })).toBeEnabled();
   return sessionId as string;
 }

@@ -258,6 +258,8 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
 
   return (
     <form
+      // Which session's draft this is: text typed before a switch lands stays with the session it was typed for.
+      data-session-id={sessionId ?? undefined}
       className="shrink-0 border-t bg-background px-2 pt-2 pr-[max(env(safe-area-inset-right),0.5rem)] pb-[max(env(safe-area-inset-bottom),0.5rem)] pl-[max(env(safe-area-inset-left),0.5rem)]"
       onSubmit={(event) => {
         event.preventDefault();
