@@ -935,14 +935,14 @@ function endsWithBlankLine(text: string): boolean {
  * frame or two, and their paragraph was built only to be replaced. Null: the block is shown
  * whole; "": nothing of it yet.
  */
-function settledParagraph(block: Block, tail: string): string | null {
-  if (block.type !== "paragraph" || endsWithBlankLine(tail)) return null;
+function settledParagraph(block: Block, ends: TextEnd): string | null {
+  if (block.type !== "paragraph" || ends === "blank line") return null;
   // Its last two lines, found from the end (a long paragraph is not split on every delta).
   const { text } = block;
   const lastStart = text.lastIndexOf("\n") + 1;
   const lastLine = text.slice(lastStart);
   const beforeStart = lastStart > 0 ? text.lastIndexOf("\n", lastStart - 2) + 1 : 0;
-  const unfinished = !tail.endsWith("\n");
+  const unfinished = ends === "open";
   /** Where the shown text ends: before the last line, or the two last lines. */
   let end = text.length;
   if ((unfinished && MAY_OPEN_BLOCK.test(lastLine)) || MAY_HEAD_TABLE.test(lastLine)) end = lastStart - 1;
@@ -1001,17 +1001,20 @@ export function shownEnd(parsed: BlockParse, previous: ShownEnd | null): ShownEn
   const last = parsed.blocks[parsed.blocks.length - 1];
   if (!last) return null;
   // What it shows depends on the block and on how the text ends (a line or a blank line ended).
-  const ends = endsWithBlankLine(parsed.tail) ? "blank line" : parsed.tail.endsWith("\n") ? "line" : "open";
+  const ends: TextEnd = endsWithBlankLine(parsed.tail) ? "blank line" : parsed.tail.endsWith("\n") ? "line" : "open";
   if (previous?.last === last && previous.ends === ends) return previous;
-  const text = settledParagraph(last, parsed.tail);
+  const text = settledParagraph(last, ends);
   let shown: Block | null = text === null ? last : text === "" ? null : { type: "paragraph", text };
   if (shown && ends !== "blank line") shown = withOpenEnd(shown, ends === "open");
   return { last, ends, shown };
 }
 
+/** How a streaming text ends: mid-line, with a finished line, or with a blank line. */
+type TextEnd = "open" | "line" | "blank line";
+
 export interface ShownEnd {
   last: Block;
-  ends: "open" | "line" | "blank line";
+  ends: TextEnd;
   shown: Block | null;
 }
 
