@@ -171,6 +171,14 @@ describe("open (a streaming reply's end): markers whose closers are still to com
     ]);
   });
 
+  test("an image whose address is still coming shows what its link will say", () => {
+    expect(open("see ![the chart](https://exa")).toEqual([
+      { type: "text", text: "see " },
+      { type: "text", text: "🖼 the chart" },
+    ]);
+    expect(open("![](a")).toEqual([{ type: "text", text: "🖼 image" }]);
+  });
+
   test("a lone star or underscore that opens nothing stays as it is", () => {
     for (const text of ["2*3 is 6", "all *.ts files", "a * b", "my_var"]) expect(open(text)).toEqual(parseInline(text));
   });
@@ -182,7 +190,28 @@ describe("open (a streaming reply's end): markers whose closers are still to com
 
   test("streamed in any chunks, open parses and finished ones taking over from each other, each parses as it does whole", () => {
     expectStreamsAsWhole(
-      ["a", "b ", " ", "\n", "*", "**", "_", "__", "~", "~~", "`", "``", "[", "]", "(", ")", "https://a.b", "(x", "1"],
+      [
+        "a",
+        "b ",
+        " ",
+        "\n",
+        "*",
+        "**",
+        "_",
+        "__",
+        "~",
+        "~~",
+        "`",
+        "``",
+        "[",
+        "]",
+        "(",
+        ")",
+        "!",
+        "https://a.b",
+        "(x",
+        "1",
+      ],
       30,
       6,
       true,

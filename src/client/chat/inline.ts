@@ -481,6 +481,13 @@ function scan(
       const close = look.closeBracket(i + 1);
       if (close !== -1 && text[close + 1] === "(") {
         const end = look.closeParen(close + 1);
+        // Open, an image whose address is still being written shows what its link will say.
+        if (end === -1 && open) {
+          flush();
+          out.push({ type: "text", text: `🖼 ${text.slice(i + 2, close) || "image"}` });
+          i = length;
+          continue;
+        }
         if (end !== -1) {
           const alt = text.slice(i + 2, close) || "image";
           const href = safeHref(text.slice(close + 2, end).split(/\s+"/)[0] ?? "");

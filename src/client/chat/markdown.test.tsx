@@ -537,6 +537,13 @@ describe("streaming: lines whose kind the next delta decides", () => {
     expect(streamedHtml("in **packages/")).toBe("<p>in <strong>packages/</strong></p>");
     expect(streamedHtml("Ran `")).toBe("<p>Ran </p>");
     expect(streamedHtml("see [the docs](https://exa")).toBe("<p>see the docs</p>");
+    expect(streamedHtml("see ![the chart](https://exa")).toBe("<p>see 🖼 the chart</p>");
+    // A heading being written; once its line is finished, its markers show as written.
+    expect(streamedHtml("## Step **3")).toBe('<h2 class="md-h md-h2">Step <strong>3</strong></h2>');
+    expect(streamedHtml("## Step **3\n")).toBe('<h2 class="md-h md-h2">Step **3</h2>');
+    expect(streamedHtml("- ## `a.t")).toBe(
+      '<ul><li><h2 class="md-h md-h2"><code class="md-code-inline nowrap">a.t</code></h2></li></ul>',
+    );
     // The last list item's text is the reply's end too, in a short list and a long one (a tree).
     expect(streamedHtml("- `a.ts` done\n- `b.t")).toContain(
       '<li><p><code class="md-code-inline nowrap">b.t</code></p></li>',

@@ -19,7 +19,8 @@ import { addedText, lastCharacter, type ReplyText } from "./streamedText.ts";
 // ---------------------------------------------------------------------------
 
 export type Block =
-  | { type: "heading"; level: 1 | 2 | 3 | 4 | 5 | 6; text: string }
+  /** `open`: a streaming reply's heading still being written (shown only, never parsed so). */
+  | { type: "heading"; level: 1 | 2 | 3 | 4 | 5 | 6; text: string; open?: true }
   /** `open`: a streaming reply's last paragraph, which more text will follow (shown only, never parsed so). */
   | { type: "paragraph"; text: string; open?: true }
   | { type: "code"; lang: string; code: string }
@@ -692,9 +693,9 @@ function headingTags(levels: number): Map<number, HeadingTag> {
 /** What each heading level renders as; a context, so a new level re-renders the headings, not every block. */
 const HeadingTags = createContext<Map<number, HeadingTag>>(new Map());
 
-function Heading({ level, text }: { level: 1 | 2 | 3 | 4 | 5 | 6; text: string }) {
+function Heading({ level, text, open = false }: { level: 1 | 2 | 3 | 4 | 5 | 6; text: string; open?: boolean }) {
   const Tag = useContext(HeadingTags).get(level) ?? "h6";
-  return <Tag className={`md-h md-h${level}`}>{inline(text)}</Tag>;
+  return <Tag className={`md-h md-h${level}`}>{inline(text, open)}</Tag>;
 }
 
 /** The text ends in a heading's `#`s: the next character may add one, so its level is not known yet. */
@@ -719,7 +720,7 @@ function renderBlocks(blocks: readonly Block[]): ReactNode[] {
 function renderBlock(block: Block, key: number): ReactNode {
   switch (block.type) {
     case "heading":
-      return <Heading key={key} level={block.level} text={block.text} />;
+      return <Heading key={key} level={block.level} text={block.text} open={block.open === true} />;
     case "paragraph": {
       const nodes = parseInlineRecent(block.text, block.open === true);
       // An open paragraph of markers only ("**", a lone backtick) waits for what follows them.
@@ -960,7 +961,7 @@ function settledParagraph(block: Block, ends: TextEnd): string | null {
 
 /**
  * `block` with its last paragraph (at any depth: a list's last item, a quote's end), or its table's
- * row being written (`midLine`), marked open: a streaming reply's end, where markers whose closers
+ * row or heading being written (`midLine`), marked open: a streaming reply's end, where markers whose closers
  * are still to come show what they will become (parseInline), not as Markdown that turns into it a
  * delta later.
  */
@@ -968,6 +969,9 @@ function withOpenEnd(block: Block, midLine: boolean): Block {
   switch (block.type) {
     case "paragraph":
       return { type: "paragraph", text: block.text, open: true };
+    case "heading":
+      // A heading ends with its line.
+      return midLine ? { ...block, open: true } : block;
     case "quote": {
       const last = block.blocks[block.blocks.length - 1];
       const end = last && withOpenEnd(last, midLine);
