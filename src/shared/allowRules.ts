@@ -7,7 +7,9 @@
  */
 
 import type { AllowScope } from "./messages.ts";
+import { isInside, quote, shortFolder } from "./ruleWords.ts";
 
+export { describeRule, isInside } from "./ruleWords.ts";
 export type { AllowScope };
 
 export const EDIT_TOOLS: readonly string[] = ["Edit", "MultiEdit", "Write", "NotebookEdit"];
@@ -45,11 +47,6 @@ export function resolvePath(base: string, path: string): string | null {
     } else parts.push(part);
   }
   return `/${parts.join("/")}`;
-}
-
-/** Whether `path` is `folder` or inside it (both resolved, absolute). */
-export function isInside(folder: string, path: string): boolean {
-  return path === folder || path.startsWith(folder === "/" ? "/" : `${folder}/`);
 }
 
 /** The file an edit tool changes (or Read reads), resolved against the session's folder. */
@@ -111,15 +108,6 @@ export function startsWithWords(command: string, prefix: string): boolean {
   const words = command.trim().split(/\s+/);
   const wanted = prefix.trim().split(/\s+/);
   return wanted.length <= words.length && wanted.every((word, i) => word === words[i]);
-}
-
-const quote = (text: string, max = 60) => `\`${text.length > max ? `${text.slice(0, max - 1)}…` : text}\``;
-
-/** The folder's last parts, for a label: `…/shop/src`. */
-function shortFolder(path: string, cwd: string): string {
-  if (path === cwd) return "this session's folder";
-  if (cwd.length > 1 && isInside(cwd, path)) return quote(path.slice(cwd.length + 1));
-  return quote(path);
 }
 
 /** The choices an approval offers, narrowest first. Empty: "Always allow" is not offered. */
@@ -217,22 +205,5 @@ export function ruleAllows(rule: RuleShape, toolName: string, input: Input, cwd:
       const path = editedPath(input, cwd);
       return path !== null && rule.content !== undefined && isInside(rule.content, path);
     }
-  }
-}
-
-/** A rule in words, for the settings' list: "Commands starting with `npm test`". */
-export function describeRule(rule: RuleShape, cwd: string): string {
-  switch (rule.kind) {
-    case "tool":
-      if (rule.toolName === "Bash") return "Any command";
-      if (rule.toolName === "Edit") return "Any file edit";
-      if (rule.toolName === "Read") return "Reading any file";
-      return `Any ${rule.toolName} use`;
-    case "command":
-      return `The command ${quote(rule.content ?? "", 120)}`;
-    case "prefix":
-      return `Commands starting with ${quote(rule.content ?? "", 120)}`;
-    case "folder":
-      return `${rule.toolName === "Read" ? "Reading files in" : "Edits in"} ${shortFolder(rule.content ?? "/", cwd)}`;
   }
 }

@@ -4,8 +4,8 @@
  * (`permission:resolved` with its `rule`) or revoked (`permission:revoked`) elsewhere shows here.
  */
 import { useEffect, useState } from "react";
-import { describeRule } from "../../shared/allowRules.ts";
 import type { AllowRule } from "../../shared/messages.ts";
+import { describeRule } from "../../shared/ruleWords.ts";
 import { useChatActor, useChatSelector } from "../chat/useChat.ts";
 import { type ClientError, requestReply, toClientError } from "../connection/request.ts";
 import { Button } from "../ui/button.tsx";

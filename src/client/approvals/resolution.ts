@@ -1,5 +1,5 @@
 /** The one line a resolved approval shows in the conversation (kept apart from approval.ts and its diff code). */
-import { describeRule } from "../../shared/allowRules.ts";
+import { describeRule } from "../../shared/ruleWords.ts";
 import { oneLine } from "../chat/activity.ts";
 import type { TurnPermission } from "../chat/turns.ts";
 

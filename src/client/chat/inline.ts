@@ -482,20 +482,13 @@ function scan(
       if (close !== -1 && text[close + 1] === "(") {
         const end = look.closeParen(close + 1);
         // Open, an image whose address is still being written shows what its link will say.
-        if (end === -1 && open) {
-          flush();
-          out.push({ type: "text", text: `🖼 ${text.slice(i + 2, close) || "image"}` });
-          i = length;
-          continue;
-        }
-        if (end !== -1) {
+        if (end !== -1 || open) {
           const alt = text.slice(i + 2, close) || "image";
-          const href = safeHref(text.slice(close + 2, end).split(/\s+"/)[0] ?? "");
+          const href = end === -1 ? null : safeHref(text.slice(close + 2, end).split(/\s+"/)[0] ?? "");
+          const label: Inline = { type: "text", text: end === -1 || href ? `🖼 ${alt}` : alt };
           flush();
-          out.push(
-            href ? { type: "link", href, children: [{ type: "text", text: `🖼 ${alt}` }] } : { type: "text", text: alt },
-          );
-          i = end + 1;
+          out.push(href ? { type: "link", href, children: [label] } : label);
+          i = end === -1 ? length : end + 1;
           continue;
         }
       }

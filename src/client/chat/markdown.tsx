@@ -693,7 +693,7 @@ function headingTags(levels: number): Map<number, HeadingTag> {
 /** What each heading level renders as; a context, so a new level re-renders the headings, not every block. */
 const HeadingTags = createContext<Map<number, HeadingTag>>(new Map());
 
-function Heading({ level, text, open = false }: { level: 1 | 2 | 3 | 4 | 5 | 6; text: string; open?: boolean }) {
+function Heading({ level, text, open }: { level: 1 | 2 | 3 | 4 | 5 | 6; text: string; open?: boolean }) {
   const Tag = useContext(HeadingTags).get(level) ?? "h6";
   return <Tag className={`md-h md-h${level}`}>{inline(text, open)}</Tag>;
 }
@@ -720,7 +720,7 @@ function renderBlocks(blocks: readonly Block[]): ReactNode[] {
 function renderBlock(block: Block, key: number): ReactNode {
   switch (block.type) {
     case "heading":
-      return <Heading key={key} level={block.level} text={block.text} open={block.open === true} />;
+      return <Heading key={key} level={block.level} text={block.text} open={block.open} />;
     case "paragraph": {
       const nodes = parseInlineRecent(block.text, block.open === true);
       // An open paragraph of markers only ("**", a lone backtick) waits for what follows them.
