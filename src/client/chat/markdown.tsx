@@ -961,9 +961,9 @@ function settledParagraph(block: Block, ends: TextEnd): string | null {
 
 /**
  * `block` with its last paragraph (at any depth: a list's last item, a quote's end), or its table's
- * row or heading being written (`midLine`), marked open: a streaming reply's end, where markers whose closers
- * are still to come show what they will become (parseInline), not as Markdown that turns into it a
- * delta later.
+ * row or heading being written (`midLine`), marked open: a streaming reply's end, where markers
+ * whose closers are still to come show what they will become (parseInline), not as Markdown that
+ * turns into it a delta later.
  */
 function withOpenEnd(block: Block, midLine: boolean): Block {
   switch (block.type) {
