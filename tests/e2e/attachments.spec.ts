@@ -97,6 +97,26 @@ test.describe("images and slash commands from the composer", () => {
     expect(frames.sent("chat:send")).toHaveLength(0);
   });
 
+  test.describe("when the image code cannot load", () => {
+    // Without the service worker, the page's own requests for the downscaler's chunk reach the route.
+    test.use({ serviceWorkers: "block" });
+
+    test("attaching says so, and the composer still sends", async ({ page, frames }, testInfo) => {
+      const dir = testInfo.outputPath("files");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "red.png"), pngBytes(40, 40, [220, 40, 40]));
+      await newSession(page, frames);
+      // The downscaler loads on first use; from here on no script chunk loads (a deploy removed it).
+      await page.route(/\/chunk-[a-z0-9]+\.js$/, (route) => route.abort());
+      await page.getByTestId("image-input").setInputFiles(join(dir, "red.png"));
+      await expect(page.getByRole("alert")).toContainText("could not load what it needs to attach images");
+      await expect(page.getByRole("list", { name: "Images to send" })).toHaveCount(0);
+      // Nothing is left preparing: a message can still go.
+      await page.getByRole("textbox", { name: "Message" }).fill("no picture after all");
+      await expect(page.getByRole("button", { name: "Send" })).toBeEnabled();
+    });
+  });
+
   test("typing / suggests the session's commands with descriptions; the keyboard chooses one", async ({
     page,
     frames,

@@ -26,7 +26,6 @@ import {
 import { joinDictation } from "../voice/voice.ts";
 import { readDraft, writeDraft } from "./drafts.ts";
 import { ComposerImages } from "./ImageThumbs.tsx";
-import { prepareImage } from "./images.ts";
 import { optionId, SlashSuggestions, SUGGESTIONS_ID, useSessionCommands } from "./SlashSuggestions.tsx";
 import { insertCommand, matchCommands, slashQuery } from "./slashCommands.ts";
 import { type OutgoingImage, runningTurn } from "./turns.ts";
@@ -99,8 +98,12 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
     const notes: string[] = [];
     if (files.length > taken.length) notes.push(`At most ${LIMITS.attachments} images per message.`);
     setPreparing((n) => n + taken.length);
-    const prepared = await Promise.all(taken.map((file) => prepareImage(file)));
+    // The downscaler loads on first use (the service worker has it cached): most sessions never
+    // attach an image, and the first screen's script is at its budget.
+    const downscaler = await import("./images.ts").catch(() => null);
+    const prepared = downscaler ? await Promise.all(taken.map((file) => downscaler.prepareImage(file))) : [];
     setPreparing((n) => n - taken.length);
+    if (!downscaler) notes.push("The app could not load what it needs to attach images. Reload it and try again.");
     const ready: OutgoingImage[] = [];
     for (const result of prepared) {
       if (result.ok) ready.push(result.image);
