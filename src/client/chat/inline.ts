@@ -498,25 +498,22 @@ function scan(
       const close = look.closeBracket(i);
       if (close !== -1 && text[close + 1] === "(") {
         const end = look.closeParen(close + 1);
-        // Open, a link whose address is still being written shows its text (closed, so not open).
-        if (end === -1 && open) {
-          flush();
-          out.push(...nested(text.slice(i + 1, close)));
-          i = length;
-          continue;
-        }
-        if (end !== -1) {
+        // Open, a link whose address is still being written shows its text (closed, so not open),
+        // as one whose address is refused does.
+        if (end !== -1 || open) {
           const label = text.slice(i + 1, close);
           const destination =
-            text
-              .slice(close + 2, end)
-              .trim()
-              .split(/\s+(?=["'(])/)[0] ?? "";
-          const href = safeHref(destination);
+            end === -1
+              ? null
+              : (text
+                  .slice(close + 2, end)
+                  .trim()
+                  .split(/\s+(?=["'(])/)[0] ?? "");
+          const href = destination === null ? null : safeHref(destination);
           flush();
           if (href) out.push({ type: "link", href, children: nested(label) });
           else out.push(...nested(label));
-          i = end + 1;
+          i = end === -1 ? length : end + 1;
           continue;
         }
       }
