@@ -32,52 +32,53 @@ function expectStreamsAsWhole(pieces: readonly string[], maxPieces: number, maxC
   );
 }
 
+/** Pieces that open, close, nest and break every construct, and text that ends inside one. */
+const INLINE_PIECES: readonly string[] = [
+  "a",
+  "b ",
+  " ",
+  "\n",
+  "  \n",
+  "*",
+  "**",
+  "_",
+  "__",
+  "~",
+  "~~",
+  "`",
+  "``",
+  "[",
+  "]",
+  "(",
+  ")",
+  "![",
+  "!",
+  "(x",
+  "https://a.b",
+  "<",
+  ">",
+  "&",
+  "amp;",
+  "&#35;",
+  "&copy",
+  "\\",
+  "http://x.y",
+  "https://",
+  "www.",
+  "www.a.b",
+  "h",
+  "w",
+  ".",
+  ",",
+  "<https://a.b>",
+  "<mailto:a@b.c",
+  "é",
+  "1",
+];
+
 describe("parseInlineFrom (a streaming paragraph parsed from where its last parse can be trusted)", () => {
   test("any text of inline Markdown's pieces, streamed in any chunks, parses as the whole text does", () => {
-    // Pieces that open, close, nest and break every construct, and text that ends inside one.
-    expectStreamsAsWhole(
-      [
-        "a",
-        "b ",
-        " ",
-        "\n",
-        "  \n",
-        "*",
-        "**",
-        "_",
-        "__",
-        "~",
-        "~~",
-        "`",
-        "``",
-        "[",
-        "]",
-        "(",
-        ")",
-        "![",
-        "<",
-        ">",
-        "&",
-        "amp;",
-        "&#35;",
-        "&copy",
-        "\\",
-        "http://x.y",
-        "https://",
-        "www.",
-        "www.a.b",
-        "h",
-        "w",
-        ".",
-        ",",
-        "<https://a.b>",
-        "<mailto:a@b.c",
-        "é",
-        "1",
-      ],
-      40,
-      8,
-    );
+    expectStreamsAsWhole(INLINE_PIECES, 40, 8);
   });
 
   test("links, code spans and emphasis that overlap, streamed in any chunks, parse as the whole text does", () => {
@@ -189,32 +190,6 @@ describe("open (a streaming reply's end): markers whose closers are still to com
   });
 
   test("streamed in any chunks, open parses and finished ones taking over from each other, each parses as it does whole", () => {
-    expectStreamsAsWhole(
-      [
-        "a",
-        "b ",
-        " ",
-        "\n",
-        "*",
-        "**",
-        "_",
-        "__",
-        "~",
-        "~~",
-        "`",
-        "``",
-        "[",
-        "]",
-        "(",
-        ")",
-        "!",
-        "https://a.b",
-        "(x",
-        "1",
-      ],
-      30,
-      6,
-      true,
-    );
+    expectStreamsAsWhole(INLINE_PIECES, 30, 6, true);
   });
 });

@@ -1030,7 +1030,7 @@ export interface ShownEnd {
 export const Markdown = memo(function Markdown({ source, className }: { source: ReplyText; className?: string }) {
   const previous = useRef<BlockParse | null>(null);
   const tree = useRef<{ grouped: boolean; blocks: ElementTree<Block> } | null>(null);
-  const end = useRef<ReturnType<typeof shownEnd>>(null);
+  const end = useRef<ShownEnd | null>(null);
   const parsed = parseBlocksFrom(source, previous.current);
   previous.current = parsed;
   // Past FAN blocks, the tree's nodes are boxes: the browser lays out a changed block's group and
