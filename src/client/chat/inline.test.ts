@@ -172,6 +172,37 @@ describe("open (a streaming reply's end): markers whose closers are still to com
     ]);
   });
 
+  test("a link whose text is still coming shows that text, without its bracket", () => {
+    expect(open("see [the do")).toEqual([
+      { type: "text", text: "see " },
+      { type: "text", text: "the do" },
+    ]);
+    // Its address may come next.
+    expect(open("see [the docs]")).toEqual([
+      { type: "text", text: "see " },
+      { type: "text", text: "the docs" },
+    ]);
+    // The text is open too: its markers run to the end.
+    expect(open("[`src/ma")).toEqual([{ type: "code", text: "src/ma" }]);
+    // A bracket alone waits for what follows it.
+    expect(open("see [")).toEqual([{ type: "text", text: "see " }]);
+  });
+
+  test("a bracket in a word, or one that did not become a link, stays as it is", () => {
+    for (const text of ["arr[0", "see [WIP] now", "a [b] c [d](https://d.e)"])
+      expect(open(text)).toEqual(parseInline(text));
+  });
+
+  test("an image whose text is still coming shows what its link will say", () => {
+    expect(open("see ![the ch")).toEqual([
+      { type: "text", text: "see " },
+      { type: "text", text: "🖼 the ch" },
+    ]);
+    expect(open("![chart]")).toEqual([{ type: "text", text: "🖼 chart" }]);
+    expect(open("![]")).toEqual([{ type: "text", text: "🖼 image" }]);
+    expect(open("see ![")).toEqual([{ type: "text", text: "see " }]);
+  });
+
   test("an image whose address is still coming shows what its link will say", () => {
     expect(open("see ![the chart](https://exa")).toEqual([
       { type: "text", text: "see " },

@@ -492,6 +492,15 @@ function scan(
           continue;
         }
       }
+      if (open && atWordStart(i) && (close === -1 || close + 1 === length)) {
+        // Open, an image whose text is still being written, or whose address may come next, shows
+        // what its link will say; `![` alone waits for its text.
+        const alt = text.slice(i + 2, close === -1 ? length : close);
+        flush();
+        if (alt || close !== -1) out.push({ type: "text", text: `🖼 ${alt || "image"}` });
+        i = length;
+        continue;
+      }
     }
 
     if (ch === "[") {
@@ -516,6 +525,16 @@ function scan(
           i = end === -1 ? length : end + 1;
           continue;
         }
+      }
+      if (open && atWordStart(i) && (close === -1 || close + 1 === length)) {
+        // Open, a link whose text is still being written (or whose address may come next) shows
+        // that text, as it will once its address arrives, not a `[` that then disappears. A `[` in
+        // a word (`a[0`) stays; one at a word's start that turns out not to be a link (`[WIP]`)
+        // shows its brackets when the next character does not open an address.
+        flush();
+        out.push(...(close === -1 ? nested(text.slice(i + 1), true) : nested(text.slice(i + 1, close))));
+        i = length;
+        continue;
       }
     }
 

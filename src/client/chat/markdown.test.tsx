@@ -538,6 +538,10 @@ describe("streaming: lines whose kind the next delta decides", () => {
     expect(streamedHtml("Ran `")).toBe("<p>Ran </p>");
     expect(streamedHtml("see [the docs](https://exa")).toBe("<p>see the docs</p>");
     expect(streamedHtml("see ![the chart](https://exa")).toBe("<p>see 🖼 the chart</p>");
+    // A link's text being written: no bracket that its address would make disappear.
+    expect(streamedHtml("see [`src/a.t")).toBe('<p>see <code class="md-code-inline nowrap">src/a.t</code></p>');
+    expect(streamedHtml("see [the docs]")).toBe("<p>see the docs</p>");
+    expect(finishedHtml("see [the docs]")).toBe("<p>see [the docs]</p>");
     // A heading being written; once its line is finished, its markers show as written.
     expect(streamedHtml("## Step **3")).toBe('<h2 class="md-h md-h2">Step <strong>3</strong></h2>');
     expect(streamedHtml("## Step **3\n")).toBe('<h2 class="md-h md-h2">Step **3</h2>');
