@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { hostname } from "node:os";
 import { join } from "node:path";
+import { LIMITS } from "../shared/constants.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 
 describe("parseConfig with command-line flags", () => {
@@ -33,5 +35,20 @@ describe("parseConfig with command-line flags", () => {
     expect(() => parseConfig(env, [], { port: "70000" })).toThrow(/--port: Too big/);
     expect(() => parseConfig({ ...env, PORT: "x" }, [], {})).toThrow(/ {2}PORT: /);
     expect(() => parseConfig(env, [], { host: "" })).toThrow(/--host: /);
+  });
+});
+
+describe("the machine's name", () => {
+  test("POCKET_MACHINE_NAME names this machine; unset or blank, its host name does", () => {
+    expect(parseConfig({ POCKET_MACHINE_NAME: "  desk " }).machineName).toBe("desk");
+    expect(parseConfig({}).machineName).toBe(hostname());
+    expect(parseConfig({ POCKET_MACHINE_NAME: "   " }).machineName).toBe(hostname());
+  });
+
+  test("a name longer than the app shows is refused at start, naming the variable", () => {
+    const long = "d".repeat(LIMITS.machineNameChars + 1);
+    expect(() => parseConfig({ POCKET_MACHINE_NAME: long })).toThrow(
+      / {2}POCKET_MACHINE_NAME: must be at most 60 characters/,
+    );
   });
 });

@@ -1,6 +1,7 @@
-import { homedir, totalmem } from "node:os";
+import { homedir, hostname, totalmem } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { z } from "zod";
+import { LIMITS } from "../shared/constants.ts";
 import { ModelName } from "../shared/messages.ts";
 import { tokenWeakness } from "./auth/strength.ts";
 import { isLoopbackHost } from "./auth/tls.ts";
@@ -45,6 +46,12 @@ const Env = z.object({
   POCKET_CLAUDE_PATH: z.string().optional(),
   /** Agent processes (Claude Code CLIs) alive at once; further turns wait for one to be free. */
   POCKET_MAX_AGENTS: z.coerce.number().int().min(1).max(1_000).optional(),
+  /** What the app calls this machine (its Machines and Projects sheets, and a home it is linked to). */
+  POCKET_MACHINE_NAME: z
+    .string()
+    .trim()
+    .max(LIMITS.machineNameChars, `must be at most ${LIMITS.machineNameChars} characters`)
+    .optional(),
   /** Web Push's VAPID contact (`sub`): a mailto: or https: URL push services may use to reach you. */
   POCKET_VAPID_SUBJECT: z
     .string()
@@ -76,6 +83,8 @@ export interface Config {
   publicUrl?: string;
   /** The VAPID `sub` claim of every push request. */
   vapidSubject: string;
+  /** This machine's name as the app shows it: `POCKET_MACHINE_NAME`, else the host name. */
+  machineName: string;
   /**
    * False only with `--dev` (`npm run dev`): the client bundled on request with hot reload.
    * Production is the default whatever NODE_ENV says, so a bare `bun src/server/main.ts` cannot
@@ -159,6 +168,7 @@ export function parseConfig(
     maxAgents: e.POCKET_MAX_AGENTS ?? defaultMaxAgents(),
     publicUrl: e.POCKET_PUBLIC_URL?.trim() ? (publicOrigin(e.POCKET_PUBLIC_URL) ?? undefined) : undefined,
     vapidSubject: e.POCKET_VAPID_SUBJECT || DEFAULT_VAPID_SUBJECT,
+    machineName: e.POCKET_MACHINE_NAME || hostname().slice(0, LIMITS.machineNameChars),
     production: !dev,
   };
 }

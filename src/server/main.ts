@@ -1,4 +1,4 @@
-import { hostname, networkInterfaces } from "node:os";
+import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import type { TranscriptionStatus } from "../shared/transcription.ts";
@@ -155,7 +155,7 @@ export async function startServer({
   const machines = new MachineService({
     db,
     bus,
-    localName: hostname(),
+    localName: config.machineName,
     isLocalSession: (sessionId) => store.getSession(sessionId) !== null,
     ownOrigins: () => ownOrigins,
     ...machineOptions,
@@ -178,6 +178,7 @@ export async function startServer({
     push,
     bus,
     serverVersion: packageJson.version,
+    machineName: config.machineName,
     auth: createSocketAuthHooks(auth),
     machines,
   });

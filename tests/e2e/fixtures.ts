@@ -60,6 +60,8 @@ export function serverProcessEnv(temp: string, apiUrl: string, token: string) {
     POCKET_DEFAULT_MODEL: "haiku",
     POCKET_MAX_TURNS: "4",
     POCKET_LOG_LEVEL: "warn",
+    // Not the host name of whichever machine runs the tests: the screenshots show it.
+    POCKET_MACHINE_NAME: "desk",
     ANTHROPIC_BASE_URL: apiUrl,
     ANTHROPIC_API_KEY: "test-key",
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",

@@ -33,7 +33,7 @@ interface Remote {
 async function startRemote(apiUrl: string, temp: string): Promise<Remote> {
   const child: ChildProcess = spawn(join(root, "node_modules/.bin/bun"), ["src/server/main.ts"], {
     cwd: root,
-    env: { ...serverProcessEnv(temp, apiUrl, REMOTE_TOKEN), PORT: "0" },
+    env: { ...serverProcessEnv(temp, apiUrl, REMOTE_TOKEN), PORT: "0", POCKET_MACHINE_NAME: "build box" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = (await waitForLine(child, / on (https?:\/\/\S+)/, "remote server"))[1] ?? "";
@@ -70,26 +70,29 @@ test("add a machine by its pairing link, work on it, and see it go offline", asy
   try {
     // The greeting lists this server as the only machine.
     const greeting = await frames.waitFor("received", "connection");
-    expect((greeting.machines as { id: string }[]).map((m) => m.id)).toEqual(["local"]);
+    expect(greeting.machines).toMatchObject([{ id: "local", name: "desk" }]);
+    expect(greeting.machineName).toBe("desk");
 
     await page.getByRole("button", { name: "Sessions" }).click();
     await page.getByRole("dialog", { name: "Sessions" }).getByRole("button", { name: "Machines" }).click();
     const sheet = page.getByRole("dialog", { name: "Machines" });
     await expect(sheet.locator('[data-machine-id="local"]')).toContainText("This server");
+    await expect(sheet.locator('[data-machine-id="local"]')).toContainText("desk");
 
     // Pasting the pairing link hides the token field: the link carries it.
     const link = `${remote.url}/?token=${REMOTE_TOKEN}`;
     await sheet.getByLabel("Pairing link or address").fill(link);
     await expect(sheet.getByLabel("Access token")).toHaveCount(0);
-    await sheet.getByLabel("Name (optional)").fill("build box");
+    // No name typed: the machine is called what it calls itself (its POCKET_MACHINE_NAME).
     const mark = frames.mark();
     await sheet.getByRole("button", { name: "Add machine" }).click();
     const add = await frames.waitFor("sent", "machine:add", () => true, 10_000, mark);
-    expect(add).toMatchObject({ url: remote.url, token: REMOTE_TOKEN, name: "build box" });
+    expect(add).toMatchObject({ url: remote.url, token: REMOTE_TOKEN });
+    expect(add).not.toHaveProperty("name");
     expect(add.requestId).toMatch(UUID_V4);
     const added = await frames.waitFor("received", "machine:added", (p) => p.requestId === add.requestId);
     const machine = added.machine as { id: string; status: string; url: string };
-    expect(machine).toMatchObject({ status: "online", url: remote.url });
+    expect(machine).toMatchObject({ status: "online", url: remote.url, name: "build box" });
     // The token never comes back to the page.
     for (const event of ["connection", "machine:added", "machine:updated", "session:updated"]) {
       expect(JSON.stringify(frames.received(event))).not.toContain(REMOTE_TOKEN);

@@ -55,6 +55,8 @@ export interface SocketServerOptions {
   push: PushService;
   bus: Bus;
   serverVersion: string;
+  /** This machine's name in the greeting (config's `machineName`); the host name by default. */
+  machineName?: string;
   /** Admits or refuses connections (token, origin, throttle); see src/server/auth/socket.ts. */
   auth?: SocketAuthHooks;
   /** Linked machines (decision 060); without it this server serves only its own sessions. */
@@ -337,7 +339,7 @@ export function createSocketServer(options: SocketServerOptions): { io: PocketSe
       serverVersion: options.serverVersion,
       push: { vapidPublicKey: push.vapidPublicKey },
       ...(machines && !isLink(socket) ? { machines: machines.list() } : {}),
-      machineName: hostname(),
+      machineName: options.machineName ?? hostname(),
     });
     // A client that is gone is looking at nothing: its sessions notify again at once.
     socket.on("disconnect", () => push.disconnected(socket.id));
