@@ -30,7 +30,7 @@ const log = createLogger("machines");
 export interface MachineServiceOptions {
   db: Database;
   bus: Bus;
-  /** This server's own name (os.hostname()), listed as the `local` machine. */
+  /** This server's own name (config's `machineName`), listed as the `local` machine. */
   localName: string;
   /** Whether a session id is one of this server's own: a machine can never claim one. */
   isLocalSession: (sessionId: string) => boolean;
