@@ -230,7 +230,13 @@ function AddMachine({ disabled }: { disabled: boolean }) {
         {fromLink ? null : (
           <Field label="Access token" value={token} onChange={setToken} type="password" autoComplete="off" />
         )}
-        <Field label="Name (optional)" value={name} onChange={setName} placeholder="The name it gives itself" maxLength={60} />
+        <Field
+          label="Name (optional)"
+          value={name}
+          onChange={setName}
+          placeholder="The name it gives itself"
+          maxLength={60}
+        />
         {problem ? (
           <p role="alert" className="text-destructive text-sm">
             {problem}
