@@ -8,9 +8,11 @@ describe("parseCommand", () => {
   });
 
   test("start takes every server flag, in both spellings", () => {
-    expect(parseCommand(["start", "--port=4001", "--host", "0.0.0.0", "--workdir", "/w", "--data-dir", "/d"])).toEqual({
+    expect(
+      parseCommand(["start", "--port=4001", "--host", "0.0.0.0", "--workdir", "/w", "--data-dir", "/d", "--name=desk"]),
+    ).toEqual({
       name: "start",
-      flags: { port: "4001", host: "0.0.0.0", workdir: "/w", dataDir: "/d" },
+      flags: { port: "4001", host: "0.0.0.0", workdir: "/w", dataDir: "/d", name: "desk" },
       lan: false,
     });
   });

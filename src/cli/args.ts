@@ -16,6 +16,7 @@ const SERVER_OPTIONS = {
   lan: { type: "boolean" },
   workdir: { type: "string" },
   "data-dir": { type: "string" },
+  name: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -37,7 +38,8 @@ const SERVER_FLAGS_HELP = `  --port N          Port to listen on (default 3000; 
   --host ADDRESS    Address to listen on (default 127.0.0.1; env HOST)
   --lan             Reachable from your phone on this network, over HTTPS
   --workdir DIR     Folder the agent may work in; several joined with ':' (default: this folder; env POCKET_WORKDIR)
-  --data-dir DIR    Where the token, keys and database live (default ~/.pocket-agent; env POCKET_DATA_DIR)`;
+  --data-dir DIR    Where the token, keys and database live (default ~/.pocket-agent; env POCKET_DATA_DIR)
+  --name NAME       What the app calls this machine (default: its host name; env POCKET_MACHINE_NAME)`;
 
 export const HELP: Record<string, string> = {
   main: `Pocket Agent: drive Claude Code on this machine from your phone.
@@ -131,6 +133,7 @@ function serverFlags(values: Record<string, string | boolean | undefined>): Conf
   if (typeof values.host === "string") flags.host = values.host;
   if (typeof values.workdir === "string") flags.workdir = values.workdir;
   if (typeof values["data-dir"] === "string") flags.dataDir = values["data-dir"];
+  if (typeof values.name === "string") flags.name = values.name;
   return flags;
 }
 

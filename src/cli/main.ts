@@ -103,6 +103,8 @@ async function service(command: Extract<Command, { name: `service ${string}` }>)
       c.workdirRoots.join(":"),
       "--data-dir",
       c.dataDir,
+      // Only a name given: without one the service keeps following the host name.
+      ...((command.flags.name ?? process.env.POCKET_MACHINE_NAME ?? "").trim() ? ["--name", c.machineName] : []),
     ];
   }
   const plan = servicePlan(ctx, { argv, workingDirectory, path: process.env.PATH ?? "/usr/bin:/bin" });

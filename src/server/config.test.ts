@@ -43,6 +43,8 @@ describe("the machine's name", () => {
     expect(parseConfig({ POCKET_MACHINE_NAME: "  desk " }).machineName).toBe("desk");
     expect(parseConfig({}).machineName).toBe(hostname());
     expect(parseConfig({ POCKET_MACHINE_NAME: "   " }).machineName).toBe(hostname());
+    // `pocket-agent start --name` overrides the variable.
+    expect(parseConfig({ POCKET_MACHINE_NAME: "desk" }, [], { name: "laptop" }).machineName).toBe("laptop");
   });
 
   test("a name longer than the app shows is refused at start, naming the variable", () => {
@@ -50,5 +52,6 @@ describe("the machine's name", () => {
     expect(() => parseConfig({ POCKET_MACHINE_NAME: long })).toThrow(
       / {2}POCKET_MACHINE_NAME: must be at most 60 characters/,
     );
+    expect(() => parseConfig({}, [], { name: long })).toThrow(/ {2}--name: must be at most 60 characters/);
   });
 });

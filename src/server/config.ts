@@ -106,6 +106,7 @@ export interface ConfigFlags {
   host?: string;
   workdir?: string;
   dataDir?: string;
+  name?: string;
 }
 
 const FLAG_OF = {
@@ -113,6 +114,7 @@ const FLAG_OF = {
   host: ["HOST", "--host"],
   workdir: ["POCKET_WORKDIR", "--workdir"],
   dataDir: ["POCKET_DATA_DIR", "--data-dir"],
+  name: ["POCKET_MACHINE_NAME", "--name"],
 } as const;
 
 export function parseConfig(
