@@ -117,6 +117,8 @@ const WORD_CHAR = /[\p{L}\p{N}]/u;
 /** What ends an autolink's run (`<…>`) and a bare URL's: until one comes, more text may extend it. */
 const AUTOLINK_STOP = /[\s<>]/;
 const URL_STOP = /[\s<>"]/;
+/** What a task list item's box holds: `[ ]`, `[x]`. */
+const TASK_BOX = /^[ xX]$/;
 /** Characters none of parseInline's cases starts on (a link may start at `h`, `H` or `w`). */
 const PLAIN_RUN = /[^\\\n&`![<hHw*_~]+/y;
 
@@ -531,8 +533,11 @@ function scan(
         // that text, as it will once its address arrives, not a `[` that then disappears. A `[` in
         // a word (`a[0`) stays; one at a word's start that turns out not to be a link (`[WIP]`)
         // shows its brackets when the next character does not open an address.
+        const label = text.slice(i + 1, close === -1 ? length : close);
         flush();
-        out.push(...(close === -1 ? nested(text.slice(i + 1), true) : nested(text.slice(i + 1, close))));
+        // `[ ]` or `[x]` that starts a list item's text becomes its checkbox once a space follows.
+        if (!(i === 0 && depth === 0 && close !== -1 && TASK_BOX.test(label)))
+          out.push(...(close === -1 ? nested(label, true) : nested(label)));
         i = length;
         continue;
       }
