@@ -184,10 +184,8 @@ describe("open (a streaming reply's end): markers whose closers are still to com
     ]);
     // The text is open too: its markers run to the end.
     expect(open("[`src/ma")).toEqual([{ type: "code", text: "src/ma" }]);
-    // A bracket alone waits for what follows it, and so does what may be a task's box.
+    // A bracket alone waits for what follows it.
     expect(open("see [")).toEqual([{ type: "text", text: "see " }]);
-    expect(open("[ ]")).toEqual([]);
-    expect(open("[x]")).toEqual([]);
   });
 
   test("a bracket in a word, or one that did not become a link, stays as it is", () => {

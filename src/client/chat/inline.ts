@@ -117,8 +117,6 @@ const WORD_CHAR = /[\p{L}\p{N}]/u;
 /** What ends an autolink's run (`<…>`) and a bare URL's: until one comes, more text may extend it. */
 const AUTOLINK_STOP = /[\s<>]/;
 const URL_STOP = /[\s<>"]/;
-/** What a task list item's box holds: `[ ]`, `[x]`. */
-const TASK_BOX = /^[ xX]$/;
 /** Characters none of parseInline's cases starts on (a link may start at `h`, `H` or `w`). */
 const PLAIN_RUN = /[^\\\n&`![<hHw*_~]+/y;
 
@@ -389,6 +387,13 @@ function scan(
   const nested = (inner: string, innerOpen = false): Inline[] =>
     depth > 12 ? [{ type: "text", text: inner }] : parseInline(inner, depth + 1, innerOpen);
   const atWordStart = (at: number) => at === 0 || /[\s(*_~]/.test(text[at - 1] ?? "");
+  /**
+   * Open, whether the bracket at `at` (closed at `close`, or -1) may still become a link or image
+   * when more text comes: its text, or the `(` after its `]`, is still to come. Only at a word's
+   * start: `arr[0` stays as it is.
+   */
+  const linkStillComing = (at: number, close: number) =>
+    open && atWordStart(at) && (close === -1 || close + 1 === length);
   const { length } = text;
   // Set once a decision might change as the text grows; the resume point stays where it was.
   let settled = track;
@@ -494,7 +499,7 @@ function scan(
           continue;
         }
       }
-      if (open && atWordStart(i) && (close === -1 || close + 1 === length)) {
+      if (linkStillComing(i, close)) {
         // Open, an image whose text is still being written, or whose address may come next, shows
         // what its link will say; `![` alone waits for its text.
         const alt = text.slice(i + 2, close === -1 ? length : close);
@@ -528,16 +533,13 @@ function scan(
           continue;
         }
       }
-      if (open && atWordStart(i) && (close === -1 || close + 1 === length)) {
+      if (linkStillComing(i, close)) {
         // Open, a link whose text is still being written (or whose address may come next) shows
-        // that text, as it will once its address arrives, not a `[` that then disappears. A `[` in
-        // a word (`a[0`) stays; one at a word's start that turns out not to be a link (`[WIP]`)
-        // shows its brackets when the next character does not open an address.
-        const label = text.slice(i + 1, close === -1 ? length : close);
+        // that text, as it will once its address arrives, not a `[` that then disappears. One that
+        // turns out not to be a link (`[WIP]`) shows its brackets when the next character does not
+        // open an address.
         flush();
-        // `[ ]` or `[x]` that starts a list item's text becomes its checkbox once a space follows.
-        if (!(i === 0 && depth === 0 && close !== -1 && TASK_BOX.test(label)))
-          out.push(...(close === -1 ? nested(label, true) : nested(label)));
+        out.push(...(close === -1 ? nested(text.slice(i + 1), true) : nested(text.slice(i + 1, close))));
         i = length;
         continue;
       }

@@ -542,8 +542,11 @@ describe("streaming: lines whose kind the next delta decides", () => {
     expect(streamedHtml("see [`src/a.t")).toBe('<p>see <code class="md-code-inline nowrap">src/a.t</code></p>');
     expect(streamedHtml("see [the docs]")).toBe("<p>see the docs</p>");
     expect(finishedHtml("see [the docs]")).toBe("<p>see [the docs]</p>");
-    // A task's box being written shows nothing until it is one.
+    // A task's box being written shows nothing until it is one, in a nested list too.
     expect(streamedHtml("Todo:\n\n- [ ]")).toBe("<p>Todo:</p><ul><li></li></ul>");
+    expect(streamedHtml("- a\n- [x]")).toBe("<ul><li><p>a</p></li><li></li></ul>");
+    expect(streamedHtml("- a\n  - [x]")).toBe("<ul><li><p>a</p><ul><li></li></ul></li></ul>");
+    expect(streamedHtml("- [x] d")).toContain('<li class="md-task">');
     // A heading being written; once its line is finished, its markers show as written.
     expect(streamedHtml("## Step **3")).toBe('<h2 class="md-h md-h2">Step <strong>3</strong></h2>');
     expect(streamedHtml("## Step **3\n")).toBe('<h2 class="md-h md-h2">Step **3</h2>');

@@ -38,6 +38,10 @@ export interface ListItem {
   blocks: Block[];
 }
 
+/** A task list item's box, which the space after it makes one. */
+const TASK = /^\[([ xX])\]\s+/;
+/** A list item's text that is a task's box still waiting for that space. */
+const TASK_BOX_BEING_WRITTEN = /^\[[ xX]\]$/;
 /** A closing fence: one of these runs alone on its line. */
 const BACKTICKS = /^`+$/;
 const TILDES = /^~+$/;
@@ -288,7 +292,7 @@ function readListItems(
     }
     let text = body.join("\n");
     let checked: boolean | null = null;
-    const task = /^\[([ xX])\]\s+/.exec(text);
+    const task = TASK.exec(text);
     if (task) {
       checked = task[1] !== " ";
       text = text.slice(task[0].length);
@@ -981,6 +985,9 @@ function withOpenEnd(block: Block, midLine: boolean): Block {
       // The last item as `end`: a long list's items are not copied on every delta.
       const item = block.items[block.items.length - 1];
       const last = item?.blocks[item.blocks.length - 1];
+      // A task's box being written (`- [x]`) shows nothing until the space after it makes it the checkbox.
+      if (midLine && item?.blocks.length === 1 && last?.type === "paragraph" && TASK_BOX_BEING_WRITTEN.test(last.text))
+        return { ...block, end: { checked: null, blocks: [] } };
       const end = last && withOpenEnd(last, midLine);
       if (!item || !end || end === last) return block;
       return { ...block, end: { checked: item.checked, blocks: [...item.blocks.slice(0, -1), end] } };
