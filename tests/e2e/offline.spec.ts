@@ -63,7 +63,10 @@ test.describe("the conversation saved on the device", () => {
     const desk = await freshContext();
     await pairContext(desk, stack.baseURL);
     const deskPage = await desk.newPage();
-    await deskPage.goto("/");
+    // Opened on this session by name: a fresh device otherwise opens the server's most recent one,
+    // which after other specs' turns on the same server need not be this one.
+    await deskPage.goto(`/?session=${sessionId}`);
+    await expect(deskPage.getByRole("heading", { level: 1 })).toHaveText(first);
     const missed = marker("missed");
     await deskPage.getByRole("textbox", { name: "Message" }).fill(missed);
     await deskPage.getByRole("button", { name: "Send" }).click();
