@@ -7,6 +7,7 @@
 
 import { readPairingParams } from "./pairing/pairing.ts";
 import { readOpenParams } from "./push/openParams.ts";
+import { showFailureNotice } from "./startup/failureNotice.ts";
 import { nextTask } from "./startup/nextTask.ts";
 
 async function start(): Promise<void> {
@@ -28,26 +29,8 @@ async function start(): Promise<void> {
   startUi(chat, { linkFailed });
 }
 
-/**
- * A stage that cannot load (the server was updated or went away while the page loaded) would
- * leave the static first screen inert with no word: say so, with the way out.
- */
-function showLoadFailure(error: unknown): void {
+start().catch((error: unknown) => {
   console.error("pocket-agent: the app's code did not load", error);
-  const notice = document.createElement("div");
-  notice.setAttribute("role", "alert");
-  notice.className =
-    "fixed inset-x-3 top-[max(env(safe-area-inset-top),0.75rem)] z-50 flex items-center gap-3 rounded-lg border bg-background p-3 text-sm text-foreground shadow-lg";
-  const text = document.createElement("p");
-  text.className = "flex-1";
-  text.textContent = "Pocket Agent could not load. Check that it is running on your workstation.";
-  const reload = document.createElement("button");
-  reload.type = "button";
-  reload.className = "rounded-md border px-3 py-2 font-medium";
-  reload.textContent = "Reload";
-  reload.addEventListener("click", () => location.reload());
-  notice.append(text, reload);
-  document.body.append(notice);
-}
-
-start().catch(showLoadFailure);
+  // Without this, the static first screen would stay inert with no word.
+  showFailureNotice("Pocket Agent could not load. Check that it is running on your workstation.");
+});

@@ -1,9 +1,9 @@
-import { lazy, type ReactNode, Suspense, useCallback, useEffect, useRef, useState } from "react";
-import { ApprovalDock, loadApprovalCard } from "../approvals/ApprovalDock.tsx";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { ApprovalDock, approvalCard } from "../approvals/ApprovalDock.tsx";
 import type { ChangesTarget } from "../changes/ChangesSheet.tsx";
 import { Composer, type ComposerHandle } from "../chat/Composer.tsx";
 import { Conversation } from "../chat/Conversation.tsx";
-import { loadSlashSuggestions } from "../chat/SlashSuggestions.tsx";
+import { slashSuggestions } from "../chat/SlashSuggestions.tsx";
 import type { Turn } from "../chat/turns.ts";
 import type { CreatablePermissionMode } from "../chat/types.ts";
 import {
@@ -26,9 +26,12 @@ import {
   savePermissionMode,
 } from "../sessions/preferences.ts";
 import { useSeenTracker } from "../sessions/useSeenTracker.ts";
+import { chunk } from "../ui/chunk.ts";
+import { failedLine, lazyPart, Part } from "../ui/lazyPart.tsx";
 import { isPointerCoarse } from "../ui/usePointer.ts";
 import { useSelector } from "../ui/useSelector.ts";
-import { loadVoiceDetails, type RecorderActorRef } from "../voice/Voice.tsx";
+import { type RecorderActorRef, voiceDetails } from "../voice/Voice.tsx";
+import { OnDemand } from "./OnDemand.tsx";
 import { TopBar } from "./TopBar.tsx";
 import { followSystemTheme, readTheme, saveTheme, type ThemePreference } from "./theme.ts";
 import { UpdateBanner } from "./UpdateBanner.tsx";
@@ -36,24 +39,28 @@ import { UpdateBanner } from "./UpdateBanner.tsx";
 // The sheets (Radix Dialog, toggle groups, the JSON viewer) are not needed for the first screen:
 // they load in their own chunks, fetched on the user's first touch or key press (before the click that
 // opens one lands), not during start-up, where evaluating them would compete with the first render.
-const loadSessionsSheet = () => import("../sessions/SessionsSheet.tsx");
-const loadLogsSheet = () => import("../chat/LogsSheet.tsx");
-const loadSettingsSheet = () => import("../sessions/SessionSettingsSheet.tsx");
-const loadProjectsSheet = () => import("../projects/ProjectsSheet.tsx");
-const SessionsSheet = lazy(() => loadSessionsSheet().then((m) => ({ default: m.SessionsSheet })));
-const LogsSheet = lazy(() => loadLogsSheet().then((m) => ({ default: m.LogsSheet })));
-const SessionSettingsSheet = lazy(() => loadSettingsSheet().then((m) => ({ default: m.SessionSettingsSheet })));
-const ProjectsSheet = lazy(() => loadProjectsSheet().then((m) => ({ default: m.ProjectsSheet })));
+const sessionsSheet = chunk(() => import("../sessions/SessionsSheet.tsx"));
+const logsSheet = chunk(() => import("../chat/LogsSheet.tsx"));
+const settingsSheet = chunk(() => import("../sessions/SessionSettingsSheet.tsx"));
+const projectsSheet = chunk(() => import("../projects/ProjectsSheet.tsx"));
+const changesSheet = chunk(() => import("../changes/ChangesSheet.tsx"));
+const machinesSheet = chunk(() => import("../machines/MachinesSheet.tsx"));
+const notificationsSheet = chunk(() => import("../push/NotificationsSheet.tsx"));
+const SessionsSheet = lazyPart(sessionsSheet, (m) => m.SessionsSheet);
+const LogsSheet = lazyPart(logsSheet, (m) => m.LogsSheet);
+const SessionSettingsSheet = lazyPart(settingsSheet, (m) => m.SessionSettingsSheet);
+const ProjectsSheet = lazyPart(projectsSheet, (m) => m.ProjectsSheet);
+const ChangesSheet = lazyPart(changesSheet, (m) => m.ChangesSheet);
+const MachinesSheet = lazyPart(machinesSheet, (m) => m.MachinesSheet);
+const NotificationsSheet = lazyPart(notificationsSheet, (m) => m.NotificationsSheet);
 /** Another machine's projects have no recent ones on this device. */
 const NO_PROJECTS: readonly string[] = [];
-const loadChangesSheet = () => import("../changes/ChangesSheet.tsx");
-const ChangesSheet = lazy(() => loadChangesSheet().then((m) => ({ default: m.ChangesSheet })));
-const loadMachinesSheet = () => import("../machines/MachinesSheet.tsx");
-const MachinesSheet = lazy(() => loadMachinesSheet().then((m) => ({ default: m.MachinesSheet })));
-const loadNotificationsSheet = () => import("../push/NotificationsSheet.tsx");
-const NotificationsSheet = lazy(() => loadNotificationsSheet().then((m) => ({ default: m.NotificationsSheet })));
-// Only an unpaired device needs this.
-const PairingScreen = lazy(() => import("../pairing/PairingScreen.tsx").then((m) => ({ default: m.PairingScreen })));
+// Only an unpaired device needs this. On a first visit, nothing else would be on screen if it failed.
+const PAIRING_FAILED = "The pairing screen could not load. Check that Pocket Agent is running on your workstation.";
+const PairingScreen = lazyPart(
+  chunk(() => import("../pairing/PairingScreen.tsx")),
+  (m) => m.PairingScreen,
+);
 
 // Not focusin: the app focuses the composer itself when a session opens, and that is no user yet.
 const FIRST_INTERACTION = ["pointerdown", "keydown"] as const;
@@ -61,16 +68,20 @@ const FIRST_INTERACTION = ["pointerdown", "keydown"] as const;
 function prefetchSheets(): () => void {
   const prefetch = () => {
     stop();
-    void loadSessionsSheet();
-    void loadLogsSheet();
-    void loadSettingsSheet();
-    void loadProjectsSheet();
-    void loadNotificationsSheet();
-    void loadMachinesSheet();
-    void loadChangesSheet();
-    void loadApprovalCard();
-    void loadVoiceDetails();
-    void loadSlashSuggestions();
+    for (const part of [
+      sessionsSheet,
+      logsSheet,
+      settingsSheet,
+      projectsSheet,
+      notificationsSheet,
+      machinesSheet,
+      changesSheet,
+      approvalCard,
+      voiceDetails,
+      slashSuggestions,
+    ]) {
+      part.prefetch();
+    }
   };
   const stop = () => {
     for (const type of FIRST_INTERACTION) document.removeEventListener(type, prefetch, true);
@@ -93,29 +104,14 @@ export function App({ actor, pairing, recorder }: AppProps) {
   return (
     <ChatActorContext value={actor}>
       {unpaired ? (
-        <Suspense fallback={null}>
+        <Part failed={failedLine(PAIRING_FAILED, "h-full justify-center p-6 text-center")}>
           <PairingScreen actor={pairing} />
-        </Suspense>
+        </Part>
       ) : (
         <Shell recorder={recorder} />
       )}
     </ChatActorContext>
   );
-}
-
-/** False until `value` is true once, then true for good. */
-function useOnceTrue(value: boolean): boolean {
-  const [seen, setSeen] = useState(value);
-  if (value && !seen) setSeen(true);
-  return seen || value;
-}
-
-/**
- * A sheet whose code loads the first time it is opened, behind a Suspense boundary of its own: a
- * shared one would hide every open sheet (a sheet stacked over another included) while the next one loads.
- */
-function OnDemand({ used, children }: { used: boolean; children: ReactNode }) {
-  return used ? <Suspense fallback={null}>{children}</Suspense> : null;
 }
 
 function Shell({ recorder }: { recorder: RecorderActorRef }) {
@@ -147,14 +143,6 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
     if (id !== "local") setRemoteRecent({ machineId: id, paths: readRecentProjects(undefined, id) });
   }, []);
   const composer = useRef<ComposerHandle>(null);
-  // A sheet's code loads when it is first opened (and stays mounted, so it can animate closed).
-  const sessionsSheetUsed = useOnceTrue(sessionsOpen);
-  const projectsSheetUsed = useOnceTrue(projectsOpen);
-  const settingsSheetUsed = useOnceTrue(settingsFor !== null);
-  const logsSheetUsed = useOnceTrue(logsTurn !== null);
-  const changesSheetUsed = useOnceTrue(changesTarget !== null);
-  const notificationsSheetUsed = useOnceTrue(notificationsOpen);
-  const machinesSheetUsed = useOnceTrue(machinesOpen);
   const machines = useChatSelector((s) => s.context.machines);
   const sessions = useChatSelector((s) => s.context.sessions);
   const sessionId = useChatSelector((s) => s.context.sessionId);
@@ -205,7 +193,12 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
     if (!isPointerCoarse()) composer.current?.focus();
   }, []);
 
+  const closeSessions = useCallback(() => setSessionsOpen(false), []);
+  const closeProjects = useCallback(() => setProjectsOpen(false), []);
   const closeSettings = useCallback(() => setSettingsFor(null), []);
+  const closeLogs = useCallback(() => setLogsTurn(null), []);
+  const closeNotifications = useCallback(() => setNotificationsOpen(false), []);
+  const closeMachines = useCallback(() => setMachinesOpen(false), []);
   const closeChanges = useCallback(() => setChangesTarget(null), []);
   const showTurnChanges = useCallback(
     (turn: Turn) => (turn.changes ? setChangesTarget({ kind: "turn", files: turn.changes }) : undefined),
@@ -233,7 +226,7 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
         <NeedsYouToast />
         <Composer ref={composer} recorder={recorder} />
       </main>
-      <OnDemand used={sessionsSheetUsed}>
+      <OnDemand open={sessionsOpen} name="Sessions" onClose={closeSessions}>
         <SessionsSheet
           open={sessionsOpen}
           onOpenChange={setSessionsOpen}
@@ -271,10 +264,10 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
           }}
         />
       </OnDemand>
-      <OnDemand used={settingsSheetUsed}>
+      <OnDemand open={settingsFor !== null} name="Session settings" onClose={closeSettings}>
         <SessionSettingsSheet sessionId={settingsFor} onClose={closeSettings} />
       </OnDemand>
-      <OnDemand used={projectsSheetUsed}>
+      <OnDemand open={projectsOpen} name="Projects" onClose={closeProjects}>
         <ProjectsSheet
           open={projectsOpen}
           onOpenChange={setProjectsOpen}
@@ -289,16 +282,16 @@ function Shell({ recorder }: { recorder: RecorderActorRef }) {
           onSessionOpened={closeSheets}
         />
       </OnDemand>
-      <OnDemand used={logsSheetUsed}>
-        <LogsSheet logs={logsTurn?.logs ?? null} cwd={cwd} onClose={() => setLogsTurn(null)} />
+      <OnDemand open={logsTurn !== null} name="Agent logs" onClose={closeLogs}>
+        <LogsSheet logs={logsTurn?.logs ?? null} cwd={cwd} onClose={closeLogs} />
       </OnDemand>
-      <OnDemand used={changesSheetUsed}>
+      <OnDemand open={changesTarget !== null} name="Changes" onClose={closeChanges}>
         <ChangesSheet sessionId={sessionId} target={changesTarget} onClose={closeChanges} />
       </OnDemand>
-      <OnDemand used={notificationsSheetUsed}>
+      <OnDemand open={notificationsOpen} name="Notifications" onClose={closeNotifications}>
         <NotificationsSheet open={notificationsOpen} onOpenChange={setNotificationsOpen} />
       </OnDemand>
-      <OnDemand used={machinesSheetUsed}>
+      <OnDemand open={machinesOpen} name="Machines" onClose={closeMachines}>
         <MachinesSheet open={machinesOpen} onOpenChange={setMachinesOpen} />
       </OnDemand>
     </div>

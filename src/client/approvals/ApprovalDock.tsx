@@ -3,15 +3,18 @@
  * cannot scroll away. The card itself loads on demand; a screen reader hears
  * about each new request through a polite live region.
  */
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { AllowScope, PermissionDecision } from "../../shared/messages.ts";
 import { pendingPermissions } from "../chat/turns.ts";
 import { useChatActor, useChatSelector } from "../chat/useChat.ts";
+import { Button } from "../ui/button.tsx";
+import { chunk } from "../ui/chunk.ts";
 import { cn } from "../ui/cn.ts";
 import { ShieldIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { lazyPart, Part } from "../ui/lazyPart.tsx";
 
-export const loadApprovalCard = () => import("./ApprovalCard.tsx");
-const ApprovalCard = lazy(() => loadApprovalCard().then((m) => ({ default: m.ApprovalCard })));
+export const approvalCard = chunk(() => import("./ApprovalCard.tsx"));
+const ApprovalCard = lazyPart(approvalCard, (m) => m.ApprovalCard);
 
 export interface ApprovalDockProps {
   cwd?: string;
@@ -79,13 +82,21 @@ export function ApprovalDock({ cwd, onAllAnswered }: ApprovalDockProps) {
             pending.length > 1 ? "pb-3" : "pb-1",
           )}
         >
-          <Suspense
-            fallback={
+          <Part
+            retryOn={first.permissionId}
+            loading={
               <p className="mx-auto flex max-w-3xl items-center gap-2 rounded-2xl border border-warning/50 p-3 text-sm">
                 <ShieldIcon className="size-4 text-warning" /> Approval needed
                 <SpinnerIcon className="size-4" />
               </p>
             }
+            failed={(retry) => (
+              <CardUnavailable
+                title={first.title ?? `Claude wants to use ${first.toolName}`}
+                onRetry={retry}
+                onDeny={() => respond(first.permissionId, "deny")}
+              />
+            )}
           >
             {/* More waiting: the card sits on a stack of them (its heading says "1 of N"). */}
             <div className="relative mx-auto w-full max-w-3xl" data-approval-stack={pending.length}>
@@ -114,9 +125,36 @@ export function ApprovalDock({ cwd, onAllAnswered }: ApprovalDockProps) {
                 />
               </div>
             </div>
-          </Suspense>
+          </Part>
         </aside>
       ) : null}
     </>
+  );
+}
+
+/**
+ * The card's code did not arrive. The agent waits on this answer, so the way out is here: try again,
+ * or deny without the details (allowing unseen is not offered).
+ */
+function CardUnavailable({ title, onRetry, onDeny }: { title: string; onRetry: () => void; onDeny: () => void }) {
+  return (
+    <div
+      role="alert"
+      className="mx-auto flex max-w-3xl flex-col gap-2 rounded-2xl border border-warning/50 bg-card p-3 text-sm"
+    >
+      <p className="flex items-center gap-2 font-medium">
+        <ShieldIcon className="size-4 shrink-0 text-warning" />
+        {title}
+      </p>
+      <p>The approval's details could not load. Check the connection to your workstation.</p>
+      <div className="flex gap-2">
+        <Button size="sm" onClick={onRetry}>
+          Try again
+        </Button>
+        <Button size="sm" variant="outline" onClick={onDeny}>
+          Deny
+        </Button>
+      </div>
+    </div>
   );
 }

@@ -1,17 +1,9 @@
-import {
-  type Ref,
-  Suspense,
-  useCallback,
-  useEffect,
-  useImperativeHandle,
-  useLayoutEffect,
-  useRef,
-  useState,
-} from "react";
+import { type Ref, useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState } from "react";
 import { LIMITS } from "../../shared/constants.ts";
 import type { SlashCommand } from "../../shared/messages.ts";
 import { Button } from "../ui/button.tsx";
 import { ImageIcon, SendIcon, StopIcon } from "../ui/icons.tsx";
+import { failedLine, Part } from "../ui/lazyPart.tsx";
 import { usePointerCoarse } from "../ui/usePointer.ts";
 import { useSelector } from "../ui/useSelector.ts";
 import {
@@ -30,6 +22,10 @@ import { optionId, SlashSuggestions, SUGGESTIONS_ID, useSessionCommands } from "
 import { insertCommand, matchCommands, slashQuery } from "./slashCommands.ts";
 import { type OutgoingImage, runningTurn } from "./turns.ts";
 import { useChatActor, useChatSelector } from "./useChat.ts";
+
+// Where the recording strip and the `/` list sit, for what shows in their place when their code cannot load.
+const STRIP_PLACE = "absolute inset-0 rounded-3xl border border-input bg-card";
+const FLOATING_LIST = "absolute right-0 bottom-full left-0 z-20 mb-2 rounded-2xl border bg-card shadow-lg";
 
 /** What other parts of the app (e.g. voice dictation) can do with the composer. */
 export interface ComposerHandle {
@@ -270,9 +266,11 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
       }}
     >
       {phase === "error" ? (
-        <Suspense fallback={null}>
+        <Part
+          failed={failedLine("Voice input stopped, and its message could not load.", "mx-auto mb-2 max-w-3xl px-2")}
+        >
           <VoiceNotice recorder={recorder} />
-        </Suspense>
+        </Part>
       ) : null}
       {imageNote ? (
         <p className="mx-auto mb-1 w-full max-w-3xl px-2 text-destructive text-sm" role="alert">
@@ -288,7 +286,8 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
       <div className="relative mx-auto flex w-full max-w-3xl items-end gap-1.5">
         {suggesting ? (
           // The list's chunk is fetched at the first tap or key (prefetchSheets): by a `/` it is here.
-          <Suspense fallback={null}>
+          // Typed out in full, a command still works without the list.
+          <Part failed={failedLine("The command list could not load.", `${FLOATING_LIST} px-3 py-1`)}>
             <SlashSuggestions
               state={commands.state}
               matches={matches}
@@ -296,7 +295,7 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
               onChoose={chooseCommand}
               onRetry={commands.retry}
             />
-          </Suspense>
+          </Part>
         ) : null}
         <MicButton recorder={recorder} disabled={sessionId === null} />
         <Button
@@ -381,11 +380,13 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
           />
           {/* While dictating the strip covers the field, which stays in place (invisible) with its caret. */}
           {capturing ? (
-            <Suspense
-              fallback={<div className="absolute inset-0 rounded-3xl border border-input bg-card" aria-hidden="true" />}
+            // The recording goes on without its strip, and Cancel stays beside it.
+            <Part
+              loading={<div className={STRIP_PLACE} aria-hidden="true" />}
+              failed={failedLine("The recording display could not load.", `${STRIP_PLACE} px-3`)}
             >
               <RecordingStrip recorder={recorder} />
-            </Suspense>
+            </Part>
           ) : null}
         </div>
         {capturing ? (

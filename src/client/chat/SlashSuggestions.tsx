@@ -4,11 +4,13 @@
  * the active option, Enter or Tab chooses, Escape closes). The list itself is its own chunk
  * (SlashSuggestionList.tsx): most visits never type a `/`.
  */
-import { lazy, useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { SlashCommand } from "../../shared/messages.ts";
 import type { ClientError } from "../connection/request.ts";
 import { requestReply, toClientError } from "../connection/request.ts";
 import type { ChatSocket } from "../connection/socket.ts";
+import { chunk } from "../ui/chunk.ts";
+import { lazyPart } from "../ui/lazyPart.tsx";
 
 export const SUGGESTIONS_ID = "slash-suggestions";
 export const optionId = (name: string) => `slash-option-${name.replace(/[^a-zA-Z0-9_-]/g, "_")}`;
@@ -59,5 +61,5 @@ export function useSessionCommands(socket: ChatSocket, sessionId: string | null,
   return { state: current.value, retry };
 }
 
-export const loadSlashSuggestions = () => import("./SlashSuggestionList.tsx");
-export const SlashSuggestions = lazy(() => loadSlashSuggestions().then((m) => ({ default: m.SlashSuggestionList })));
+export const slashSuggestions = chunk(() => import("./SlashSuggestionList.tsx"));
+export const SlashSuggestions = lazyPart(slashSuggestions, (m) => m.SlashSuggestionList);

@@ -1,13 +1,17 @@
-import { lazy, Suspense, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
+import { chunk } from "../ui/chunk.ts";
 import { cn } from "../ui/cn.ts";
 import { ChevronDownIcon, SpinnerIcon } from "../ui/icons.tsx";
+import { failedLine, lazyPart, Part } from "../ui/lazyPart.tsx";
 import { formatDuration } from "../ui/time.ts";
 import { Markdown } from "./markdown.tsx";
 import { StepIcon } from "./StepIcon.tsx";
 import { refusedSet, type Step, stepDuration, stepsOf, stepVerb, summarizeSteps, turnParts } from "./steps.ts";
 
-export const loadStepDetail = () => import("./StepDetail.tsx");
-const StepDetail = lazy(() => loadStepDetail().then((m) => ({ default: m.StepDetail })));
+const StepDetail = lazyPart(
+  chunk(() => import("./StepDetail.tsx")),
+  (m) => m.StepDetail,
+);
 
 /** Turns with more steps than this open collapsed, to their summary line. */
 const OPEN_UP_TO = 3;
@@ -43,9 +47,12 @@ function StepRow({ step, cwd }: { step: Step; cwd?: string }) {
       </button>
       {open ? (
         <div className="pb-2 pl-8">
-          <Suspense fallback={<SpinnerIcon className="size-4 text-muted-foreground" />}>
+          <Part
+            loading={<SpinnerIcon className="size-4 text-muted-foreground" />}
+            failed={failedLine("This step's detail could not load.")}
+          >
             <StepDetail step={step} cwd={cwd} />
-          </Suspense>
+          </Part>
         </div>
       ) : null}
     </li>

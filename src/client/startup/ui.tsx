@@ -7,7 +7,6 @@ import { type ReactNode, StrictMode, startTransition, useLayoutEffect } from "re
 import { createRoot, hydrateRoot } from "react-dom/client";
 import { createActor } from "xstate";
 import { App } from "../app/App.tsx";
-import { registerServiceWorkerWhenIdle } from "../app/serviceWorker.ts";
 import { trackVisualViewport } from "../app/viewport.ts";
 import { bridgeChatToPairing, pairingMachine } from "../pairing/pairingMachine.ts";
 import { followApprovalBadge } from "../push/badge.ts";
@@ -17,6 +16,7 @@ import { browserFrames } from "../ui/frameBatched.ts";
 import { browserVoiceDeps } from "../voice/browserVoice.ts";
 import { recorderMachine } from "../voice/recorderMachine.ts";
 import type { ChatActor } from "./connection.ts";
+import { showFailureNotice } from "./failureNotice.ts";
 import { createShellActors } from "./shellActors.ts";
 import { renderLikeTheShell, STATIC_SHELL_ATTRIBUTE } from "./staticShell.ts";
 
@@ -72,20 +72,38 @@ export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
       startTransition(() => {
         hydrateRoot(root, <ShellAdopted root={root}>{app}</ShellAdopted>, {
           onRecoverableError: (error) => console.error("pocket-agent: the static shell did not hydrate", error),
+          onUncaughtError: stoppedOnError,
         });
       });
     };
     browserFrames.request(() => setTimeout(hydrate, 0));
   } else {
     // The development server's index.html has no static shell.
-    startTransition(() => createRoot(root).render(app));
+    startTransition(() => createRoot(root, { onUncaughtError: stoppedOnError }).render(app));
   }
 
   if (process.env.NODE_ENV === "production") {
-    registerServiceWorkerWhenIdle();
+    // Without it (its code did not load, or plain http on a LAN address) the app works, only not offline.
+    whenIdle(() =>
+      import("../app/registerServiceWorker.ts").then(
+        (m) => m.registerServiceWorker(),
+        () => {},
+      ),
+    );
     // Re-sends this device's push subscription, if it has one, once the page is idle.
     whenIdle(() => void import("../push/pushController.ts").then(({ pushActorFor }) => pushActorFor(chat)));
   }
+}
+
+/**
+ * An error that no part caught (each part that loads on demand catches its own, `ui/lazyPart.tsx`):
+ * React has removed the whole interface, so say so instead of leaving a blank page.
+ */
+function stoppedOnError(error: unknown): void {
+  console.error("pocket-agent: the app stopped on an error", error);
+  showFailureNotice(
+    "Pocket Agent stopped on an error. Reload it to carry on: your sessions are safe on your workstation.",
+  );
 }
 
 function whenIdle(run: () => void): void {

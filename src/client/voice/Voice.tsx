@@ -4,10 +4,12 @@
  * do meanwhile, with the server's setup hint behind "Set up on the server") and Cancel. The strip that replaces the text field while
  * recording and the error line are in VoiceDetails.tsx (their own chunk).
  */
-import { lazy, useState } from "react";
+import { useState } from "react";
 import type { ActorRefFrom, SnapshotFrom } from "xstate";
 import { Button } from "../ui/button.tsx";
+import { chunk } from "../ui/chunk.ts";
 import { MicIcon, SpinnerIcon, StopIcon, XIcon } from "../ui/icons.tsx";
+import { lazyPart } from "../ui/lazyPart.tsx";
 import { useSelector } from "../ui/useSelector.ts";
 import type { recorderMachine } from "./recorderMachine.ts";
 
@@ -15,9 +17,9 @@ export type RecorderActorRef = ActorRefFrom<typeof recorderMachine>;
 type RecorderSnapshot = SnapshotFrom<typeof recorderMachine>;
 
 /** The recording strip, level meter and error texts: fetched when idle, needed once the mic is tapped. */
-export const loadVoiceDetails = () => import("./VoiceDetails.tsx");
-export const RecordingStrip = lazy(() => loadVoiceDetails().then((m) => ({ default: m.RecordingStrip })));
-export const VoiceNotice = lazy(() => loadVoiceDetails().then((m) => ({ default: m.VoiceNotice })));
+export const voiceDetails = chunk(() => import("./VoiceDetails.tsx"));
+export const RecordingStrip = lazyPart(voiceDetails, (m) => m.RecordingStrip);
+export const VoiceNotice = lazyPart(voiceDetails, (m) => m.VoiceNotice);
 
 export type VoicePhase = "idle" | "starting" | "recording" | "uploading" | "transcribing" | "error";
 

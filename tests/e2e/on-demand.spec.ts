@@ -1,0 +1,151 @@
+import type { Page, Request } from "@playwright/test";
+import { expect, test } from "./fixtures.ts";
+import { newSession, sendMessage, TURN_TIMEOUT_MS } from "./helpers.ts";
+
+/**
+ * Parts of the app whose code loads on first use (the sheets, the approval card): what a user sees
+ * while that code is slow to come, or when it does not come at all (a first visit on a bad
+ * connection, a server updated under an open page). The part says so and offers Try again; the rest
+ * of the app goes on working. Without the service worker, the page's own requests reach the routes.
+ */
+test.use({ serviceWorkers: "block" });
+
+const CHUNK = /\/chunk-[a-z0-9]+\.js$/;
+
+/** Phone shots of what a user sees, light and dark, kept in docs/screenshots (the desktop run's stay in its output). */
+async function shoot(page: Page, name: string): Promise<void> {
+  const info = test.info();
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await expect(page.locator("html")).toHaveClass(scheme === "dark" ? /dark/ : /^(?!.*dark)/);
+    const file = `${name}-${info.project.name}-${scheme}.png`;
+    await page.screenshot({ path: info.project.name === "phone" ? `docs/screenshots/${file}` : info.outputPath(file) });
+  }
+  await page.emulateMedia({ colorScheme: null });
+}
+
+/** Once React has the first screen: from here on every script the page asks for is code loaded on use. */
+async function appReady(page: Page): Promise<void> {
+  await expect(page.locator("#root")).not.toHaveAttribute("inert");
+  await expect(page.getByRole("button", { name: "Sessions" })).toBeEnabled();
+}
+
+/** The script requests the page makes from now on, whatever became of them. */
+function chunkRequests(page: Page): Request[] {
+  const seen: Request[] = [];
+  page.on("request", (request) => {
+    if (CHUNK.test(new URL(request.url()).pathname)) seen.push(request);
+  });
+  return seen;
+}
+
+test("a sheet whose code cannot load says so, the app goes on, and Try again opens it", async ({ page, frames }) => {
+  await appReady(page);
+  const requested = chunkRequests(page);
+  // No code loads from here on, the sheets' included (a deploy removed them, or the network dropped).
+  await page.route(CHUNK, (route) => route.abort());
+
+  await page.getByRole("button", { name: "Sessions" }).click();
+  const failure = page.getByRole("alert").filter({ hasText: "Sessions could not open." });
+  await expect(failure).toBeVisible();
+  await expect(failure.getByRole("button", { name: "Try again" })).toBeFocused();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  expect(requested.length).toBeGreaterThan(0);
+  await shoot(page, "sheet-unavailable");
+
+  // The rest of the app did not go down with the sheet: a session starts and a message goes.
+  const sessionId = await newSession(page, frames);
+  const sent = await sendMessage(page, frames, "still here");
+  expect(sent.sessionId).toBe(sessionId);
+  await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_TIMEOUT_MS);
+
+  // Starting the session put the sheet away. Opened again, it asks for its code again and says so again.
+  await expect(failure).toHaveCount(0);
+  const beforeReopen = requested.length;
+  await page.getByRole("button", { name: "Sessions" }).click();
+  await expect(failure).toBeVisible();
+  expect(requested.length).toBeGreaterThan(beforeReopen);
+
+  // So does Try again, while the code still cannot come.
+  const beforeRetry = requested.length;
+  await failure.getByRole("button", { name: "Try again" }).click();
+  await expect.poll(() => requested.length).toBeGreaterThan(beforeRetry);
+  await expect(failure).toBeVisible();
+
+  // Close puts it away; opening the sheet again tries again, and with the network back it opens.
+  await failure.getByRole("button", { name: "Close" }).click();
+  await expect(failure).toHaveCount(0);
+  await page.unroute(CHUNK);
+  await page.getByRole("button", { name: "Sessions" }).click();
+  const sheet = page.getByRole("dialog", { name: "Sessions" });
+  await expect(sheet).toBeVisible();
+  await expect(sheet.getByRole("button", { name: /^still here/ })).toBeVisible();
+  await expect(page.getByRole("alert").filter({ hasText: "could not open" })).toHaveCount(0);
+});
+
+test("a sheet whose code is slow says it is opening, then opens", async ({ page }) => {
+  await appReady(page);
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route(CHUNK, async (route) => {
+    await released;
+    await route.continue();
+  });
+
+  await page.getByRole("button", { name: "Sessions" }).click();
+  const opening = page.getByRole("status").filter({ hasText: "Opening Sessions…" });
+  await expect(opening).toBeVisible();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  // It fades in only after a moment, so that a quick load shows nothing: wait for it to be seen.
+  await opening.evaluate((element) => Promise.all(element.getAnimations().map((animation) => animation.finished)));
+  await shoot(page, "sheet-opening");
+  release();
+  await expect(page.getByRole("dialog", { name: "Sessions" })).toBeVisible();
+  await expect(opening).toHaveCount(0);
+});
+
+test("an approval whose card cannot load still names the request and can be denied", async ({
+  page,
+  frames,
+  stack,
+}) => {
+  await appReady(page);
+  const prompt = `delete something ${crypto.randomUUID().slice(0, 8)}`;
+  await stack.script(
+    [
+      {
+        kind: "message",
+        blocks: [{ type: "tool_use", name: "Bash", input: { command: "rm -rf build", description: "Clean" } }],
+      },
+      { kind: "message", blocks: [{ type: "text", text: "Left it alone." }] },
+    ],
+    prompt,
+  );
+  // Before the first tap, which would fetch the card's code ahead of need.
+  await page.route(CHUNK, (route) => route.abort());
+  const sessionId = await newSession(page, frames);
+  const sent = await sendMessage(page, frames, prompt);
+  const request = await frames.waitFor(
+    "received",
+    "permission:request",
+    (p) => p.requestId === sent.requestId,
+    TURN_TIMEOUT_MS,
+  );
+
+  const dock = page.getByRole("complementary", { name: "Pending approvals" });
+  const failure = dock.getByRole("alert");
+  await expect(failure).toContainText("The approval's details could not load.");
+  await expect(failure).toContainText(typeof request.title === "string" ? request.title : "Bash");
+  // Allowing what cannot be seen is not offered.
+  await expect(failure.getByRole("button")).toHaveText(["Try again", "Deny"]);
+  await shoot(page, "approval-unavailable");
+
+  await failure.getByRole("button", { name: "Deny" }).click();
+  const respond = await frames.waitFor("sent", "permission:respond", (p) => p.permissionId === request.permissionId);
+  expect(respond).toMatchObject({ sessionId, permissionId: request.permissionId, decision: "deny" });
+  await frames.waitFor("received", "permission:resolved", (p) => p.permissionId === request.permissionId);
+  await expect(dock).toHaveCount(0);
+  await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_TIMEOUT_MS);
+});
