@@ -149,3 +149,40 @@ test("an approval whose card cannot load still names the request and can be deni
   await expect(dock).toHaveCount(0);
   await frames.waitFor("received", "chat:response", (p) => p.requestId === sent.requestId, TURN_TIMEOUT_MS);
 });
+
+test("voice whose code cannot load says so at the mic, and a tap loads it", async ({ context, frames }) => {
+  // A page of its own, routed before it opens: the recorder's code loads with the first CHECK, at connection.
+  const page = await context.newPage();
+  let recorderReachable = false;
+  const recorderRequests: string[] = [];
+  await page.route(CHUNK, async (route) => {
+    const response = await route.fetch();
+    const body = await response.text();
+    // The recorder's chunk is the one that opens the microphone.
+    if (body.includes("getUserMedia")) {
+      recorderRequests.push(route.request().url());
+      if (!recorderReachable) return route.abort();
+    }
+    return route.fulfill({ response, body });
+  });
+  const mark = frames.mark();
+  await page.goto("/");
+  await frames.waitFor("received", "connection", () => true, 15_000, mark);
+
+  const mic = page.getByRole("button", { name: "Record voice (not available)" });
+  await expect(mic).toBeVisible();
+  expect(recorderRequests.length).toBeGreaterThan(0);
+  await mic.click();
+  await expect(page.getByRole("dialog", { name: "Voice input" })).toContainText("The app could not load it.");
+  await shoot(page, "voice-unavailable");
+
+  // The tap asked again; with the code reachable, the next one loads it and asks the server.
+  recorderReachable = true;
+  const failedLoads = recorderRequests.length;
+  const statusAsked = page.waitForRequest((r) => r.url().endsWith("/api/transcribe") && r.method() === "GET");
+  await page.getByRole("button", { name: "OK" }).click();
+  await mic.click();
+  await statusAsked;
+  expect(recorderRequests.length).toBeGreaterThan(failedLoads);
+  await expect(page.getByRole("button", { name: "Record voice", exact: true })).toBeVisible();
+});

@@ -30,7 +30,8 @@ import { chunk } from "../ui/chunk.ts";
 import { failedLine, lazyPart, Part } from "../ui/lazyPart.tsx";
 import { isPointerCoarse } from "../ui/usePointer.ts";
 import { useSelector } from "../ui/useSelector.ts";
-import { type RecorderActorRef, voiceDetails } from "../voice/Voice.tsx";
+import { voiceDetails } from "../voice/Voice.tsx";
+import type { VoiceControl } from "../voice/voiceControl.ts";
 import { OnDemand } from "./OnDemand.tsx";
 import { TopBar } from "./TopBar.tsx";
 import { followSystemTheme, readTheme, saveTheme, type ThemePreference } from "./theme.ts";
@@ -93,7 +94,7 @@ function prefetchSheets(): () => void {
 export interface AppProps {
   actor: ChatActorRef;
   pairing: PairingActorRef;
-  recorder: RecorderActorRef;
+  recorder: VoiceControl;
 }
 
 export function App({ actor, pairing, recorder }: AppProps) {
@@ -114,7 +115,7 @@ export function App({ actor, pairing, recorder }: AppProps) {
   );
 }
 
-function Shell({ recorder }: { recorder: RecorderActorRef }) {
+function Shell({ recorder }: { recorder: VoiceControl }) {
   useSeenTracker();
   useReleasedPreviews();
   const actor = useChatActor();

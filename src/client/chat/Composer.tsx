@@ -6,22 +6,17 @@ import { ImageIcon, SendIcon, StopIcon } from "../ui/icons.tsx";
 import { failedLine, Part } from "../ui/lazyPart.tsx";
 import { usePointerCoarse } from "../ui/usePointer.ts";
 import { useSelector } from "../ui/useSelector.ts";
-import {
-  CancelVoiceButton,
-  isCapturing,
-  MicButton,
-  type RecorderActorRef,
-  RecordingStrip,
-  VoiceNotice,
-  voicePhase,
-} from "../voice/Voice.tsx";
+import { CancelVoiceButton, isCapturing, MicButton, RecordingStrip, VoiceNotice } from "../voice/Voice.tsx";
 import { joinDictation } from "../voice/voice.ts";
+import type { VoiceControl, VoiceView } from "../voice/voiceControl.ts";
 import { readDraft, writeDraft } from "./drafts.ts";
 import { ComposerImages } from "./ImageThumbs.tsx";
 import { optionId, SlashSuggestions, SUGGESTIONS_ID, useSessionCommands } from "./SlashSuggestions.tsx";
 import { insertCommand, matchCommands, slashQuery } from "./slashCommands.ts";
 import { type OutgoingImage, runningTurn } from "./turns.ts";
 import { useChatActor, useChatSelector } from "./useChat.ts";
+
+const phaseOf = (view: VoiceView) => view.phase;
 
 // Where the recording strip and the `/` list sit, for what shows in their place when their code cannot load.
 const STRIP_PLACE = "absolute inset-0 rounded-3xl border border-input bg-card";
@@ -40,14 +35,14 @@ export interface ComposerHandle {
 const MIN_HEIGHT = 48;
 const MAX_HEIGHT = 200;
 
-export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorder: RecorderActorRef }) {
+export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorder: VoiceControl }) {
   const actor = useChatActor();
   const turns = useChatSelector((s) => s.context.turns);
   const sessionId = useChatSelector((s) => s.context.sessionId);
   const connected = useChatSelector((s) => s.context.connection.status === "connected" && s.context.connection.online);
   const storage = useChatSelector((s) => s.context.storage);
   const socket = useChatSelector((s) => s.context.socket);
-  const phase = useSelector(recorder, voicePhase);
+  const phase = useSelector(recorder, phaseOf);
   const capturing = isCapturing(phase);
   // One draft per session (drafts.ts): switching shows the other session's own draft, at once.
   const [draft, setDraft] = useState(() => ({ sessionId, text: readDraft(storage, sessionId) }));
@@ -196,8 +191,7 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
 
   // Dictated text goes in at the caret (never sent by itself); focus comes back to the field.
   useEffect(() => {
-    const subscription = recorder.on("transcript", (event) => insertAtCursor(event.text, { spaced: true }));
-    return () => subscription.unsubscribe();
+    return recorder.onTranscript((text) => insertAtCursor(text, { spaced: true }));
   }, [recorder, insertAtCursor]);
 
   // Escape drops a recording (or the transcription on its way), like the Cancel button.
@@ -265,11 +259,12 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
         send();
       }}
     >
-      {phase === "error" ? (
+      {/* Past idle, the recorder has loaded: the details read it. */}
+      {phase === "error" && recorder.actor ? (
         <Part
           failed={failedLine("Voice input stopped, and its message could not load.", "mx-auto mb-2 max-w-3xl px-2")}
         >
-          <VoiceNotice recorder={recorder} />
+          <VoiceNotice recorder={recorder.actor} />
         </Part>
       ) : null}
       {imageNote ? (
@@ -379,13 +374,13 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
             className={`block h-12 max-h-[200px] min-h-12 w-full resize-none overflow-y-hidden rounded-3xl border border-input bg-card px-4 py-3 text-base leading-6 placeholder:text-muted-foreground focus:border-ring focus:shadow-[0_0_0_1px_var(--ring)] focus:outline-none disabled:opacity-60 ${capturing ? "invisible" : ""}`}
           />
           {/* While dictating the strip covers the field, which stays in place (invisible) with its caret. */}
-          {capturing ? (
+          {capturing && recorder.actor ? (
             // The recording goes on without its strip, and Cancel stays beside it.
             <Part
               loading={<div className={STRIP_PLACE} aria-hidden="true" />}
               failed={failedLine("The recording display could not load.", `${STRIP_PLACE} px-3`)}
             >
-              <RecordingStrip recorder={recorder} />
+              <RecordingStrip recorder={recorder.actor} />
             </Part>
           ) : null}
         </div>

@@ -6,8 +6,8 @@ import { App, type AppProps } from "../app/App.tsx";
 import { chatMachine } from "../chat/chatMachine.ts";
 import { pairingMachine } from "../pairing/pairingMachine.ts";
 import { FakeServer, FakeSocket } from "../testing/fakeSocket.ts";
-import { browserVoiceDeps } from "../voice/browserVoice.ts";
-import { recorderMachine } from "../voice/recorderMachine.ts";
+import { startRecorder } from "../voice/recorder.ts";
+import { createVoiceControl } from "../voice/voiceControl.ts";
 import { renderStaticShell } from "./shell.tsx";
 import { createShellActors } from "./shellActors.ts";
 import { renderLikeTheShell } from "./staticShell.ts";
@@ -40,13 +40,17 @@ async function movedOnActors(): Promise<AppProps> {
   const pairing = createActor(pairingMachine, {
     input: { fetch: async () => Response.json({ paired: false }) },
   });
-  const recorder = createActor(recorderMachine, { input: { deps: browserVoiceDeps } });
-  running.push(actor, pairing, recorder);
+  const started = Promise.resolve().then(() => startRecorder());
+  const recorder = createVoiceControl(() => started);
+  running.push(actor, pairing);
   actor.start();
   pairing.start();
-  recorder.start();
+  // Asked once connected, as the app does: the recorder's code loads and its machine starts.
+  recorder.send({ type: "CHECK" });
   await waitFor(actor, (s) => s.context.sessionId === session.id && s.matches({ connected: { session: "ready" } }));
   await waitFor(pairing, (s) => s.matches("unpaired"));
+  running.push((await started).actor);
+  expect(recorder.actor).not.toBeNull();
   return { actor, pairing, recorder };
 }
 

@@ -9,8 +9,7 @@ import type { AppProps } from "../app/App.tsx";
 import { chatMachine } from "../chat/chatMachine.ts";
 import type { ChatSocket } from "../connection/socket.ts";
 import { pairingMachine } from "../pairing/pairingMachine.ts";
-import { browserVoiceDeps } from "../voice/browserVoice.ts";
-import { recorderMachine } from "../voice/recorderMachine.ts";
+import { createVoiceControl } from "../voice/voiceControl.ts";
 
 const idleSocket: ChatSocket = {
   connected: false,
@@ -30,6 +29,7 @@ export function createShellActors(): AppProps {
     pairing: createActor(pairingMachine, {
       input: { fetch: () => Promise.reject(new Error("the static shell does not fetch")) },
     }),
-    recorder: createActor(recorderMachine, { input: { deps: browserVoiceDeps } }),
+    // Never asked for anything, it never loads the recorder: idle, with nothing known yet.
+    recorder: createVoiceControl(() => new Promise(() => {})),
   };
 }

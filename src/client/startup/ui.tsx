@@ -13,8 +13,7 @@ import { followApprovalBadge } from "../push/badge.ts";
 import { followNotificationTaps } from "../push/openParams.ts";
 import { reportPresence } from "../push/presence.ts";
 import { browserFrames } from "../ui/frameBatched.ts";
-import { browserVoiceDeps } from "../voice/browserVoice.ts";
-import { recorderMachine } from "../voice/recorderMachine.ts";
+import { createVoiceControl } from "../voice/voiceControl.ts";
 import type { ChatActor } from "./connection.ts";
 import { showFailureNotice } from "./failureNotice.ts";
 import { createShellActors } from "./shellActors.ts";
@@ -40,10 +39,10 @@ export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
   if (!root) throw new Error("#root missing from index.html");
 
   const pairing = createActor(pairingMachine, { input: { fetch: (input, init) => fetch(input, init), linkFailed } });
-  const recorder = createActor(recorderMachine, { input: { deps: browserVoiceDeps } });
+  // The recorder's machine loads with the first voice request (the CHECK once connected).
+  const recorder = createVoiceControl(() => import("../voice/recorder.ts").then((m) => m.startRecorder()));
   pairing.start();
   bridgeChatToPairing(chat, pairing);
-  recorder.start();
   trackVisualViewport();
   // Web Push: whether this client is looking at a session (it then does not buzz), the app badge,
   // and a tapped notification switching an open window to its session.

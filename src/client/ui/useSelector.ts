@@ -1,9 +1,14 @@
 /** Re-renders when the selected part of an actor's snapshot changes (selectors must return stable values). */
 import { useCallback, useSyncExternalStore } from "react";
-import type { AnyActorRef, SnapshotFrom } from "xstate";
 import { shellSnapshot } from "../startup/staticShell.ts";
 
-export function useSelector<A extends AnyActorRef, T>(actor: A, selector: (snapshot: SnapshotFrom<A>) => T): T {
+/** An actor, or anything that offers its snapshots the way an actor does (voice/voiceControl.ts). */
+export interface Observed<S> {
+  getSnapshot(): S;
+  subscribe(observer: { next: () => void; error: () => void }): { unsubscribe(): void };
+}
+
+export function useSelector<S, T>(actor: Observed<S>, selector: (snapshot: S) => T): T {
   const subscribe = useCallback(
     (onChange: () => void) => {
       const subscription = actor.subscribe({ next: onChange, error: onChange });

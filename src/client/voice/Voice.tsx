@@ -1,50 +1,36 @@
 /**
- * Dictation controls for the composer, driven by the recorder machine: the
- * "Record voice" button (which explains, when the server has no engine, what to
- * do meanwhile, with the server's setup hint behind "Set up on the server") and Cancel. The strip that replaces the text field while
+ * Dictation controls for the composer, driven by the recorder machine through its control
+ * (voiceControl.ts, which loads the machine on the first request): the "Record voice" button
+ * (which explains, when the server has no engine, what to do meanwhile, with the server's setup
+ * hint behind "Set up on the server") and Cancel. The strip that replaces the text field while
  * recording and the error line are in VoiceDetails.tsx (their own chunk).
  */
 import { useState } from "react";
-import type { ActorRefFrom, SnapshotFrom } from "xstate";
 import { Button } from "../ui/button.tsx";
 import { chunk } from "../ui/chunk.ts";
 import { MicIcon, SpinnerIcon, StopIcon, XIcon } from "../ui/icons.tsx";
 import { lazyPart } from "../ui/lazyPart.tsx";
 import { useSelector } from "../ui/useSelector.ts";
-import type { recorderMachine } from "./recorderMachine.ts";
-
-export type RecorderActorRef = ActorRefFrom<typeof recorderMachine>;
-type RecorderSnapshot = SnapshotFrom<typeof recorderMachine>;
+import type { VoiceControl, VoicePhase, VoiceView } from "./voiceControl.ts";
 
 /** The recording strip, level meter and error texts: fetched when idle, needed once the mic is tapped. */
 export const voiceDetails = chunk(() => import("./VoiceDetails.tsx"));
 export const RecordingStrip = lazyPart(voiceDetails, (m) => m.RecordingStrip);
 export const VoiceNotice = lazyPart(voiceDetails, (m) => m.VoiceNotice);
 
-export type VoicePhase = "idle" | "starting" | "recording" | "uploading" | "transcribing" | "error";
-
-export function voicePhase(s: RecorderSnapshot): VoicePhase {
-  if (s.matches({ recorder: "acquiring" })) return "starting";
-  if (s.matches({ recorder: { capture: "recording" } })) return "recording";
-  if (s.matches({ recorder: { capture: "stopping" } }) || s.matches({ recorder: { sending: "uploading" } })) {
-    return "uploading";
-  }
-  if (s.matches({ recorder: { sending: "transcribing" } })) return "transcribing";
-  if (s.matches({ recorder: "error" })) return "error";
-  return "idle";
-}
-
 /** True while the strip replaces the text field. */
 export const isCapturing = (phase: VoicePhase) =>
   phase === "starting" || phase === "recording" || phase === "uploading" || phase === "transcribing";
 
-const selectPhase = (s: RecorderSnapshot) => voicePhase(s);
-const selectStatus = (s: RecorderSnapshot) => s.context.status;
+const selectPhase = (v: VoiceView) => v.phase;
+const selectStatus = (v: VoiceView) => v.status;
+const selectLoadFailed = (v: VoiceView) => v.loadFailed;
 
 /** The mic button: Record voice / Stop recording, or disabled with the reason. */
-export function MicButton({ recorder, disabled }: { recorder: RecorderActorRef; disabled: boolean }) {
+export function MicButton({ recorder, disabled }: { recorder: VoiceControl; disabled: boolean }) {
   const phase = useSelector(recorder, selectPhase);
   const status = useSelector(recorder, selectStatus);
+  const loadFailed = useSelector(recorder, selectLoadFailed);
   const [explaining, setExplaining] = useState(false);
 
   if (phase === "recording") {
@@ -67,10 +53,9 @@ export function MicButton({ recorder, disabled }: { recorder: RecorderActorRef; 
       </Button>
     );
   }
-  const unavailable = status !== null && status.engine === null;
-  if (unavailable) {
+  if (loadFailed || (status !== null && status.engine === null)) {
     // The server's hint says what to install; a phone user needs to hear first what they can do now.
-    const hint = status.setupHint ?? "Install a speech-to-text engine on the server.";
+    const hint = status?.setupHint ?? "Install a speech-to-text engine on the server.";
     return (
       <div className="relative">
         {explaining ? (
@@ -83,14 +68,24 @@ export function MicButton({ recorder, disabled }: { recorder: RecorderActorRef; 
             }}
           >
             <p className="font-medium">Voice input isn't available</p>
-            <p className="text-muted-foreground">
-              Pocket Agent on your workstation has no speech engine. Meanwhile, use your keyboard's own dictation: the
-              microphone key on your phone's keyboard.
-            </p>
-            <details className="text-xs">
-              <summary className="flex min-h-11 cursor-pointer items-center font-medium">Set up on the server</summary>
-              <p className="break-words text-muted-foreground">{hint}</p>
-            </details>
+            {loadFailed ? (
+              <p className="text-muted-foreground">
+                The app could not load it. Check the connection to your workstation, then tap the microphone again.
+              </p>
+            ) : (
+              <>
+                <p className="text-muted-foreground">
+                  Pocket Agent on your workstation has no speech engine. Meanwhile, use your keyboard's own dictation:
+                  the microphone key on your phone's keyboard.
+                </p>
+                <details className="text-xs">
+                  <summary className="flex min-h-11 cursor-pointer items-center font-medium">
+                    Set up on the server
+                  </summary>
+                  <p className="break-words text-muted-foreground">{hint}</p>
+                </details>
+              </>
+            )}
             <Button size="sm" className="h-11 w-full" onClick={() => setExplaining(false)} autoFocus>
               OK
             </Button>
@@ -103,7 +98,7 @@ export function MicButton({ recorder, disabled }: { recorder: RecorderActorRef; 
           aria-expanded={explaining}
           className="rounded-full text-muted-foreground [&_svg]:opacity-60"
           onClick={() => {
-            // Look again: an engine may have been installed since.
+            // Look again: an engine may have been installed since (or the code can load now).
             recorder.send({ type: "CHECK" });
             setExplaining((open) => !open);
           }}
@@ -128,7 +123,7 @@ export function MicButton({ recorder, disabled }: { recorder: RecorderActorRef; 
 }
 
 /** Cancel, in place of Send while recording or transcribing. */
-export function CancelVoiceButton({ recorder }: { recorder: RecorderActorRef }) {
+export function CancelVoiceButton({ recorder }: { recorder: VoiceControl }) {
   const phase = useSelector(recorder, selectPhase);
   return (
     <Button

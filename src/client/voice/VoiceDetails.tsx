@@ -8,8 +8,8 @@ import type { SnapshotFrom } from "xstate";
 import { cn } from "../ui/cn.ts";
 import { AlertIcon, SpinnerIcon, XIcon } from "../ui/icons.tsx";
 import { useSelector } from "../ui/useSelector.ts";
+import { type RecorderActorRef, voicePhase } from "./recorder.ts";
 import type { recorderMachine, StreamLike } from "./recorderMachine.ts";
-import { type RecorderActorRef, voicePhase } from "./Voice.tsx";
 import { formatElapsed } from "./voice.ts";
 import { describeVoiceError } from "./voiceMessages.ts";
 
