@@ -45,8 +45,9 @@ async function movedOnActors(): Promise<AppProps> {
   running.push(actor, pairing);
   actor.start();
   pairing.start();
-  // Asked once connected, as the app does: the recorder's code loads and its machine starts.
+  // Asked once connected, and loaded once idle, as in the app: the recorder's machine starts.
   recorder.send({ type: "CHECK" });
+  recorder.preload();
   await waitFor(actor, (s) => s.context.sessionId === session.id && s.matches({ connected: { session: "ready" } }));
   await waitFor(pairing, (s) => s.matches("unpaired"));
   running.push((await started).actor);

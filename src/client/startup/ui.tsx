@@ -39,10 +39,13 @@ export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
   if (!root) throw new Error("#root missing from index.html");
 
   const pairing = createActor(pairingMachine, { input: { fetch: (input, init) => fetch(input, init), linkFailed } });
-  // The recorder's machine loads with the first voice request (the CHECK once connected).
+  // The recorder's machine loads when the page is idle, or at once for a tap on the mic.
   const recorder = createVoiceControl(() => import("../voice/recorder.ts").then((m) => m.startRecorder()));
   pairing.start();
   bridgeChatToPairing(chat, pairing);
+  // What the first screen does not need starts once it shows what it came for.
+  const later = afterFirstScreen(chat);
+  later(() => recorder.preload());
   trackVisualViewport();
   // Web Push: whether this client is looking at a session (it then does not buzz), the app badge,
   // and a tapped notification switching an open window to its session.
@@ -83,14 +86,14 @@ export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
 
   if (process.env.NODE_ENV === "production") {
     // Without it (its code did not load, or plain http on a LAN address) the app works, only not offline.
-    whenIdle(() =>
+    later(() =>
       import("../app/registerServiceWorker.ts").then(
         (m) => m.registerServiceWorker(),
         () => {},
       ),
     );
     // Re-sends this device's push subscription, if it has one, once the page is idle.
-    whenIdle(() => void import("../push/pushController.ts").then(({ pushActorFor }) => pushActorFor(chat)));
+    later(() => void import("../push/pushController.ts").then(({ pushActorFor }) => pushActorFor(chat)));
   }
 }
 
@@ -103,6 +106,39 @@ function stoppedOnError(error: unknown): void {
   showFailureNotice(
     "Pocket Agent stopped on an error. Reload it to carry on: your sessions are safe on your workstation.",
   );
+}
+
+/** Past this, work that waits for the first screen starts anyway (no server, a slow one). */
+const FIRST_SCREEN_WAIT_MS = 5_000;
+
+/**
+ * Schedules work the first screen does not need (the service worker's registration, the push
+ * machine, the voice recorder) for when that screen shows what it came for: the sessions known and
+ * the open session's turns in, or a few seconds after start-up, whichever comes first. Then it waits
+ * for the browser to be idle. Started earlier, it lands between the socket's answers and their
+ * paint, on a phone's one busy core.
+ */
+function afterFirstScreen(chat: ChatActor): (run: () => void) => void {
+  const waiting: Array<() => void> = [];
+  let shown = false;
+  const isShown = (s: ReturnType<ChatActor["getSnapshot"]>) =>
+    s.context.sessionsKnown && s.matches({ connected: { session: "ready" } });
+  const release = () => {
+    if (shown) return;
+    shown = true;
+    subscription.unsubscribe();
+    clearTimeout(cap);
+    for (const run of waiting.splice(0)) whenIdle(run);
+  };
+  const subscription = chat.subscribe((s) => {
+    if (isShown(s)) release();
+  });
+  const cap = setTimeout(release, FIRST_SCREEN_WAIT_MS);
+  if (isShown(chat.getSnapshot())) release();
+  return (run) => {
+    if (shown) whenIdle(run);
+    else waiting.push(run);
+  };
 }
 
 function whenIdle(run: () => void): void {

@@ -1,6 +1,6 @@
 /**
- * The recorder machine, started for the browser: its own chunk, loaded by voiceControl.ts when the
- * first voice request comes (the socket's first CHECK, or a tap on the mic).
+ * The recorder machine, started for the browser: its own chunk, loaded by voiceControl.ts once the
+ * first screen is shown and the page idle, or at once for a tap on the mic.
  */
 import { type ActorRefFrom, createActor, type SnapshotFrom } from "xstate";
 import { browserVoiceDeps } from "./browserVoice.ts";

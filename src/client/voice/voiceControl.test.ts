@@ -52,6 +52,18 @@ function viewWhere(voice: VoiceControl, predicate: (view: VoiceView) => boolean)
 }
 
 describe("voice control", () => {
+  test("the preload loads the recorder, and the CHECK waiting for it goes out", async () => {
+    const h = control();
+    h.control.send({ type: "CHECK" });
+    h.control.preload();
+    expect(h.loads()).toBe(1);
+    h.arrive();
+    const known = await viewWhere(h.control, (view) => view.status !== null);
+    expect(known).toMatchObject({ phase: "idle", loadFailed: false });
+    expect(h.voice.statusCalls).toBe(1);
+    expect(h.control.actor).not.toBeNull();
+  });
+
   test("before anyone asks, nothing loads and the mic shows idle with nothing known", () => {
     const h = control();
     expect(h.control.getSnapshot()).toEqual({ phase: "idle", status: null, loadFailed: false });
@@ -61,9 +73,12 @@ describe("voice control", () => {
 
   test("requests made while the recorder loads reach it in order, then go straight to it", async () => {
     const h = control();
+    // The app's CHECK waits for the idle preload; a tap on the mic loads the recorder at once.
     h.control.send({ type: "CHECK" });
+    expect(h.loads()).toBe(0);
     h.control.send({ type: "RECORD" });
-    // One load for both.
+    h.control.preload();
+    // One load for all.
     expect(h.loads()).toBe(1);
     expect(h.control.getSnapshot().phase).toBe("idle");
 
@@ -121,6 +136,7 @@ describe("voice control", () => {
     console.error = (...args: unknown[]) => void errors.push(args);
     try {
       h.control.send({ type: "RECORD" });
+      expect(h.loads()).toBe(1);
       h.fail(new Error("Failed to fetch dynamically imported module"));
       await viewWhere(h.control, (view) => view.loadFailed);
       expect(errors).toHaveLength(1);
@@ -129,8 +145,10 @@ describe("voice control", () => {
     }
     expect(h.control.getSnapshot()).toEqual({ phase: "idle", status: null, loadFailed: true });
 
-    // A tap on the mic asks again: this time the code arrives, and only the new request reaches it.
+    // A tap on the mic asks again (CHECK, and the load): this time the code arrives, and only the
+    // new request reaches it.
     h.control.send({ type: "CHECK" });
+    h.control.preload();
     expect(h.loads()).toBe(2);
     h.arrive();
     const known = await viewWhere(h.control, (view) => view.status !== null);

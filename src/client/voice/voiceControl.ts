@@ -1,11 +1,13 @@
 /**
  * Dictation as the first screen sees it: the mic button's state and the user's requests, in front
- * of the recorder machine, which loads in its own chunk (recorder.ts) when first asked for. The
- * first screen's script has a budget, and the machine and its browser glue are a large part of it
- * that nobody needs before the socket connects (the first CHECK) or the mic is tapped.
+ * of the recorder machine, which loads in its own chunk (recorder.ts). The first screen's script has
+ * a budget, and the machine and its browser glue are a large part of it that nothing needs before
+ * the page is idle (`preload()`) or the mic is tapped.
  *
- * Requests made before the machine is there wait for it, in order. If its code cannot load, the
- * view says so (`loadFailed`) and the next request tries again.
+ * Requests made before the machine is there wait for it, in order. A user's request (RECORD and
+ * the rest) loads it at once; the app's CHECK, sent once connected, waits for the preload: loading
+ * then would compete with the first screen's last paints. If the code cannot load, the view says so
+ * (`loadFailed`), and the next user request or `preload()` tries again.
  */
 import type { RecorderActorRef } from "./recorder.ts";
 import type { RecorderEvent } from "./recorderMachine.ts";
@@ -36,6 +38,8 @@ export interface VoiceControl {
   /** The shape `useSelector` subscribes with (an actor's). */
   subscribe(observer: { next: () => void; error?: () => void }): { unsubscribe(): void };
   send(request: VoiceRequest): void;
+  /** Loads the recorder now, unless it is loaded or loading. */
+  preload(): void;
   /** A transcript the recorder produced, for the composer to insert. */
   onTranscript(listener: (text: string) => void): () => void;
   /** The recorder itself once loaded: the recording strip and the error line read its details. */
@@ -96,8 +100,9 @@ export function createVoiceControl(load: () => Promise<LoadedRecorder>): VoiceCo
         return;
       }
       waiting.push(request);
-      start();
+      if (request.type !== "CHECK") start();
     },
+    preload: start,
     onTranscript(listener) {
       transcriptListeners.add(listener);
       return () => transcriptListeners.delete(listener);
