@@ -1,9 +1,9 @@
 import { setWaiting, update } from "./serviceWorker.ts";
 
 /**
- * Registers /sw.js, once the page has loaded and the browser is idle (startup/ui.tsx): installing it
- * downloads the whole app shell again (for offline use), which must not compete with the first
- * screen. Not part of the first screen's code either, for the same reason.
+ * Registers /sw.js once the first screen is shown and the browser is idle (startup/ui.tsx):
+ * installing it downloads the whole app shell again (for offline use), which must not compete with
+ * the first screen. Not part of the first screen's code either, for the same reason.
  */
 export async function registerServiceWorker(): Promise<void> {
   if (!("serviceWorker" in navigator)) return;

@@ -1,7 +1,7 @@
 /**
  * Whether a new version of the app is installed and waiting, so that the UI can offer "Update
- * available · Reload". The registration that finds out is registerServiceWorker.ts, loaded when the
- * page is idle (production builds only).
+ * available · Reload". The registration that finds out is registerServiceWorker.ts, loaded once the
+ * first screen is shown (production builds only).
  */
 type Listener = () => void;
 

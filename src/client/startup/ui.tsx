@@ -39,7 +39,7 @@ export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
   if (!root) throw new Error("#root missing from index.html");
 
   const pairing = createActor(pairingMachine, { input: { fetch: (input, init) => fetch(input, init), linkFailed } });
-  // The recorder's machine loads when the page is idle, or at once for a tap on the mic.
+  // The recorder's machine loads after the first screen (below), or at once for a tap on the mic.
   const recorder = createVoiceControl(() => import("../voice/recorder.ts").then((m) => m.startRecorder()));
   pairing.start();
   bridgeChatToPairing(chat, pairing);
@@ -92,7 +92,7 @@ export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
         () => {},
       ),
     );
-    // Re-sends this device's push subscription, if it has one, once the page is idle.
+    // Re-sends this device's push subscription, if it has one.
     later(() => void import("../push/pushController.ts").then(({ pushActorFor }) => pushActorFor(chat)));
   }
 }
