@@ -6,17 +6,22 @@ import { ImageIcon, SendIcon, StopIcon } from "../ui/icons.tsx";
 import { failedLine, Part } from "../ui/lazyPart.tsx";
 import { usePointerCoarse } from "../ui/usePointer.ts";
 import { useSelector } from "../ui/useSelector.ts";
-import { CancelVoiceButton, isCapturing, MicButton, RecordingStrip, VoiceNotice } from "../voice/Voice.tsx";
+import {
+  CancelVoiceButton,
+  isCapturing,
+  MicButton,
+  RecordingStrip,
+  selectVoicePhase,
+  VoiceNotice,
+} from "../voice/Voice.tsx";
 import { joinDictation } from "../voice/voice.ts";
-import type { VoiceControl, VoiceView } from "../voice/voiceControl.ts";
+import type { VoiceControl } from "../voice/voiceControl.ts";
 import { readDraft, writeDraft } from "./drafts.ts";
 import { ComposerImages } from "./ImageThumbs.tsx";
 import { optionId, SlashSuggestions, SUGGESTIONS_ID, useSessionCommands } from "./SlashSuggestions.tsx";
 import { insertCommand, matchCommands, slashQuery } from "./slashCommands.ts";
 import { type OutgoingImage, runningTurn } from "./turns.ts";
 import { useChatActor, useChatSelector } from "./useChat.ts";
-
-const phaseOf = (view: VoiceView) => view.phase;
 
 // Where the recording strip and the `/` list sit, for what shows in their place when their code cannot load.
 const STRIP_PLACE = "absolute inset-0 rounded-3xl border border-input bg-card";
@@ -42,7 +47,7 @@ export function Composer({ ref, recorder }: { ref?: Ref<ComposerHandle>; recorde
   const connected = useChatSelector((s) => s.context.connection.status === "connected" && s.context.connection.online);
   const storage = useChatSelector((s) => s.context.storage);
   const socket = useChatSelector((s) => s.context.socket);
-  const phase = useSelector(recorder, phaseOf);
+  const phase = useSelector(recorder, selectVoicePhase);
   const capturing = isCapturing(phase);
   // One draft per session (drafts.ts): switching shows the other session's own draft, at once.
   const [draft, setDraft] = useState(() => ({ sessionId, text: readDraft(storage, sessionId) }));

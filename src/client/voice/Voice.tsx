@@ -22,13 +22,13 @@ export const VoiceNotice = lazyPart(voiceDetails, (m) => m.VoiceNotice);
 export const isCapturing = (phase: VoicePhase) =>
   phase === "starting" || phase === "recording" || phase === "uploading" || phase === "transcribing";
 
-const selectPhase = (v: VoiceView) => v.phase;
+export const selectVoicePhase = (v: VoiceView) => v.phase;
 const selectStatus = (v: VoiceView) => v.status;
 const selectLoadFailed = (v: VoiceView) => v.loadFailed;
 
 /** The mic button: Record voice / Stop recording, or disabled with the reason. */
 export function MicButton({ recorder, disabled }: { recorder: VoiceControl; disabled: boolean }) {
-  const phase = useSelector(recorder, selectPhase);
+  const phase = useSelector(recorder, selectVoicePhase);
   const status = useSelector(recorder, selectStatus);
   const loadFailed = useSelector(recorder, selectLoadFailed);
   const [explaining, setExplaining] = useState(false);
@@ -125,7 +125,7 @@ export function MicButton({ recorder, disabled }: { recorder: VoiceControl; disa
 
 /** Cancel, in place of Send while recording or transcribing. */
 export function CancelVoiceButton({ recorder }: { recorder: VoiceControl }) {
-  const phase = useSelector(recorder, selectPhase);
+  const phase = useSelector(recorder, selectVoicePhase);
   return (
     <Button
       variant="ghost"
