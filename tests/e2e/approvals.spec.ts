@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect, type Frames, pairContext, test } from "./fixtures.ts";
-import { createSession, sendMessage } from "./support/app.ts";
+import { expect, pairContext, test } from "./fixtures.ts";
+import { askForBash, createSession, scriptBash, sendMessage } from "./support/app.ts";
 
 /**
  * Tool approvals with the real Claude Code CLI: the fake Anthropic API makes
@@ -12,29 +12,6 @@ import { createSession, sendMessage } from "./support/app.ts";
  */
 
 const TURN_MS = 45_000;
-
-/** The model runs `command` with Bash, then (after the tool result) says `done`. */
-function scriptBash(command: string, done: string) {
-  return [
-    {
-      kind: "message",
-      blocks: [{ type: "tool_use", name: "Bash", input: { command, description: "Create the marker file" } }],
-    },
-    { kind: "message", blocks: [{ type: "text", text: done }] },
-  ];
-}
-
-async function askForBash(page: import("@playwright/test").Page, frames: Frames, prompt: string) {
-  const sessionId = await createSession(page, frames);
-  const sent = await sendMessage(page, frames, prompt);
-  const request = await frames.waitFor(
-    "received",
-    "permission:request",
-    (p) => p.requestId === sent.requestId,
-    TURN_MS,
-  );
-  return { sessionId, sent, request };
-}
 
 test("Allow: the card shows the command, Allow answers it, the command runs", async ({ page, frames, stack }) => {
   const prompt = `make a file ${crypto.randomUUID().slice(0, 8)}`;

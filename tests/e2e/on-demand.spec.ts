@@ -1,6 +1,7 @@
 import type { Page, Request } from "@playwright/test";
 import { expect, test } from "./fixtures.ts";
 import { newSession, sendMessage, TURN_TIMEOUT_MS } from "./helpers.ts";
+import { askForBash, scriptBash } from "./support/app.ts";
 
 /**
  * Parts of the app whose code loads on first use (the sheets, the approval card): what a user sees
@@ -113,26 +114,10 @@ test("an approval whose card cannot load still names the request and can be deni
 }) => {
   await appReady(page);
   const prompt = `delete something ${crypto.randomUUID().slice(0, 8)}`;
-  await stack.script(
-    [
-      {
-        kind: "message",
-        blocks: [{ type: "tool_use", name: "Bash", input: { command: "rm -rf build", description: "Clean" } }],
-      },
-      { kind: "message", blocks: [{ type: "text", text: "Left it alone." }] },
-    ],
-    prompt,
-  );
+  await stack.script(scriptBash("rm -rf build", "Left it alone."), prompt);
   // Before the first tap, which would fetch the card's code ahead of need.
   await page.route(CHUNK, (route) => route.abort());
-  const sessionId = await newSession(page, frames);
-  const sent = await sendMessage(page, frames, prompt);
-  const request = await frames.waitFor(
-    "received",
-    "permission:request",
-    (p) => p.requestId === sent.requestId,
-    TURN_TIMEOUT_MS,
-  );
+  const { sessionId, sent, request } = await askForBash(page, frames, prompt);
 
   const dock = page.getByRole("complementary", { name: "Pending approvals" });
   const failure = dock.getByRole("alert");

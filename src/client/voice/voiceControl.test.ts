@@ -2,7 +2,6 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { waitFor } from "xstate";
 import { FakeVoice } from "../testing/fakeVoice.ts";
 import { type RecorderActorRef, startRecorder } from "./recorder.ts";
-import type { TranscribeOutcome } from "./voice.ts";
 import { createVoiceControl, type VoiceControl, type VoiceView } from "./voiceControl.ts";
 
 const running: RecorderActorRef[] = [];
@@ -96,36 +95,38 @@ describe("voice control", () => {
 
   test("a transcript reaches the composer's listener, and no longer once it has left", async () => {
     const h = control();
-    // Stopping and uploading look alike on the mic ("uploading"): the upload itself is the machine's to say.
-    const uploadStarted = () => {
+    /** Records, stops and has "run the tests" transcribed (the `upload`-th upload of the test). */
+    const dictate = async (upload: number) => {
+      await viewWhere(h.control, (view) => view.phase === "recording");
+      h.voice.clock += 2_000;
+      h.control.send({ type: "STOP" });
+      // Stopping and uploading look alike on the mic ("uploading"): the upload itself is the machine's to say.
       const actor = h.control.actor;
       if (!actor) throw new Error("the recorder has not loaded");
-      return waitFor(actor, (s) => s.matches({ recorder: { sending: "uploading" } }), { timeout: 1_000 });
+      await waitFor(actor, (s) => s.matches({ recorder: { sending: "uploading" } }), { timeout: 1_000 });
+      h.voice.uploads[upload]?.resolve({
+        ok: true,
+        result: {
+          text: "run the tests",
+          engine: "pocketsphinx",
+          engineMs: 1,
+          totalMs: 2,
+          overheadMs: 1,
+          audioMs: 2000,
+        },
+      });
+      await viewWhere(h.control, (view) => view.phase === "idle");
     };
     const heard: string[] = [];
     const stop = h.control.onTranscript((text) => heard.push(text));
     h.control.send({ type: "RECORD" });
     h.arrive();
-    await viewWhere(h.control, (view) => view.phase === "recording");
-    h.voice.clock += 2_000;
-    h.control.send({ type: "STOP" });
-    await uploadStarted();
-    const transcribed: TranscribeOutcome = {
-      ok: true,
-      result: { text: "run the tests", engine: "pocketsphinx", engineMs: 1, totalMs: 2, overheadMs: 1, audioMs: 2000 },
-    };
-    h.voice.uploads[0]?.resolve(transcribed);
-    await viewWhere(h.control, (view) => view.phase === "idle");
+    await dictate(0);
     expect(heard).toEqual(["run the tests"]);
 
     stop();
     h.control.send({ type: "RECORD" });
-    await viewWhere(h.control, (view) => view.phase === "recording");
-    h.voice.clock += 2_000;
-    h.control.send({ type: "STOP" });
-    await uploadStarted();
-    h.voice.uploads[1]?.resolve(transcribed);
-    await viewWhere(h.control, (view) => view.phase === "idle");
+    await dictate(1);
     expect(heard).toEqual(["run the tests"]);
   });
 

@@ -28,6 +28,25 @@ export async function sendMessage(page: Page, frames: Frames, text: string): Pro
   return frames.waitFor("sent", "chat:send", (p) => p.message === text);
 }
 
+/** The model runs `command` with Bash, then (after the tool result) says `done`. */
+export function scriptBash(command: string, done: string) {
+  return [
+    {
+      kind: "message",
+      blocks: [{ type: "tool_use", name: "Bash", input: { command, description: "Create the marker file" } }],
+    },
+    { kind: "message", blocks: [{ type: "text", text: done }] },
+  ];
+}
+
+/** Starts a session and sends `prompt` (scripted with `scriptBash`); resolves once the CLI asks permission. */
+export async function askForBash(page: Page, frames: Frames, prompt: string) {
+  const sessionId = await createSession(page, frames);
+  const sent = await sendMessage(page, frames, prompt);
+  const request = await frames.waitFor("received", "permission:request", (p) => p.requestId === sent.requestId, 45_000);
+  return { sessionId, sent, request };
+}
+
 /** Answers every approval card the turn raises with Allow, until the turn has ended. */
 export async function allowUntilDone(page: Page, frames: Frames, requestId: unknown): Promise<Record<string, unknown>> {
   const done = frames.waitFor("received", "chat:response", (p) => p.requestId === requestId, 45_000);
