@@ -19,6 +19,15 @@ async function shoot(page: Page, name: string): Promise<void> {
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await expect(page.locator("html")).toHaveClass(scheme === "dark" ? /dark/ : /^(?!.*dark)/);
+    // Buttons ease into the other scheme's colours: the shot waits for them to arrive.
+    await page.evaluate(() =>
+      Promise.all(
+        document
+          .getAnimations()
+          .filter((animation) => animation instanceof CSSTransition)
+          .map((animation) => animation.finished),
+      ),
+    );
     const file = `${name}-${info.project.name}-${scheme}.png`;
     await page.screenshot({ path: info.project.name === "phone" ? `docs/screenshots/${file}` : info.outputPath(file) });
   }
