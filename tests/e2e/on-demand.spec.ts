@@ -1,13 +1,13 @@
 import type { Page, Request } from "@playwright/test";
 import { expect, test } from "./fixtures.ts";
-import { newSession, sendMessage, TURN_TIMEOUT_MS } from "./helpers.ts";
+import { conversation, marker, newSession, sendMessage, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
 import { askForBash, scriptBash } from "./support/app.ts";
 
 /**
- * Parts of the app whose code loads on first use (the sheets, the approval card): what a user sees
- * while that code is slow to come, or when it does not come at all (a first visit on a bad
- * connection, a server updated under an open page). The part says so and offers Try again; the rest
- * of the app goes on working. Without the service worker, the page's own requests reach the routes.
+ * Parts of the app whose code loads on first use (the sheets, the approval card, the recorder, code
+ * colours): what a user sees while that code is slow to come, or when it does not come at all (a
+ * first visit on a bad connection, a server updated under an open page). The part says so and
+ * offers Try again, or does without (colours); the rest of the app goes on working. Without the service worker, the page's own requests reach the routes.
  */
 test.use({ serviceWorkers: "block" });
 
@@ -145,7 +145,9 @@ test("an approval whose card cannot load still names the request and can be deni
 });
 
 test("voice whose code cannot load says so at the mic, and a tap loads it", async ({ context, frames }) => {
-  // A page of its own, routed before it opens: the recorder's code loads with the first CHECK, at connection.
+  // A page of its own, routed before it opens: the recorder's code loads once the first screen is up.
+  // Bun's loader asks for a chunk twice when it fails (its module preload, then the import itself),
+  // so the counts below compare before and after, not exact numbers.
   const page = await context.newPage();
   let recorderReachable = false;
   const recorderRequests: string[] = [];
@@ -179,4 +181,51 @@ test("voice whose code cannot load says so at the mic, and a tap loads it", asyn
   await statusAsked;
   expect(recorderRequests.length).toBeGreaterThan(failedLoads);
   await expect(page.getByRole("button", { name: "Record voice", exact: true })).toBeVisible();
+});
+
+test("code whose colours cannot load shows plain, with no error, and the next block is coloured", async ({
+  page,
+  frames,
+  stack,
+}) => {
+  await appReady(page);
+  const errors: Error[] = [];
+  page.on("pageerror", (error) => errors.push(error));
+  let highlighterReachable = false;
+  const highlighterRequests: string[] = [];
+  await page.route(CHUNK, async (route) => {
+    const response = await route.fetch();
+    const body = await response.text();
+    // The highlighter's chunk is the one that knows Python's keywords.
+    if (body.includes("nonlocal")) {
+      highlighterRequests.push(route.request().url());
+      if (!highlighterReachable) return route.abort();
+    }
+    return route.fulfill({ response, body });
+  });
+  await newSession(page, frames);
+  const replyWithCode = async (name: string) => {
+    const prompt = marker(name);
+    const code = `const ${name} = "ready"; // ${name}`;
+    await stack.script([{ kind: "message", blocks: [{ type: "text", text: `\`\`\`ts\n${code}\n\`\`\`` }] }], prompt);
+    const sent = await sendMessage(page, frames, prompt);
+    await turnDone(frames, sent.requestId);
+    const pre = conversation(page).locator(`[data-turn="${sent.requestId}"] pre`);
+    await expect(pre).toHaveText(code);
+    return pre;
+  };
+
+  const plain = await replyWithCode("first");
+  // The block asked for its colours, did not get them, and shows its text as it is.
+  await expect.poll(() => highlighterRequests.length).toBeGreaterThan(0);
+  await expect(plain).not.toHaveAttribute("data-highlighted");
+  await expect(plain.locator("[data-token]")).toHaveCount(0);
+
+  highlighterReachable = true;
+  const coloured = await replyWithCode("second");
+  await expect(coloured).toHaveAttribute("data-highlighted", "true");
+  await expect(coloured.locator('[data-token="keyword"]', { hasText: "const" })).toBeVisible();
+  await expect(coloured.locator('[data-token="comment"]')).toHaveText("// second");
+  // Not an unhandled rejection in sight: a failed colouring is nobody's error.
+  expect(errors.map((error) => error.message)).toEqual([]);
 });

@@ -5,6 +5,7 @@ import { Button } from "../ui/button.tsx";
 import { cn } from "../ui/cn.ts";
 import { ErrorBox } from "../ui/ErrorBox.tsx";
 import type { Token } from "../ui/highlight.ts";
+import { highlighter } from "../ui/highlighter.ts";
 import { RetryIcon, SpinnerIcon } from "../ui/icons.tsx";
 import { TOKEN_STYLES } from "../ui/tokenStyles.ts";
 import { WrapToggle } from "../ui/WrapToggle.tsx";
@@ -55,8 +56,8 @@ function FileText({ file }: { file: ServerPayload<"file:content"> }) {
   // The highlighter is its own chunk: the text shows at once, the colours follow.
   useEffect(() => {
     let live = true;
-    void import("../ui/highlight.ts").then((m) => {
-      if (live) setColour(() => m.highlight);
+    void highlighter.optional().then((loaded) => {
+      if (live && loaded) setColour(() => loaded.highlight);
     });
     return () => {
       live = false;

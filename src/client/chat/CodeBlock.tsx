@@ -1,6 +1,7 @@
 import { Fragment, memo, useEffect, useState } from "react";
 import { copyText } from "../ui/clipboard.ts";
 import type { Token } from "../ui/highlight.ts";
+import { highlighter } from "../ui/highlighter.ts";
 import { TOKEN_STYLES } from "../ui/tokenStyles.ts";
 import { createSettler } from "./settle.ts";
 
@@ -20,8 +21,8 @@ function useColouredLines(code: string, lang: string | null): Token[][] | null {
     if (!lang) return;
     let live = true;
     settler.wait(block, () => {
-      void import("../ui/highlight.ts").then(({ highlightFence }) => {
-        if (live) setColoured({ code, lang, lines: highlightFence(code, lang) });
+      void highlighter.optional().then((loaded) => {
+        if (live && loaded) setColoured({ code, lang, lines: loaded.highlightFence(code, lang) });
       });
     });
     return () => {

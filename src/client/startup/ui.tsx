@@ -93,7 +93,13 @@ export function startUi(chat: ChatActor, { linkFailed }: UiOptions): void {
       ),
     );
     // Re-sends this device's push subscription, if it has one.
-    later(() => void import("../push/pushController.ts").then(({ pushActorFor }) => pushActorFor(chat)));
+    // Should its code not load, the next start of the app sends it again.
+    later(() =>
+      import("../push/pushController.ts").then(
+        ({ pushActorFor }) => pushActorFor(chat),
+        () => {},
+      ),
+    );
   }
 }
 

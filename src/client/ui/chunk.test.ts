@@ -67,4 +67,16 @@ describe("chunk", () => {
     expect(part.load()).toBe(used);
     expect(state.calls).toBe(1);
   });
+
+  test("an optional use does without a module that cannot load, and the next use tries again", async () => {
+    const { state, load } = flakyLoader("colours");
+    const part = chunk(load);
+    expect(await part.optional()).toBeNull();
+    expect(await part.optional()).toBeNull();
+    expect(state.calls).toBe(2);
+    state.down = false;
+    expect(await part.optional()).toBe("colours");
+    expect(part.loaded).toBe("colours");
+    expect(state.calls).toBe(3);
+  });
 });

@@ -15,6 +15,11 @@ export interface Chunk<T> {
   load(): Promise<T>;
   /** Starts loading ahead of use. Its failure is nobody's to show: it is forgotten, and the first use tries again. */
   prefetch(): void;
+  /**
+   * For a use that does without the module when it cannot load (a code block's colours): null then,
+   * and the next use tries again. Never rejects.
+   */
+  optional(): Promise<T | null>;
 }
 
 /** Each failed chunk's way back to "not loaded yet". */
@@ -44,6 +49,13 @@ export function chunk<T>(load: () => Promise<T>): Chunk<T> {
     );
     return pending;
   };
+  const optional = (): Promise<T | null> => {
+    const attempt = start();
+    return attempt.catch(() => {
+      if (pending === attempt && !used) forget();
+      return null;
+    });
+  };
   return {
     get loaded() {
       return module;
@@ -54,11 +66,9 @@ export function chunk<T>(load: () => Promise<T>): Chunk<T> {
       return attempt;
     },
     prefetch() {
-      const attempt = start();
-      attempt.catch(() => {
-        if (pending === attempt && !used) forget();
-      });
+      void optional();
     },
+    optional,
   };
 }
 
