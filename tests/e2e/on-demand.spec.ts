@@ -229,3 +229,38 @@ test("code whose colours cannot load shows plain, with no error, and the next bl
   // Not an unhandled rejection in sight: a failed colouring is nobody's error.
   expect(errors.map((error) => error.message)).toEqual([]);
 });
+
+test("an error no part catches leaves a Reload notice, not a blank page, and Reload brings the app back", async ({
+  page,
+  frames,
+}) => {
+  await appReady(page);
+  await newSession(page, frames);
+  const message = page.getByRole("textbox", { name: "Message" });
+  await message.fill("a");
+  // A browser API the composer reads on every render starts throwing: a bug outside any on-demand part.
+  await page.evaluate(() => {
+    window.matchMedia = () => {
+      throw new Error("matchMedia is broken");
+    };
+  });
+  await message.fill("ab");
+
+  const notice = page.getByRole("alert").filter({ hasText: "Pocket Agent stopped on an error." });
+  await expect(notice).toBeVisible();
+  await expect(notice).toContainText("your sessions are safe on your workstation");
+  await expect(notice.getByRole("button", { name: "Reload" })).toBeFocused();
+  // React took the interface down; the notice is what is left, not a page that looks alive and is not.
+  await expect(page.getByRole("textbox", { name: "Message" })).toHaveCount(0);
+  // One shot, in the scheme it stopped in: the theme's follower went down with React.
+  const shot = `app-stopped-${test.info().project.name}.png`;
+  await page.screenshot({
+    path: test.info().project.name === "phone" ? `docs/screenshots/${shot}` : test.info().outputPath(shot),
+  });
+
+  const mark = frames.mark();
+  await notice.getByRole("button", { name: "Reload" }).click();
+  await frames.waitFor("received", "connection", () => true, 30_000, mark);
+  await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+  await expect(notice).toHaveCount(0);
+});

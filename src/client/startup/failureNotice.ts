@@ -13,9 +13,11 @@ export function showFailureNotice(message: string): void {
   text.textContent = message;
   const reload = document.createElement("button");
   reload.type = "button";
-  reload.className = "rounded-md border px-3 py-2 font-medium";
+  reload.className = "min-h-11 rounded-md border px-3 py-2 font-medium";
   reload.textContent = "Reload";
   reload.addEventListener("click", () => location.reload());
   notice.append(text, reload);
   document.body.append(notice);
+  // Whatever had the focus is gone with the interface: the one way on takes it.
+  reload.focus();
 }
