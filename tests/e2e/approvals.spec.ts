@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, pairContext, test } from "./fixtures.ts";
-import { askForBash, createSession, scriptBash, sendMessage } from "./support/app.ts";
+import { askForBash, createSession, inScheme, scriptBash, sendMessage } from "./support/app.ts";
 
 /**
  * Tool approvals with the real Claude Code CLI: the fake Anthropic API makes
@@ -46,9 +46,8 @@ test("Allow: the card shows the command, Allow answers it, the command runs", as
   await page.screenshot({
     path: phone ? "docs/screenshots/approval-card-phone.png" : test.info().outputPath("approval-card.png"),
   });
-  await page.emulateMedia({ colorScheme: "dark" });
-  await expect(page.locator("html")).toHaveClass(/dark/);
-  await page.screenshot({ path: test.info().outputPath("approval-card-dark.png") });
+  await inScheme(page, "dark");
+  await page.screenshot({ path: test.info().outputPath("approval-card-dark.png"), animations: "disabled" });
 
   await card.getByRole("button", { name: "Allow", exact: true }).click();
   const respond = await frames.waitFor("sent", "permission:respond", (p) => p.permissionId === request.permissionId);
@@ -99,9 +98,9 @@ test("Always allow… names each scope; a prefix rule lets the next command run 
   await expect(choice.getByRole("radio", { name: "Commands starting with touch" })).toBeChecked();
   if (page.viewportSize()?.width === 375) {
     await page.screenshot({ path: "docs/screenshots/approval-always-phone.png" });
-    await page.emulateMedia({ colorScheme: "dark" });
-    await page.screenshot({ path: "docs/screenshots/approval-always-phone-dark.png" });
-    await page.emulateMedia({ colorScheme: "light" });
+    await inScheme(page, "dark");
+    await page.screenshot({ path: "docs/screenshots/approval-always-phone-dark.png", animations: "disabled" });
+    await inScheme(page, "light");
   }
   await card.getByRole("button", { name: "Always allow", exact: true }).click();
 

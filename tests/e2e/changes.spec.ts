@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { git, makeRepo } from "../fixtures/gitRepos.ts";
 import { test as base, expect } from "./fixtures.ts";
 import { TURN_TIMEOUT_MS } from "./helpers.ts";
-import { allowUntilDone, createSession, sendMessage } from "./support/app.ts";
+import { allowUntilDone, createSession, inScheme, sendMessage } from "./support/app.ts";
 
 /**
  * Changes and files on the phone, with the real Claude Code CLI: the fake API makes the model edit
@@ -146,9 +146,9 @@ test("a turn's changes, the folder's changes and a file, with the frames behind 
   await expect(code.locator('[data-token="comment"]')).toHaveText("// multiply the two");
   await expect(viewer).toContainText("6 lines");
   await page.screenshot({ path: testInfo.outputPath("file-viewer.png") });
-  await page.emulateMedia({ colorScheme: "dark" });
-  await page.screenshot({ path: testInfo.outputPath("file-viewer-dark.png") });
-  await page.emulateMedia({ colorScheme: "light" });
+  await inScheme(page, "dark");
+  await page.screenshot({ path: testInfo.outputPath("file-viewer-dark.png"), animations: "disabled" });
+  await inScheme(page, "light");
 
   // Back to the list.
   await viewer.getByRole("button", { name: "Back" }).click();

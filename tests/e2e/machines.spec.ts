@@ -8,6 +8,7 @@ import { makeRepo } from "../fixtures/gitRepos.ts";
 import { pngBytes } from "../fixtures/images.ts";
 import { expect, serverProcessEnv, test, waitForLine } from "./fixtures.ts";
 import { awaitCreated, conversation, sendMessage, TURN_TIMEOUT_MS, turnDone, UUID_V4 } from "./helpers.ts";
+import { inScheme } from "./support/app.ts";
 
 /**
  * Machines (issue 21) in the browser: the Machines sheet lists this server, a second real server
@@ -58,7 +59,7 @@ test("add a machine by its pairing link, work on it, and see it go offline", asy
   const shoot = async (name: string) => {
     if (info.project.name !== "phone") return;
     for (const scheme of ["light", "dark"] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
+      await inScheme(page, scheme);
       await page.screenshot({
         path: join(SHOTS, `${name}-phone-${scheme}.png`),
         animations: "disabled",

@@ -1,7 +1,7 @@
 import type { Page, Request } from "@playwright/test";
 import { expect, test } from "./fixtures.ts";
 import { conversation, marker, newSession, sendMessage, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
-import { askForBash, scriptBash } from "./support/app.ts";
+import { askForBash, inScheme, scriptBash } from "./support/app.ts";
 
 /**
  * Parts of the app whose code loads on first use (the sheets, the approval card, the recorder, code
@@ -17,19 +17,12 @@ const CHUNK = /\/chunk-[a-z0-9]+\.js$/;
 async function shoot(page: Page, name: string): Promise<void> {
   const info = test.info();
   for (const scheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await expect(page.locator("html")).toHaveClass(scheme === "dark" ? /dark/ : /^(?!.*dark)/);
-    // Buttons ease into the other scheme's colours: the shot waits for them to arrive.
-    await page.evaluate(() =>
-      Promise.all(
-        document
-          .getAnimations()
-          .filter((animation) => animation instanceof CSSTransition)
-          .map((animation) => animation.finished),
-      ),
-    );
+    await inScheme(page, scheme);
     const file = `${name}-${info.project.name}-${scheme}.png`;
-    await page.screenshot({ path: info.project.name === "phone" ? `docs/screenshots/${file}` : info.outputPath(file) });
+    await page.screenshot({
+      path: info.project.name === "phone" ? `docs/screenshots/${file}` : info.outputPath(file),
+      animations: "disabled",
+    });
   }
   await page.emulateMedia({ colorScheme: null });
 }

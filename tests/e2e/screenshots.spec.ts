@@ -16,7 +16,7 @@ import {
   TURN_TIMEOUT_MS,
   turnDone,
 } from "./helpers.ts";
-import { allowUntilDone, openProjects } from "./support/app.ts";
+import { allowUntilDone, inScheme, openProjects } from "./support/app.ts";
 import { ANDROID_CHROME, stubPushNetworkLeg } from "./support/push.ts";
 
 /**
@@ -43,9 +43,8 @@ async function shoot(page: Page, testInfo: TestInfo, screen: string, check?: () 
   for (const size of sizes) {
     if (size.viewport) await page.setViewportSize(size.viewport);
     for (const scheme of SCHEMES) {
-      await page.emulateMedia({ colorScheme: scheme });
       // The app follows the system theme ("System" is the default choice).
-      await expect(page.locator("html")).toHaveClass(scheme === "dark" ? /\bdark\b/ : /^(?!.*\bdark\b)/);
+      await inScheme(page, scheme);
       await check?.();
       const path = join(OUT, `${screen}-${size.name}-${scheme}.png`);
       await page.screenshot({ path, animations: "disabled", caret: "hide" });

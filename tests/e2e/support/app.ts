@@ -84,3 +84,13 @@ export async function openProjects(page: Page) {
   await expect(projects).toBeVisible();
   return projects;
 }
+
+/**
+ * Switches the emulated system scheme and waits for the app to follow it (it sets `dark` on
+ * `<html>`). Shots taken after it should pass `animations: "disabled"`: buttons ease into the new
+ * colours, and a shot would otherwise catch them half-way.
+ */
+export async function inScheme(page: Page, scheme: "light" | "dark"): Promise<void> {
+  await page.emulateMedia({ colorScheme: scheme });
+  await expect(page.locator("html")).toHaveClass(scheme === "dark" ? /\bdark\b/ : /^(?!.*\bdark\b)/);
+}
