@@ -42,6 +42,24 @@ function chunkRequests(page: Page): Request[] {
   return seen;
 }
 
+/**
+ * Refuses the chunk whose code contains `marker` until `reachable` is set, letting every other
+ * chunk through; `requests` lists each time the page asked for it.
+ */
+async function refuseChunk(page: Page, marker: string) {
+  const chunk = { reachable: false, requests: [] as string[] };
+  await page.route(CHUNK, async (route) => {
+    const response = await route.fetch();
+    const body = await response.text();
+    if (body.includes(marker)) {
+      chunk.requests.push(route.request().url());
+      if (!chunk.reachable) return route.abort();
+    }
+    return route.fulfill({ response, body });
+  });
+  return chunk;
+}
+
 test("a sheet whose code cannot load says so, the app goes on, and Try again opens it", async ({ page, frames }) => {
   await appReady(page);
   const requested = chunkRequests(page);
@@ -142,37 +160,27 @@ test("voice whose code cannot load says so at the mic, and a tap loads it", asyn
   // Bun's loader asks for a chunk twice when it fails (its module preload, then the import itself),
   // so the counts below compare before and after, not exact numbers.
   const page = await context.newPage();
-  let recorderReachable = false;
-  const recorderRequests: string[] = [];
-  await page.route(CHUNK, async (route) => {
-    const response = await route.fetch();
-    const body = await response.text();
-    // The recorder's chunk is the one that opens the microphone.
-    if (body.includes("getUserMedia")) {
-      recorderRequests.push(route.request().url());
-      if (!recorderReachable) return route.abort();
-    }
-    return route.fulfill({ response, body });
-  });
+  // The recorder's chunk is the one that opens the microphone.
+  const recorder = await refuseChunk(page, "getUserMedia");
   const mark = frames.mark();
   await page.goto("/");
   await frames.waitFor("received", "connection", () => true, 15_000, mark);
 
   const mic = page.getByRole("button", { name: "Record voice (not available)" });
   await expect(mic).toBeVisible();
-  expect(recorderRequests.length).toBeGreaterThan(0);
+  expect(recorder.requests.length).toBeGreaterThan(0);
   await mic.click();
   await expect(page.getByRole("dialog", { name: "Voice input" })).toContainText("The app could not load it.");
   await shoot(page, "voice-unavailable");
 
   // The tap asked again; with the code reachable, the next one loads it and asks the server.
-  recorderReachable = true;
-  const failedLoads = recorderRequests.length;
+  recorder.reachable = true;
+  const failedLoads = recorder.requests.length;
   const statusAsked = page.waitForRequest((r) => r.url().endsWith("/api/transcribe") && r.method() === "GET");
   await page.getByRole("button", { name: "OK" }).click();
   await mic.click();
   await statusAsked;
-  expect(recorderRequests.length).toBeGreaterThan(failedLoads);
+  expect(recorder.requests.length).toBeGreaterThan(failedLoads);
   await expect(page.getByRole("button", { name: "Record voice", exact: true })).toBeVisible();
 });
 
@@ -184,18 +192,8 @@ test("code whose colours cannot load shows plain, with no error, and the next bl
   await appReady(page);
   const errors: Error[] = [];
   page.on("pageerror", (error) => errors.push(error));
-  let highlighterReachable = false;
-  const highlighterRequests: string[] = [];
-  await page.route(CHUNK, async (route) => {
-    const response = await route.fetch();
-    const body = await response.text();
-    // The highlighter's chunk is the one that knows Python's keywords.
-    if (body.includes("nonlocal")) {
-      highlighterRequests.push(route.request().url());
-      if (!highlighterReachable) return route.abort();
-    }
-    return route.fulfill({ response, body });
-  });
+  // The highlighter's chunk is the one that knows Python's keywords.
+  const highlighter = await refuseChunk(page, "nonlocal");
   await newSession(page, frames);
   const replyWithCode = async (name: string) => {
     const prompt = marker(name);
@@ -210,11 +208,11 @@ test("code whose colours cannot load shows plain, with no error, and the next bl
 
   const plain = await replyWithCode("first");
   // The block asked for its colours, did not get them, and shows its text as it is.
-  await expect.poll(() => highlighterRequests.length).toBeGreaterThan(0);
+  await expect.poll(() => highlighter.requests.length).toBeGreaterThan(0);
   await expect(plain).not.toHaveAttribute("data-highlighted");
   await expect(plain.locator("[data-token]")).toHaveCount(0);
 
-  highlighterReachable = true;
+  highlighter.reachable = true;
   const coloured = await replyWithCode("second");
   await expect(coloured).toHaveAttribute("data-highlighted", "true");
   await expect(coloured.locator('[data-token="keyword"]', { hasText: "const" })).toBeVisible();
