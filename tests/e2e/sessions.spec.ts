@@ -73,7 +73,7 @@ test.describe("sessions", () => {
     await models.getByRole("radio", { name: "Haiku" }).click();
     await expect(models.getByRole("radio", { name: "Haiku" })).toBeChecked();
     const markA = frames.mark();
-    await newSheet.getByRole("button", { name: "Create haiku session" }).click();
+    await newSheet.getByRole("button", { name: "Create Haiku session" }).click();
     await expect(newSheet).toBeHidden();
     await expect(sheet).toBeHidden();
     const sessionA = await awaitCreated(page, frames, markA);

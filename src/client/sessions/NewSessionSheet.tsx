@@ -26,7 +26,8 @@ export interface NewSessionSheetProps {
   onCreate: () => void;
 }
 
-const MODEL_OPTIONS = MODELS.map((model) => ({ value: model, label: model[0]?.toUpperCase() + model.slice(1) }));
+const modelLabel = (model: ModelChoice) => model[0]?.toUpperCase() + model.slice(1);
+const MODEL_OPTIONS = MODELS.map((model) => ({ value: model, label: modelLabel(model) }));
 
 /** Where and how a new session starts: a small sheet over the list, so the list comes first. */
 export function NewSessionSheet(props: NewSessionSheetProps) {
@@ -93,7 +94,7 @@ export function NewSessionSheet(props: NewSessionSheetProps) {
             disabled={!connected || creating || (remote && machine.status !== "online")}
           >
             <PlusIcon />
-            {creating ? "Creating…" : `Create ${model} session`}
+            {creating ? "Creating…" : `Create ${modelLabel(model)} session`}
           </Button>
           {connected ? null : <p className="text-muted-foreground text-sm">Sessions can be created once connected.</p>}
         </div>
