@@ -7,7 +7,8 @@ import { askForBash, inScheme, scriptBash } from "./support/app.ts";
  * Parts of the app whose code loads on first use (the sheets, the approval card, the recorder, code
  * colours): what a user sees while that code is slow to come, or when it does not come at all (a
  * first visit on a bad connection, a server updated under an open page). The part says so and
- * offers Try again, or does without (colours); the rest of the app goes on working. Without the service worker, the page's own requests reach the routes.
+ * offers Try again, or does without (colours); the rest of the app goes on working. Without the
+ * service worker, the page's own requests reach the routes.
  */
 test.use({ serviceWorkers: "block" });
 
