@@ -337,9 +337,8 @@ test("answered on another device: this one's card collapses too", async ({ page,
   // A second device, paired, opens the same session and allows it.
   const other = await freshContext();
   await pairContext(other, stack.baseURL);
-  await other.addInitScript((id) => localStorage.setItem("pocket-agent:last-session", id), sessionId);
   const otherPage = await other.newPage();
-  await otherPage.goto("/");
+  await otherPage.goto(`/?session=${sessionId}`);
   const otherCard = otherPage.getByRole("region", { name: /touch e2e-elsewhere\.txt|Run a command/ });
   await otherCard.getByRole("button", { name: "Allow", exact: true }).click();
 
@@ -428,9 +427,8 @@ test("another session starts waiting: a toast names it, and Review opens its app
   await stack.script(scriptBash("touch e2e-toast.txt", "Made it."), prompt);
   const desk = await freshContext();
   await pairContext(desk, stack.baseURL);
-  await desk.addInitScript((id) => localStorage.setItem("pocket-agent:last-session", id), waitingId);
   const deskPage = await desk.newPage();
-  await deskPage.goto("/");
+  await deskPage.goto(`/?session=${waitingId}`);
   await deskPage.getByRole("textbox", { name: "Message" }).fill(prompt);
   await deskPage.getByRole("button", { name: "Send" }).click();
 

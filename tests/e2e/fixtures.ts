@@ -86,6 +86,11 @@ export async function pairContext(context: BrowserContext, baseURL: string): Pro
 
 export interface TestFixtures {
   /**
+   * Uncaught errors and unhandled rejections in the test's pages (its fresh contexts' too); the
+   * test fails if there are any.
+   */
+  pageErrors: PageErrors;
+  /**
    * Option: pair the context before the test (default true). `test.use({ paired: false })` gives
    * an unpaired context and a blank `page` (for pairing tests).
    */
@@ -198,6 +203,17 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     }
     await use(page);
   },
+  // Every test, whatever it checks: no page of it threw or left a promise rejected unhandled.
+  pageErrors: [
+    async ({ context }, use) => {
+      const errors = new PageErrors();
+      errors.watch(context);
+      await use(errors);
+      errors.stop();
+      expect(errors.seen, "uncaught errors or unhandled rejections in the page").toEqual([]);
+    },
+    { auto: true },
+  ],
   // Attached to the page before it navigates, so the first socket's frames are recorded too.
   frames: async ({ context }, use) => {
     const frames = new Frames();
@@ -208,7 +224,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     context.off("page", attach);
   },
   freshContext: async (
-    { browser, baseURL, viewport, deviceScaleFactor, isMobile, hasTouch, userAgent, colorScheme, locale },
+    { browser, baseURL, viewport, deviceScaleFactor, isMobile, hasTouch, userAgent, colorScheme, locale, pageErrors },
     use,
   ) => {
     const made: BrowserContext[] = [];
@@ -224,12 +240,30 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         locale,
       });
       made.push(context);
+      pageErrors.watch(context);
       return context;
     });
     for (const context of made) await context.close();
   },
 });
 export { expect };
+
+/** The `pageerror`s of every page in the contexts it watches. */
+export class PageErrors {
+  readonly seen: string[] = [];
+  private readonly watched: Array<() => void> = [];
+
+  watch(context: BrowserContext): void {
+    const attach = (page: Page) => page.on("pageerror", (error) => this.seen.push(`${page.url()}: ${error.message}`));
+    for (const existing of context.pages()) attach(existing);
+    context.on("page", attach);
+    this.watched.push(() => context.off("page", attach));
+  }
+
+  stop(): void {
+    for (const unwatch of this.watched.splice(0)) unwatch();
+  }
+}
 
 export type Frame = {
   direction: "sent" | "received";

@@ -189,10 +189,9 @@ test("code whose colours cannot load shows plain, with no error, and the next bl
   page,
   frames,
   stack,
+  pageErrors,
 }) => {
   await appReady(page);
-  const errors: Error[] = [];
-  page.on("pageerror", (error) => errors.push(error));
   // The highlighter's chunk is the one that knows Python's keywords.
   const highlighter = await refuseChunk(page, "nonlocal");
   await newSession(page, frames);
@@ -219,7 +218,7 @@ test("code whose colours cannot load shows plain, with no error, and the next bl
   await expect(coloured.locator('[data-token="keyword"]', { hasText: "const" })).toBeVisible();
   await expect(coloured.locator('[data-token="comment"]')).toHaveText("// second");
   // Not an unhandled rejection in sight: a failed colouring is nobody's error.
-  expect(errors.map((error) => error.message)).toEqual([]);
+  expect(pageErrors.seen).toEqual([]);
 });
 
 test("an error no part catches leaves a Reload notice, not a blank page, and Reload brings the app back", async ({
