@@ -161,7 +161,7 @@ function Shell({ recorder }: { recorder: VoiceControl }) {
 
   // Whether voice works here: asked once connected (the request needs the pairing cookie), and after each reconnect.
   useEffect(() => {
-    if (connected) recorder.send({ type: "CHECK" });
+    if (connected) recorder.sendWhenLoaded({ type: "CHECK" });
   }, [connected, recorder]);
 
   const createSession = (cwd: string | null = project, on = "local") => {

@@ -46,7 +46,7 @@ async function movedOnActors(): Promise<AppProps> {
   actor.start();
   pairing.start();
   // Asked once connected, and loaded once idle, as in the app: the recorder's machine starts.
-  recorder.send({ type: "CHECK" });
+  recorder.sendWhenLoaded({ type: "CHECK" });
   recorder.preload();
   await waitFor(actor, (s) => s.context.sessionId === session.id && s.matches({ connected: { session: "ready" } }));
   await waitFor(pairing, (s) => s.matches("unpaired"));

@@ -100,7 +100,6 @@ export function MicButton({ recorder, disabled }: { recorder: VoiceControl; disa
           onClick={() => {
             // Look again: an engine may have been installed since (or the code can load now).
             recorder.send({ type: "CHECK" });
-            recorder.preload();
             setExplaining((open) => !open);
           }}
         >

@@ -53,7 +53,7 @@ function viewWhere(voice: VoiceControl, predicate: (view: VoiceView) => boolean)
 describe("voice control", () => {
   test("the preload loads the recorder, and the CHECK waiting for it goes out", async () => {
     const h = control();
-    h.control.send({ type: "CHECK" });
+    h.control.sendWhenLoaded({ type: "CHECK" });
     h.control.preload();
     expect(h.loads()).toBe(1);
     h.arrive();
@@ -73,7 +73,7 @@ describe("voice control", () => {
   test("requests made while the recorder loads reach it in order, then go straight to it", async () => {
     const h = control();
     // The app's CHECK waits for the idle preload; a tap on the mic loads the recorder at once.
-    h.control.send({ type: "CHECK" });
+    h.control.sendWhenLoaded({ type: "CHECK" });
     expect(h.loads()).toBe(0);
     h.control.send({ type: "RECORD" });
     h.control.preload();
@@ -146,10 +146,9 @@ describe("voice control", () => {
     }
     expect(h.control.getSnapshot()).toEqual({ phase: "idle", status: null, loadFailed: true });
 
-    // A tap on the mic asks again (CHECK, and the load): this time the code arrives, and only the
-    // new request reaches it.
+    // A tap on the mic asks again (its CHECK loads the code): this time the code arrives, and only
+    // the new request reaches it.
     h.control.send({ type: "CHECK" });
-    h.control.preload();
     expect(h.loads()).toBe(2);
     h.arrive();
     const known = await viewWhere(h.control, (view) => view.status !== null);

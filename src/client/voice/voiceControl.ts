@@ -4,9 +4,9 @@
  * a budget, and the machine and its browser glue are a large part of it that nothing needs before
  * the page is idle (`preload()`) or the mic is tapped.
  *
- * Requests made before the machine is there wait for it, in order. A user's request (RECORD and
- * the rest) loads it at once; the app's CHECK, sent once connected, waits for the preload: loading
- * then would compete with the first screen's last paints. If the code cannot load, the view says so
+ * Requests made before the machine is there wait for it, in order. A user's request (`send`) loads
+ * it at once; the app's own CHECK, once connected, waits for it (`sendWhenLoaded`): loading then
+ * would compete with the first screen's last paints. If the code cannot load, the view says so
  * (`loadFailed`), and the next user request or `preload()` tries again.
  */
 import type { RecorderActorRef } from "./recorder.ts";
@@ -37,7 +37,10 @@ export interface VoiceControl {
   getSnapshot(): VoiceView;
   /** The shape `useSelector` subscribes with (an actor's). */
   subscribe(observer: { next: () => void; error?: () => void }): { unsubscribe(): void };
+  /** A user's request: reaches the recorder once it is there, and loads it now if it is not. */
   send(request: VoiceRequest): void;
+  /** The app's own request: reaches the recorder once it is there, without loading it. */
+  sendWhenLoaded(request: VoiceRequest): void;
   /** Loads the recorder now, unless it is loaded or loading. */
   preload(): void;
   /** A transcript the recorder produced, for the composer to insert. */
@@ -87,6 +90,11 @@ export function createVoiceControl(load: () => Promise<LoadedRecorder>): VoiceCo
     );
   };
 
+  const sendWhenLoaded = (request: VoiceRequest) => {
+    if (loaded) loaded.actor.send(request);
+    else waiting.push(request);
+  };
+
   return {
     getSnapshot: () => view,
     subscribe(observer) {
@@ -95,13 +103,10 @@ export function createVoiceControl(load: () => Promise<LoadedRecorder>): VoiceCo
       return { unsubscribe: () => viewers.delete(viewer) };
     },
     send(request) {
-      if (loaded) {
-        loaded.actor.send(request);
-        return;
-      }
-      waiting.push(request);
-      if (request.type !== "CHECK") start();
+      sendWhenLoaded(request);
+      if (!loaded) start();
     },
+    sendWhenLoaded,
     preload: start,
     onTranscript(listener) {
       transcriptListeners.add(listener);
