@@ -9,6 +9,9 @@ const INDEX = `<!doctype html><html><head><script>document.documentElement.class
 <script type="module" crossorigin src="/chunk-abcd1234.js"></script></head><body><div id="root"></div></body></html>`;
 const JS = `console.log(${JSON.stringify("pocket agent ".repeat(200))});`;
 
+/** A chunk loaded on demand: it imports the first screen's chunk and another chunk loaded on demand. */
+const SHEET = 'import{a}from"/chunk-abcd1234.js";import{d}from"/chunk-dialog00.js";export const s=a+d;';
+
 let dist: string;
 let assets: ClientAssets;
 
@@ -18,6 +21,7 @@ beforeAll(async () => {
   await writeFile(join(dist, "index.html"), INDEX);
   await writeFile(join(dist, "chunk-abcd1234.js"), JS);
   await writeFile(join(dist, "chunk-abcd1234.js.gz"), Bun.gzipSync(new TextEncoder().encode(JS)));
+  await writeFile(join(dist, "chunk-sheet000.js"), SHEET);
   await writeFile(join(dist, "sw.js"), "self.addEventListener('fetch', () => {});");
   await writeFile(join(dist, "manifest.webmanifest"), '{"name":"Pocket Agent"}');
   await writeFile(join(dist, "icons", "icon-192.png"), new Uint8Array([137, 80, 78, 71]));
@@ -59,6 +63,20 @@ describe("production assets", () => {
     expect(await plain?.text()).toBe(JS);
     const refused = await get("/chunk-abcd1234.js", { "accept-encoding": "gzip;q=0" });
     expect(refused?.headers.get("content-encoding")).toBeNull();
+  });
+
+  test("a chunk asked for again after a failure imports what loads on demand under the same retry", async () => {
+    const retried = await get("/chunk-sheet000.js?retry=2", { "accept-encoding": "gzip" });
+    expect(retried?.status).toBe(200);
+    expect(retried?.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(retried?.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(await retried?.text()).toBe(
+      'import{a}from"/chunk-abcd1234.js";import{d}from"/chunk-dialog00.js?retry=2";export const s=a+d;',
+    );
+    // Without a retry, or with one that is not a count, the file is served as it is.
+    expect(await (await get("/chunk-sheet000.js"))?.text()).toBe(SHEET);
+    expect(await (await get("/chunk-sheet000.js?retry=x"))?.text()).toBe(SHEET);
+    expect(await get("/chunk-gone0000.js?retry=1")).toBeNull();
   });
 
   test("sw.js and the manifest are revalidated; icons cached a day", async () => {

@@ -21,6 +21,7 @@
 import { stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
 import { inlineScriptHashes } from "../auth/headers.ts";
+import { firstScreenChunks, RETRY_CHUNK, retryCopy, retryOf } from "./chunkRetry.ts";
 import { decodePath } from "./gate.ts";
 
 export interface ClientAssetsOptions {
@@ -215,6 +216,20 @@ async function createProdAssets(distDir: string): Promise<ClientAssets> {
     throw new Error(`No client build in ${distDir}: run \`bun scripts/build.ts\` first.`);
   }
   const scriptHashes = inlineScriptHashes(await indexFile.text());
+  let firstScreen: Promise<ReadonlySet<string>> | null = null;
+  /** A chunk asked for again after a failure (`?retry=N`): see chunkRetry.ts. */
+  const serveRetry = async (req: Request, path: string, retry: string): Promise<Response | null> => {
+    const file = Bun.file(join(distDir, path));
+    if (!(await file.exists())) return null;
+    firstScreen ??= firstScreenChunks(distDir);
+    const code = retryCopy(await file.text(), retry, await firstScreen);
+    const headers = {
+      "Content-Type": TYPES[".js"] ?? "text/javascript; charset=utf-8",
+      "Cache-Control": IMMUTABLE,
+      "X-Content-Type-Options": "nosniff",
+    };
+    return new Response(req.method === "HEAD" ? null : code, { headers });
+  };
   return {
     routes: {},
     scriptHashes,
@@ -223,6 +238,9 @@ async function createProdAssets(distDir: string): Promise<ClientAssets> {
       if (decoded === null || !isOurs(decoded)) return null;
       const path = safePath(decoded);
       if (path === null) return null;
+
+      const retry = RETRY_CHUNK.test(path) ? retryOf(new URL(req.url)) : null;
+      if (retry !== null) return serveRetry(req, path, retry);
 
       if (path !== "/" && !path.endsWith("/")) {
         const cacheControl = REVALIDATE.has(path)
