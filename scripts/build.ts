@@ -16,6 +16,7 @@ import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promi
 import { join, relative, resolve } from "node:path";
 import tailwind from "bun-plugin-tailwind";
 import { renderStaticShell, STATIC_SHELL_ROOT_ATTRIBUTES } from "../src/client/startup/shell.tsx";
+import { routeChunkImports } from "./chunkImports.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const CLIENT = join(ROOT, "src/client");
@@ -122,6 +123,24 @@ html = html.replace(
 );
 await writeFile(indexPath, html);
 await cp(join(CLIENT, "public"), DIST, { recursive: true });
+
+// 2b. A chunk that failed to load is asked for again under a new address, without Bun's preloads
+// (scripts/chunkImports.ts, decision 072): some engines keep a failed fetch for the life of the page.
+let routedImports = 0;
+for (const path of await listFiles(DIST)) {
+  if (!path.endsWith(".js")) continue;
+  let routing: ReturnType<typeof routeChunkImports>;
+  try {
+    routing = routeChunkImports(await readFile(path, "utf8"));
+  } catch (error) {
+    fail(`${relative(DIST, path)}: ${(error as Error).message}`);
+  }
+  const { code, routed } = routing;
+  if (routed === 0) continue;
+  routedImports += routed;
+  await writeFile(path, code);
+}
+if (routedImports === 0) fail("no dynamic chunk import found to route (has Bun's output changed?)");
 
 // 3. The service worker, with the precache list and a version derived from the shell's content.
 const shellFiles = (await listFiles(DIST)).map((file) => relative(DIST, file)).sort();

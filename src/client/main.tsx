@@ -5,6 +5,9 @@
  * them all with this file so that none waits for another's download (scripts/build.ts, decision 013).
  */
 
+// First: it routes the dynamic imports below (and every later one) through a retry that works on
+// engines keeping a failed import (decision 072).
+import "./ui/chunkImport.ts";
 import { readPairingParams } from "./pairing/pairing.ts";
 import { readOpenParams } from "./push/openParams.ts";
 import { showFailureNotice } from "./startup/failureNotice.ts";

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pngBytes } from "../fixtures/images.ts";
 import { expect, test } from "./fixtures.ts";
 import { conversation, marker, newSession, TURN_TIMEOUT_MS, turnDone, UUID_V4 } from "./helpers.ts";
+import { CHUNK_URL } from "./support/app.ts";
 
 test.describe.configure({ timeout: 120_000 });
 
@@ -107,7 +108,7 @@ test.describe("images and slash commands from the composer", () => {
       writeFileSync(join(dir, "red.png"), pngBytes(40, 40, [220, 40, 40]));
       await newSession(page, frames);
       // The downscaler loads on first use; from here on no script chunk loads (a deploy removed it).
-      await page.route(/\/chunk-[a-z0-9]+\.js$/, (route) => route.abort());
+      await page.route(CHUNK_URL, (route) => route.abort());
       await page.getByTestId("image-input").setInputFiles(join(dir, "red.png"));
       await expect(page.getByRole("alert")).toContainText("could not load what it needs to attach images");
       await expect(page.getByRole("list", { name: "Images to send" })).toHaveCount(0);

@@ -1,7 +1,7 @@
 import type { Page, Request } from "@playwright/test";
 import { expect, test } from "./fixtures.ts";
 import { conversation, marker, newSession, sendMessage, TURN_TIMEOUT_MS, turnDone } from "./helpers.ts";
-import { askForBash, inScheme, scriptBash } from "./support/app.ts";
+import { askForBash, CHUNK_URL, inScheme, scriptBash } from "./support/app.ts";
 
 /**
  * Parts of the app whose code loads on first use (the sheets, the approval card, the recorder, code
@@ -11,8 +11,6 @@ import { askForBash, inScheme, scriptBash } from "./support/app.ts";
  * service worker, the page's own requests reach the routes.
  */
 test.use({ serviceWorkers: "block" });
-
-const CHUNK = /\/chunk-[a-z0-9]+\.js$/;
 
 /** Phone shots of what a user sees, light and dark, kept in docs/screenshots (the desktop run's stay in its output). */
 async function shoot(page: Page, name: string): Promise<void> {
@@ -38,7 +36,7 @@ async function appReady(page: Page): Promise<void> {
 function chunkRequests(page: Page): Request[] {
   const seen: Request[] = [];
   page.on("request", (request) => {
-    if (CHUNK.test(new URL(request.url()).pathname)) seen.push(request);
+    if (CHUNK_URL.test(new URL(request.url()).pathname)) seen.push(request);
   });
   return seen;
 }
@@ -49,7 +47,7 @@ function chunkRequests(page: Page): Request[] {
  */
 async function refuseChunk(page: Page, marker: string) {
   const chunk = { reachable: false, requests: [] as string[] };
-  await page.route(CHUNK, async (route) => {
+  await page.route(CHUNK_URL, async (route) => {
     const response = await route.fetch();
     const body = await response.text();
     if (body.includes(marker)) {
@@ -65,7 +63,7 @@ test("a sheet whose code cannot load says so, the app goes on, and Try again ope
   await appReady(page);
   const requested = chunkRequests(page);
   // No code loads from here on, the sheets' included (a deploy removed them, or the network dropped).
-  await page.route(CHUNK, (route) => route.abort());
+  await page.route(CHUNK_URL, (route) => route.abort());
 
   await page.getByRole("button", { name: "Sessions" }).click();
   const failure = page.getByRole("alert").filter({ hasText: "Sessions could not open." });
@@ -97,7 +95,7 @@ test("a sheet whose code cannot load says so, the app goes on, and Try again ope
   // Close puts it away; opening the sheet again tries again, and with the network back it opens.
   await failure.getByRole("button", { name: "Close" }).click();
   await expect(failure).toHaveCount(0);
-  await page.unroute(CHUNK);
+  await page.unroute(CHUNK_URL);
   await page.getByRole("button", { name: "Sessions" }).click();
   const sheet = page.getByRole("dialog", { name: "Sessions" });
   await expect(sheet).toBeVisible();
@@ -111,7 +109,7 @@ test("a sheet whose code is slow says it is opening, then opens", async ({ page 
   const released = new Promise<void>((resolve) => {
     release = resolve;
   });
-  await page.route(CHUNK, async (route) => {
+  await page.route(CHUNK_URL, async (route) => {
     await released;
     await route.continue();
   });
@@ -137,7 +135,7 @@ test("an approval whose card cannot load still names the request and can be deni
   const prompt = `delete something ${crypto.randomUUID().slice(0, 8)}`;
   await stack.script(scriptBash("rm -rf build", "Left it alone."), prompt);
   // Before the first tap, which would fetch the card's code ahead of need.
-  await page.route(CHUNK, (route) => route.abort());
+  await page.route(CHUNK_URL, (route) => route.abort());
   const { sessionId, sent, request } = await askForBash(page, frames, prompt);
 
   const dock = page.getByRole("complementary", { name: "Pending approvals" });

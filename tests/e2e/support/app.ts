@@ -8,6 +8,12 @@ import { expect, type Frames } from "../fixtures.ts";
  */
 
 /** Creates a session from the empty state or the top bar; resolves with its id (from the `session:created` frame). */
+/**
+ * Any of the bundle's script chunks, also when asked for again under a new address after a failure
+ * (`?retry=N`, src/client/ui/chunkImport.ts).
+ */
+export const CHUNK_URL = /\/chunk-[a-z0-9]+\.js(?:\?|$)/;
+
 export async function createSession(page: Page, frames: Frames): Promise<string> {
   const before = frames.received("session:created").length;
   const start = page.getByRole("button", { name: "Start a session" });
