@@ -129,13 +129,8 @@ await cp(join(CLIENT, "public"), DIST, { recursive: true });
 let routedImports = 0;
 for (const path of await listFiles(DIST)) {
   if (!path.endsWith(".js")) continue;
-  let routing: ReturnType<typeof routeChunkImports>;
-  try {
-    routing = routeChunkImports(await readFile(path, "utf8"));
-  } catch (error) {
-    fail(`${relative(DIST, path)}: ${(error as Error).message}`);
-  }
-  const { code, routed } = routing;
+  const { code, routed, unknownShape } = routeChunkImports(await readFile(path, "utf8"));
+  if (unknownShape) fail(`${relative(DIST, path)}: a dynamic chunk import of an unknown shape: ${unknownShape}`);
   if (routed === 0) continue;
   routedImports += routed;
   await writeFile(path, code);

@@ -28,23 +28,17 @@ export function chunkAddress(url: string, failed: number): string {
   return failed === 0 ? url : `${url}${url.includes("?") ? "&" : "?"}retry=${failed}`;
 }
 
-export async function importChunk(
+export function importChunk(
   url: string,
   load: (address: string) => Promise<unknown> = (address) => import(address),
 ): Promise<unknown> {
   const failed = failures.get(url) ?? 0;
-  try {
-    if (failed === 0) return await load(url);
-    try {
-      return await load(url);
-    } catch {
-      return await load(chunkAddress(url, failed));
-    }
-  } catch (error) {
+  const attempt = failed === 0 ? load(url) : load(url).catch(() => load(chunkAddress(url, failed)));
+  return attempt.catch((error: unknown) => {
     // Two imports of one chunk that fail together count one failure: the next gets one new address.
     failures.set(url, Math.max(failures.get(url) ?? 0, failed + 1));
     throw error;
-  }
+  });
 }
 
 (globalThis as Record<string, unknown>)[CHUNK_IMPORT] = (url: string) => importChunk(url);

@@ -9,23 +9,26 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
-/** The chunk names a page's first screen loads: its script and module preloads. */
-const FIRST_SCREEN = /<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="\/(chunk-[a-z0-9]+\.js)"/g;
 const STATIC_IMPORT = /((?:from|import)\s*")\/(chunk-[a-z0-9]+\.js)(")/g;
-export const RETRY_CHUNK = /^\/chunk-[a-z0-9]+\.js$/;
+const CHUNK = /^\/chunk-[a-z0-9]+\.js$/;
 const RETRY = /^[1-9][0-9]{0,3}$/;
 
-/** The `retry` count of a request for a chunk, when it is a retry's; null otherwise. */
-export function retryOf(url: URL): string | null {
-  const retry = url.searchParams.get("retry");
-  return retry !== null && RETRY.test(retry) && RETRY_CHUNK.test(url.pathname) ? retry : null;
+/** The `retry` count of a request for the chunk at `path`, when it is a retry's; null otherwise. */
+export function retryOf(path: string, url: string): string | null {
+  if (!CHUNK.test(path)) return null;
+  const retry = new URL(url).searchParams.get("retry");
+  return retry !== null && RETRY.test(retry) ? retry : null;
 }
 
-/** Every chunk the first screen loads, with the chunks they import, read from the build. */
+/**
+ * Every chunk the first screen loads: the build's list of them (build-info.json, the one its budget
+ * counts), with the chunks they import.
+ */
 export async function firstScreenChunks(distDir: string): Promise<ReadonlySet<string>> {
-  const html = await readFile(join(distDir, "index.html"), "utf8");
+  const info = JSON.parse(await readFile(join(distDir, "build-info.json"), "utf8")) as { firstScreen?: unknown };
+  if (!Array.isArray(info.firstScreen)) throw new Error(`${distDir}/build-info.json lists no firstScreen`);
   const found = new Set<string>();
-  const queue = [...html.matchAll(FIRST_SCREEN)].map((m) => m[1] ?? "");
+  const queue = info.firstScreen.map(String);
   while (queue.length > 0) {
     const name = queue.shift() ?? "";
     if (found.has(name)) continue;

@@ -22,6 +22,7 @@ beforeAll(async () => {
   await writeFile(join(dist, "chunk-abcd1234.js"), JS);
   await writeFile(join(dist, "chunk-abcd1234.js.gz"), Bun.gzipSync(new TextEncoder().encode(JS)));
   await writeFile(join(dist, "chunk-sheet000.js"), SHEET);
+  await writeFile(join(dist, "build-info.json"), JSON.stringify({ firstScreen: ["chunk-abcd1234.js"] }));
   await writeFile(join(dist, "sw.js"), "self.addEventListener('fetch', () => {});");
   await writeFile(join(dist, "manifest.webmanifest"), '{"name":"Pocket Agent"}');
   await writeFile(join(dist, "icons", "icon-192.png"), new Uint8Array([137, 80, 78, 71]));

@@ -21,7 +21,7 @@
 import { stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
 import { inlineScriptHashes } from "../auth/headers.ts";
-import { firstScreenChunks, RETRY_CHUNK, retryCopy, retryOf } from "./chunkRetry.ts";
+import { firstScreenChunks, retryCopy, retryOf } from "./chunkRetry.ts";
 import { decodePath } from "./gate.ts";
 
 export interface ClientAssetsOptions {
@@ -239,7 +239,7 @@ async function createProdAssets(distDir: string): Promise<ClientAssets> {
       const path = safePath(decoded);
       if (path === null) return null;
 
-      const retry = RETRY_CHUNK.test(path) ? retryOf(new URL(req.url)) : null;
+      const retry = retryOf(path, req.url);
       if (retry !== null) return serveRetry(req, path, retry);
 
       if (path !== "/" && !path.endsWith("/")) {
